@@ -1,0 +1,48 @@
+"""Turn a script file's bytes into clean text (encoding, BOM, line endings)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from studio.errors import ScriptError
+
+
+def read_script_text(path: Path) -> str:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ScriptError("file not found", path) from None
+    except IsADirectoryError:
+        raise ScriptError("is a directory, expected an episode script", path) from None
+    except OSError as e:
+        raise ScriptError(f"cannot read: {e.strerror}", path) from None
+    text = decode_bytes(raw, path)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise ScriptError("the script is empty", path)
+    return text
+
+
+def decode_bytes(raw: bytes, path: Path) -> str:
+    if b"\x00" in raw[:8192]:
+        raise ScriptError("binary data, not a text script", path)
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        raise ScriptError("not valid UTF-8 or GB18030 text; save it as UTF-8", path) from None
+    if _looks_chinese(text):
+        return text
+    raise ScriptError("not valid UTF-8 text; save it as UTF-8", path)
+
+
+def _looks_chinese(text: str) -> bool:
+    cjk = sum(1 for c in text if "\u4e00" <= c <= "\u9fff" or "\u3000" <= c <= "\u303f")
+    other = sum(1 for c in text if ord(c) > 127) - cjk
+    return cjk > 0 and cjk >= 4 * other

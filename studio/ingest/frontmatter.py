@@ -1,0 +1,56 @@
+"""Front matter: TOML between +++ lines or YAML between --- lines."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from studio.errors import ScriptError
+
+
+def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str, int]:
+    """Return (metadata, body, line number where the body starts)."""
+    first = text.split("\n", 1)[0].strip()
+    if first not in ("+++", "---"):
+        return {}, text, 1
+    lines = text.split("\n")
+    for end in range(1, len(lines)):
+        if lines[end].strip() == first:
+            break
+    else:
+        if first == "---":  # a leading markdown rule, not front matter
+            return {}, text, 1
+        raise ScriptError("front matter opened with +++ is never closed", path, 1)
+    block = "\n".join(lines[1:end])
+    body = "\n".join(lines[end + 1 :])
+    meta = _parse_toml(block, path) if first == "+++" else _parse_yaml(block, path)
+    return meta, body, end + 2
+
+
+def _parse_toml(block: str, path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(block)
+    except tomllib.TOMLDecodeError as e:
+        m = re.search(r"\(at line (\d+), column \d+\)", str(e))
+        msg = re.sub(r"\s*\(at line.*\)", "", str(e))
+        line = int(m.group(1)) + 1 if m else None
+        raise ScriptError(f"front matter TOML error: {msg}", path, line) from None
+
+
+def _parse_yaml(block: str, path: Path) -> dict[str, Any]:
+    import yaml
+
+    try:
+        data = yaml.safe_load(block)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else None
+        problem = getattr(e, "problem", None) or "invalid YAML"
+        raise ScriptError(f"front matter YAML error: {problem}", path, line) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ScriptError("front matter must be a table of key: value pairs", path, 2)
+    return data
