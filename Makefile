@@ -1,0 +1,40 @@
+# Studio: two commands on a fresh machine with Python >= 3.11 and make.
+#   make demo   creates .venv, installs Studio, builds the example weekly episode into public/
+#   make test   installs the test dependencies and runs the test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+EPISODE ?= episodes/2023-06-02-ai-compute-weekly.txt
+
+.PHONY: demo test bench bench-quick install install-test clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+demo: install
+	$(BIN)/studio build $(EPISODE)
+	@echo "Open public/index.html, or play public/episodes/*/episode.mp3"
+
+test: install-test
+	$(BIN)/python -m pytest -q
+
+bench: install-test
+	$(BIN)/python -m benchmarks
+
+bench-quick: install-test
+	$(BIN)/python -m benchmarks --quick
+
+clean:
+	rm -rf public .studio-cache

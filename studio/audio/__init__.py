@@ -1,0 +1,1 @@
+"""Audio: decode clips, stitch the episode, encode MP3, write tags."""

@@ -1,0 +1,114 @@
+"""The `studio` command line. Thin: parse options, call a stage, report.
+
+Heavy modules are imported inside commands so `studio --help` and no-op runs stay fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from studio import __version__
+from studio.errors import StudioError
+
+
+def handle_errors(fn):
+    """One line on stderr and exit 1 for user errors; never a traceback for them."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except StudioError as e:
+            click.echo(f"error: {e}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        except OSError as e:
+            if os.environ.get("STUDIO_DEBUG"):
+                raise
+            where = f"{e.filename}: " if getattr(e, "filename", None) else ""
+            click.echo(f"error: {where}{e.strerror or e}", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+def load_show_for(show_file: str | None, near: Path | None = None):
+    from studio.config import find_show_file, load_show
+
+    if show_file:
+        return load_show(Path(show_file))
+    if near is not None:
+        try:
+            return load_show(find_show_file(near.resolve().parent))
+        except StudioError:
+            pass
+    return load_show(find_show_file(Path.cwd()))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="studio")
+@click.option("--show", "show_file", metavar="SHOW.TOML", envvar="STUDIO_SHOW",
+              help="The show's settings (default: show.toml next to the episode or in the current directory or a parent).")
+@click.pass_context
+def cli(ctx: click.Context, show_file: str | None) -> None:
+    """Studio turns a weekly episode script into an HTML email, a podcast
+    episode (one synthesized clip per item, stitched and tagged) and an RSS feed.
+
+    \b
+    Quick start:
+      studio init myshow          scaffold a new show
+      studio build EPISODE        build one episode into the output dir
+    """
+    ctx.obj = {"show_file": show_file}
+
+
+@cli.command()
+@click.argument("episode", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Output directory (default: output_dir from show.toml, usually public/).")
+@click.option("--engine", type=click.Choice(["auto", "edge", "espeak"]), default=None,
+              help="Voice engine: edge (neural, online), espeak (offline), auto (edge when reachable). Default from show.toml.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object describing the build on stdout.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but warnings and errors.")
+@click.pass_obj
+@handle_errors
+def build(obj, episode: Path, out_dir: Path | None, engine: str | None, as_json: bool, quiet: bool) -> None:
+    """Build EPISODE (a script file): clips, episode.mp3, email, manifest,
+    then the feed and index from every episode in the output dir."""
+    from studio.build import build_episode
+    from studio.progress import Reporter
+
+    show = load_show_for(obj["show_file"], episode)
+    result = build_episode(episode, show, out_dir=out_dir, engine=engine, reporter=Reporter(quiet=quiet or as_json))
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+    elif not quiet:
+        click.echo(f"{result.audio}\n{result.email_html}\n{result.feed}")
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@handle_errors
+def init(directory: Path) -> None:
+    """Scaffold a new show in DIRECTORY (show.toml, an example episode,
+    templates and assets) that builds as is."""
+    from studio.scaffold import init_show
+
+    created = init_show(directory)
+    click.echo(f"Created a show in {directory} ({len(created)} files). Next: cd {directory} && studio build {created[1].relative_to(directory)}")
+
+
+def main() -> None:
+    cli(prog_name="studio")
+
+
+if __name__ == "__main__":
+    main()

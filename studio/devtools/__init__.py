@@ -1,0 +1,1 @@
+"""Tools for developing Studio itself (asset generators, local service stand-ins)."""

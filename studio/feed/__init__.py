@@ -1,0 +1,1 @@
+"""The feed and the site, built from all episode manifests."""

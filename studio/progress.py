@@ -1,0 +1,46 @@
+"""Progress and messages: rich on a terminal, silent with --quiet/--json."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from typing import Iterator
+
+
+class Reporter:
+    def __init__(self, quiet: bool = False):
+        self.quiet = quiet
+        from rich.console import Console
+
+        self.err = Console(stderr=True, highlight=False)
+
+    def info(self, msg: str) -> None:
+        if not self.quiet:
+            self.err.print(msg)
+
+    def warn(self, msg: str) -> None:
+        # warnings are shown even with --quiet: they change what was built
+        self.err.print(f"[bold yellow]WARNING:[/] {msg}")
+
+    @contextmanager
+    def task(self, label: str, total: int) -> Iterator["_Task"]:
+        if self.quiet or not sys.stderr.isatty():
+            yield _Task(None, None)
+            return
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=self.err, transient=True,
+        ) as p:
+            yield _Task(p, p.add_task(label, total=total))
+
+
+class _Task:
+    def __init__(self, progress, task_id):
+        self.progress, self.task_id = progress, task_id
+
+    def advance(self, n: int = 1, description: str | None = None) -> None:
+        if self.progress is not None:
+            kw = {"description": description} if description else {}
+            self.progress.update(self.task_id, advance=n, **kw)

@@ -1,0 +1,1 @@
+"""Speech: item speech text -> audio clips with timed boundaries."""

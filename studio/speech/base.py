@@ -1,0 +1,44 @@
+"""The engine interface: speech text + voice settings -> audio + timed boundaries."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    voice: str  # Edge voice name, e.g. zh-CN-XiaoxiaoNeural
+    rate: str = "+0%"
+    pitch: str = "+0Hz"
+    volume: str = "+0%"
+
+    @property
+    def language(self) -> str:
+        return "-".join(self.voice.split("-")[:2])
+
+
+@dataclass
+class Boundary:
+    kind: str  # "word" | "sentence"
+    offset_ms: float
+    duration_ms: float
+    text: str
+
+
+@dataclass
+class Clip:
+    audio: bytes
+    fmt: str  # "mp3" | "wav"
+    boundaries: list[Boundary] = field(default_factory=list)
+    engine: str = ""
+
+    def boundaries_dict(self) -> list[dict[str, Any]]:
+        return [asdict(b) for b in self.boundaries]
+
+
+class Engine(Protocol):
+    name: str
+    version: str
+
+    async def synthesize(self, text: str, voice: VoiceSettings) -> Clip: ...

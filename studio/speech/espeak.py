@@ -1,0 +1,160 @@
+"""Offline voice: espeak-ng through ctypes (library and data from espeakng-loader)."""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import io
+import threading
+import wave
+
+from studio.errors import SpeechError
+from studio.speech.base import Boundary, Clip, VoiceSettings
+
+_SYNCHRONOUS = 2
+_CHARS_UTF8 = 1
+_EV_LIST_END, _EV_WORD, _EV_SENTENCE = 0, 1, 2
+_RATE, _VOLUME, _PITCH = 1, 2, 3
+_DONT_EXIT = 0x8000
+_LANG_VOICES = {"zh": "cmn", "en": "en-us", "ja": "ja", "ko": "ko", "fr": "fr", "de": "de", "es": "es"}
+
+
+class _Event(ctypes.Structure):
+    _fields_ = [
+        ("type", ctypes.c_int),
+        ("unique_identifier", ctypes.c_uint),
+        ("text_position", ctypes.c_int),
+        ("length", ctypes.c_int),
+        ("audio_position", ctypes.c_int),
+        ("sample", ctypes.c_int),
+        ("user_data", ctypes.c_void_p),
+        ("id", ctypes.c_char * 8),
+    ]
+
+
+_CALLBACK = ctypes.CFUNCTYPE(
+    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event)
+)
+
+
+class _Espeak:
+    """The library is a process-wide singleton and not thread-safe: one lock guards it."""
+
+    def __init__(self) -> None:
+        import espeakng_loader
+
+        self.lib = espeakng_loader.load_library()
+        data = espeakng_loader.get_data_path().encode()
+        self.rate = self.lib.espeak_Initialize(_SYNCHRONOUS, 0, data, _DONT_EXIT)
+        if self.rate <= 0:
+            raise SpeechError("espeak-ng failed to initialise (data files missing?)")
+        self.version = self._version()
+        self.lock = threading.Lock()
+        self._pcm: list[bytes] = []
+        self._events: list[tuple[int, int, int, int]] = []
+        self._cb = _CALLBACK(self._on_audio)  # keep a reference: ctypes won't
+        self.lib.espeak_SetSynthCallback(self._cb)
+
+    def _version(self) -> str:
+        fn = self.lib.espeak_Info
+        fn.restype = ctypes.c_char_p
+        return (fn(None) or b"?").decode()
+
+    def _on_audio(self, wav, n, events) -> int:
+        if n > 0:
+            self._pcm.append(ctypes.string_at(wav, n * 2))
+        i = 0
+        while events[i].type != _EV_LIST_END:
+            e = events[i]
+            if e.type in (_EV_WORD, _EV_SENTENCE):
+                self._events.append((e.type, e.text_position, e.length, e.audio_position))
+            i += 1
+        return 0
+
+    def synth(self, text: str, voice: str, rate: int) -> tuple[bytes, list[tuple[int, int, int, int]]]:
+        with self.lock:
+            if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
+                raise SpeechError(f"espeak-ng has no voice {voice!r}")
+            self.lib.espeak_SetParameter(_RATE, rate, 0)
+            self._pcm, self._events = [], []
+            data = text.encode("utf-8") + b"\0"
+            err = self.lib.espeak_Synth(data, len(data), 0, 0, 0, _CHARS_UTF8, None, None)
+            if err != 0:
+                raise SpeechError(f"espeak-ng synthesis failed (error {err})")
+            self.lib.espeak_Synchronize()
+            return b"".join(self._pcm), self._events
+
+
+_instance: _Espeak | None = None
+_instance_lock = threading.Lock()
+
+
+def _espeak() -> _Espeak:
+    global _instance
+    with _instance_lock:
+        if _instance is None:
+            _instance = _Espeak()
+        return _instance
+
+
+def espeak_voice_for(voice: VoiceSettings) -> str:
+    """Map an Edge voice name (zh-CN-XiaoxiaoNeural) or an espeak name to an espeak voice."""
+    name = voice.voice
+    if not name.endswith("Neural"):
+        return name
+    return _LANG_VOICES.get(name.split("-")[0].lower(), "en-us")
+
+
+def _words_per_minute(rate: str) -> int:
+    try:
+        pct = int(rate.strip().rstrip("%"))
+    except ValueError:
+        pct = 0
+    return max(80, min(450, round(175 * (1 + pct / 100))))
+
+
+def pcm_to_wav(pcm: bytes, sample_rate: int) -> bytes:
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(sample_rate)
+        w.writeframes(pcm)
+    return buf.getvalue()
+
+
+class EspeakEngine:
+    name = "espeak"
+
+    def __init__(self) -> None:
+        self.version = _espeak().version
+
+    @property
+    def sample_rate(self) -> int:
+        return _espeak().rate
+
+    def synthesize_sync(self, text: str, voice: VoiceSettings) -> Clip:
+        es = _espeak()
+        pcm, events = es.synth(text, espeak_voice_for(voice), _words_per_minute(voice.rate))
+        if not pcm:
+            raise SpeechError("espeak-ng produced no audio")
+        chars = list(text)
+        bounds = []
+        for kind, pos, length, ms in events:
+            start = max(pos - 1, 0)  # espeak counts characters from 1
+            bounds.append(
+                Boundary(
+                    kind="word" if kind == _EV_WORD else "sentence",
+                    offset_ms=float(ms),
+                    duration_ms=0.0,
+                    text="".join(chars[start : start + length]),
+                )
+            )
+        total_ms = len(pcm) / 2 / es.rate * 1000
+        words = [b for b in bounds if b.kind == "word"]
+        for b, nxt in zip(words, words[1:] + [None]):
+            b.duration_ms = max(0.0, (nxt.offset_ms if nxt else total_ms) - b.offset_ms)
+        return Clip(audio=pcm_to_wav(pcm, es.rate), fmt="wav", boundaries=bounds, engine=self.name)
+
+    async def synthesize(self, text: str, voice: VoiceSettings) -> Clip:
+        return await asyncio.to_thread(self.synthesize_sync, text, voice)

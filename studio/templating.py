@@ -1,0 +1,50 @@
+"""Jinja2 environment: the show's templates/ first, then Studio's defaults."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from studio.config import Show
+
+DEFAULTS_DIR = Path(__file__).resolve().parent.parent  # the Studio checkout
+DEFAULT_TEMPLATES = DEFAULTS_DIR / "templates"
+DEFAULT_ASSETS = DEFAULTS_DIR / "assets"
+
+
+@functools.cache
+def _markdown():
+    from markdown_it import MarkdownIt
+
+    # html=False: raw HTML in a script is shown as text; unsafe link schemes are dropped
+    return MarkdownIt("commonmark", {"html": False, "breaks": True, "typographer": False})
+
+
+def display_html(text: str) -> str:
+    """An item's display text (markdown subset) as safe HTML."""
+    from markupsafe import Markup
+
+    return Markup(_markdown().render(text or ""))
+
+
+def environment(show: Show):
+    import jinja2
+
+    dirs = [p for p in (show.path("templates"), DEFAULT_TEMPLATES) if p.is_dir()]
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+        autoescape=jinja2.select_autoescape(["html", "html.j2", "xml"], default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["display_html"] = display_html
+    env.filters["clock"] = clock
+    return env
+
+
+def clock(ms: float) -> str:
+    s = int(ms // 1000)
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"

@@ -1,0 +1,65 @@
+"""Shared fixtures: a throwaway copy of the show, a way to run the real CLI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def find_seeds() -> Path | None:
+    env = os.environ.get("STUDIO_SEEDS")
+    if env:
+        return Path(env)
+    for d in [REPO, *REPO.parents]:
+        if (d / "shared" / "seeds").is_dir():
+            return d / "shared" / "seeds"
+    return None
+
+
+@pytest.fixture(scope="session")
+def seeds_dir() -> Path:
+    seeds = find_seeds()
+    if seeds is None:
+        pytest.fail("shared/seeds not found next to the repository (set STUDIO_SEEDS)")
+    return seeds
+
+
+_EMPTY_DIR = tempfile.mkdtemp(prefix="studio-empty-path-")
+
+
+def bare_env() -> dict[str, str]:
+    """An environment whose PATH holds no ffmpeg, ffprobe or espeak-ng."""
+    empty = _EMPTY_DIR
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")}
+    env["PATH"] = str(empty)
+    env["STUDIO_EDGE_WSS_URL"] = "ws://127.0.0.1:9/unreachable"  # loopback only, nothing listens
+    return env
+
+
+def make_show(dest: Path) -> Path:
+    """A copy of the repo's show (show.toml, episodes, assets, templates) in `dest`."""
+    for name in ("show.toml",):
+        shutil.copy(REPO / name, dest / name)
+    for name in ("episodes", "assets", "templates"):
+        shutil.copytree(REPO / name, dest / name)
+    return dest
+
+
+def run_studio(args: list[str], cwd: Path, env: dict[str, str] | None = None, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "studio", *args],
+        cwd=cwd, env=env or bare_env(), capture_output=True, text=True, timeout=900, **kw,
+    )
+
+
+@pytest.fixture
+def show_dir(tmp_path: Path) -> Path:
+    return make_show(tmp_path)
