@@ -19,9 +19,9 @@ from typing import Any
 from studio import __version__, urls
 from studio.config import Show
 from studio.errors import StudioError
+from studio.fingerprint import build_fingerprint, remember_slug, up_to_date
 from studio.feed.manifests import MANIFEST, load_all, load_manifest, manifest_path
 from studio.fsutil import atomic_path, atomic_write_bytes, atomic_write_text, locked, remove_stale_temps
-from studio.ingest import read_episode
 from studio.model import Episode
 from studio.progress import Reporter
 
@@ -39,6 +39,16 @@ class BuildResult:
     cached: int
     engine: str
     warnings: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_manifest(cls, m: dict[str, Any], out: Path) -> "BuildResult":
+        ep_dir = Path(out) / "episodes" / m["slug"]
+        return cls(
+            episode=m["slug"], out=ep_dir, audio=ep_dir / m["audio"]["file"],
+            email_html=ep_dir / m["email"]["html"], feed=Path(out) / "feed.xml",
+            duration_ms=m["audio"]["duration_ms"], items=len(m["items"]),
+            synthesized=0, cached=len(m["items"]), engine=m.get("engine", ""),
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -69,11 +79,18 @@ def build_episode(
     out_dir: Path | None = None,
     engine: str | None = None,
     reporter: Reporter | None = None,
+    force: bool = False,
 ) -> BuildResult:
     reporter = reporter or Reporter(quiet=True)
     cover = check_assets(show)
-    episode = read_episode(script)
     out = Path(out_dir) if out_dir else show.out_dir
+    fingerprint = build_fingerprint(script, show, {"engine": engine or show.speech.engine})
+    if not force and (current := up_to_date(script, out, fingerprint)):
+        reporter.info(f"{current['title']}: up to date")
+        return BuildResult.from_manifest(current, out)
+    from studio.ingest import read_episode
+
+    episode = read_episode(script)
     ep_dir = out / "episodes" / episode.slug
     reporter.info(f"[bold]{episode.title}[/] — {len(episode.items)} items ({episode.format})")
 
@@ -96,6 +113,7 @@ def build_episode(
 
     previous = load_manifest(ep_dir / MANIFEST) or {}
     manifest = make_manifest(show, episode, audio, speech.engine, previous)
+    manifest["fingerprint"] = fingerprint
     context = page_context(show, manifest)
 
     from studio.email.render import render_email
@@ -108,7 +126,7 @@ def build_episode(
     atomic_write_text(ep_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
     prune_clips(ep_dir, manifest)
 
-    feed_path = publish_show(show, out, cover)
+    feed_path = publish_show(show, out, cover, remember=(script, episode.slug))
     reporter.info(f"Built [bold]{ep_dir}[/] ({audio.duration_ms / 1000:.1f} s)")
     return BuildResult(
         episode=episode.slug,
@@ -179,12 +197,14 @@ def prune_clips(ep_dir: Path, manifest: dict[str, Any]) -> None:
             p.unlink(missing_ok=True)
 
 
-def publish_show(show: Show, out: Path, cover: Path) -> Path:
+def publish_show(show: Show, out: Path, cover: Path, remember: tuple[Path, str] | None = None) -> Path:
     """Rebuild feed.xml and index.html from every manifest in `out`."""
     from studio.feed.rss import build_feed_xml
     from studio.feed.site import render_index
 
     with locked(out):
+        if remember:
+            remember_slug(out, *remember)
         manifests = load_all(out)
         cover_out = out / ("cover" + cover.suffix)
         if not cover_out.is_file() or cover_out.read_bytes() != cover.read_bytes():

@@ -78,16 +78,17 @@ def cli(ctx: click.Context, show_file: str | None) -> None:
               help="Voice engine: edge (neural, online), espeak (offline), auto (edge when reachable). Default from show.toml.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object describing the build on stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but warnings and errors.")
+@click.option("--force", is_flag=True, help="Rebuild even when nothing changed since the last build.")
 @click.pass_obj
 @handle_errors
-def build(obj, episode: Path, out_dir: Path | None, engine: str | None, as_json: bool, quiet: bool) -> None:
+def build(obj, episode: Path, out_dir: Path | None, engine: str | None, as_json: bool, quiet: bool, force: bool) -> None:
     """Build EPISODE (a script file): clips, episode.mp3, email, manifest,
     then the feed and index from every episode in the output dir."""
     from studio.build import build_episode
     from studio.progress import Reporter
 
     show = load_show_for(obj["show_file"], episode)
-    result = build_episode(episode, show, out_dir=out_dir, engine=engine, reporter=Reporter(quiet=quiet or as_json))
+    result = build_episode(episode, show, out_dir=out_dir, engine=engine, reporter=Reporter(quiet=quiet or as_json), force=force)
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False))
     elif not quiet:

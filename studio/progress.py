@@ -10,9 +10,15 @@ from typing import Iterator
 class Reporter:
     def __init__(self, quiet: bool = False):
         self.quiet = quiet
-        from rich.console import Console
+        self._err = None
 
-        self.err = Console(stderr=True, highlight=False)
+    @property
+    def err(self):
+        if self._err is None:
+            from rich.console import Console
+
+            self._err = Console(stderr=True, highlight=False)
+        return self._err
 
     def info(self, msg: str) -> None:
         if not self.quiet:

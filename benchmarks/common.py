@@ -1,0 +1,57 @@
+"""Shared helpers: a scratch show, timed subprocesses, peak RSS."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+WEEKLY = "episodes/2023-06-02-ai-compute-weekly.txt"
+
+
+def row(case: str, studio: float, baseline: float, target: str, ok: bool, note: str = "") -> dict:
+    ratio = studio / baseline if baseline else float("inf")
+    return {"case": case, "studio": studio, "baseline": baseline, "ratio": ratio, "target": target, "ok": ok, "note": note}
+
+
+def scratch_show() -> Path:
+    """A copy of the repo's show in a temp dir (its own output dir and cache)."""
+    root = Path(tempfile.mkdtemp(prefix="studio-bench-"))
+    shutil.copy(REPO / "show.toml", root / "show.toml")
+    for name in ("episodes", "assets", "templates"):
+        shutil.copytree(REPO / name, root / name)
+    if (REPO / "lexicon.toml").is_file():
+        shutil.copy(REPO / "lexicon.toml", root / "lexicon.toml")
+    return root
+
+
+def bench_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["STUDIO_EDGE_WSS_URL"] = env.get("STUDIO_EDGE_WSS_URL", "ws://127.0.0.1:9/unreachable")
+    return env
+
+
+def timed_run(cmd: list[str], cwd: Path | None = None, env: dict | None = None) -> tuple[float, int, subprocess.CompletedProcess]:
+    """Wall time (s) and peak RSS (KiB, the process or its largest reaped child) of one command."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env or bench_env(), stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0), err.seek(0)
+        done = subprocess.CompletedProcess(
+            cmd, proc.returncode, out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
+        )
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(map(str, cmd))} failed: {done.stderr.strip()[-500:]}")
+    return wall, usage.ru_maxrss, done
+
+
+def studio_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "studio", *args]

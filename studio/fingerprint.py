@@ -1,0 +1,89 @@
+"""Is an episode's build up to date? A hash of everything a build reads.
+
+The fingerprint covers the script, show.toml, the show's templates/, assets/
+and lexicon.toml, Studio's default templates and version, and the build options.
+It is stored in the manifest; an index maps script paths to slugs so a no-op
+rebuild can answer without parsing the script or importing any heavy module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from studio import __version__
+from studio.config import Show
+from studio.fsutil import atomic_write_text
+
+INDEX = ".studio-index.json"
+
+
+def _hash_tree(h: "hashlib._Hash", root: Path) -> None:
+    if root.is_file():
+        h.update(root.name.encode() + b"\0" + root.read_bytes())
+        return
+    if root.is_dir():
+        for p in sorted(root.rglob("*")):
+            if p.is_file() and "__pycache__" not in p.parts:
+                h.update(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes())
+
+
+def build_fingerprint(script: Path, show: Show, options: dict[str, Any]) -> str:
+    from studio.templating import DEFAULT_TEMPLATES
+
+    h = hashlib.sha256()
+    h.update(json.dumps([__version__, options], sort_keys=True, default=str).encode())
+    h.update(Path(script).read_bytes())
+    for p in (show.root / "show.toml", show.root / "lexicon.toml", show.path("templates"),
+              show.path("assets"), DEFAULT_TEMPLATES):
+        h.update(str(p.name).encode())
+        _hash_tree(h, p)
+    for key in ("cover",):
+        _hash_tree(h, show.path(getattr(show, key)))
+    return h.hexdigest()
+
+
+def _index_path(out: Path) -> Path:
+    return Path(out) / INDEX
+
+
+def read_index(out: Path) -> dict[str, str]:
+    try:
+        return json.loads(_index_path(out).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def remember_slug(out: Path, script: Path, slug: str) -> None:
+    """Record script -> slug (call under the output-dir lock)."""
+    index = read_index(out)
+    key = str(Path(script).resolve())
+    if index.get(key) != slug:
+        index[key] = slug
+        atomic_write_text(_index_path(out), json.dumps(index, ensure_ascii=False, indent=1))
+
+
+def up_to_date(script: Path, out: Path, fingerprint: str) -> dict[str, Any] | None:
+    """The manifest of a complete, current build of `script` in `out`, or None."""
+    slug = read_index(out).get(str(Path(script).resolve()))
+    if not slug:
+        return None
+    ep_dir = Path(out) / "episodes" / slug
+    try:
+        manifest = json.loads((ep_dir / "manifest.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if manifest.get("fingerprint") != fingerprint:
+        return None
+    audio = ep_dir / manifest["audio"]["file"]
+    if not audio.is_file() or audio.stat().st_size != manifest["audio"]["bytes"]:
+        return None
+    needed = [ep_dir / manifest["email"]["html"], Path(out) / "feed.xml", Path(out) / "index.html"]
+    needed += [ep_dir / it["clip"] for it in manifest["items"]]
+    if not all(p.is_file() for p in needed):
+        return None
+    if (Path(out) / "feed.xml").stat().st_mtime < (ep_dir / "manifest.json").stat().st_mtime:
+        return None
+    return manifest
