@@ -87,6 +87,7 @@ def build_episode(
     fingerprint = build_fingerprint(script, show, {"engine": engine or show.speech.engine})
     if not force and (current := up_to_date(script, out, fingerprint)):
         reporter.info(f"{current['title']}: up to date")
+        clean_after_kill(out, out / "episodes" / current["slug"])
         return BuildResult.from_manifest(current, out)
     from studio.ingest import read_episode
 
@@ -197,12 +198,21 @@ def prune_clips(ep_dir: Path, manifest: dict[str, Any]) -> None:
             p.unlink(missing_ok=True)
 
 
+def clean_after_kill(out: Path, ep_dir: Path) -> None:
+    """Remove temp files a killed build left in the output dir."""
+    with locked(ep_dir):
+        remove_stale_temps(ep_dir)
+    with locked(out):
+        remove_stale_temps(out, recursive=False)
+
+
 def publish_show(show: Show, out: Path, cover: Path, remember: tuple[Path, str] | None = None) -> Path:
     """Rebuild feed.xml and index.html from every manifest in `out`."""
     from studio.feed.rss import build_feed_xml
     from studio.feed.site import render_index
 
     with locked(out):
+        remove_stale_temps(out, recursive=False)
         if remember:
             remember_slug(out, *remember)
         manifests = load_all(out)

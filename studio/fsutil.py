@@ -81,8 +81,10 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def remove_stale_temps(dir_path: Path) -> None:
-    """Remove temp files a killed run left behind."""
-    for p in Path(dir_path).rglob(TMP_PREFIX + "*"):
+def remove_stale_temps(dir_path: Path, recursive: bool = True) -> None:
+    """Remove temp files a killed run left behind (call while holding the dir's lock)."""
+    pattern = TMP_PREFIX + "*"
+    found = Path(dir_path).rglob(pattern) if recursive else Path(dir_path).glob(pattern)
+    for p in found:
         with contextlib.suppress(OSError):
             p.unlink()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import io
+import os
+import pickle
 import threading
 import wave
 
@@ -72,17 +74,47 @@ class _Espeak:
         return 0
 
     def synth(self, text: str, voice: str, rate: int) -> tuple[bytes, list[tuple[int, int, int, int]]]:
-        with self.lock:
-            if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
-                raise SpeechError(f"espeak-ng has no voice {voice!r}")
-            self.lib.espeak_SetParameter(_RATE, rate, 0)
-            self._pcm, self._events = [], []
-            data = text.encode("utf-8") + b"\0"
-            err = self.lib.espeak_Synth(data, len(data), 0, 0, 0, _CHARS_UTF8, None, None)
-            if err != 0:
-                raise SpeechError(f"espeak-ng synthesis failed (error {err})")
-            self.lib.espeak_Synchronize()
-            return b"".join(self._pcm), self._events
+        """Synthesize in a forked child of the pristine, never-used engine.
+
+        espeak-ng keeps state between utterances (pitch flutter, filters), so the
+        same text spoken twice in one process differs slightly. A child forked
+        from the untouched engine makes each clip a pure function of its text
+        and voice (identical on rebuild), and lets clips render on all cores.
+        """
+        with self.lock:  # fork from one thread at a time
+            read_fd, write_fd = os.pipe()
+            pid = os.fork()
+        if pid == 0:  # child: speak, send the result, exit without cleanup
+            try:
+                os.close(read_fd)
+                payload = pickle.dumps(self._speak(text, voice, rate))
+                with os.fdopen(write_fd, "wb") as f:
+                    f.write(payload)
+                os._exit(0)
+            except BaseException:
+                os._exit(1)
+        os.close(write_fd)
+        with os.fdopen(read_fd, "rb") as f:
+            payload = f.read()
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0 or not payload:
+            raise SpeechError(f"espeak-ng failed to speak (voice {voice!r})")
+        result = pickle.loads(payload)
+        if isinstance(result, str):
+            raise SpeechError(result)
+        return result
+
+    def _speak(self, text: str, voice: str, rate: int):
+        if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
+            return f"espeak-ng has no voice {voice!r}"
+        self.lib.espeak_SetParameter(_RATE, rate, 0)
+        self._pcm, self._events = [], []
+        data = text.encode("utf-8") + b"\0"
+        err = self.lib.espeak_Synth(data, len(data), 0, 0, 0, _CHARS_UTF8, None, None)
+        if err != 0:
+            return f"espeak-ng synthesis failed (error {err})"
+        self.lib.espeak_Synchronize()
+        return b"".join(self._pcm), self._events
 
 
 _instance: _Espeak | None = None
