@@ -15,6 +15,7 @@ from typing import Any
 
 from studio import __version__
 from studio.config import Show
+from studio.errors import ScriptError
 from studio.fsutil import atomic_write_text
 
 INDEX = ".studio-index.json"
@@ -35,7 +36,12 @@ def build_fingerprint(script: Path, show: Show, options: dict[str, Any]) -> str:
 
     h = hashlib.sha256()
     h.update(json.dumps([__version__, options], sort_keys=True, default=str).encode())
-    h.update(Path(script).read_bytes())
+    try:
+        h.update(Path(script).read_bytes())
+    except FileNotFoundError:
+        raise ScriptError("file not found", script) from None
+    except IsADirectoryError:
+        raise ScriptError("is a directory, expected an episode script", script) from None
     for p in (show.root / "show.toml", show.root / "lexicon.toml", show.path("templates"),
               show.path("assets"), DEFAULT_TEMPLATES):
         h.update(str(p.name).encode())
