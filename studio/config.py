@@ -85,6 +85,7 @@ class Show:
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     # where show.toml was read from; relative paths resolve against it
     root: Path = field(default=Path("."), metadata={"internal": True})
+    file: Path = field(default=Path(SHOW_FILE), metadata={"internal": True})  # the show.toml it came from
 
     def path(self, rel: str | Path) -> Path:
         return (self.root / rel).resolve()
@@ -235,5 +236,6 @@ def load_show(path: Path) -> Show:
     data = read_toml(path)
     show = load_section(Show, data, path)
     show.root = path.resolve().parent
+    show.file = path.resolve()
     _check_show(show, path)
     return show

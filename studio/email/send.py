@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from studio.config import SHOW_FILE, Show
+from studio.config import Show
 from studio.email import tokens
 from studio.email.message import build_message, message_id, sender, to_address
 from studio.email.render import EmailParts, render_email, unsubscribe_mailbox
@@ -112,7 +112,7 @@ class ConnectionLost(Exception):
 
 class Mailer:
     def __init__(self, show: Show, password: str):
-        self.cfg, self.password, self.show_file = show.smtp, password, show.root / SHOW_FILE
+        self.cfg, self.password, self.show_file = show.smtp, password, show.file
         self.smtp: smtplib.SMTP | None = None
 
     @property
@@ -312,7 +312,7 @@ def send_episode(
         return report
 
     if problems:
-        raise SendError(problems[0], show.root / SHOW_FILE)
+        raise SendError(problems[0], show.file)
     edition = Edition(show, manifest, os.environ[show.email.secret_env])
     report.subject = edition.subject
     mailer = Mailer(show, os.environ.get(show.smtp.password_env, ""))
@@ -327,7 +327,7 @@ def send_episode(
         try:
             outcome = mailer.deliver(envelope_from, address, data)
         except ConnectionLost as e:
-            raise SendError(f"lost the connection to the SMTP server: {e}", show.root / SHOW_FILE) from None
+            raise SendError(f"lost the connection to the SMTP server: {e}", show.file) from None
         finally:
             mailer.close()
         if outcome.status != "accepted":
