@@ -74,13 +74,13 @@ def read_subscribers(path: Path) -> tuple[list[Subscriber], int]:
     seen: set[str] = set()
     duplicates = 0
     while True:
+        line = reader.line_num + 1  # where this record starts (a quoted field may span lines)
         try:
             row = next(reader)
         except StopIteration:
             break
         except csv.Error as e:
-            raise SubscriberError(f"bad CSV: {e}", path, reader.line_num) from None
-        line = reader.line_num
+            raise SubscriberError(f"bad CSV: {e}", path, line) from None
         if not any(cell.strip() for cell in row):
             continue
         value = row[at_email] if at_email < len(row) else ""
