@@ -349,3 +349,22 @@ def test_starttls_and_login_with_the_password_from_the_environment(built, smtp_s
     proc = send(built, show2, "--list", lst, environ=env(STUDIO_SMTP_PASSWORD="pa55-word"))
     assert proc.returncode == 1 and "TLS" in proc.stderr
     assert len(handler.messages) == 2
+
+
+def test_implicit_tls(built, smtp_server, tmp_path):
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_ctx)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    handler = Recorder()
+    port = smtp_server(handler, ssl_context=server_ctx)
+    show = show_file(built, "ssl", port, security="ssl")
+    proc = send(built, show, "--list", write_list(built, "ssl", ["s@example.com"]),
+                environ=env(SSL_CERT_FILE=str(ca_file)))
+    assert proc.returncode == 0, proc.stderr
+    assert handler.received() == Counter({"s@example.com": 1})

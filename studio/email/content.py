@@ -188,7 +188,7 @@ def wrap(text: str, columns: int = 72) -> str:
 def _wrap_line(line: str, columns: int) -> list[str]:
     if not line:
         return [""]
-    indent = re.match(r"(\s*(?:- )?)", line).group(1)
+    indent = re.match(r"(\s*(?:- |\d+\. )?)", line).group(1)
     hang = " " * len(indent)
     out: list[str] = []
     cur, cur_w = "", 0
