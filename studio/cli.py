@@ -128,6 +128,8 @@ def send(obj, episode: str, list_path: Path | None, dry_run: bool, test_to: str 
     running the same command again. The SMTP password comes from the
     environment variable named by smtp.password_env (STUDIO_SMTP_PASSWORD),
     the unsubscribe-link secret from email.secret_env (STUDIO_UNSUBSCRIBE_SECRET).
+    Exit status: 0 done, 1 error or stopped early, 75 some recipients deferred
+    by the server (run again later).
     """
     from studio.email.send import parse_rate, send_episode
 
@@ -148,6 +150,8 @@ def send(obj, episode: str, list_path: Path | None, dry_run: bool, test_to: str 
         click.echo("\n".join(report.lines()))
     if report.aborted and not dry_run:
         sys.exit(1)
+    if report.deferred and not dry_run:
+        sys.exit(75)  # EX_TEMPFAIL: some recipients were deferred; run the same command again later
 
 
 def main() -> None:

@@ -46,8 +46,9 @@ def free_port() -> int:
 class Recorder:
     """An SMTP handler that keeps every accepted message; refuses some; can stall one message."""
 
-    def __init__(self, refuse: set[str] = frozenset(), stall_after: int | None = None):
+    def __init__(self, refuse: set[str] = frozenset(), stall_after: int | None = None, greylist: set[str] = frozenset()):
         self.refuse = set(refuse)
+        self.greylist = set(greylist)  # refused once with a 4xx, accepted the next time
         self.stall_after = stall_after
         self.stalled = threading.Event()
         self.release = threading.Event()
@@ -57,6 +58,9 @@ class Recorder:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
             return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
+        if address in self.greylist:
+            self.greylist.discard(address)
+            return "451 4.7.1 greylisted, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -206,6 +210,19 @@ def test_refused_recipient_is_reported_and_the_rest_get_theirs(built, smtp_serve
     assert "nobody@example.com" in again.stdout and "550" in again.stdout
 
 
+def test_temporary_refusal_is_retried_by_the_next_run(built, smtp_server):
+    handler = Recorder(greylist={"g@example.com"})
+    port = smtp_server(handler)
+    show = show_file(built, "grey", port)
+    lst = write_list(built, "grey", ["f@example.com", "g@example.com", "h@example.com"])
+    first = send(built, show, "--list", lst)
+    assert first.returncode == 75, first.stderr  # EX_TEMPFAIL: run again later
+    assert "sent 2" in first.stdout and "deferred 1" in first.stdout and "451" in first.stdout
+    second = send(built, show, "--list", lst)
+    assert "sent 1, already sent earlier 2" in second.stdout
+    assert handler.received() == Counter({"f@example.com": 1, "g@example.com": 1, "h@example.com": 1})
+
+
 def test_killed_run_resumes_and_each_recipient_gets_exactly_one(built, smtp_server):
     n, k = 8, 3
     handler = Recorder(stall_after=k)
@@ -217,6 +234,8 @@ def test_killed_run_resumes_and_each_recipient_gets_exactly_one(built, smtp_serv
                             cwd=built, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         assert handler.stalled.wait(60), "the sender never reached message k+1"
+        rival = send(built, show, "--list", lst)  # a second run at the same time must not send
+        assert rival.returncode == 1 and "another `studio send` is running" in rival.stderr
         os.kill(proc.pid, signal.SIGKILL)  # killed while message k+1 is in flight
         proc.wait(30)
     finally:
