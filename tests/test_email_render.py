@@ -283,3 +283,15 @@ def test_wrap_counts_wide_characters_and_keeps_urls_whole():
     assert all(sum(width(c) for c in l) <= 72 or "https://" in l for l in out.splitlines())
     assert "https://example.com/" + "x" * 100 in out
     assert not any(l.startswith(("，", "。")) for l in out.splitlines())
+
+
+def test_broken_show_template_is_one_clear_error(tmp_path):
+    from studio.errors import StudioError
+
+    root = make_show(tmp_path)
+    (root / "templates" / "email.html.j2").write_text("<p>{% for x in %}</p>\n", "utf-8")
+    show = load_show(root / "show.toml")
+    ep = read_episode(REPO / "episodes" / "2024-03-27-ai-newsletter.md")
+    with pytest.raises(StudioError) as e:
+        render_email(show, episode_context(show, ep))
+    assert "email.html.j2:1" in str(e.value) and "email template" in str(e.value)

@@ -17,6 +17,7 @@ from typing import Any
 from studio import urls
 from studio.config import Show
 from studio.email import content
+from studio.errors import StudioError
 from studio.templating import environment
 
 # Excerpt lengths (display columns) tried in turn when the HTML is too big; None = full text.
@@ -127,6 +128,17 @@ def _finish_html(html: str) -> str:
 
 def render_email(show: Show, context: dict[str, Any], unsubscribe_url: str | None = None) -> EmailParts:
     """The HTML and text parts. `unsubscribe_url` defaults to the show's generic one."""
+    import jinja2
+
+    try:
+        return _render_email(show, context, unsubscribe_url)
+    except jinja2.TemplateSyntaxError as e:
+        raise StudioError(f"email template: {e.message}", e.filename or e.name, e.lineno) from None
+    except jinja2.TemplateError as e:
+        raise StudioError(f"email template: {e}", show.path("templates")) from None
+
+
+def _render_email(show: Show, context: dict[str, Any], unsubscribe_url: str | None) -> EmailParts:
     env = environment(show)
     env.filters["wrap"] = content.wrap
     labels = labels_for(show)

@@ -153,7 +153,10 @@ class Mailer:
         for attempt in (1, 2):
             try:
                 if self.smtp is None:
-                    self.connect()
+                    try:
+                        self.connect()
+                    except SendError as e:
+                        raise ConnectionLost(e.message) from None
                 self.smtp.sendmail(envelope_from, [to], data)
                 return Outcome("accepted")
             except smtplib.SMTPRecipientsRefused as e:
@@ -350,6 +353,8 @@ def send_episode(
                 msg_id = message_id(show, str(manifest.get("guid", slug)), sub.key)
                 data = edition.message(sub, msg_id)
                 pacer.wait()
+                if mailer.smtp is None:
+                    mailer.connect()  # a bad login or server stops the run before anything is claimed
                 log.claim(slug, sub.key, msg_id)
                 try:
                     outcome = mailer.deliver(envelope_from, sub.email, data)
@@ -358,8 +363,8 @@ def send_episode(
                     report.deferred.append((sub.email, f"connection lost: {e}"))
                     report.aborted = f"lost the connection to the SMTP server ({e})"
                     break
-                except SendError:
-                    log.deferred(slug, sub.key, None, "sender refused")
+                except SendError as e:
+                    log.deferred(slug, sub.key, None, e.message)
                     raise
                 if outcome.status == "accepted":
                     log.accepted(slug, sub.key)
