@@ -103,6 +103,8 @@ def build_episode(
     from studio.feed.site import render_episode_page
 
     email = render_email(show, context)  # CSS inlined, sized to stay under email.max_html_kb
+    if not show.site_url.startswith("https://"):
+        reporter.warn("base_url is not https: the email's links to the episode are http, which mail clients flag")
     if email.excerpt is not None:
         reporter.warn(f"the email was over {show.email.max_html_kb} KB: it shows excerpts of "
                       f"{email.items_shown} of {len(episode.items)} items (the web version has them all)")

@@ -108,8 +108,7 @@ def email_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
             sources=sources,
             plain=content.wrap(plain, 72),
             flat=plain,
-            clip_url=content.safe_url(it.get("clip_url")),
-            page_url=content.safe_url(it.get("page_url")),
+            # clip_url and page_url are the show's own (from base_url), not the script's: kept as they are
         ))
     return out
 
