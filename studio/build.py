@@ -117,12 +117,19 @@ def build_episode(
     manifest["fingerprint"] = fingerprint
     context = page_context(show, manifest)
 
+    from studio.email.message import built_eml
     from studio.email.render import render_email
     from studio.feed.site import render_episode_page
 
-    email = render_email(show, context)
+    email = render_email(show, context)  # CSS inlined, sized to stay under email.max_html_kb
+    if not show.site_url.startswith("https://"):
+        reporter.warn("base_url is not https: the email's links to the episode are http, which mail clients flag")
+    if email.excerpt is not None:
+        reporter.warn(f"the email was over {show.email.max_html_kb} KB: it shows excerpts of "
+                      f"{email.items_shown} of {len(episode.items)} items (the web version has them all)")
     atomic_write_text(ep_dir / "email.html", email.html)
     atomic_write_text(ep_dir / "email.txt", email.text)
+    atomic_write_bytes(ep_dir / "email.eml", built_eml(show, manifest, email.subject, email.text, email.html))
     atomic_write_text(ep_dir / "index.html", render_episode_page(show, context))
     atomic_write_text(ep_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
     prune_clips(ep_dir, manifest)
@@ -166,7 +173,7 @@ def make_manifest(show: Show, episode: Episode, audio, engine: str, previous: di
             "duration_ms": round(audio.duration_ms, 1),
             "sha256": audio.sha256,
         },
-        "email": {"html": "email.html", "text": "email.txt"},
+        "email": {"html": "email.html", "text": "email.txt", "eml": "email.eml"},
         "items": items,
     }
 

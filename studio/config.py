@@ -37,6 +37,34 @@ class AudioConfig:
 
 
 @dataclass
+class EmailConfig:
+    """[email]: the email edition and its senders' identity."""
+
+    from_name: str = ""  # default: the show's title
+    from_address: str = ""  # default: owner_email
+    reply_to: str = ""
+    subject: str = "{title}"  # placeholders: {title} {show} {number} {date}
+    unsubscribe_url: str = ""  # https endpoint; "?t=<signed token>" is appended per recipient
+    unsubscribe_mailto: str = ""  # default: from_address
+    secret_env: str = "STUDIO_UNSUBSCRIBE_SECRET"  # env var holding the token-signing secret
+    send_log: str = ".studio-sendlog.sqlite"  # relative to the show root; keep it out of output_dir
+    max_html_kb: int = 100  # Gmail clips messages whose HTML is over ~102 KB
+
+
+@dataclass
+class SmtpConfig:
+    """[smtp]: the server `studio send` delivers through."""
+
+    host: str = ""
+    port: int = 0  # 0: 587 for starttls, 465 for ssl, 25 for none
+    security: str = "starttls"  # starttls | ssl | none
+    user: str = ""
+    password_env: str = "STUDIO_SMTP_PASSWORD"  # env var holding the password (never a file)
+    rate: float = 5.0  # messages per second
+    timeout: float = 30.0
+
+
+@dataclass
 class Show:
     title: str = field(default=_REQUIRED)
     description: str = field(default=_REQUIRED)
@@ -53,8 +81,11 @@ class Show:
     copyright: str = ""
     speech: SpeechConfig = field(default_factory=SpeechConfig)
     audio: AudioConfig = field(default_factory=AudioConfig)
+    email: EmailConfig = field(default_factory=EmailConfig)
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
     # where show.toml was read from; relative paths resolve against it
     root: Path = field(default=Path("."), metadata={"internal": True})
+    file: Path = field(default=Path(SHOW_FILE), metadata={"internal": True})  # the show.toml it came from
 
     def path(self, rel: str | Path) -> Path:
         return (self.root / rel).resolve()
@@ -84,6 +115,32 @@ def _check_show(show: Show, path: Path) -> None:
         raise ConfigError("key 'speech.jobs': must be at least 1", path)
     if show.audio.gap < 0:
         raise ConfigError("key 'audio.gap': must not be negative", path)
+    _check_email(show, path)
+
+
+def _check_email(show: Show, path: Path) -> None:
+    e, s = show.email, show.smtp
+    for key in ("from_address", "reply_to"):
+        value = getattr(e, key)
+        if value and not _EMAIL.match(value):
+            raise ConfigError(f"key 'email.{key}': not an email address: {value!r}", path)
+    if e.unsubscribe_url and not e.unsubscribe_url.startswith("https://"):
+        raise ConfigError(f"key 'email.unsubscribe_url': must be an https:// URL, got {e.unsubscribe_url!r}", path)
+    mailto = e.unsubscribe_mailto.removeprefix("mailto:")
+    if mailto and not _EMAIL.match(mailto.split("?")[0]):
+        raise ConfigError(f"key 'email.unsubscribe_mailto': not an email address: {e.unsubscribe_mailto!r}", path)
+    try:
+        e.subject.format(title="", show="", number="", date="")
+    except (KeyError, IndexError, ValueError) as err:
+        raise ConfigError(f"key 'email.subject': bad placeholder {err} (use {{title}} {{show}} {{number}} {{date}})", path) from None
+    if e.max_html_kb < 10:
+        raise ConfigError("key 'email.max_html_kb': must be at least 10", path)
+    if s.security not in ("starttls", "ssl", "none"):
+        raise ConfigError(f"key 'smtp.security': must be starttls, ssl or none, got {s.security!r}", path)
+    if not 0 <= s.port <= 65535:
+        raise ConfigError(f"key 'smtp.port': not a port number: {s.port}", path)
+    if s.rate <= 0:
+        raise ConfigError("key 'smtp.rate': must be positive (messages per second)", path)
 
 
 def _type_ok(value: Any, hint: Any) -> bool:
@@ -179,5 +236,6 @@ def load_show(path: Path) -> Show:
     data = read_toml(path)
     show = load_section(Show, data, path)
     show.root = path.resolve().parent
+    show.file = path.resolve()
     _check_show(show, path)
     return show

@@ -1,0 +1,211 @@
+"""An item's display markdown as email-safe HTML and as wrapped plain text.
+
+Only absolute https URLs survive (http is upgraded, `//host` gets https:);
+`javascript:`, `data:`, relative and other links are dropped, keeping their text.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from html import escape
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL as an absolute https URL, or None when it must not be linked."""
+    if not url:
+        return None
+    url = _CONTROL.sub("", url).strip()
+    low = url.lower()
+    if low.startswith("//"):
+        url, low = "https:" + url, "https:" + low
+    elif low.startswith("http://"):
+        url, low = "https://" + url[7:], "https://" + low[7:]
+    if not low.startswith("https://") or len(url) <= 8 or any(c in url for c in ' "<>\\'):
+        return None
+    return url
+
+
+def one_line(text: str) -> str:
+    """Text for a header or a single line: control characters and runs of space become one space."""
+    return re.sub(r"\s+", " ", _CONTROL.sub(" ", text or "")).strip()
+
+
+@functools.cache
+def _md():
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": False, "breaks": True, "typographer": False})
+    md.validateLink = lambda url: True  # every link becomes a token; safe_url() decides
+    return md
+
+
+_BARE_URL = re.compile(r"https?://[^\s<>\"'（）【】《》，。、；：！？]+[^\s<>\"'（）【】《》，。、；：！？.,;:!?)\]]")
+
+
+def _linkify(text: str) -> str:
+    """Escaped text with bare http(s) URLs linked."""
+    out, pos = [], 0
+    for m in _BARE_URL.finditer(text):
+        out.append(escape(text[pos:m.start()], quote=False))
+        url = safe_url(m.group())
+        out.append(f'<a href="{escape(url)}">{escape(m.group(), quote=False)}</a>' if url else escape(m.group(), quote=False))
+        pos = m.end()
+    out.append(escape(text[pos:], quote=False))
+    return "".join(out)
+
+
+_IMG_NAME = re.compile(r"(?i)^[\w.-]*\.(jpe?g|png|gif|webp|svg)$")
+
+
+def image_alt(alt: str, fallback: str) -> str:
+    """Alt text worth reading: a file name or nothing falls back to `fallback` (the item title)."""
+    alt = one_line(alt)
+    return fallback if not alt or _IMG_NAME.match(alt) else alt
+
+
+def item_html(text: str, title: str, skip_image: str | None = None) -> str:
+    """Display markdown -> HTML with only https links and images (images get alt text)."""
+    md = _md()
+    tokens = md.parse(text or "")
+    out: list[str] = []
+    for tok in tokens:
+        if tok.type == "inline":
+            out.append(_inline_html(tok.children or [], title, skip_image))
+        elif tok.type == "fence" or tok.type == "code_block":
+            out.append(f"<p>{escape(tok.content.rstrip()).replace(chr(10), '<br>')}</p>")
+        elif tok.type == "hr":
+            continue
+        elif tok.type.startswith("heading"):
+            out.append("<p><b>" if tok.nesting == 1 else "</b></p>")
+        elif tok.type in ("paragraph_open", "paragraph_close"):
+            if not tok.hidden:
+                out.append("<p>" if tok.nesting == 1 else "</p>")
+        elif tok.nesting != 0 and tok.tag in ("ul", "ol", "li", "blockquote"):
+            out.append(f"<{tok.tag}>" if tok.nesting == 1 else f"</{tok.tag}>")
+    html = "".join(out)
+    return re.sub(r"<p>\s*</p>", "", html)
+
+
+def _inline_html(children, title: str, skip_image: str | None) -> str:
+    out: list[str] = []
+    open_links: list[bool] = []
+    for t in children:
+        if t.type == "text":
+            out.append(escape(t.content, quote=False) if open_links else _linkify(t.content))
+        elif t.type == "code_inline":
+            out.append(f"<code>{escape(t.content, quote=False)}</code>")
+        elif t.type in ("softbreak", "hardbreak"):
+            out.append("<br>")
+        elif t.type == "link_open":
+            url = safe_url(t.attrGet("href"))
+            open_links.append(url is not None)
+            if url:
+                out.append(f'<a href="{escape(url)}">')
+        elif t.type == "link_close":
+            if open_links.pop():
+                out.append("</a>")
+        elif t.type in ("strong_open", "strong_close", "em_open", "em_close"):
+            tag = "b" if t.tag == "strong" else "i"
+            out.append(f"<{tag}>" if t.nesting == 1 else f"</{tag}>")
+        elif t.type == "image":
+            src = safe_url(t.attrGet("src"))
+            if src and t.attrGet("src") != skip_image:
+                out.append(image_tag(src, image_alt(t.content, title)))
+    return "".join(out)
+
+
+def image_tag(src: str, alt: str) -> str:
+    return f'<img src="{escape(src)}" alt="{escape(alt)}" width="552" class="im">'
+
+
+def linked_urls(html: str) -> set[str]:
+    from html import unescape
+
+    return {unescape(u) for u in re.findall(r'href="([^"]*)"', html)}
+
+
+# ---- plain text ---------------------------------------------------------------------------
+
+def item_text(text: str) -> str:
+    """Display markdown -> plain text: paragraphs, "- " list items, links as "label <url>"."""
+    tokens = _md().parse(text or "")
+    blocks: list[str] = []
+    prefix: list[str] = []
+    for tok in tokens:
+        if tok.type in ("bullet_list_open", "ordered_list_open"):
+            prefix.append("- ")
+        elif tok.type in ("bullet_list_close", "ordered_list_close"):
+            prefix.pop()
+        elif tok.type == "inline":
+            line = _inline_text(tok.children or [])
+            if line.strip():
+                blocks.append(("  " * (len(prefix) - 1) + prefix[-1] if prefix else "") + line.strip())
+        elif tok.type in ("fence", "code_block"):
+            blocks.append(tok.content.rstrip())
+    return "\n\n".join(blocks)
+
+
+def _inline_text(children) -> str:
+    out: list[str] = []
+    links: list[tuple[str | None, int]] = []
+    for t in children:
+        if t.type in ("text", "code_inline"):
+            out.append(t.content)
+        elif t.type in ("softbreak", "hardbreak"):
+            out.append("\n")
+        elif t.type == "link_open":
+            links.append((safe_url(t.attrGet("href")), len(out)))
+        elif t.type == "link_close":
+            url, start = links.pop()
+            label = "".join(out[start:]).strip()
+            if url and label != url:
+                out.append(f" <{url}>")
+            elif url and not label:
+                out.append(url)
+    return "".join(out)
+
+
+def width(ch: str) -> int:
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+_NO_LINE_START = set("，。、；：！？）》」』】〉”’,.;:!?)]}…%")
+_TOKEN = re.compile(r"<?https?://\S+|[!-\u10ff]+|\s+|.", re.S)
+
+
+def wrap(text: str, columns: int = 72) -> str:
+    """Wrap to `columns` display columns (CJK counts 2); URLs are never broken."""
+    lines: list[str] = []
+    for para in (text or "").split("\n"):
+        lines.extend(_wrap_line(para.rstrip(), columns))
+    return "\n".join(lines)
+
+
+def _wrap_line(line: str, columns: int) -> list[str]:
+    if not line:
+        return [""]
+    indent = re.match(r"(\s*(?:- |\d+\. )?)", line).group(1)
+    hang = " " * len(indent)
+    out: list[str] = []
+    cur, cur_w = "", 0
+    for tok in _TOKEN.findall(line):
+        w = sum(width(c) for c in tok)
+        if tok.isspace():
+            if cur and cur_w + w <= columns:
+                cur, cur_w = cur + " ", cur_w + 1
+            continue
+        if cur_w + w > columns and cur.strip():
+            carry = ""
+            if tok[0] in _NO_LINE_START and len(cur.strip()) > 1 and not cur[-1].isspace():
+                cur, carry = cur[:-1], cur[-1]  # closing punctuation never starts a line
+            out.append(cur.rstrip())
+            cur = hang + carry
+            cur_w = sum(width(c) for c in cur)
+        cur, cur_w = cur + tok, cur_w + w
+    if cur.strip():
+        out.append(cur.rstrip())
+    return out

@@ -1,0 +1,88 @@
+"""The email as a MIME message: multipart/alternative (text, then HTML), UTF-8,
+encoded headers, and RFC 8058 one-click List-Unsubscribe headers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from studio.config import Show
+from studio.email.content import one_line
+
+
+# CRLF line ends; headers set with set_raw (List-Unsubscribe) are kept as given, never RFC 2047-encoded
+_POLICY = policy.SMTP.clone(refold_source="none")
+
+
+def sender(show: Show) -> Address:
+    addr = show.email.from_address or show.owner_email
+    local, domain = addr.split("@")
+    return Address(display_name=one_line(show.email.from_name or show.title), username=local, domain=domain)
+
+
+def message_id(show: Show, *seed: str) -> str:
+    """A Message-ID that is the same for the same seed: resending after a crash reuses it."""
+    digest = hashlib.sha256("\0".join(seed).encode("utf-8")).hexdigest()[:32]
+    return f"<{digest}.studio@{sender(show).domain}>"
+
+
+def build_message(
+    show: Show,
+    *,
+    subject: str,
+    text: str,
+    html: str,
+    to: Address,
+    msg_id: str,
+    date: dt.datetime,
+    unsubscribe_https: str | None,
+    unsubscribe_mailto: str | None,
+) -> EmailMessage:
+    msg = EmailMessage(policy=_POLICY)
+    msg["From"] = sender(show)
+    msg["To"] = to
+    if show.email.reply_to:
+        msg["Reply-To"] = show.email.reply_to
+    msg["Subject"] = one_line(subject)  # no CR/LF can reach a header
+    msg["Date"] = format_datetime(date)
+    msg["Message-ID"] = msg_id
+    targets = [u for u in (unsubscribe_https, unsubscribe_mailto) if u]
+    if targets:
+        msg.set_raw("List-Unsubscribe", ",\n ".join(f"<{one_line(u)}>" for u in targets))
+    if unsubscribe_https:
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    msg.set_content(text, subtype="plain", charset="utf-8")
+    msg.add_alternative(html, subtype="html", charset="utf-8")
+    # a boundary derived from the content (never in base64 or quoted-printable text): same input, same bytes
+    msg.set_boundary("=_studio_" + hashlib.sha256((msg_id + text + html).encode("utf-8")).hexdigest()[:28])
+    return msg
+
+
+def to_address(email: str, name: str = "") -> Address:
+    local, domain = email.rsplit("@", 1)
+    return Address(display_name=one_line(name), username=local, domain=domain)
+
+
+def built_eml(show: Show, manifest: dict, subject: str, text: str, html: str) -> bytes:
+    """The episode's email as written to email.eml: addressed to the sender, generic unsubscribe links."""
+    from studio.email.render import unsubscribe_mailbox
+
+    try:
+        date = dt.datetime.fromisoformat(str(manifest.get("pub_date")))
+    except ValueError:
+        date = dt.datetime.now(dt.timezone.utc)
+    if date.tzinfo is None:
+        date = date.replace(tzinfo=dt.timezone.utc)
+    me = sender(show)
+    msg = build_message(
+        show, subject=subject, text=text, html=html, to=me,
+        msg_id=message_id(show, str(manifest.get("guid", manifest["slug"]))),
+        date=date,
+        unsubscribe_https=show.email.unsubscribe_url or None,
+        unsubscribe_mailto=f"mailto:{unsubscribe_mailbox(show)}?subject=unsubscribe",
+    )
+    return msg.as_bytes()

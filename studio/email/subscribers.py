@@ -1,0 +1,96 @@
+"""The subscriber list: a CSV with a header row, an `email` column and optionally `name`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from studio.email.content import one_line
+from studio.errors import StudioError
+
+_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
+_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+
+
+class SubscriberError(StudioError):
+    """The subscriber list cannot be read or has a bad row."""
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    email: str  # as written, with an IDNA (punycode) domain
+    name: str = ""
+    line: int = 0
+
+    @property
+    def key(self) -> str:
+        return self.email.lower()
+
+
+def normalize_address(text: str) -> str | None:
+    """`text` as a deliverable addr-spec (ASCII local part, IDNA domain), or None if it is not one."""
+    text = text.strip()
+    if text.count("@") != 1 or len(text) > 254:
+        return None
+    local, domain = text.split("@")
+    if not local or len(local) > 64 or not _LOCAL.match(local):
+        return None
+    try:
+        domain = domain.rstrip(".").encode("idna").decode("ascii") if not domain.isascii() else domain
+    except UnicodeError:
+        return None
+    labels = domain.split(".")
+    if len(labels) < 2 or not all(_LABEL.match(label) for label in labels) or labels[-1].isdigit():
+        return None
+    return f"{local}@{domain}"
+
+
+def read_subscribers(path: Path) -> tuple[list[Subscriber], int]:
+    """Subscribers in file order, duplicates (case-insensitive) dropped; returns (list, duplicates)."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise SubscriberError("file not found", path) from None
+    except OSError as e:
+        raise SubscriberError(f"cannot read: {e.strerror}", path) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SubscriberError("not UTF-8 text (save the CSV as UTF-8)", path) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+    except csv.Error as e:
+        raise SubscriberError(f"bad CSV: {e}", path, 1) from None
+    columns = [h.strip().lower() for h in header or []]
+    if "email" not in columns:
+        raise SubscriberError("no 'email' column: the first row must be a header such as 'email,name'", path, 1)
+    at_email, at_name = columns.index("email"), columns.index("name") if "name" in columns else None
+    out: list[Subscriber] = []
+    seen: set[str] = set()
+    duplicates = 0
+    while True:
+        line = reader.line_num + 1  # where this record starts (a quoted field may span lines)
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as e:
+            raise SubscriberError(f"bad CSV: {e}", path, line) from None
+        if not any(cell.strip() for cell in row):
+            continue
+        value = row[at_email] if at_email < len(row) else ""
+        address = normalize_address(value)
+        if address is None:
+            raise SubscriberError(f"not an email address: {one_line(value)!r}", path, line)
+        if address.lower() in seen:
+            duplicates += 1
+            continue
+        seen.add(address.lower())
+        name = one_line(row[at_name]) if at_name is not None and at_name < len(row) else ""
+        out.append(Subscriber(address, name, line))
+    return out, duplicates

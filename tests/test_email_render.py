@@ -1,0 +1,297 @@
+"""The email edition as rendered: structure every client handles, size, safety, plain text."""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from studio.config import load_show
+from studio.email.content import safe_url, width, wrap
+from studio.email.preview import episode_context
+from studio.email.render import render_email
+from studio.ingest import read_episode
+from studio.model import Episode, Item, Link
+from tests.conftest import REPO, make_show
+
+EMAIL_SECTION = """
+[email]
+from_name = "AI 周报"
+from_address = "news@studio.example.org"
+unsubscribe_url = "https://studio.example.org/unsubscribe"
+"""
+
+
+@pytest.fixture(scope="module")
+def show(tmp_path_factory):
+    root = make_show(tmp_path_factory.mktemp("show"))
+    with open(root / "show.toml", "a", encoding="utf-8") as f:
+        f.write(EMAIL_SECTION)
+    return load_show(root / "show.toml")
+
+
+class Html(HTMLParser):
+    """Collects what the structure checks need."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict]] = []
+        self.styles: list[str] = []
+        self.in_style = False
+        self.style_in_head = []
+        self.in_head = False
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag == "head":
+            self.in_head = True
+        if tag == "style":
+            self.in_style = True
+            self.styles.append("")
+            self.style_in_head.append(self.in_head)
+
+    def handle_endtag(self, tag):
+        if tag == "head":
+            self.in_head = False
+        if tag == "style":
+            self.in_style = False
+
+    def handle_data(self, data):
+        if self.in_style:
+            self.styles[-1] += data
+        else:
+            self.text.append(data)
+
+
+def strip_at_media(css: str) -> str:
+    """CSS with every @media block (balanced braces) removed."""
+    out, i = [], 0
+    while i < len(css):
+        j = css.find("@media", i)
+        if j < 0:
+            out.append(css[i:])
+            break
+        out.append(css[i:j])
+        depth, k = 0, css.index("{", j)
+        while True:
+            depth += {"{": 1, "}": -1}.get(css[k], 0)
+            k += 1
+            if depth == 0:
+                break
+        i = k
+    return "".join(out).strip()
+
+
+def check_structure(html: str, allow_mailto: bool = False) -> Html:
+    size = len(html.encode("utf-8"))
+    assert size < 100_000, f"{size} bytes: Gmail would clip it"
+    p = Html()
+    p.feed(html)
+    names = [t for t, _ in p.tags]
+    assert "link" not in names and "<link" not in html.lower()
+    assert "script" not in names
+    assert len(p.styles) == 1 and p.style_in_head == [True]
+    assert "@media (prefers-color-scheme:dark)" in p.styles[0]
+    assert "@media (max-width" in p.styles[0]
+    assert strip_at_media(p.styles[0]) == "", "only @media rules may stay in <style>"
+    metas = {a.get("name"): a.get("content") for t, a in p.tags if t == "meta"}
+    assert metas.get("color-scheme") == "light dark"
+    tables = [a for t, a in p.tags if t == "table"]
+    assert tables and all(a.get("role") == "presentation" for a in tables)
+    for t, a in p.tags:
+        if t == "img":
+            assert (a.get("alt") or "").strip(), a
+            assert a["src"].startswith("https://")
+        if t == "a":
+            href = a.get("href", "")
+            assert href.startswith("https://") or (allow_mailto and href.startswith("mailto:")), href
+        assert "class" not in a or t != "link"
+    # inlined: the layout's look is on the elements themselves
+    body = html[html.index("<body"):]
+    assert 'style="' in body and body.count('style="') > 5
+    return p
+
+
+def seed_paths():
+    from tests.conftest import find_seeds
+
+    seeds = find_seeds()
+    return sorted(seeds.iterdir()) if seeds else []
+
+
+def test_seeds_found(seeds_dir):
+    assert len(list(seeds_dir.iterdir())) >= 5
+
+
+@pytest.mark.parametrize("seed", seed_paths(), ids=lambda p: p.name[:3])
+def test_every_seed_renders_a_clean_email_under_100kb(show, seed):
+    episode = read_episode(seed)
+    ctx = episode_context(show, episode)
+    parts = render_email(show, ctx)
+    p = check_structure(parts.html)
+    # every item the HTML shows has its anchor, title and both listen links
+    for item in ctx["items"][: parts.items_shown]:
+        assert f'id="item-{item["n"]}"' in parts.html
+        assert item["clip_url"] in parts.html and item["page_url"] in parts.html
+    if parts.items_shown < len(ctx["items"]):
+        assert "还有" in parts.html and ctx["episode"]["page_url"] in parts.html
+    # the plain-text part always has every item, wrapped for 72 columns
+    for item in ctx["items"]:
+        assert item["clip_url"] in parts.text
+    check_text_width(parts.text)
+    text = "".join(p.text)
+    assert episode.title in text
+
+
+def test_short_seeds_carry_the_full_text(show, seeds_dir):
+    """Seeds that fit are not cut: every word of every item is in the HTML."""
+    for name in ("003", "004"):
+        (seed,) = seeds_dir.glob(f"{name}_*")
+        ctx = episode_context(show, read_episode(seed))
+        parts = render_email(show, ctx)
+        assert parts.excerpt is None and parts.items_shown == len(ctx["items"])
+        visible = html_lib.unescape(re.sub(r"<[^>]+>", "", parts.html))
+        for item in ctx["items"]:
+            chunks = re.findall(r"[\u4e00-\u9fff]{6,}", item["text"])
+            assert chunks and all(c in visible for c in chunks)
+
+
+def test_oversized_email_is_cut_to_excerpts_not_clipped(show):
+    long = "很长的一段文字，" * 2000
+    items = [Item(title=f"第{i}条", text=long, speech_text=long) for i in range(12)]
+    ep = Episode(slug="long", title="长", date=__import__("datetime").date(2024, 1, 1), items=items)
+    parts = render_email(show, episode_context(show, ep))
+    check_structure(parts.html)
+    assert parts.excerpt is not None
+    assert "完整内容请看网页版" in parts.html
+    assert parts.text.replace("\n", "").count("很长的一段文字") == 12 * 2000  # the text part keeps everything
+
+
+def check_text_width(text: str) -> None:
+    for line in text.splitlines():
+        if sum(width(c) for c in line) > 72:
+            # only an unbreakable URL may stick out, alone after its label
+            assert re.search(r"https?://\S{20,}$", line) or re.fullmatch(r"\S+", line), line
+            assert sum(width(c) for c in re.sub(r"\S*https?://\S+", "", line)) <= 72, line
+
+
+def test_header_footer_and_sections(show):
+    ep = read_episode(REPO / "episodes" / "2024-03-27-ai-newsletter.md")
+    ctx = episode_context(show, ep)
+    parts = render_email(show, ctx, unsubscribe_url="https://studio.example.org/unsubscribe?t=abc")
+    html, text = parts.html, parts.text
+    check_structure(html)
+    # hidden preheader first in the body
+    body = html[html.index("<body"):]
+    first_div = re.search(r"<div[^>]*>", body).group()
+    assert "display:none" in first_div
+    # header: show, title, date, listen link to the episode page
+    assert show.title in html and "2024年3月27日" in html and "▶ 收听完整节目" in html
+    assert f'href="{ctx["episode"]["page_url"]}"' in html
+    # sections as headings, in order
+    heads = re.findall(r"<h2[^>]*>(.*?)</h2>", html)
+    assert heads == [s for s in dict.fromkeys(i["section"] for i in ctx["items"]) if s]
+    # footer: web version, feed, unsubscribe
+    assert "episodes/ai-weekly-2024-03-27/email.html" in html
+    assert ctx["feed_url"] in html and "unsubscribe?t=abc" in html
+    # images have alt text from the item title, not a file name
+    assert 'alt="MM1: 多模态大语言模型预训练的方法、分析和见解"' in html
+    assert "topnews1.jpeg" not in re.sub(r'src="[^"]*"', "", html)
+    # plain text: its own rendering, links as URLs, no markup
+    assert "<" not in re.sub(r"<https://[^>]+>", "", text)
+    assert "https://img2.imgtp.com" not in text.split("\n\n")[0]
+    assert "unsubscribe?t=abc" in text and ctx["feed_url"] in text
+    check_text_width(text)
+
+
+def test_script_content_is_escaped_and_unsafe_links_dropped(show):
+    evil = Item(
+        title='<script>alert(1)</script> "quoted" & more',
+        text=(
+            "Click [here](javascript:alert(1)) or [there](data:text/html;base64,PHNjcmlwdD4=) "
+            "or [ok](http://example.com/a?b=1&c=2) <img src=x onerror=alert(1)>\n\n"
+            "![pic](data:image/png;base64,AAAA) ![rel](images/x.png) [rel](/relative/path)"
+        ),
+        speech_text="x",
+        links=[Link(url="javascript:alert(2)", label="bad"), Link(url="https://good.example/src", label="<b>src</b>")],
+        image="javascript:alert(3)",
+    )
+    ep = Episode(slug="evil", title="Evil <i>title</i>", date=__import__("datetime").date(2024, 1, 2), items=[evil],
+                 summary="<b>summary</b>")
+    parts = render_email(show, episode_context(show, ep))
+    html = parts.html
+    check_structure(html)
+    assert "<script" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<i>title</i>" not in html and "&lt;i&gt;title&lt;/i&gt;" in html
+    assert "<img src=x" not in html and "onerror" not in html.replace("&lt;img src=x onerror", "")
+    assert "javascript:" not in html.lower().replace("[here](javascript", "")
+    assert "javascript:" not in html.lower() and "data:" not in html.lower()
+    assert 'href="https://example.com/a?b=1&amp;c=2"' in html  # http upgraded to https, & escaped
+    assert ">here<" not in html and "here" in html  # the text of a dropped link stays, unlinked
+    assert 'href="https://good.example/src"' in html and "&lt;b&gt;src&lt;/b&gt;" in html
+    assert "javascript:" not in parts.text and "data:" not in parts.text
+
+
+@settings(max_examples=40, deadline=None)
+@given(title=st.text(alphabet=st.sampled_from(list("ab<>&\"'\r\n\t\x00 :/标题")), min_size=1, max_size=30))
+def test_any_title_is_text_in_html_and_one_line_in_subject(show, title):
+    from studio.email.message import build_message, to_address
+    import datetime as dt
+    import email
+    from email import policy
+
+    item = Item(title=title, text=title, speech_text="x")
+    ep = Episode(slug="t", title=title, date=dt.date(2024, 1, 3), items=[item])
+    parts = render_email(show, episode_context(show, ep))
+    assert "<script" not in parts.html
+    for tag in re.findall(r"<(\w+)", parts.html):
+        assert tag in {"html", "head", "meta", "title", "style", "body", "div", "table", "tbody", "tr", "td",
+                       "p", "h1", "h2", "h3", "a", "b", "br", "img", "i", "ul", "ol", "li", "code", "blockquote"}
+    msg = build_message(show, subject=parts.subject, text=parts.text, html=parts.html,
+                        to=to_address("a@example.com"), msg_id="<x@example.com>",
+                        date=dt.datetime(2024, 1, 3, tzinfo=dt.timezone.utc),
+                        unsubscribe_https="https://u.example/x", unsubscribe_mailto="mailto:u@example.com")
+    raw = msg.as_bytes()
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    parsed = email.message_from_bytes(raw, policy=policy.default)
+    # the headers are exactly the ones we set: nothing was injected
+    assert sorted(k.lower() for k in parsed.keys()) == sorted(
+        ["from", "to", "subject", "date", "message-id", "list-unsubscribe", "list-unsubscribe-post",
+         "mime-version", "content-type"])
+    assert "\n" not in str(parsed["Subject"]) and "\r" not in str(parsed["Subject"])
+    assert all(len(line) < 998 for line in head.split(b"\r\n"))
+
+
+def test_safe_url():
+    assert safe_url("https://a.example/x") == "https://a.example/x"
+    assert safe_url("http://a.example/x") == "https://a.example/x"
+    assert safe_url("//a.example/x") == "https://a.example/x"
+    for bad in ("javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:x", "data:text/html,x", "/rel", "rel.png",
+                "mailto:a@b.c", "ftp://x", "https://", "https://a b", None, ""):
+        assert safe_url(bad) is None, bad
+
+
+def test_wrap_counts_wide_characters_and_keeps_urls_whole():
+    text = "中文" * 100 + " https://example.com/" + "x" * 100 + " end，。"
+    out = wrap(text, 72)
+    assert all(sum(width(c) for c in l) <= 72 or "https://" in l for l in out.splitlines())
+    assert "https://example.com/" + "x" * 100 in out
+    assert not any(l.startswith(("，", "。")) for l in out.splitlines())
+
+
+def test_broken_show_template_is_one_clear_error(tmp_path):
+    from studio.errors import StudioError
+
+    root = make_show(tmp_path)
+    (root / "templates" / "email.html.j2").write_text("<p>{% for x in %}</p>\n", "utf-8")
+    show = load_show(root / "show.toml")
+    ep = read_episode(REPO / "episodes" / "2024-03-27-ai-newsletter.md")
+    with pytest.raises(StudioError) as e:
+        render_email(show, episode_context(show, ep))
+    assert "email.html.j2:1" in str(e.value) and "email template" in str(e.value)
