@@ -31,7 +31,7 @@ def register(reader: Reader) -> Reader:
 
 
 def _load_builtin() -> None:
-    from studio.ingest import markdown, plaintext, transcript  # noqa: F401  (they register themselves)
+    from studio.ingest import article, hugo, markdown, newsletter, plaintext, transcript  # noqa: F401 (self-registering)
 
 
 def formats() -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 
 from studio.ingest.entities import COMPANIES, PLACES
@@ -11,17 +12,47 @@ from studio.ingest.segment import SentenceInfo
 _PLACES = set(PLACES)
 _COMPANY_PREFIX = re.compile("|".join(sorted(map(re.escape, COMPANIES), key=len, reverse=True)))
 _CITY = re.compile(r"^(\S{2,4}市)")
+_BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
 _MARKUP = re.compile(r"!\[[^\]]*\]\([^)]*\)|\[([^\]]*)\]\([^)]*\)|[*_`#>]+")
 
 
-def short_title(text: str, limit: int = 24) -> str:
-    """The first clause of `text`, without markup, at most `limit` characters."""
+def short_title(text: str, limit: int = 40, min_width: int = 16) -> str:
+    """The opening clause(s) of `text` without markup, at most `limit` columns (CJK = 2).
+
+    Clauses are added until the title is at least `min_width` wide, so a title
+    is never just "所以" or "在国内".
+    """
     plain = _MARKUP.sub(lambda m: m.group(1) or "", text).strip()
-    plain = re.sub(r"^[\s\-*+•\d.)、]+(?=\S)", "", plain) if re.match(r"^\s*(?:[-*+•]|\d+[.)])\s", plain) else plain
-    first = re.split(r"[。！？!?,，;；:：\n]", plain, maxsplit=1)[0].strip(" “”\"'「」『』（）()")
-    if not first:
-        first = plain[:limit].strip()
-    return first if len(first) <= limit else first[: limit - 1] + "…"
+    plain = _BULLET.sub("", plain)
+    sentence = re.split(r"(?<=[。！？!?])|\n", plain, maxsplit=1)[0]
+    title = ""
+    for clause in re.split(r"(?<=[,，;；:：、])", sentence):
+        title += clause
+        if _width(title.strip(" “”\"'「」『』（）()")) >= min_width:
+            break
+    title = title.strip().rstrip(",，;；:：、。.").strip(" “”\"'「」『』（）()")
+    return _clip(title or plain[:limit].strip(), limit)
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _clip(text: str, limit: int) -> str:
+    if _width(text) <= limit:
+        return text
+    cut, used = 0, 0
+    for i, c in enumerate(text):
+        used += 2 if unicodedata.east_asian_width(c) in "WF" else 1
+        if used > limit - 1:
+            break
+        cut = i + 1
+    head = text[:cut]
+    if cut < len(text) and text[cut].isascii() and text[cut].isalnum():
+        word = re.search(r"[A-Za-z0-9.\-]+$", head)
+        if word and word.start() > 0:
+            head = head[: word.start()]  # do not cut a Latin word in half
+    return head.rstrip() + "…"
 
 
 def story_title(infos: list[SentenceInfo]) -> str:
