@@ -26,7 +26,7 @@ def short_title(text: str, limit: int = 40, min_width: int = 16) -> str:
     plain = _BULLET.sub("", plain)
     sentence = re.split(r"(?<=[。！？!?])|\n", plain, maxsplit=1)[0]
     title = ""
-    for clause in re.split(r"(?<=[,，;；:：、])", sentence):
+    for clause in re.split(r"(?<=[,，;；:：])", sentence):
         title += clause
         if _width(title.strip(" “”\"'「」『』（）()")) >= min_width:
             break
