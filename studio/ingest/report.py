@@ -71,6 +71,8 @@ class ReportReader:
         tail = doc.body[-30000:].split("\n")
         if len(parse_footnote_list(tail).notes) >= 3 and "↩" in doc.body[-30000:]:
             return 0.9
+        if re.search(r"^\s{0,3}(?:#{1,6}\s|>|[*-]\s.*\]\()", doc.body[:50000], re.M):
+            return 0.0  # markdown: a newsletter or a post
         head = doc.body[:50000].split("\n")
         headlines = sum(1 for line in head if split_headline(line))
         chinese = sum(1 for line in head if len(_IDEOGRAPH.findall(line)) > 20)

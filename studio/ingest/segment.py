@@ -97,16 +97,23 @@ def _coordinated(text: str, entities: list[Entity]) -> list[Entity]:
     return subject
 
 
+def _known(key: str, story_keys: set[str]) -> bool:
+    """Named before in the story, also as part of a longer name (腾讯 ~ 腾讯云)."""
+    if key in story_keys:
+        return True
+    return len(key) >= 2 and any(key in k or (len(k) >= 2 and k in key) for k in story_keys)
+
+
 def starts_story(info: SentenceInfo, story_keys: set[str]) -> bool:
     """Does this sentence start a new story, given the names the story mentioned so far?"""
     if info.cue:
         return False
     if info.date_lead:
         return True
-    if info.introduced is not None and info.introduced.key not in story_keys:
+    if info.introduced is not None and not _known(info.introduced.key, story_keys):
         return True
     if info.subject:
-        return not any(e.key in story_keys for e in info.subject)
+        return not any(_known(e.key, story_keys) for e in info.subject)
     return False
 
 
