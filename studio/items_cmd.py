@@ -1,0 +1,96 @@
+"""`studio items EPISODE [--format F] [--json]`: show how a script was cut into items."""
+
+from __future__ import annotations
+
+import json
+import sys
+import unicodedata
+from pathlib import Path
+
+from studio.errors import StudioError
+from studio.ingest import read_episode
+from studio.model import Episode
+
+_COLUMNS = ("n", "section", "title", "chars", "links")
+_MAX = {"section": 16, "title": 40}
+
+
+def items_command(path: str | Path, fmt: str | None = None, as_json: bool = False) -> int:
+    """Print the segmentation of `path`; 0 on success, 1 (with a one-line error) on bad input."""
+    try:
+        episode = read_episode(Path(path), fmt or None)
+    except StudioError as e:
+        _write(f"{e}\n", sys.stderr)
+        return 1
+    _write(episode_json(episode) + "\n" if as_json else items_table(episode), sys.stdout)
+    return 0
+
+
+def episode_json(episode: Episode) -> str:
+    data = {
+        "title": episode.title,
+        "summary": episode.summary,
+        "format": episode.format,
+        "items": [
+            {
+                "section": it.section,
+                "title": it.title,
+                "text": it.text,
+                "speech_text": it.speech_text,
+                "links": [{"url": link.url, "label": link.label} for link in it.links],
+                "image": it.image,
+            }
+            for it in episode.items
+        ],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def items_table(episode: Episode) -> str:
+    rows = [
+        (str(n), it.section, it.title, str(len(it.speech_text)), str(len(it.links)))
+        for n, it in enumerate(episode.items, 1)
+    ]
+    rows = [tuple(_clip(cell, _MAX.get(col, 99)) for col, cell in zip(_COLUMNS, row)) for row in rows]
+    widths = [max(_width(r[i]) for r in [_COLUMNS, *rows]) for i in range(len(_COLUMNS))]
+    right = {0, 3, 4}
+
+    def line(cells: tuple[str, ...]) -> str:
+        out = []
+        for i, cell in enumerate(cells):
+            pad = " " * (widths[i] - _width(cell))
+            out.append(pad + cell if i in right else cell + pad)
+        return "  ".join(out).rstrip()
+
+    head = f"{episode.title} — {len(episode.items)} items ({episode.format})\n"
+    return head + "\n".join([line(_COLUMNS), *(line(r) for r in rows)]) + "\n"
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    if _width(text) <= limit:
+        return text
+    out, used = "", 0
+    for c in text:
+        used += _width(c)
+        if used > limit - 1:
+            break
+        out += c
+    return out + "…"
+
+
+def _write(text: str, stream) -> None:
+    """Write without crashing on a narrow terminal encoding or a closed pipe."""
+    try:
+        stream.write(text)
+        stream.flush()
+    except UnicodeEncodeError:
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        stream.buffer.write(text.encode(encoding, errors="replace"))
+        stream.flush()
+    except BrokenPipeError:
+        pass
