@@ -15,7 +15,8 @@ from urllib.parse import urlparse
 
 from studio.model import Link
 
-_ENTRY = re.compile(r"^\s{0,6}(\d{1,3})[.)]\s+(.*?)\s*((?:↩\ufe0e?\ufe0f?\s*)*)$")
+_ENTRY = re.compile(r"^\s{0,6}(\d{1,3})[.)]\s+(.*)$")
+_BACKREF_CHARS = "↩\ufe0e\ufe0f"
 _URL = re.compile(r"https?://\S.*$")
 _BACKREF = "↩"
 # A digit run not inside a number, a decimal or a word-with-digits.
@@ -50,10 +51,20 @@ def parse_footnote_list(lines: list[str]) -> FootnoteList:
         if not m or not url:
             break
         n = int(m.group(1))
-        label = m.group(2)[: url.start()].strip(" ,，:：")
-        found.notes[n] = Footnote(n, re.sub(r"\s+", "", url.group()), label or _host(url.group()), max(1, m.group(3).count(_BACKREF)))
+        entry = _strip_backrefs(m.group(2))
+        refs = m.group(2)[len(entry) :].count(_BACKREF)
+        label = entry[: url.start()].strip(" ,，:：")
+        link = re.sub(r"\s+", "", entry[url.start() :])
+        found.notes[n] = Footnote(n, link, label or _host(link), max(1, refs))
         found.lines.add(i)
     return found
+
+
+def _strip_backrefs(entry: str) -> str:
+    end = len(entry)
+    while end and (entry[end - 1] in _BACKREF_CHARS or entry[end - 1].isspace()):
+        end -= 1
+    return entry[:end]
 
 
 def _host(url: str) -> str:

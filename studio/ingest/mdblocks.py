@@ -8,12 +8,12 @@ from typing import Iterator
 
 from studio.model import Link
 
-_HEADING = re.compile(r"^\s{0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*#*[ \t]*$")
+_HEADING = re.compile(r"^\s{0,3}(#{1,6})(?:[ \t]+(.*))?$")
 _RULE = re.compile(r"^\s{0,3}(?:-{3,}|\*{3,}|_{3,})\s*$")
 _IMAGE_LINE = re.compile(r"^\s*!\[([^\]\n]*)\]\(\s*([^)\s]*)[^)\n]*\)\s*$")
 _QUOTE = re.compile(r"^\s{0,3}>\s?(.*)$")
 _BULLET = re.compile(r"^\s{0,3}(?:[-*+•]|\d{1,3}[.)])[ \t]+(\S.*)$")
-_LINK = re.compile(r"(?<!!)\[([^\]\n]*)\]\(\s*([^)\s]+)[^)\n]*\)")
+_LINK = re.compile(r"(?<!!)\[([^\[\]\n]*)\]\(\s*([^()\s]+)[^()\n]{0,300}\)")
 
 
 @dataclass
@@ -35,7 +35,7 @@ def blocks(body: str, first_line: int = 1) -> Iterator[Block]:
             i += 1
             continue
         if m := _HEADING.match(line):
-            yield Block("heading", line, n, level=len(m.group(1)), content=(m.group(2) or "").strip())
+            yield Block("heading", line, n, level=len(m.group(1)), content=_heading_text(m.group(2)))
         elif _RULE.match(line):
             yield Block("rule", line, n)
         elif m := _IMAGE_LINE.match(line):
@@ -65,6 +65,13 @@ def blocks(body: str, first_line: int = 1) -> Iterator[Block]:
             i = j
             continue
         i += 1
+
+
+def _heading_text(raw: str | None) -> str:
+    """"Title ##" -> "Title" (closing hashes are decoration)."""
+    text = (raw or "").strip()
+    bare = text.rstrip("#")
+    return bare.rstrip() if bare != text and (not bare or bare[-1] in " \t") else text
 
 
 def _starts_block(line: str) -> bool:

@@ -18,7 +18,7 @@ from studio.model import Episode, Item
 
 _LEAD_LABEL = re.compile(r"^(?:导读|导语|摘要|本期导读|TL;?DR|Summary)\s*[:：]\s*", re.I)
 _FOOTER = re.compile(r"copyright|©|版权所有|all rights reserved|unsubscribe|退订", re.I)
-_BULLET_LINK = re.compile(r"^\s{0,3}[*-][ \t].*\[[^\]\n]+\]\(\S+\)", re.M)
+_BULLET = re.compile(r"^\s{0,3}[*-][ \t]")
 _H3 = re.compile(r"^###[ \t]+\S", re.M)
 _SECTION = re.compile(r"^#{1,2}[ \t]+\S", re.M)
 
@@ -92,7 +92,8 @@ class NewsletterReader:
 
     def detect(self, doc: SourceDoc) -> float:
         body = doc.body[:50000]
-        if not (_H3.search(body) or _BULLET_LINK.search(body)):
+        linked_bullet = any(_BULLET.match(line) and "](" in line for line in body.split("\n"))
+        if not (_H3.search(body) or linked_bullet):
             return 0.0
         score = 0.5
         if body.lstrip().startswith(">"):

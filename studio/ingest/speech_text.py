@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
-_LINK = re.compile(r"\[([^\]\n]*)\]\(([^)\s]*)(?:\s+\"[^\"\n]*\")?\)")
+_IMAGE = re.compile(r"!\[[^\[\]\n]*\]\([^()\n]{0,2000}\)")
+_LINK = re.compile(r"\[([^\[\]\n]*)\]\(([^()\s]*)(?:\s+\"[^\"\n]{0,300}\")?\)")
 _URL = re.compile(r"(?:https?://|www\.)[^\s）)\]」，。]+")
 _HTML = re.compile(r"<[^<>\n]{1,200}>")
 _EMPH = re.compile(r"\*\*|__|~~|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|`")

@@ -13,7 +13,7 @@ _PLACES = set(PLACES)
 _COMPANY_PREFIX = re.compile("|".join(sorted(map(re.escape, COMPANIES), key=len, reverse=True)))
 _CITY = re.compile(r"^(\S{2,4}市)")
 _BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
-_MARKUP = re.compile(r"!\[[^\]]*\]\([^)]*\)|\[([^\]]*)\]\([^)]*\)|[*_`#>]+")
+_MARKUP = re.compile(r"!\[[^\[\]\n]*\]\([^()\n]*\)|\[([^\[\]\n]*)\]\([^()\n]*\)|[*_`#>]+")
 
 
 def short_title(text: str, limit: int = 40, min_width: int = 16) -> str:
@@ -22,7 +22,7 @@ def short_title(text: str, limit: int = 40, min_width: int = 16) -> str:
     Clauses are added until the title is at least `min_width` wide, so a title
     is never just "所以" or "在国内".
     """
-    plain = _MARKUP.sub(lambda m: m.group(1) or "", text).strip()
+    plain = _MARKUP.sub(lambda m: m.group(1) or "", text[:2000]).strip()
     plain = _BULLET.sub("", plain)
     sentence = re.split(r"(?<=[。！？!?])|\n", plain, maxsplit=1)[0]
     title = ""
