@@ -47,7 +47,7 @@ class ArticleReader:
 
     def detect(self, doc: SourceDoc) -> float:
         head = doc.body[:3000]
-        if re.search(r"^\s*(?:#{1,6}\s|[*-]\s|>)", doc.body[:20000], re.M):
+        if re.search(r"^[ \t]*(?:#{1,6}\s|[*-]\s|>)", doc.body[:20000], re.M):
             return 0.0
         score = 0.0
         if any(_STATS.match(line) for line in head.split("\n")[:8]):

@@ -10,10 +10,10 @@ from studio.model import Link
 
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})(?:[ \t]+(.*))?$")
 _RULE = re.compile(r"^\s{0,3}(?:-{3,}|\*{3,}|_{3,})\s*$")
-_IMAGE_LINE = re.compile(r"^\s*!\[([^\]\n]*)\]\(\s*([^)\s]*)[^)\n]*\)\s*$")
+_IMAGE_LINE = re.compile(r"^\s*+!\[([^\[\]\n]*+)\]\(\s*+([^()\s]*+)(?:\s++\"[^\"\n]*+\")?\s*+\)\s*$")
 _QUOTE = re.compile(r"^\s{0,3}>\s?(.*)$")
 _BULLET = re.compile(r"^\s{0,3}(?:[-*+•]|\d{1,3}[.)])[ \t]+(\S.*)$")
-_LINK = re.compile(r"(?<!!)\[([^\[\]\n]*)\]\(\s*([^()\s]+)[^()\n]{0,300}\)")
+_LINK = re.compile(r"(?<!!)\[([^\[\]\n]*+)\]\(\s*+([^()\s]++)[^()\n]{0,300}+\)")
 
 
 @dataclass

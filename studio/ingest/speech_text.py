@@ -20,7 +20,7 @@ _LINK_WORDS = r"(?:报道详情|详情|链接|原文链接|原文|来源|出处|
 _LINK_WORD = re.compile(rf"^\s*{_LINK_WORDS}\s*$", re.I)
 _BARE_LINK_WORD = re.compile(rf"\[{_LINK_WORDS}\]", re.I)
 _EMPTY_BRACKETS = re.compile(rf"[（(]\s*(?:{_LINK_WORDS}\s*[:：]?\s*)?[）)]|{_LINK_WORDS}[:：]\s*(?=[）)]|$)", re.I | re.M)
-_RULE = re.compile(r"^\s*(?:-{3,}|\*{3,}|_{3,})\s*$", re.M)
+_RULE = re.compile(r"^[ \t]*(?:-{3,}|\*{3,}|_{3,})[ \t]*$", re.M)
 _END = "。！？!?.;；…"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _WIDE = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]")
@@ -44,8 +44,8 @@ def to_speech_text(display: str) -> str:
     text = _EMPH.sub("", text)
     text = _EMOJI.sub("", text)
     text = _EMPTY_BRACKETS.sub("", text)
-    text = re.sub(r"^\s*#+\s*", "", text, flags=re.M)
-    text = re.sub(r"^\s*>\s?", "", text, flags=re.M)
+    text = re.sub(r"^[ \t]*#++[ \t]*", "", text, flags=re.M)
+    text = re.sub(r"^[ \t]*>[ \t]?", "", text, flags=re.M)
     return _join_lines(text)
 
 

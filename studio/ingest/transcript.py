@@ -25,7 +25,7 @@ _SIGN_OFF = re.compile(
     re.I,
 )
 _SHOW_NAME = re.compile(r"这里是\s*([^,，。!！?？]{2,40})")
-_MARKUP = re.compile(r"^\s*(?:#{1,6}\s|[-*+]\s|\d+\.\s|>)|\[[^\[\]\n]{1,300}\]\([^()\s]{1,300}\)|^\+\+\+|^\|", re.M)
+_MARKUP = re.compile(r"^[ \t]*(?:#{1,6}\s|[-*+]\s|\d+\.\s|>)|\[[^\[\]\n]{1,300}\]\([^()\s]{1,300}\)|^\+\+\+|^\|", re.M)
 
 
 class TranscriptReader:
