@@ -1,5 +1,8 @@
 """Newsletter markdown: `>` lead, `#`/`##` sections, `###` and bullet items.
 
+A bullet is its own item, unless it sits under a `###` story and has no link
+of its own (then it is a detail of that story).
+
 The first quote before any heading is the episode summary; a quote with a
 copyright notice is the footer; `---` rules are layout. A section's banner
 image (right after its heading) is kept in `episode.meta["section_images"]`.
@@ -19,6 +22,7 @@ from studio.model import Episode, Item
 _LEAD_LABEL = re.compile(r"^(?:导读|导语|摘要|本期导读|TL;?DR|Summary)\s*[:：]\s*", re.I)
 _FOOTER = re.compile(r"copyright|©|版权所有|all rights reserved|unsubscribe|退订", re.I)
 _BULLET = re.compile(r"^\s{0,3}[*-][ \t]")
+_LINKED = re.compile(r"\]\([^()\s]+\)")  # a bullet with its own source link is a news item
 _H3 = re.compile(r"^###[ \t]+\S", re.M)
 _SECTION = re.compile(r"^#{1,2}[ \t]+\S", re.M)
 
@@ -79,7 +83,7 @@ class _Builder:
             if self.draft is None and self.section and self.section not in self.section_images:
                 self.section_images[self.section] = block.url
                 return
-        if block.kind == "bullet" and not (self.draft is not None and self.draft.heading):
+        if block.kind == "bullet" and (_LINKED.search(block.text) or not (self.draft and self.draft.heading)):
             self.close()
             self.draft = _Draft("", self.section, heading=False)
         if self.draft is None:
