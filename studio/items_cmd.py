@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import sys
-import unicodedata
 from pathlib import Path
 
 from studio.errors import StudioError
 from studio.ingest import read_episode
+from studio.ingest.textwidth import clip, width
 from studio.model import Episode
 
 _COLUMNS = ("n", "section", "title", "chars", "links")
@@ -51,14 +51,14 @@ def items_table(episode: Episode) -> str:
         (str(n), it.section, it.title, str(len(it.speech_text)), str(len(it.links)))
         for n, it in enumerate(episode.items, 1)
     ]
-    rows = [tuple(_clip(cell, _MAX.get(col, 99)) for col, cell in zip(_COLUMNS, row)) for row in rows]
-    widths = [max(_width(r[i]) for r in [_COLUMNS, *rows]) for i in range(len(_COLUMNS))]
+    rows = [(n, _cell(section, _MAX["section"]), _cell(title, _MAX["title"]), chars, links) for n, section, title, chars, links in rows]
+    widths = [max(width(r[i]) for r in [_COLUMNS, *rows]) for i in range(len(_COLUMNS))]
     right = {0, 3, 4}
 
     def line(cells: tuple[str, ...]) -> str:
         out = []
         for i, cell in enumerate(cells):
-            pad = " " * (widths[i] - _width(cell))
+            pad = " " * (widths[i] - width(cell))
             out.append(pad + cell if i in right else cell + pad)
         return "  ".join(out).rstrip()
 
@@ -66,21 +66,8 @@ def items_table(episode: Episode) -> str:
     return head + "\n".join([line(_COLUMNS), *(line(r) for r in rows)]) + "\n"
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    if _width(text) <= limit:
-        return text
-    out, used = "", 0
-    for c in text:
-        used += _width(c)
-        if used > limit - 1:
-            break
-        out += c
-    return out + "…"
+def _cell(text: str, limit: int) -> str:
+    return clip(" ".join(text.split()), limit)
 
 
 def _write(text: str, stream) -> None:

@@ -133,7 +133,7 @@ def test_pathological_inputs_are_fast(tmp_path, text):
             read_episode(path, fmt)
         except ScriptError:
             pass
-        assert time.perf_counter() - start < 3, fmt
+        assert time.perf_counter() - start < 6, fmt  # quadratic behaviour would take minutes
 
 
 MARKUP = st.sampled_from(

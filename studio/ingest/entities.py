@@ -32,58 +32,84 @@ STOP_LATIN = set(
     soc 5g 6g ar vr xr ip pc tv usb gpt os ui ux ipo vc b2b b2c id dna mrna""".split()
 )
 _ORG_SUFFIX = "委员会|证监会|银监会|办公厅|人民政府|政府|集团|公司|大学|学院|研究院|研究所|实验室|协会|基金会|银行|交易所|论坛|法院|(?<![内全外总局分])部(?![分门署])"
-_CJK = "\u4e00-\u9fff"
 _LATIN_WORD = r"[A-Za-z][A-Za-z0-9]*(?:[.&+'’-][A-Za-z0-9]+)*"
 _LATIN_NEXT = r"(?:[A-Z0-9][A-Za-z0-9]*(?:[.&+'’-][A-Za-z0-9]+)*)"
-_GAZETTEER = "|".join(sorted(map(re.escape, COMPANIES + PLACES), key=len, reverse=True))
+def trie_pattern(words: list[str]) -> str:
+    """A regex matching any of `words`, longest first, as a prefix tree (fast to scan)."""
+    tree: dict = {}
+    for word in words:
+        node = tree
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        optional = "" in node
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if optional else body
+
+    return build(tree)
+
+
+_GAZETTEER = trie_pattern(COMPANIES + PLACES)
 # An org name starts after a non-CJK char, a sentence start or a function word.
 _FUNCTION = "的在与和对由向及等是为将从同"
-_ORG_START = rf"(?:(?<=[^{_CJK}])|^|(?<=[{_FUNCTION}]))"
 _ORG_BODY = rf"[^\W\da-zA-Z_{_FUNCTION}]"  # CJK, not a function word
 _SUFFIX = re.compile(_ORG_SUFFIX)
-_GAZ_ONLY = None  # set below
-_ENTITY = re.compile(
-    rf"(?P<org>{_ORG_START}{_ORG_BODY}{{1,10}}?(?:{_ORG_SUFFIX}))"
-    rf"|(?P<gaz>{_GAZETTEER})"
-    rf"|(?P<latin>(?<![A-Za-z0-9]){_LATIN_WORD}(?:[ \t]+{_LATIN_NEXT})*)"
+_ORG = re.compile(rf"(?<!{_ORG_BODY}){_ORG_BODY}{{1,10}}?(?:{_ORG_SUFFIX})")  # starts at a boundary
+_FIRST = re.escape("".join(sorted({w[0] for w in COMPANIES + PLACES})))
+_NAME = re.compile(
+    rf"(?=[A-Za-z{_FIRST}])"  # cheap first-character filter
+    rf"(?:(?P<gaz>{_GAZETTEER})|(?P<latin>(?<![A-Za-z0-9]){_LATIN_WORD}(?:[ \t]+{_LATIN_NEXT})*))"
 )
 _DESCRIPTOR_ORG = re.compile(r"公司$")
 _GAZ_ONLY = re.compile(_GAZETTEER)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entity:
     name: str
     start: int
     kind: str  # "org" | "gaz" | "latin"
+    key: str = ""  # lower-cased name, for comparisons
 
-    @property
-    def key(self) -> str:
-        return self.name.lower()
+    def __post_init__(self) -> None:
+        if not self.key:
+            object.__setattr__(self, "key", self.name.lower())
 
 
 def find_entities(text: str) -> list[Entity]:
     out: list[Entity] = []
-    for m in _ENTITY.finditer(text):
-        kind = m.lastgroup or ""
-        name = m.group()
-        if kind == "latin":
-            name = _trim_latin(name)
-            if not name:
-                continue
-        elif kind == "org" and _DESCRIPTOR_ORG.search(name) and _followed_by_name(text, m.end()):
+    taken: list[tuple[int, int]] = []  # org spans: names inside them are part of the org
+    for m in _ORG.finditer(text) if _SUFFIX.search(text) else ():
+        end = m.end()
+        while (more := _SUFFIX.match(text, end)) and more.end() > end:
+            end = more.end()  # 北京市政府 + 办公厅
+        taken.append((m.start(), end))
+        name = text[m.start() : end]
+        if _DESCRIPTOR_ORG.search(name) and _followed_by_name(text, end):
             continue  # "搜索引擎公司Naver": a descriptor, the name follows
-        elif kind == "org":
-            end = m.end()
-            while (more := _SUFFIX.match(text, end)) and more.end() > end:
-                end = more.end()  # 北京市政府 + 办公厅
-            name = text[m.start() : end]
-            out.append(Entity(name, m.start(), "org"))
-            gaz = _GAZ_ONLY.match(name)  # keep a leading gazetteer name visible too
-            if gaz:
-                out.append(Entity(gaz.group(), m.start(), "gaz"))
+        out.append(Entity(name, m.start(), "org"))
+        if gaz := _GAZ_ONLY.match(name):  # keep a leading gazetteer name visible too
+            out.append(Entity(gaz.group(), m.start(), "gaz"))
+    spans = iter(taken)
+    span = next(spans, None)
+    for m in _NAME.finditer(text):
+        while span is not None and span[1] <= m.start():
+            span = next(spans, None)
+        if span is not None and span[0] <= m.start() < span[1]:
             continue
-        out.append(Entity(name, m.start(), kind))
+        if m.lastgroup == "latin":
+            name = _trim_latin(m.group())
+            if name:
+                out.append(Entity(name, m.start(), "latin"))
+        else:
+            out.append(Entity(m.group(), m.start(), "gaz"))
+    if taken:
+        out.sort(key=lambda e: e.start)
     return out
 
 
@@ -94,6 +120,8 @@ def _is_name_word(word: str) -> bool:
 
 
 def _trim_latin(name: str) -> str:
+    if " " not in name and "\t" not in name:
+        return name if len(name) > 1 and _is_name_word(name) else ""
     words = [w for w in name.split() if _is_name_word(w)]
     if not words:
         return ""

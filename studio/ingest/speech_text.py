@@ -21,6 +21,11 @@ _LINK_WORD = re.compile(rf"^\s*{_LINK_WORDS}\s*$", re.I)
 _BARE_LINK_WORD = re.compile(rf"\[{_LINK_WORDS}\]", re.I)
 _EMPTY_BRACKETS = re.compile(rf"[（(]\s*(?:{_LINK_WORDS}\s*[:：]?\s*)?[）)]|{_LINK_WORDS}[:：]\s*(?=[）)]|$)", re.I | re.M)
 _RULE = re.compile(r"^[ \t]*(?:-{3,}|\*{3,}|_{3,})[ \t]*$", re.M)
+_HEADING = re.compile(r"^[ \t]*#++[ \t]*", re.M)
+_QUOTE = re.compile(r"^[ \t]*>[ \t]?", re.M)
+_MAYBE_MARKUP = re.compile(rf"[\[\]<>*_`#~]|https?://|www\.|^[ \t]*-{{3}}|{_LINK_WORDS}[:：]", re.I | re.M)
+_SPACES = re.compile(r"[ \t\u3000]+")
+_BEFORE_PUNCT = re.compile(r"[ \t]+(?=[，。！？；：、）」』”])")
 _END = "。！？!?.;；…"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _WIDE = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]")
@@ -34,34 +39,39 @@ def _link_label(m: re.Match[str]) -> str:
 
 
 def to_speech_text(display: str) -> str:
-    text = _IMAGE.sub("", display)
-    text = _LINK.sub(_link_label, text)
-    text = _URL.sub("", text)
-    text = _BARE_LINK_WORD.sub("", text)
-    text = _FOOTNOTE.sub("", text)
-    text = _HTML.sub("", text)
-    text = _RULE.sub("", text)
-    text = _EMPH.sub("", text)
+    text = display
+    if _MAYBE_MARKUP.search(text):
+        text = _IMAGE.sub("", text)
+        text = _LINK.sub(_link_label, text)
+        text = _URL.sub("", text)
+        text = _BARE_LINK_WORD.sub("", text)
+        text = _FOOTNOTE.sub("", text)
+        text = _HTML.sub("", text)
+        text = _RULE.sub("", text)
+        text = _EMPH.sub("", text)
+        text = _EMPTY_BRACKETS.sub("", text)
+        text = _HEADING.sub("", text)
+        text = _QUOTE.sub("", text)
     text = _EMOJI.sub("", text)
-    text = _EMPTY_BRACKETS.sub("", text)
-    text = re.sub(r"^[ \t]*#++[ \t]*", "", text, flags=re.M)
-    text = re.sub(r"^[ \t]*>[ \t]?", "", text, flags=re.M)
     return _join_lines(text)
 
 
 def _join_lines(text: str) -> str:
-    out = ""
+    pieces: list[str] = []
+    last = ""  # last character written so far
     for raw in text.split("\n"):
         bullet = bool(_BULLET.match(raw))
-        line = re.sub(r"[ \t\u3000]+", " ", _BULLET.sub("", raw)).strip()
+        line = _SPACES.sub(" ", _BULLET.sub("", raw)).strip()
         if not line:
             continue
         if bullet and line[-1] not in _END:
             line += "。" if _CJK.search(line) else "."
-        if out:
-            if out[-1] not in _END and out[-1] not in "：:":
-                out += "。" if _CJK.search(out[-1]) else "."
-            if not (_WIDE.search(out[-1]) or _WIDE.match(line)):
-                out += " "
-        out += line
-    return out.strip()
+        if last:
+            if last not in _END and last not in "：:":
+                last = "。" if _CJK.match(last) else "."
+                pieces.append(last)
+            if not (_WIDE.match(last) or _WIDE.match(line)):
+                pieces.append(" ")
+        pieces.append(line)
+        last = line[-1]
+    return _BEFORE_PUNCT.sub("", "".join(pieces)).strip()

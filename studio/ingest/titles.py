@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 
 from studio.ingest.entities import COMPANIES, PLACES
 from studio.ingest.segment import SentenceInfo
+from studio.ingest.textwidth import clip, width
 
 _PLACES = set(PLACES)
 _COMPANY_PREFIX = re.compile("|".join(sorted(map(re.escape, COMPANIES), key=len, reverse=True)))
@@ -28,31 +28,10 @@ def short_title(text: str, limit: int = 40, min_width: int = 16) -> str:
     title = ""
     for clause in re.split(r"(?<=[,，;；:：])", sentence):
         title += clause
-        if _width(title.strip(" “”\"'「」『』（）()")) >= min_width:
+        if width(title.strip(" “”\"'「」『』（）()")) >= min_width:
             break
     title = title.strip().rstrip(",，;；:：、。.").strip(" “”\"'「」『』（）()")
-    return _clip(title or plain[:limit].strip(), limit)
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _clip(text: str, limit: int) -> str:
-    if _width(text) <= limit:
-        return text
-    cut, used = 0, 0
-    for i, c in enumerate(text):
-        used += 2 if unicodedata.east_asian_width(c) in "WF" else 1
-        if used > limit - 1:
-            break
-        cut = i + 1
-    head = text[:cut]
-    if cut < len(text) and text[cut].isascii() and text[cut].isalnum():
-        word = re.search(r"[A-Za-z0-9.\-]+$", head)
-        if word and word.start() > 0:
-            head = head[: word.start()]  # do not cut a Latin word in half
-    return head.rstrip() + "…"
+    return clip(title or plain[:limit].strip(), limit)
 
 
 def story_title(infos: list[SentenceInfo]) -> str:

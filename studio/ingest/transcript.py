@@ -16,6 +16,7 @@ from studio.ingest.speech_text import to_speech_text
 from studio.ingest.titles import story_title
 from studio.model import Episode, Item
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 _BREAK = re.compile(r"\n[ \t\u3000]*(?:\n|-{3,}[ \t]*(?:\n|$))\s*")
 _GREETING = re.compile(r"大家好|各位听众|听众朋友|欢迎收听|欢迎来到|这里是|\b(?:Hello|Hi|Welcome)\b", re.I)
 _SHOW_TALK = re.compile(r"^(?:本期|今天|这期|本周|我是|我们将|节目|Today|This week|In this episode|I'm|I am)", re.I)
@@ -92,7 +93,7 @@ def _intro_outro(sentences: list[Sentence], forced: set[int]) -> tuple[int, int]
 
 def _item(body: str, sentences: list[Sentence], kind: str, infos: list[SentenceInfo] | None = None) -> Item:
     text = body[sentences[0].start : sentences[-1].end]
-    wide = bool(re.search(r"[\u4e00-\u9fff]", text))
+    wide = bool(_CJK.search(text))
     if kind == "intro":
         title = "开场" if wide else "Intro"
     elif kind == "outro":
