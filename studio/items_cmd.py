@@ -51,7 +51,7 @@ def items_table(episode: Episode) -> str:
         (str(n), it.section, it.title, str(len(it.speech_text)), str(len(it.links)))
         for n, it in enumerate(episode.items, 1)
     ]
-    rows = [(n, _cell(section, _MAX["section"]), _cell(title, _MAX["title"]), chars, links) for n, section, title, chars, links in rows]
+    rows = [(n, _cell(sec, _MAX["section"]), _cell(title, _MAX["title"]), chars, links) for n, sec, title, chars, links in rows]
     widths = [max(width(r[i]) for r in [_COLUMNS, *rows]) for i in range(len(_COLUMNS))]
     right = {0, 3, 4}
 

@@ -9,7 +9,6 @@ Three kinds of names are found in one regex pass:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 COMPANIES = (
     "微软 谷歌 百度 阿里巴巴 阿里云 阿里 腾讯云 腾讯 字节跳动 抖音 华为 英伟达 软银 苹果 亚马逊 三星 英特尔 "
@@ -31,7 +30,10 @@ STOP_LATIN = set(
     ai ml llm llms gpu gpus cpu tpu ceo cto cfo coo it api app apps sdk saas paas iaas web web3 aigc
     soc 5g 6g ar vr xr ip pc tv usb gpt os ui ux ipo vc b2b b2c id dna mrna""".split()
 )
-_ORG_SUFFIX = "委员会|证监会|银监会|办公厅|人民政府|政府|集团|公司|大学|学院|研究院|研究所|实验室|协会|基金会|银行|交易所|论坛|法院|(?<![内全外总局分])部(?![分门署])"
+_ORG_SUFFIX = (
+    "委员会|证监会|银监会|办公厅|人民政府|政府|集团|公司|大学|学院|研究院|研究所|实验室|协会|基金会|银行|交易所|论坛|法院"
+    "|(?<![内全外总局分])部(?![分门署])"
+)
 _LATIN_WORD = r"[A-Za-z][A-Za-z0-9]*(?:[.&+'’-][A-Za-z0-9]+)*"
 _LATIN_NEXT = r"(?:[A-Z0-9][A-Za-z0-9]*(?:[.&+'’-][A-Za-z0-9]+)*)"
 def trie_pattern(words: list[str]) -> str:
@@ -69,16 +71,16 @@ _DESCRIPTOR_ORG = re.compile(r"公司$")
 _GAZ_ONLY = re.compile(_GAZETTEER)
 
 
-@dataclass(frozen=True, slots=True)
 class Entity:
-    name: str
-    start: int
-    kind: str  # "org" | "gaz" | "latin"
-    key: str = ""  # lower-cased name, for comparisons
+    """A name found in a sentence; `key` is the lower-cased name used for comparisons."""
 
-    def __post_init__(self) -> None:
-        if not self.key:
-            object.__setattr__(self, "key", self.name.lower())
+    __slots__ = ("name", "start", "kind", "key")
+
+    def __init__(self, name: str, start: int, kind: str):
+        self.name, self.start, self.kind, self.key = name, start, kind, name.lower()
+
+    def __repr__(self) -> str:
+        return f"Entity({self.name!r}, {self.start}, {self.kind!r})"
 
 
 def find_entities(text: str) -> list[Entity]:

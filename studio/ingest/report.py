@@ -94,7 +94,9 @@ class ReportReader:
                 text = "\n\n".join(draft.parts)
                 links = _unique(links_for(draft.notes, notes.notes))
                 items.append(
-                    make_item(draft.title, text, section=draft.section, links=links, kind=draft.kind, speak_title=draft.spoken_title)
+                    make_item(
+                        draft.title, text, section=draft.section, links=links, kind=draft.kind, speak_title=draft.spoken_title
+                    )
                 )
             draft = None
 

@@ -41,7 +41,7 @@ _JOINER = re.compile(r"\s*(?:和|与|同|及|、|以及|and|&)\s*")
 _SUBJECT_WINDOW = 12  # a first name further in is an object, not the subject
 
 
-@dataclass
+@dataclass(slots=True)
 class SentenceInfo:
     sentence: Sentence
     entities: list[Entity]

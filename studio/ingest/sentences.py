@@ -17,7 +17,7 @@ _ABBREV = {"e.g", "i.e", "mr", "mrs", "ms", "dr", "prof", "vs", "etc", "inc", "c
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Sentence:
     text: str
     start: int  # offset in the text it was split from
