@@ -80,18 +80,19 @@ def build_episode(
     engine: str | None = None,
     reporter: Reporter | None = None,
     force: bool = False,
+    fmt: str | None = None,
 ) -> BuildResult:
     reporter = reporter or Reporter(quiet=True)
     cover = check_assets(show)
     out = Path(out_dir) if out_dir else show.out_dir
-    fingerprint = build_fingerprint(script, show, {"engine": engine or show.speech.engine})
+    fingerprint = build_fingerprint(script, show, {"engine": engine or show.speech.engine, "format": fmt})
     if not force and (current := up_to_date(script, out, fingerprint)):
         reporter.info(f"{current['title']}: up to date")
         clean_after_kill(out, out / "episodes" / current["slug"])
         return BuildResult.from_manifest(current, out)
     from studio.ingest import read_episode
 
-    episode = read_episode(script)
+    episode = read_episode(script, fmt)
     ep_dir = out / "episodes" / episode.slug
     reporter.info(f"[bold]{episode.title}[/] — {len(episode.items)} items ({episode.format})")
 

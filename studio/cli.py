@@ -16,6 +16,8 @@ import click
 from studio import __version__
 from studio.errors import StudioError
 
+FORMATS = ["transcript", "hugo", "newsletter", "article", "report", "markdown", "text"]
+
 
 def handle_errors(fn):
     """One line on stderr and exit 1 for user errors; never a traceback for them."""
@@ -79,20 +81,34 @@ def cli(ctx: click.Context, show_file: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object describing the build on stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but warnings and errors.")
 @click.option("--force", is_flag=True, help="Rebuild even when nothing changed since the last build.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Read the script as this format (default: detect it).")
 @click.pass_obj
 @handle_errors
-def build(obj, episode: Path, out_dir: Path | None, engine: str | None, as_json: bool, quiet: bool, force: bool) -> None:
+def build(obj, episode: Path, out_dir: Path | None, engine: str | None, as_json: bool, quiet: bool, force: bool,
+          fmt: str | None) -> None:
     """Build EPISODE (a script file): clips, episode.mp3, email, manifest,
     then the feed and index from every episode in the output dir."""
     from studio.build import build_episode
     from studio.progress import Reporter
 
     show = load_show_for(obj["show_file"], episode)
-    result = build_episode(episode, show, out_dir=out_dir, engine=engine, reporter=Reporter(quiet=quiet or as_json), force=force)
+    result = build_episode(episode, show, out_dir=out_dir, engine=engine, reporter=Reporter(quiet=quiet or as_json), force=force, fmt=fmt)
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False))
     elif not quiet:
         click.echo(f"{result.audio}\n{result.email_html}\n{result.feed}")
+
+
+@cli.command()
+@click.argument("episode", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Read the script as this format (default: detect it).")
+@click.option("--json", "as_json", is_flag=True,
+              help='Print {"title", "summary", "format", "items": [...]} instead of a table.')
+def items(episode: Path, fmt: str | None, as_json: bool) -> None:
+    """Show how EPISODE is cut into items: n, section, title, chars, links."""
+    from studio.items_cmd import items_command
+
+    sys.exit(items_command(episode, fmt, as_json))
 
 
 @cli.command()

@@ -31,7 +31,7 @@ def register(reader: Reader) -> Reader:
 
 
 def _load_builtin() -> None:
-    from studio.ingest import markdown, plaintext  # noqa: F401  (they register themselves)
+    from studio.ingest import article, hugo, markdown, newsletter, plaintext, report, transcript  # noqa: F401
 
 
 def formats() -> list[str]:

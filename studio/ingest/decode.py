@@ -17,7 +17,7 @@ def read_script_text(path: Path) -> str:
         raise ScriptError("is a directory, expected an episode script", path) from None
     except OSError as e:
         raise ScriptError(f"cannot read: {e.strerror}", path) from None
-    text = decode_bytes(raw, path)
+    text = decode_bytes(raw, path).lstrip("\ufeff")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise ScriptError("the script is empty", path)
@@ -25,6 +25,11 @@ def read_script_text(path: Path) -> str:
 
 
 def decode_bytes(raw: bytes, path: Path) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")  # the BOM says which byte order
+        except UnicodeDecodeError:
+            raise ScriptError("broken UTF-16 text; save it as UTF-8", path) from None
     if b"\x00" in raw[:8192]:
         raise ScriptError("binary data, not a text script", path)
     if raw.startswith(b"\xef\xbb\xbf"):
@@ -35,11 +40,19 @@ def decode_bytes(raw: bytes, path: Path) -> str:
         pass
     try:
         text = raw.decode("gb18030")
+        if _looks_chinese(text):
+            return text
     except UnicodeDecodeError:
-        raise ScriptError("not valid UTF-8 or GB18030 text; save it as UTF-8", path) from None
-    if _looks_chinese(text):
-        return text
-    raise ScriptError("not valid UTF-8 text; save it as UTF-8", path)
+        pass
+    if _looks_latin1(raw):
+        raise ScriptError("not valid UTF-8 text (Latin-1 or Windows-1252?); save it as UTF-8", path)
+    raise ScriptError("not valid UTF-8 or GB18030/GBK text; save it as UTF-8", path)
+
+
+def _looks_latin1(raw: bytes) -> bool:
+    sample = raw[:65536]
+    high = sum(1 for b in sample if b >= 0x80)
+    return 0 < high * 4 < len(sample)
 
 
 def _looks_chinese(text: str) -> bool:

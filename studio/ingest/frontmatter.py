@@ -34,8 +34,13 @@ def _parse_toml(block: str, path: Path) -> dict[str, Any]:
         return tomllib.loads(block)
     except tomllib.TOMLDecodeError as e:
         m = re.search(r"\(at line (\d+), column \d+\)", str(e))
-        msg = re.sub(r"\s*\(at line.*\)", "", str(e))
-        line = int(m.group(1)) + 1 if m else None
+        msg = re.sub(r"\s*\(at (?:line|end of document).*\)", "", str(e))
+        if m:
+            line: int | None = int(m.group(1)) + 1
+        elif "end of document" in str(e):
+            line = len(block.rstrip("\n").split("\n")) + 1  # the block's last line
+        else:
+            line = None
         raise ScriptError(f"front matter TOML error: {msg}", path, line) from None
 
 

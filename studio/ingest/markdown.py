@@ -1,69 +1,61 @@
-"""Markdown script: front matter, then one item per `##` heading."""
+"""Markdown script: front matter, then one item per `##` (or `###`) heading.
+
+The first `#` heading is the episode title (when the front matter has none);
+later `#` headings are sections. The first image under a heading is the item's image.
+"""
 
 from __future__ import annotations
 
 import re
 
 from studio.ingest import register
+from studio.ingest.itemize import make_item
+from studio.ingest.mdblocks import Block, blocks
 from studio.ingest.source import SourceDoc, episode_fields
-from studio.ingest.speech_text import to_speech_text
-from studio.model import Episode, Item, Link
-
-_HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
-_LINK = re.compile(r"(?<!!)\[([^\]]*)\]\((\S+?)\)")
-_IMAGE = re.compile(r"!\[[^\]]*\]\((\S+?)\)")
+from studio.ingest.titles import short_title
+from studio.model import Episode, Item
 
 
 class MarkdownReader:
     name = "markdown"
 
     def detect(self, doc: SourceDoc) -> float:
-        return 0.6 if re.search(r"^##\s+\S", doc.body, re.M) else 0.0
+        return 0.6 if re.search(r"^##[ \t]+\S", doc.body, re.M) else 0.0
 
     def read(self, doc: SourceDoc) -> Episode:
         items: list[Item] = []
         sections: list[str] = []
         section = ""
         title_fallback = ""
-        current: tuple[str, list[str]] | None = None
+        current: tuple[str, list[Block]] | None = ("", [])  # "": text before the first heading
 
         def flush() -> None:
-            if current is not None:
-                item = make_item(current[0], "\n".join(current[1]).strip(), section)
-                if item.text or item.title:
-                    items.append(item)
+            if current is None:
+                return
+            cover = next((b for b in current[1] if b.kind == "image" and b.url), None)
+            text = "\n\n".join(b.text.strip() for b in current[1] if b is not cover)
+            image = cover.url if cover else None
+            if current[0]:
+                items.append(make_item(current[0], text, section=section, image=image))
+            elif text:
+                items.append(make_item(short_title(text), text, section=section, image=image, speak_title=False))
 
-        for line in doc.body.split("\n"):
-            m = _HEADING.match(line)
-            if m and len(m.group(1)) == 1:
+        for block in blocks(doc.body, doc.body_line):
+            if block.kind == "heading" and block.level == 1:
                 flush()
-                current = None
+                current = ("", [])
                 if not title_fallback and not items:
-                    title_fallback = m.group(2)
+                    title_fallback = block.content
                 else:
-                    section = m.group(2)
+                    section = block.content
                     sections.append(section)
-            elif m:
+            elif block.kind == "heading":
                 flush()
-                current = (m.group(2), [])
-            elif current is not None:
-                current[1].append(line)
+                current = (block.content, [])
+            elif current is not None and block.kind != "rule":
+                current[1].append(block)
         flush()
         return Episode(items=items, sections=sections, **episode_fields(doc, title_fallback))
-
-
-def make_item(title: str, text: str, section: str = "") -> Item:
-    links = [Link(url=u, label=label) for label, u in _LINK.findall(text)]
-    image = next(iter(_IMAGE.findall(text)), None)
-    speech = to_speech_text(text)
-    return Item(
-        title=title.strip(),
-        text=text,
-        speech_text=f"{to_speech_text(title)}。{speech}" if speech else to_speech_text(title),
-        section=section,
-        links=links,
-        image=image,
-    )
 
 
 register(MarkdownReader())

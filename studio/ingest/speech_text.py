@@ -1,43 +1,77 @@
-"""Display text (markdown subset) -> speech text (plain, speakable)."""
+"""Display text (markdown subset) -> speech text (plain, speakable).
+
+Speech text has no URLs, markdown, HTML, emoji, image references, footnote
+numbers or link words ("[链接]", "报道详情："); list bullets become sentences.
+"""
 
 from __future__ import annotations
 
 import re
 
-_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-_URL = re.compile(r"(?:https?://|www\.)\S+")
-_HTML = re.compile(r"<[^>]+>")
-_EMPH = re.compile(r"(\*\*|__|\*|`)")
-_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F\u200d]")
-_BULLET = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+", re.M)
-_LINK_WORDS = re.compile(r"^(链接|报道详情|原文|来源|link|source)$", re.I)
+_IMAGE = re.compile(r"!\[[^\[\]\n]*\]\([^()\n]{0,2000}\)")
+_LINK = re.compile(r"\[([^\[\]\n]*)\]\(([^()\s]*)(?:\s+\"[^\"\n]{0,300}\")?\)")
+_URL = re.compile(r"(?:https?://|www\.)[^\s）)\]」，。]+")
+_HTML = re.compile(r"<[^<>\n]{1,200}>")
+_EMPH = re.compile(r"\*\*|__|~~|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|`")
+_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0E\uFE0F\u200d\u21A9\u20E3]")
+_FOOTNOTE = re.compile(r"\[\^?\d{1,3}\]")
+_BULLET = re.compile(r"^\s*(?:[-*+•·]|\d{1,3}[.)、])\s+")
+_LINK_WORDS = r"(?:报道详情|详情|链接|原文链接|原文|来源|出处|阅读原文|link|source|read more|more)"
+_LINK_WORD = re.compile(rf"^\s*{_LINK_WORDS}\s*$", re.I)
+_BARE_LINK_WORD = re.compile(rf"\[{_LINK_WORDS}\]", re.I)
+_EMPTY_BRACKETS = re.compile(rf"[（(]\s*(?:{_LINK_WORDS}\s*[:：]?\s*)?[）)]|{_LINK_WORDS}[:：]\s*(?=[）)]|$)", re.I | re.M)
+_RULE = re.compile(r"^[ \t]*(?:-{3,}|\*{3,}|_{3,})[ \t]*$", re.M)
+_HEADING = re.compile(r"^[ \t]*#++[ \t]*", re.M)
+_QUOTE = re.compile(r"^[ \t]*>[ \t]?", re.M)
+_MAYBE_MARKUP = re.compile(rf"[\[\]<>*_`#~]|https?://|www\.|^[ \t]*-{{3}}|{_LINK_WORDS}[:：]", re.I | re.M)
+_SPACES = re.compile(r"[ \t\u3000]+")
+_BEFORE_PUNCT = re.compile(r"[ \t]+(?=[，。！？；：、）」』”])")
 _END = "。！？!?.;；…"
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_WIDE = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]")
+
+
+def _link_label(m: re.Match[str]) -> str:
+    label = m.group(1).strip()
+    if _LINK_WORD.match(label) or _URL.fullmatch(label) or label == m.group(2):
+        return ""
+    return label
 
 
 def to_speech_text(display: str) -> str:
-    text = _IMAGE.sub("", display)
-    text = _LINK.sub(lambda m: "" if _LINK_WORDS.match(m.group(1).strip()) else m.group(1), text)
-    text = _URL.sub("", text)
-    text = _HTML.sub("", text)
-    text = _EMPH.sub("", text)
+    text = display
+    if _MAYBE_MARKUP.search(text):
+        text = _IMAGE.sub("", text)
+        text = _LINK.sub(_link_label, text)
+        text = _URL.sub("", text)
+        text = _BARE_LINK_WORD.sub("", text)
+        text = _FOOTNOTE.sub("", text)
+        text = _HTML.sub("", text)
+        text = _RULE.sub("", text)
+        text = _EMPH.sub("", text)
+        text = _EMPTY_BRACKETS.sub("", text)
+        text = _HEADING.sub("", text)
+        text = _QUOTE.sub("", text)
     text = _EMOJI.sub("", text)
-    text = re.sub(r"^#+\s*", "", text, flags=re.M)
-    text = re.sub(r"^>\s?", "", text, flags=re.M)
-    lines = []
-    for line in text.split("\n"):
-        bullet = bool(_BULLET.match(line))
-        line = _BULLET.sub("", line).strip()
+    return _join_lines(text)
+
+
+def _join_lines(text: str) -> str:
+    pieces: list[str] = []
+    last = ""  # last character written so far
+    for raw in text.split("\n"):
+        bullet = bool(_BULLET.match(raw))
+        line = _SPACES.sub(" ", _BULLET.sub("", raw)).strip()
         if not line:
             continue
         if bullet and line[-1] not in _END:
-            line += "。" if re.search(r"[\u4e00-\u9fff]", line) else "."
-        lines.append(line)
-    out = ""
-    for line in lines:
-        if out and out[-1] not in _END and not out.endswith(("：", ":")):
-            out += "。" if re.search(r"[\u4e00-\u9fff]", out[-1]) else ". "
-        elif out and not re.search(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]", out[-1]):
-            out += " "
-        out += line
-    return re.sub(r"[ \t]+", " ", out).strip()
+            line += "。" if _CJK.search(line) else "."
+        if last:
+            if last not in _END and last not in "：:":
+                last = "。" if _CJK.match(last) else "."
+                pieces.append(last)
+            if not (_WIDE.match(last) or _WIDE.match(line)):
+                pieces.append(" ")
+        pieces.append(line)
+        last = line[-1]
+    return _BEFORE_PUNCT.sub("", "".join(pieces)).strip()

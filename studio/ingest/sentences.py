@@ -1,0 +1,58 @@
+"""Split prose into sentences (Chinese and Latin punctuation), keeping offsets.
+
+A sentence ends at 。！？!?…, at a Latin '.' followed by whitespace (not after
+an abbreviation or a lone initial), or at a line break. Periods inside
+numbers (1.5) and names (Character.ai) never end a sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_CLOSERS = re.escape("”’\"'』」）)]》〉")
+# Candidate ends; the Latin period is checked in Python (abbreviations).
+_END = re.compile(rf"[。！？!?]+[{_CLOSERS}]*|…+[{_CLOSERS}]*|\.{{3,}}[{_CLOSERS}]*|\.[{_CLOSERS}]*(?=\s|$)|\n")
+_ABBREV = {"e.g", "i.e", "mr", "mrs", "ms", "dr", "prof", "vs", "etc", "inc", "co", "ltd", "st", "no", "jr", "sr"}
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
+
+
+@dataclass(slots=True)
+class Sentence:
+    text: str
+    start: int  # offset in the text it was split from
+    end: int
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    m = _WORD_BEFORE.search(text, max(0, dot - 12), dot)
+    if not m:
+        return False
+    word = m.group(1).lower()
+    if word in _ABBREV or (len(word) == 1 and m.group(1).isupper()):
+        return True  # "Mr." "J."
+    parts = word.split(".")
+    return len(parts) > 1 and all(0 < len(p) <= 2 for p in parts)  # "p.m." "U.S."
+
+
+def split_sentences(text: str, offset: int = 0) -> list[Sentence]:
+    """Sentences of `text`; offsets are relative to `offset`. Whitespace-only pieces are skipped."""
+    out: list[Sentence] = []
+    start = 0
+    for m in _END.finditer(text):
+        if m.group().startswith(".") and not m.group().startswith("...") and _is_abbreviation(text, m.start()):
+            continue
+        _add(out, text, start, m.end(), offset)
+        start = m.end()
+    _add(out, text, start, len(text), offset)
+    return out
+
+
+def _add(out: list[Sentence], text: str, start: int, end: int, offset: int) -> None:
+    piece = text[start:end]
+    stripped = piece.strip()
+    if not stripped:
+        return
+    lead = len(piece) - len(piece.lstrip())
+    s = start + lead
+    out.append(Sentence(stripped, offset + s, offset + s + len(stripped)))

@@ -1,0 +1,36 @@
+"""Terminal column width of text (CJK and full-width characters count 2)."""
+
+from __future__ import annotations
+
+import re
+
+# East Asian Wide / Fullwidth ranges (Hangul, CJK, kana, full-width forms, ideograph extensions).
+_WIDE = re.compile(
+    "[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3"
+    "\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\U0001f300-\U0001f64f\U0001f900-\U0001f9ff"
+    "\U00020000-\U0003fffd]"
+)
+
+
+def width(text: str) -> int:
+    if text.isascii():
+        return len(text)
+    return len(text) + len(_WIDE.findall(text))
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` columns, with "…" when cut; Latin words are not cut in half."""
+    if width(text) <= limit:
+        return text
+    cut, used = 0, 0
+    for i, c in enumerate(text):
+        used += 2 if _WIDE.match(c) else 1
+        if used > limit - 1:
+            break
+        cut = i + 1
+    head = text[:cut]
+    if cut < len(text) and text[cut].isascii() and text[cut].isalnum():
+        word = re.search(r"[A-Za-z0-9.\-]+$", head)
+        if word and word.start() > 0:
+            head = head[: word.start()]
+    return head.rstrip() + "…"
