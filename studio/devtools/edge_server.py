@@ -86,6 +86,7 @@ class EdgeStandIn:
     def __post_init__(self) -> None:
         self.requests = 0  # websocket handshakes seen, refused ones included
         self.voice_list_requests = 0
+        self.in_flight = self.max_in_flight = 0  # requests between SSML and turn.end
         self.texts: list[str] = []  # every SSML text received, in order
         self.voices_used: list[str] = []
         self.outcomes: list[str] = []  # "ok" or the fault kind, per SSML received
@@ -145,7 +146,7 @@ class EdgeStandIn:
 
     def reset_counts(self) -> None:
         with self._lock:
-            self.requests = self.voice_list_requests = 0
+            self.requests = self.voice_list_requests = self.max_in_flight = 0
             self.texts, self.voices_used, self.outcomes, self.ssml_bytes = [], [], [], []
             self._attempts.clear()
 
@@ -160,7 +161,7 @@ class EdgeStandIn:
         app = web.Application()
         app.router.add_get(VOICES_PATH, self._voices)
         app.router.add_get("/{tail:.*}", self._websocket)
-        self._runner = web.AppRunner(app, access_log=None)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()
@@ -253,14 +254,25 @@ class EdgeStandIn:
             self.voices_used.append(voice)
             self.outcomes.append(fault or "ok")
             self.ssml_bytes.append(len(escape(text).encode("utf-8")))
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            await self._answer(request, ws, request_id, voice, text, fault)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    async def _answer(self, request, ws, request_id: str, voice: str, text: str, fault: str | None) -> None:
         if self.latency:
             await asyncio.sleep(self.latency)
         await ws.send_str(_text_frame(request_id, "turn.start", {"context": {"serviceTag": uuid.uuid4().hex}}))
         if fault == "stall":
-            await asyncio.sleep(3600)
+            await ws.receive()  # say nothing until the client gives up
             return
         rendered = None
-        if fault != "no_audio" and _known_voice(voice) and _speakable(text):
+        known = _known_voice(voice) or any(v.get("ShortName") == voice for v in self.extra_voices)
+        if fault != "no_audio" and known and _speakable(text):
             loop = asyncio.get_running_loop()
             try:
                 rendered = await loop.run_in_executor(None, self._render, voice, text)
