@@ -111,7 +111,7 @@ async def run_jobs(jobs: list[ItemJob], engine: Engine, cache: ClipCache, concur
                 summary.retried += 1
                 progress.retrying(job, attempt, e.message, delay)
                 await asyncio.sleep(delay)
-        cache.put(req.key, clip, voice=req.voice.voice)
+        await asyncio.to_thread(cache.put, req.key, clip, req.voice.voice)  # fsyncs: off the event loop
         req.clip = clip
         progress.request_done(job)
 

@@ -1,0 +1,142 @@
+"""Speech benchmarks against the local Edge stand-in (never the real service).
+
+Cases (seconds unless the note says otherwise):
+  jobs4-vs-jobs1   30 items, 500 ms latency per request: wall time of the speech stage
+                   with --jobs 1 (baseline) / --jobs 4 (studio); target ratio >= 3.5
+  rebuild          the same episode again: speech stage time; target <= 0.5 s and 0 requests
+  faults-20pct     20% of texts fail once at random (dropped, closed, no audio, cut short):
+                   the stage succeeds, every clip reaches the end of its text, retries reported
+  espeak-pool      offline voice: sequential espeak-ng vs a 2-process pool (informational)
+
+Run: python benchmarks/bench_speech.py [--quick]
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from studio.devtools.edge_server import EdgeStandIn, Fault  # noqa: E402
+
+ITEMS = 30
+LATENCY = 0.5
+
+
+def _texts(n: int) -> list[str]:
+    return [f"第{k}条新闻：英伟达发布了新的数据中心芯片，性能提升了{k}倍，价格保持不变。" for k in range(1, n + 1)]
+
+
+def _show(root: Path, speech: str = ""):
+    from tests.speech_support import show_at
+
+    return show_at(root, speech=speech or "retry_backoff = 0.2")
+
+
+def _episode(texts: list[str], root: Path):
+    from tests.speech_support import episode
+
+    return episode(texts, root)
+
+
+def _speak(root: Path, texts: list[str], jobs: int, engine: str = "edge", speech: str = ""):
+    from studio.speech.synthesize import synthesize_episode
+
+    show = _show(root, speech)
+    t0 = time.perf_counter()
+    result = synthesize_episode(_episode(texts, root), show, engine, root / "cache", jobs=jobs, seed=7)
+    return time.perf_counter() - t0, result
+
+
+def _row(case, studio, baseline, ratio, target, ok, note):
+    return {"case": case, "studio": round(studio, 3), "baseline": round(baseline, 3), "ratio": round(ratio, 2),
+            "target": target, "ok": bool(ok), "note": note}
+
+
+def _complete(result) -> bool:
+    from studio.speech.align import coverage_problem
+    from studio.speech.assemble import clip_duration_ms
+
+    return all(coverage_problem(c.text, c.boundaries, clip_duration_ms(c)) is None for c in result.clips)
+
+
+def bench_edge(quick: bool) -> list[dict]:
+    rows = []
+    texts = _texts(ITEMS)
+    with EdgeStandIn(latency=LATENCY) as server, tempfile.TemporaryDirectory() as tmp:
+        os.environ["STUDIO_EDGE_WSS_URL"] = server.url
+        server.prerender(texts)  # time the client and scheduler, not the stand-in's espeak
+        tmp = Path(tmp)
+        t1, _ = _speak(tmp / "j1", texts, jobs=1)
+        t4, r4 = _speak(tmp / "j4", texts, jobs=4)
+        rows.append(_row("jobs4-vs-jobs1", t4, t1, t1 / t4, ">= 3.5x", t1 / t4 >= 3.5 and _complete(r4),
+                         f"{ITEMS} items, {LATENCY * 1000:.0f} ms latency per request; speech stage wall time"))
+
+        server.reset_counts()
+        t_re, r_re = _speak(tmp / "j4", texts, jobs=4, engine="auto")
+        rows.append(_row("rebuild", t_re, t4, t4 / t_re, "<= 0.5 s, 0 requests",
+                         t_re <= 0.5 and server.requests == 0 and r_re.cached == ITEMS,
+                         f"second build, engine auto: {server.requests} requests, {r_re.cached} cached"))
+
+        n = 12 if quick else ITEMS
+        server.reset_counts()
+        server.faults[:] = [Fault("mixed", first=1, rate=0.2, seed=3)]
+        tf, rf = _speak(tmp / "faults", texts[:n], jobs=4)
+        failed_once = sum(o != "ok" for o in server.outcomes)
+        ok = rf.failed == 0 and _complete(rf) and rf.retried == failed_once and rf.retried > 0
+        rows.append(_row("faults-20pct", tf, t4 * n / ITEMS, tf / (t4 * n / ITEMS), "succeeds, clips complete, retries>0",
+                         ok, f"{n} items, {failed_once} requests failed once ({', '.join(sorted(set(server.outcomes) - {'ok'}))}), "
+                             f"{rf.retried} retried, {rf.failed} failed; baseline = fault-free time scaled"))
+        server.faults.clear()
+    return rows
+
+
+def bench_espeak_pool(quick: bool) -> list[dict]:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from studio.speech.base import VoiceSettings
+    from studio.speech.espeak import EspeakEngine
+
+    texts = ["".join(_texts(8)[k:k + 4]) for k in range(4 if quick else 8)]  # ~150-character items
+    voice = VoiceSettings("zh-CN-XiaoxiaoNeural")
+    eng = EspeakEngine()
+    eng.synthesize_sync("预热。", voice)
+    t0 = time.perf_counter()
+    for t in texts:
+        eng.synthesize_sync(t, voice)
+    seq = time.perf_counter() - t0
+    with ProcessPoolExecutor(2) as pool:
+        list(pool.map(_espeak_one, ["预热。", "预热。"]))
+        t0 = time.perf_counter()
+        list(pool.map(_espeak_one, texts))
+        par = time.perf_counter() - t0
+    return [_row("espeak-pool", par, seq, seq / par, "informational", True,
+                 f"{len(texts)} items; sequential (baseline) vs 2-process pool (studio), {os.cpu_count()} CPUs shared")]
+
+
+def _espeak_one(text: str) -> int:
+    from studio.speech.base import VoiceSettings
+    from studio.speech.espeak import EspeakEngine
+
+    return len(EspeakEngine().synthesize_sync(text, VoiceSettings("zh-CN-XiaoxiaoNeural")).audio)
+
+
+def run(quick: bool = False) -> list[dict]:
+    saved = os.environ.get("STUDIO_EDGE_WSS_URL")
+    try:
+        return bench_edge(quick) + bench_espeak_pool(quick)
+    finally:
+        if saved is None:
+            os.environ.pop("STUDIO_EDGE_WSS_URL", None)
+        else:
+            os.environ["STUDIO_EDGE_WSS_URL"] = saved
+
+
+if __name__ == "__main__":
+    for row in run(quick="--quick" in sys.argv):
+        print(f"{row['case']:<16} studio={row['studio']:<8} baseline={row['baseline']:<8} ratio={row['ratio']:<6} "
+              f"target={row['target']:<36} {'OK' if row['ok'] else 'FAIL'}  {row['note']}")
