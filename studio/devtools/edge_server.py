@@ -13,6 +13,7 @@ serves the voice list. Faults are injected per request (see `Fault`).
         server.requests  # handshakes seen (including refused ones)
 
 Run it by hand: python -m studio.devtools.edge_server --port 8765 --latency 0.5 --fault drop:1
+(GET /stats gives the request counts, POST /reset clears them.)
 """
 
 from __future__ import annotations
@@ -160,6 +161,8 @@ class EdgeStandIn:
 
         app = web.Application()
         app.router.add_get(VOICES_PATH, self._voices)
+        app.router.add_get("/stats", self._stats)
+        app.router.add_post("/reset", self._reset)
         app.router.add_get("/{tail:.*}", self._websocket)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1)
         await self._runner.setup()
@@ -168,6 +171,23 @@ class EdgeStandIn:
         self.port = site._server.sockets[0].getsockname()[1]
 
     # -- HTTP ------------------------------------------------------------
+    def stats(self) -> dict:
+        with self._lock:
+            return {"requests": self.requests, "voice_list_requests": self.voice_list_requests,
+                    "max_in_flight": self.max_in_flight, "outcomes": list(self.outcomes),
+                    "texts": len(self.texts)}
+
+    async def _stats(self, request):
+        from aiohttp import web
+
+        return web.json_response(self.stats())
+
+    async def _reset(self, request):
+        from aiohttp import web
+
+        self.reset_counts()
+        return web.json_response(self.stats())
+
     async def _voices(self, request):
         from aiohttp import web
 
@@ -216,7 +236,7 @@ class EdgeStandIn:
         q = request.query
         if not all(k in q for k in ("TrustedClientToken", "ConnectionId", "Sec-MS-GEC", "Sec-MS-GEC-Version")):
             return web.Response(status=403, text="missing TrustedClientToken/ConnectionId/Sec-MS-GEC")
-        ws = web.WebSocketResponse(max_msg_size=0)
+        ws = web.WebSocketResponse(max_msg_size=0, compress=False)
         await ws.prepare(request)
         try:
             await self._serve_turn(request, ws)
@@ -401,12 +421,18 @@ def main() -> None:
     ap.add_argument("--fault", action="append", default=[], metavar="KIND[:FIRST]",
                     help="inject a fault, e.g. 403:2 (first 2 handshakes), drop:1, truncate, mixed")
     ap.add_argument("--rate", type=float, default=None, help="only this fraction of texts fail")
+    ap.add_argument("--seed", type=int, default=0, help="seed choosing which texts fail")
+    ap.add_argument("--prerender", metavar="FILE", help="render these texts (one per line) before serving")
+    ap.add_argument("--voice", default="zh-CN-XiaoxiaoNeural", help="voice for --prerender")
     args = ap.parse_args()
     faults = []
     for spec in args.fault:
         kind, _, first = spec.partition(":")
-        faults.append(Fault(kind, first=int(first) if first else None, rate=args.rate))
+        faults.append(Fault(kind, first=int(first) if first else None, rate=args.rate, seed=args.seed))
     with EdgeStandIn(latency=args.latency, faults=faults, port=args.port) as server:
+        if args.prerender:
+            with open(args.prerender, encoding="utf-8") as f:
+                server.prerender([line.strip() for line in f if line.strip()], args.voice)
         print(f"STUDIO_EDGE_WSS_URL={server.url}", flush=True)
         try:
             while True:
