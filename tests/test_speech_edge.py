@@ -85,7 +85,7 @@ def test_broken_streams_are_retried_until_the_clip_is_complete(tmp_path, stand_i
 
 def test_timeout_is_retried(tmp_path, stand_in):
     stand_in.faults.append(Fault("stall", first=1))
-    result = speak(tmp_path, TEXTS[:1], speech="timeout = 1")
+    result = speak(tmp_path, TEXTS[:1], speech="timeout = 2")
     assert result.retried == 1 and result.synthesized == 1
 
 
