@@ -153,3 +153,10 @@ def test_punctuation_only_chunks_are_never_sent(tmp_path, stand_in):
     assert stand_in.texts and all(any(ch.isalnum() for ch in t) for t in stand_in.texts)
     assert len(stand_in.texts) == 2  # the item that is only "……" sends nothing and gets a short silence
     assert result.clips[1].fmt == "wav" and result.clips[1].boundaries == []
+
+
+def test_the_same_text_in_two_items_is_requested_once(tmp_path, stand_in):
+    texts = ["下面是工具篇。", TEXTS[0], "下面是工具篇。"]
+    result = speak(tmp_path, texts)
+    assert stand_in.requests == 2 and result.synthesized == 3
+    assert result.clips[0].audio == result.clips[2].audio and result.clips[0].boundaries

@@ -86,8 +86,27 @@ async def run_jobs(jobs: list[ItemJob], engine: Engine, cache: ClipCache, concur
     progress = progress or _Silent()
     summary = Summary()
     gate = asyncio.Semaphore(max(1, concurrency))
+    same: dict[str, asyncio.Future] = {}  # one request per distinct (voice, text) key
 
     async def speak(job: ItemJob, req: Request) -> None:
+        if req.key in same:
+            req.clip = await asyncio.shield(same[req.key])
+            progress.request_done(job)
+            return
+        same[req.key] = done = asyncio.get_running_loop().create_future()
+        try:
+            req.clip = await fresh(job, req)
+        except Exception as e:
+            done.set_exception(e)
+            done.exception()  # retrieved: no "never retrieved" warning when nobody else waits
+            raise
+        except BaseException:
+            done.cancel()
+            raise
+        done.set_result(req.clip)
+        progress.request_done(job)
+
+    async def fresh(job: ItemJob, req: Request) -> Clip:
         attempt = 0
         while True:
             attempt += 1
@@ -112,8 +131,7 @@ async def run_jobs(jobs: list[ItemJob], engine: Engine, cache: ClipCache, concur
                 progress.retrying(job, attempt, e.message, delay)
                 await asyncio.sleep(delay)
         await asyncio.to_thread(cache.put, req.key, clip, req.voice.voice)  # fsyncs: off the event loop
-        req.clip = clip
-        progress.request_done(job)
+        return clip
 
     async def run_item(job: ItemJob) -> None:
         pending = job.pending
