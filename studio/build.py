@@ -88,10 +88,8 @@ def build_episode(
     with SpeechDisplay.open(reporter, len(episode.items)) as display:
         speech = synthesize_episode(
             episode, show, engine or show.speech.engine, show.path(show.speech.cache_dir),
-            jobs=jobs, progress=display,
+            jobs=jobs, progress=display, warn=reporter.warn,
         )
-    for w in speech.warnings:
-        reporter.warn(w)
     reporter.info(
         f"Speech ({speech.engine}): {speech.synthesized} synthesized, {speech.cached} cached, "
         f"{speech.retried} retried, {speech.failed} failed"

@@ -8,6 +8,7 @@ import random
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Callable
 
 from studio.config import Show
 from studio.errors import SpeechError
@@ -101,12 +102,16 @@ def synthesize_episode(
     progress: Progress | None = None,
     limit: int = MAX_REQUEST_BYTES,
     seed: int | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> SpeechResult:
+    """Clips for every item, in order; `warn` hears about an engine fallback at once."""
     cache = ClipCache(cache_dir)
     lexicon = load_lexicon(show.path(show.speech.lexicon), required=show.speech.lexicon != "lexicon.toml")
     plans = plan_speech(show, episode, known_voices(cache_dir), lexicon)  # voice errors before any work
 
     name, warnings = choose_engine(engine_name, plans, cache, limit)
+    for w in warnings if warn else []:
+        warn(w)
     work = build_jobs(plans, name, limit)
     fill_from_cache(work, cache)
     summary = Summary(cached=0)
