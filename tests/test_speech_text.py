@@ -102,3 +102,16 @@ def test_speech_config_is_validated(tmp_path):
         show_at(tmp_path, speech='rate = "fast"')
     with pytest.raises(ConfigError, match="speech.jobs"):
         show_at(tmp_path, speech="jobs = 0")
+
+
+def test_coverage_accepts_respelled_endings_but_not_cut_audio():
+    from studio.speech.align import coverage_problem
+    from studio.speech.base import Boundary
+
+    text = "公司完成融资，市值达到10亿美元"
+    words = [Boundary("word", i * 300.0, 280.0, w) for i, w in enumerate(["公司", "完成", "融资", "市值", "达到"])]
+    said_differently = words + [Boundary("word", 1500.0, 900.0, "十亿美元")]  # the service's own spelling
+    assert coverage_problem(text, said_differently, audio_ms=2600) is None
+    assert coverage_problem(text, words, audio_ms=1500) is not None  # audio ends right after "达到"
+    assert "stops early" in coverage_problem(text, words[:2], audio_ms=650)
+    assert coverage_problem(text, words, audio_ms=400) is not None  # words run past the audio

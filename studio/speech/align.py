@@ -37,17 +37,24 @@ def speakable_count(text: str) -> int:
     return len(_SPEAKABLE.findall(text))
 
 
+MIN_MS_PER_CHAR = 50  # faster than any voice speaks one character
+
+
 def coverage_problem(text: str, boundaries: list[Boundary], audio_ms: float) -> str | None:
-    """None when the words reach the end of `text` and the audio reaches the last word."""
+    """None when the audio covers the whole text: the word boundaries reach its end,
+    or (when the service spelled the last words differently, e.g. numbers) the audio
+    runs on after the last matched word long enough to say what is left."""
     placed = place_words(text, boundaries)
     total = speakable_count(text)
     if not placed:
         return "no word boundaries match the text" if total else None
-    missing = speakable_count(text[placed[-1].end :])
-    allowed = max(3, total // 50)
-    if missing > allowed:
-        return f"audio stops early: the last {missing} of {total} characters were not spoken"
     last = placed[-1].boundary
     if audio_ms + 250 < last.offset_ms:
         return f"audio is {audio_ms:.0f} ms long but words run to {last.offset_ms:.0f} ms"
-    return None
+    missing = speakable_count(text[placed[-1].end :])
+    if missing <= max(3, total // 50):
+        return None
+    after_ms = audio_ms - (last.offset_ms + last.duration_ms)
+    if after_ms >= missing * MIN_MS_PER_CHAR:
+        return None
+    return f"audio stops early: the last {missing} of {total} characters were not spoken"
