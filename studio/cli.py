@@ -121,9 +121,10 @@ def init(directory: Path) -> None:
 @handle_errors
 def voices(obj, lang: str | None, offline: bool, as_json: bool) -> None:
     """List the Edge voices: the live list when the service answers, else the bundled one."""
-    from studio.speech.voices import bundled_voices, fetch_live_voices, filter_by_lang, save_live_voices
+    from studio.speech.voices import fetch_live_voices, filter_by_lang, known_voices, save_live_voices
 
-    source, found = "bundled", list(bundled_voices())
+    cache_dir = _cache_dir_or_none(obj)
+    source, found = "bundled", list(known_voices(cache_dir).values())  # plus the last live list, if any
     if not offline:
         try:
             found, source = fetch_live_voices(), "live"
@@ -133,7 +134,7 @@ def voices(obj, lang: str | None, offline: bool, as_json: bool) -> None:
             click.echo(f"note: voice list not reachable ({classify(e, 5).message}); showing the bundled list",
                        err=True)
         else:
-            save_live_voices(found, _cache_dir_or_none(obj))
+            save_live_voices(found, cache_dir)
     found = sorted(filter_by_lang(found, lang), key=lambda v: (v["Locale"], v["ShortName"]))
     if as_json:
         click.echo(json.dumps({"source": source, "voices": found}, ensure_ascii=False))
