@@ -418,17 +418,19 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--latency", type=float, default=0.0, help="seconds added per request")
-    ap.add_argument("--fault", action="append", default=[], metavar="KIND[:FIRST]",
-                    help="inject a fault, e.g. 403:2 (first 2 handshakes), drop:1, truncate, mixed")
-    ap.add_argument("--rate", type=float, default=None, help="only this fraction of texts fail")
+    ap.add_argument("--fault", action="append", default=[], metavar="KIND[:FIRST[:RATE]]",
+                    help="inject a fault, e.g. 403:2 (first 2 handshakes), drop:1, mixed:1:0.2 "
+                         "(a random 20%% of texts fail once), 503::0.05 (5%% of handshakes)")
+    ap.add_argument("--rate", type=float, default=None, help="default RATE: only this fraction of texts fail")
     ap.add_argument("--seed", type=int, default=0, help="seed choosing which texts fail")
     ap.add_argument("--prerender", metavar="FILE", help="render these texts (one per line) before serving")
     ap.add_argument("--voice", default="zh-CN-XiaoxiaoNeural", help="voice for --prerender")
     args = ap.parse_args()
     faults = []
     for spec in args.fault:
-        kind, _, first = spec.partition(":")
-        faults.append(Fault(kind, first=int(first) if first else None, rate=args.rate, seed=args.seed))
+        kind, first, rate = (spec.split(":") + ["", ""])[:3]
+        faults.append(Fault(kind, first=int(first) if first else None,
+                            rate=float(rate) if rate else args.rate, seed=args.seed))
     with EdgeStandIn(latency=args.latency, faults=faults, port=args.port) as server:
         if args.prerender:
             with open(args.prerender, encoding="utf-8") as f:
