@@ -138,4 +138,5 @@ def failure_message(summary: Summary, total: int) -> str:
     first = min(summary.failures, key=lambda j: j.index)
     kept = total - summary.failed
     more = f"; {summary.failed} of {total} items failed" if summary.failed > 1 else ""
-    return f"{first.label}: {first.error}{more}; the other {kept} clips are kept in the cache"
+    kept_note = f"; the other {kept} clips are kept in the cache" if kept else ""
+    return f"{first.label}: {first.error}{more}{kept_note}"
