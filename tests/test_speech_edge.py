@@ -32,6 +32,8 @@ def test_happy_path_real_mp3_with_word_boundaries(tmp_path, stand_in):
     assert stand_in.requests == 3 and stand_in.outcomes == ["ok"] * 3
     for clip, text in zip(result.clips, TEXTS):
         assert clip.fmt == "mp3"
+        a = clip.audio  # the service's format: MPEG-2 Layer III, 48 kbps, 24 kHz, mono
+        assert (a[0], a[1] >> 1 & 0xF, a[2] >> 4, a[2] >> 2 & 3, a[3] >> 6) == (0xFF, 0b1001, 6, 1, 3)
         pcm = decode_pcm(clip.audio, 24000, 1)  # real MP3: ffmpeg decodes it
         decoded_ms = len(pcm) / 2 / 24000 * 1000
         assert decoded_ms > 1000 and abs(decoded_ms - mp3_duration_ms(clip.audio)) < 150
