@@ -39,6 +39,8 @@ class BuildResult:
     cached: int
     engine: str
     warnings: list[str] = field(default_factory=list)
+    retried: int = 0
+    failed: int = 0
 
     @classmethod
     def from_manifest(cls, m: dict[str, Any], out: Path) -> "BuildResult":
@@ -61,6 +63,8 @@ class BuildResult:
             "items": self.items,
             "synthesized": self.synthesized,
             "cached": self.cached,
+            "retried": self.retried,
+            "failed": self.failed,
             "engine": self.engine,
             "warnings": self.warnings,
         }
@@ -81,6 +85,7 @@ def build_episode(
     reporter: Reporter | None = None,
     force: bool = False,
     fmt: str | None = None,
+    jobs: int | None = None,
 ) -> BuildResult:
     reporter = reporter or Reporter(quiet=True)
     cover = check_assets(show)
@@ -96,15 +101,18 @@ def build_episode(
     ep_dir = out / "episodes" / episode.slug
     reporter.info(f"[bold]{episode.title}[/] — {len(episode.items)} items ({episode.format})")
 
+    from studio.speech.display import SpeechDisplay
     from studio.speech.synthesize import synthesize_episode
 
-    with reporter.task("Synthesizing", len(episode.items)) as t:
+    with SpeechDisplay.open(reporter, len(episode.items)) as display:
         speech = synthesize_episode(
             episode, show, engine or show.speech.engine, show.path(show.speech.cache_dir),
-            on_item=lambda i, hit: t.advance(description=f"{'cached' if hit else 'spoke'} {i + 1}"),
+            jobs=jobs, progress=display, warn=reporter.warn,
         )
-    for w in speech.warnings:
-        reporter.warn(w)
+    reporter.info(
+        f"Speech ({speech.engine}): {speech.synthesized} synthesized, {speech.cached} cached, "
+        f"{speech.retried} retried, {speech.failed} failed"
+    )
 
     from studio.audio.render import render_audio
 
@@ -113,9 +121,15 @@ def build_episode(
     remove_stale_temps(ep_dir)
     audio = render_audio(episode, speech.clips, show, ep_dir, cover)
 
+    from studio.speech.transcript import TRANSCRIPTS, write_transcripts
+
+    write_transcripts(ep_dir, speech.clips, [it["start_ms"] for it in audio.items])
     previous = load_manifest(ep_dir / MANIFEST) or {}
     manifest = make_manifest(show, episode, audio, speech.engine, previous)
     manifest["fingerprint"] = fingerprint
+    manifest["transcripts"] = TRANSCRIPTS
+    for item, voices, clip in zip(manifest["items"], speech.voices, speech.clips):
+        item.update(voices=voices, words=sum(b.kind == "word" for b in clip.boundaries))
     context = page_context(show, manifest)
 
     from studio.email.message import built_eml
@@ -149,6 +163,8 @@ def build_episode(
         cached=speech.cached,
         engine=speech.engine,
         warnings=speech.warnings,
+        retried=speech.retried,
+        failed=speech.failed,
     )
 
 

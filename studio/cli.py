@@ -78,21 +78,24 @@ def cli(ctx: click.Context, show_file: str | None) -> None:
               help="Output directory (default: output_dir from show.toml, usually public/).")
 @click.option("--engine", type=click.Choice(["auto", "edge", "espeak"]), default=None,
               help="Voice engine: edge (neural, online), espeak (offline), auto (edge when reachable). Default from show.toml.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
+              help="Concurrent speech requests (default: speech.jobs in show.toml, 4).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object describing the build on stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but warnings and errors.")
 @click.option("--force", is_flag=True, help="Rebuild even when nothing changed since the last build.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Read the script as this format (default: detect it).")
 @click.pass_obj
 @handle_errors
-def build(obj, episode: Path, out_dir: Path | None, engine: str | None, as_json: bool, quiet: bool, force: bool,
-          fmt: str | None) -> None:
+def build(obj, episode: Path, out_dir: Path | None, engine: str | None, jobs: int | None, as_json: bool,
+          quiet: bool, force: bool, fmt: str | None) -> None:
     """Build EPISODE (a script file): clips, episode.mp3, email, manifest,
     then the feed and index from every episode in the output dir."""
     from studio.build import build_episode
     from studio.progress import Reporter
 
     show = load_show_for(obj["show_file"], episode)
-    result = build_episode(episode, show, out_dir=out_dir, engine=engine, reporter=Reporter(quiet=quiet or as_json), force=force, fmt=fmt)
+    result = build_episode(episode, show, out_dir=out_dir, engine=engine, reporter=Reporter(quiet=quiet or as_json),
+                           jobs=jobs, force=force, fmt=fmt)
     if as_json:
         click.echo(json.dumps(result.to_json(), ensure_ascii=False))
     elif not quiet:
@@ -169,6 +172,97 @@ def send(obj, episode: str, list_path: Path | None, dry_run: bool, test_to: str 
         sys.exit(1)
     if report.deferred and not dry_run:
         sys.exit(75)  # EX_TEMPFAIL: some recipients were deferred; run the same command again later
+
+
+# -- speech: voices and the clip cache --------------------------------------
+
+
+@cli.command()
+@click.option("--lang", metavar="LANG", help="Only voices for this language or locale (zh, zh-CN, en-GB).")
+@click.option("--offline", is_flag=True, help="Use the bundled list; do not ask the service.")
+@click.option("--json", "as_json", is_flag=True, help="Print the voices as JSON.")
+@click.pass_obj
+@handle_errors
+def voices(obj, lang: str | None, offline: bool, as_json: bool) -> None:
+    """List the Edge voices: the live list when the service answers, else the bundled one."""
+    from studio.speech.voices import fetch_live_voices, filter_by_lang, known_voices, save_live_voices
+
+    cache_dir = _cache_dir_or_none(obj)
+    source, found = "bundled", list(known_voices(cache_dir).values())  # plus the last live list, if any
+    if not offline:
+        try:
+            found, source = fetch_live_voices(), "live"
+        except Exception as e:  # unreachable or refused: the bundled list still answers
+            from studio.speech.edge import classify
+
+            click.echo(f"note: voice list not reachable ({classify(e, 5).message}); showing the bundled list",
+                       err=True)
+        else:
+            save_live_voices(found, cache_dir)
+    found = sorted(filter_by_lang(found, lang), key=lambda v: (v["Locale"], v["ShortName"]))
+    if as_json:
+        click.echo(json.dumps({"source": source, "voices": found}, ensure_ascii=False))
+        return
+    for v in found:
+        click.echo(f"{v['ShortName']:<36} {v['Gender']:<7} {v['FriendlyName']}")
+    click.echo(f"{len(found)} voices ({source} list)", err=True)
+
+
+def _cache_dir_or_none(obj) -> Path | None:
+    try:
+        show = load_show_for(obj["show_file"])
+    except StudioError:
+        return None
+    return show.path(show.speech.cache_dir)
+
+
+@cli.group()
+def cache() -> None:
+    """The speech clip cache (speech.cache_dir in show.toml, default .studio-cache/)."""
+
+
+@cache.command("info")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.pass_obj
+@handle_errors
+def cache_info(obj, as_json: bool) -> None:
+    """Where the cache is, how many clips it holds and how much space they take."""
+    import datetime as dt
+
+    from studio.speech.cache import ClipCache
+
+    show = load_show_for(obj["show_file"])
+    info = ClipCache(show.path(show.speech.cache_dir)).info()
+    if as_json:
+        click.echo(json.dumps({"dir": str(info.root), "entries": info.entries, "bytes": info.bytes,
+                               "engines": info.by_engine, "voices": info.by_voice}, ensure_ascii=False))
+        return
+
+    def when(t: float | None) -> str:
+        return dt.datetime.fromtimestamp(t).strftime("%Y-%m-%d %H:%M") if t else "-"
+
+    click.echo(f"{info.root}\n{info.entries} clips, {info.bytes / 1e6:.1f} MB")
+    if info.entries:
+        click.echo(f"last used: {when(info.oldest_use)} .. {when(info.newest_use)}")
+        for engine, n in sorted(info.by_engine.items()):
+            click.echo(f"  {engine}: {n}")
+        for voice, n in sorted(info.by_voice.items(), key=lambda kv: -kv[1]):
+            click.echo(f"  {voice}: {n}")
+
+
+@cache.command("prune")
+@click.option("--older-than", "days", type=click.FloatRange(min=0), default=30.0, show_default=True,
+              metavar="DAYS", help="Remove clips not used by any build for this many days.")
+@click.option("--all", "everything", is_flag=True, help="Remove every cached clip.")
+@click.pass_obj
+@handle_errors
+def cache_prune(obj, days: float, everything: bool) -> None:
+    """Remove clips no build has used lately (or all of them)."""
+    from studio.speech.cache import ClipCache
+
+    show = load_show_for(obj["show_file"])
+    removed, freed = ClipCache(show.path(show.speech.cache_dir)).prune(days, everything)
+    click.echo(f"removed {removed} clips ({freed / 1e6:.1f} MB)")
 
 
 def main() -> None:

@@ -24,8 +24,17 @@ _REQUIRED = "required"
 @dataclass
 class SpeechConfig:
     engine: str = "auto"  # auto | edge | espeak
-    jobs: int = 4
+    jobs: int = 4  # concurrent requests to the voice service
     cache_dir: str = ".studio-cache"
+    rate: str = "+0%"  # speaking rate, e.g. "+10%"
+    pitch: str = "+0Hz"
+    volume: str = "+0%"
+    hosts: list[str] = field(default_factory=list)  # voices alternating item by item
+    english_voice: str = ""  # reads Latin-script spans (English headlines) when set
+    lexicon: str = "lexicon.toml"  # written form -> spoken form, show-wide
+    retries: int = 4  # retries per request on 403/5xx/timeouts/dropped connections
+    retry_backoff: float = 0.5  # seconds before the first retry; doubles, with jitter
+    timeout: float = 60.0  # seconds for one request
 
 
 @dataclass
@@ -111,8 +120,7 @@ def _check_show(show: Show, path: Path) -> None:
         raise ConfigError(
             f"key 'speech.engine': must be auto, edge or espeak, got {show.speech.engine!r}", path
         )
-    if show.speech.jobs < 1:
-        raise ConfigError("key 'speech.jobs': must be at least 1", path)
+    _check_speech(show.speech, path)
     if show.audio.gap < 0:
         raise ConfigError("key 'audio.gap': must not be negative", path)
     _check_email(show, path)
@@ -141,6 +149,23 @@ def _check_email(show: Show, path: Path) -> None:
         raise ConfigError(f"key 'smtp.port': not a port number: {s.port}", path)
     if s.rate <= 0:
         raise ConfigError("key 'smtp.rate': must be positive (messages per second)", path)
+
+
+_PROSODY = {"rate": r"[+-]\d+%", "volume": r"[+-]\d+%", "pitch": r"[+-]\d+Hz"}
+
+
+def _check_speech(speech: SpeechConfig, path: Path) -> None:
+    if not 1 <= speech.jobs <= 64:
+        raise ConfigError("key 'speech.jobs': must be between 1 and 64", path)
+    for key, pattern in _PROSODY.items():
+        value = getattr(speech, key)
+        if not re.fullmatch(pattern, value):
+            example = {"rate": "+10%", "volume": "-5%", "pitch": "+0Hz"}[key]
+            raise ConfigError(f"key 'speech.{key}': must look like {example!r}, got {value!r}", path)
+    if speech.retries < 0:
+        raise ConfigError("key 'speech.retries': must not be negative", path)
+    if speech.retry_backoff < 0 or speech.timeout <= 0:
+        raise ConfigError("keys 'speech.retry_backoff'/'speech.timeout': must be positive", path)
 
 
 def _type_ok(value: Any, hint: Any) -> bool:

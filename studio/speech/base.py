@@ -32,6 +32,7 @@ class Clip:
     fmt: str  # "mp3" | "wav"
     boundaries: list[Boundary] = field(default_factory=list)
     engine: str = ""
+    text: str = ""  # what was spoken (for aligning boundaries); not cached
 
     def boundaries_dict(self) -> list[dict[str, Any]]:
         return [asdict(b) for b in self.boundaries]
@@ -40,5 +41,7 @@ class Clip:
 class Engine(Protocol):
     name: str
     version: str
+    fmt: str  # "mp3" | "wav"
+    checks_coverage: bool  # verify each clip reaches the end of its text
 
     async def synthesize(self, text: str, voice: VoiceSettings) -> Clip: ...

@@ -1,0 +1,145 @@
+"""Which voice reads what: show default, episode, per-section and per-item overrides,
+alternating hosts, and an optional English voice for Latin-script spans.
+
+Front matter keys (TOML or YAML):
+  voice = "zh-CN-YunxiNeural"                 # the episode's default voice
+  hosts = ["zh-CN-XiaoxiaoNeural", "zh-CN-YunxiNeural"]   # alternate item by item
+  english_voice = "en-US-AriaNeural"           # English headlines/spans
+  [voices]                                     # overrides: section name, item title or item number
+  "热点新闻" = "zh-CN-YunjianNeural"
+  "3" = "zh-CN-XiaoyiNeural"
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any
+
+from studio.config import Show
+from studio.errors import ScriptError
+from studio.model import Episode
+from studio.speech.base import VoiceSettings
+from studio.speech.lexicon import Lexicon
+from studio.speech.text import language_segments, split_for_requests
+from studio.speech.voices import check_voice
+
+
+@dataclass
+class Segment:
+    text: str
+    voice: VoiceSettings
+
+
+@dataclass
+class ItemSpeech:
+    index: int
+    label: str
+    text: str  # the speech text after the lexicon
+    segments: list[Segment]  # in order; each becomes one or more requests
+
+    @property
+    def voices(self) -> list[str]:
+        return list(dict.fromkeys(s.voice.voice for s in self.segments))
+
+
+def item_label(episode: Episode, index: int) -> str:
+    title = episode.items[index].title.strip()
+    title = title if len(title) <= 40 else title[:39] + "…"
+    return f"item {index + 1} ({title!r})" if title else f"item {index + 1}"
+
+
+def _front(episode: Episode, key: str, kind: type, what: str) -> Any:
+    value = episode.meta.get(key)
+    if value is not None and not isinstance(value, kind):
+        raise ScriptError(f"front matter '{key}': must be {what}, got {value!r}", episode.source)
+    return value
+
+
+def resolve_voices(show: Show, episode: Episode, known: dict) -> tuple[list[str], str | None]:
+    """The main voice of each item and the English voice (or None); every name checked."""
+    show_file = show.root / "show.toml"
+    src = episode.source
+    check_voice(show.voice, "key 'voice'", show_file, known)
+    for n, v in enumerate(show.speech.hosts):
+        check_voice(v, f"key 'speech.hosts[{n}]'", show_file, known)
+    if show.speech.english_voice:
+        check_voice(show.speech.english_voice, "key 'speech.english_voice'", show_file, known)
+
+    ep_voice = _front(episode, "voice", str, "a voice name")
+    hosts = _front(episode, "hosts", list, "a list of voice names")
+    english = _front(episode, "english_voice", str, "a voice name")
+    overrides = _front(episode, "voices", dict, "a table of section/item -> voice")
+    if ep_voice is not None:
+        check_voice(ep_voice, "front matter 'voice'", src, known, ScriptError)
+    for n, v in enumerate(hosts or []):
+        check_voice(v, f"front matter 'hosts[{n}]'", src, known, ScriptError)
+    if english:
+        check_voice(english, "front matter 'english_voice'", src, known, ScriptError)
+    for key, v in (overrides or {}).items():
+        check_voice(v, f"front matter 'voices.{key}'", src, known, ScriptError)
+
+    by_number, by_name = _override_targets(episode, overrides or {})
+    hosts = hosts if hosts else show.speech.hosts
+    default = ep_voice or show.voice
+    voices = []
+    for i, item in enumerate(episode.items):
+        if item.voice:
+            check_voice(item.voice, f"{item_label(episode, i)}: voice", src, known, ScriptError)
+        voice = (
+            item.voice
+            or by_number.get(i + 1)
+            or by_name.get(item.title.strip())
+            or by_name.get(item.section.strip())
+            or (hosts[i % len(hosts)] if hosts else None)
+            or default
+        )
+        voices.append(voice)
+    return voices, english if english is not None else (show.speech.english_voice or None)
+
+
+def _override_targets(episode: Episode, overrides: dict) -> tuple[dict[int, str], dict[str, str]]:
+    titles = {it.title.strip() for it in episode.items}
+    sections = {it.section.strip() for it in episode.items if it.section} | set(episode.sections)
+    by_number: dict[int, str] = {}
+    by_name: dict[str, str] = {}
+    for key, voice in overrides.items():
+        k = str(key).strip()
+        if k.isdigit():
+            if not 1 <= int(k) <= len(episode.items):
+                raise ScriptError(
+                    f"front matter 'voices.{k}': there is no item {k} (the episode has {len(episode.items)})",
+                    episode.source,
+                )
+            by_number[int(k)] = voice
+        elif k in titles or k in sections:
+            by_name[k] = voice
+        else:
+            close = difflib.get_close_matches(k, sorted(titles | sections), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ScriptError(
+                f"front matter 'voices.{k}': no section, item title or item number {k!r}{hint}", episode.source
+            )
+    return by_number, by_name
+
+
+def settings(show: Show, voice: str) -> VoiceSettings:
+    s = show.speech
+    return VoiceSettings(voice=voice, rate=s.rate, pitch=s.pitch, volume=s.volume)
+
+
+def plan_speech(show: Show, episode: Episode, known: dict, lexicon: Lexicon) -> list[ItemSpeech]:
+    voices, english = resolve_voices(show, episode, known)
+    plans = []
+    for i, (item, voice) in enumerate(zip(episode.items, voices)):
+        text = lexicon.apply(item.speech_text)
+        if english and not voice.startswith("en-"):
+            segments = [Segment(s, settings(show, english if eng else voice)) for s, eng in language_segments(text)]
+        else:
+            segments = [Segment(text, settings(show, voice))]
+        plans.append(ItemSpeech(i, item_label(episode, i), text, segments))
+    return plans
+
+
+def chunks_of(segment: Segment, limit: int) -> list[str]:
+    return split_for_requests(segment.text, limit)

@@ -1,0 +1,157 @@
+"""Run speech requests concurrently: bounded jobs, retries with backoff and jitter.
+
+Every finished chunk goes into the cache at once, so one failing item never
+costs the work done for the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from studio.errors import SpeechError
+from studio.speech.align import coverage_problem
+from studio.speech.assemble import clip_duration_ms
+from studio.speech.base import Clip, Engine, VoiceSettings
+from studio.speech.cache import ClipCache
+from studio.speech.edge import TransientSpeechError
+
+MAX_BACKOFF_S = 20.0
+
+
+@dataclass
+class Request:
+    """One chunk of speech text in one voice: one request to the engine."""
+
+    text: str
+    voice: VoiceSettings
+    key: str = ""
+    clip: Clip | None = None
+
+
+@dataclass
+class ItemJob:
+    index: int
+    label: str  # item 3 ('Title')
+    requests: list[Request]
+    error: str | None = None
+    attempts: int = 0
+    started: bool = False
+
+    @property
+    def pending(self) -> list[Request]:
+        return [r for r in self.requests if r.clip is None]
+
+
+@dataclass
+class Summary:
+    synthesized: int = 0  # items with at least one chunk synthesized this run
+    cached: int = 0  # items entirely from the cache
+    retried: int = 0  # requests that were retried (once per retry)
+    failed: int = 0  # items that could not be synthesized
+    requests: int = 0  # requests sent to the engine
+    failures: list[ItemJob] = field(default_factory=list)
+
+
+class Progress(Protocol):
+    def item_started(self, job: ItemJob) -> None: ...
+    def request_done(self, job: ItemJob) -> None: ...
+    def retrying(self, job: ItemJob, attempt: int, cause: str, delay: float) -> None: ...
+    def item_done(self, job: ItemJob, cached: bool) -> None: ...
+
+
+class _Silent:
+    def item_started(self, job): pass
+    def request_done(self, job): pass
+    def retrying(self, job, attempt, cause, delay): pass
+    def item_done(self, job, cached): pass
+
+
+@dataclass
+class RetryPolicy:
+    retries: int = 4  # attempts after the first
+    backoff: float = 0.5  # seconds before the first retry; doubles each time
+    rng: random.Random = field(default_factory=random.Random)
+
+    def delay(self, attempt: int) -> float:
+        """Exponential backoff with jitter: base * 2^(attempt-1) * [0.5, 1.5)."""
+        return min(MAX_BACKOFF_S, self.backoff * 2 ** (attempt - 1)) * (0.5 + self.rng.random())
+
+
+async def run_jobs(jobs: list[ItemJob], engine: Engine, cache: ClipCache, concurrency: int,
+                   policy: RetryPolicy, progress: Progress | None = None) -> Summary:
+    """Synthesize every pending request of every job; fill `request.clip` and the cache."""
+    progress = progress or _Silent()
+    summary = Summary()
+    gate = asyncio.Semaphore(max(1, concurrency))
+    same: dict[str, asyncio.Future] = {}  # one request per distinct (voice, text) key
+
+    async def speak(job: ItemJob, req: Request) -> None:
+        if req.key in same:
+            req.clip = await asyncio.shield(same[req.key])
+            progress.request_done(job)
+            return
+        same[req.key] = done = asyncio.get_running_loop().create_future()
+        try:
+            req.clip = await fresh(job, req)
+        except Exception as e:
+            done.set_exception(e)
+            done.exception()  # retrieved: no "never retrieved" warning when nobody else waits
+            raise
+        except BaseException:
+            done.cancel()
+            raise
+        done.set_result(req.clip)
+        progress.request_done(job)
+
+    async def fresh(job: ItemJob, req: Request) -> Clip:
+        attempt = 0
+        while True:
+            attempt += 1
+            job.attempts = max(job.attempts, attempt)
+            try:
+                async with gate:
+                    if not job.started:
+                        job.started = True
+                        progress.item_started(job)
+                    summary.requests += 1
+                    clip = await engine.synthesize(req.text, req.voice)
+                    if engine.checks_coverage:
+                        problem = coverage_problem(req.text, clip.boundaries, clip_duration_ms(clip))
+                        if problem:
+                            raise TransientSpeechError(problem)
+                break
+            except TransientSpeechError as e:
+                if attempt > policy.retries:
+                    raise SpeechError(f"{e.message} (gave up after {attempt} attempts)") from None
+                delay = policy.delay(attempt)
+                summary.retried += 1
+                progress.retrying(job, attempt, e.message, delay)
+                await asyncio.sleep(delay)
+        await asyncio.to_thread(cache.put, req.key, clip, req.voice.voice)  # fsyncs: off the event loop
+        return clip
+
+    async def run_item(job: ItemJob) -> None:
+        pending = job.pending
+        if not pending:
+            summary.cached += 1
+            progress.item_done(job, cached=True)
+            return
+        results = await asyncio.gather(*(speak(job, r) for r in pending), return_exceptions=True)
+        errors = [r for r in results if isinstance(r, BaseException)]
+        for err in errors:
+            if not isinstance(err, Exception):
+                raise err
+        if errors:
+            err = errors[0]
+            job.error = err.message if isinstance(err, SpeechError) else f"{type(err).__name__}: {err}"
+            summary.failed += 1
+            summary.failures.append(job)
+        else:
+            summary.synthesized += 1
+        progress.item_done(job, cached=False)
+
+    await asyncio.gather(*(run_item(j) for j in jobs))
+    return summary

@@ -1,0 +1,88 @@
+"""Voice names: the bundled Edge list, the live list, validation and suggestions."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from studio.errors import ConfigError, StudioError
+
+BUNDLED = Path(__file__).with_name("edge_voices.json")
+LIVE_CACHE = "edge-voices.json"  # the last live list, kept in the clip cache dir
+KEYS = ("ShortName", "Locale", "Gender", "FriendlyName")
+
+
+@cache
+def bundled_voices() -> tuple[dict[str, str], ...]:
+    return tuple(json.loads(BUNDLED.read_text("utf-8")))
+
+
+def known_voices(cache_dir: Path | None = None) -> dict[str, dict[str, str]]:
+    """Bundled voices plus the last live list fetched into `cache_dir` (if any)."""
+    voices = {v["ShortName"]: v for v in bundled_voices()}
+    if cache_dir is not None:
+        try:
+            live = json.loads((Path(cache_dir) / LIVE_CACHE).read_text("utf-8"))
+            voices.update({v["ShortName"]: v for v in live if isinstance(v, dict) and "ShortName" in v})
+        except (OSError, ValueError):
+            pass
+    return voices
+
+
+def fetch_live_voices(timeout: float = 5.0) -> list[dict[str, Any]]:
+    """The service's voice list (edge_tts.list_voices), honouring STUDIO_EDGE_VOICES_URL."""
+    import asyncio
+
+    from studio.speech.edge import point_edge_tts_at_endpoint
+
+    point_edge_tts_at_endpoint()
+    import edge_tts
+
+    async def fetch() -> list[dict[str, Any]]:
+        return await asyncio.wait_for(edge_tts.list_voices(), timeout)
+
+    data = asyncio.run(fetch())
+    return [{k: v.get(k, "") for k in KEYS} for v in data]
+
+
+def save_live_voices(voices: list[dict[str, Any]], cache_dir: Path | None) -> None:
+    """Remember the live list so builds accept voices newer than the bundled list."""
+    if cache_dir is None:
+        return
+    from studio.fsutil import atomic_write_text
+
+    try:
+        atomic_write_text(Path(cache_dir) / LIVE_CACHE, json.dumps(voices, ensure_ascii=False))
+    except OSError:
+        pass
+
+
+def filter_by_lang(voices: list[dict[str, str]], lang: str | None) -> list[dict[str, str]]:
+    if not lang:
+        return voices
+    lang = lang.lower()
+    return [v for v in voices if v["Locale"].lower() == lang or v["Locale"].lower().startswith(lang + "-")]
+
+
+def suggest(name: str, names: list[str], n: int = 3) -> list[str]:
+    exact_ci = [v for v in names if v.lower() == name.lower()]
+    if exact_ci:
+        return exact_ci
+    lowered = {v.lower(): v for v in names}
+    close = difflib.get_close_matches(name.lower(), list(lowered), n=n, cutoff=0.5)
+    return [lowered[c] for c in close]
+
+
+def check_voice(name: Any, where: str, path: Path | str | None, known: dict[str, dict[str, str]],
+                error: type[StudioError] = ConfigError) -> None:
+    """Raise `error` naming the file and key when `name` is not a known voice."""
+    if not isinstance(name, str) or not name.strip():
+        raise error(f"{where}: a voice must be a voice name like zh-CN-XiaoxiaoNeural, got {name!r}", path)
+    if name in known:
+        return
+    close = suggest(name, list(known))
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    raise error(f"{where}: unknown voice {name!r}{hint}; `studio voices` lists them", path)
