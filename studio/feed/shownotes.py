@@ -17,37 +17,35 @@ def clock(ms: float) -> str:
 
 
 def safe_url(url: str) -> str | None:
-    """Only http(s) and mailto links reach a feed or page."""
-    scheme = urlsplit(url.strip()).scheme.lower() if url else ""
-    return url.strip() if scheme in ("http", "https", "mailto") else None
+    """Only http(s) and mailto links reach a feed or page (no javascript: and the like)."""
+    url = (url or "").strip()
+    return url if url[:8].lower().startswith(("http://", "https://", "mailto:")) else None
 
 
-def _label(link: dict[str, Any]) -> str:
-    return (link.get("label") or urlsplit(link.get("url", "")).hostname or link.get("url", "")).strip()
+def _label(link: dict[str, Any], url: str) -> str:
+    return (link.get("label") or urlsplit(url).hostname or url).strip()
 
 
 def notes_html(m: dict[str, Any], page_url: str) -> str:
     """HTML show notes: summary, one line per item with its start time and links, the page link."""
-    head = f"<p>{escape(m['summary'])}</p>" if m.get("summary") else ""
+    summary = (m.get("summary") or "")[: LIMIT // 2]
+    head = f"<p>{escape(summary)}</p>" if summary else ""
     tail = f'<p><a href="{escape(page_url)}">本期全文与链接</a></p>'
-    items = m.get("items") or []
+    lines, links = [], []
+    for it in m.get("items") or []:
+        lines.append(f"<li>{clock(it.get('start_ms', 0))} {escape(it.get('title', ''))}")
+        found = ((lk, safe_url(lk.get("url", ""))) for lk in it.get("links") or [])
+        links.append("".join(f' · <a href="{escape(url)}">{escape(_label(lk, url))}</a>' for lk, url in found if url))
 
     def render(with_links: bool, count: int) -> str:
-        lines = []
-        for it in items[:count]:
-            line = f"{clock(it.get('start_ms', 0))} {escape(it.get('title', ''))}"
-            if with_links:
-                links = [lk for lk in it.get("links") or [] if safe_url(lk.get("url", ""))]
-                line += "".join(f' · <a href="{escape(safe_url(lk["url"]))}">{escape(_label(lk))}</a>' for lk in links)
-            lines.append(f"<li>{line}</li>")
-        more = "<li>…</li>" if count < len(items) else ""
-        body = f"<ul>{''.join(lines)}{more}</ul>" if items else ""
-        return head + body + tail
+        body = "".join(line + (extra if with_links else "") + "</li>" for line, extra in zip(lines[:count], links))
+        more = "<li>…</li>" if count < len(lines) else ""
+        return head + (f"<ul>{body}{more}</ul>" if lines else "") + tail
 
-    html = render(True, len(items))
+    html = render(True, len(lines))
+    count = len(lines)
     if len(html) > LIMIT:
-        html = render(False, len(items))
-    count = len(items)
+        html = render(False, count)
     while len(html) > LIMIT and count > 0:
         count -= 1
         html = render(False, count)
