@@ -67,6 +67,14 @@ def check_all(show: Show, out: Path) -> Report:
     return report
 
 
+def _shown(show: Show, path: Path) -> Path:
+    """`path` relative to the show when inside it, for shorter report lines."""
+    try:
+        return Path(path).resolve().relative_to(show.root.resolve())
+    except ValueError:
+        return Path(path)
+
+
 def _limit(report: Report, where: Any, what: str, text: str | None, most: int) -> None:
     if text and len(text) > most:
         report.error(where, f"{what} is {len(text)} characters, the limit is {most}")
@@ -126,7 +134,7 @@ def check_episodes(show: Show, out: Path, report: Report) -> list[dict[str, Any]
     """Every manifest in `out`: complete, audio size as recorded, side files present."""
     found, before = [], len(report.findings)
     for path in sorted((out / "episodes").glob(f"*/{MANIFEST}")):
-        where = path.relative_to(out.parent) if out.parent in path.parents else path
+        where = _shown(show, path)
         m = load_manifest(path)
         if not m or not is_complete(m):
             report.error(where, "not a complete episode manifest (rebuild the episode)")
@@ -160,12 +168,13 @@ def _local(show: Show, out: Path, url: str) -> Path | None:
 def check_feed(show: Show, out: Path, manifests: list[dict[str, Any]], report: Report) -> None:
     from lxml import etree
 
-    path = out / "feed.xml"
-    if not path.is_file():
+    full = out / "feed.xml"
+    path = _shown(show, full)
+    if not full.is_file():
         report.warn(path, "no feed.xml yet (run `studio build EPISODE`)")
         return
     try:
-        channel = etree.parse(str(path)).getroot().find("channel")
+        channel = etree.parse(str(full)).getroot().find("channel")
     except etree.XMLSyntaxError as e:
         report.error(path, f"not well-formed XML: {e}")
         return
@@ -178,7 +187,7 @@ def check_feed(show: Show, out: Path, manifests: list[dict[str, Any]], report: R
     guids, enclosures, dates = {}, {}, []
     for n, item in enumerate(items, start=1):
         title = (item.findtext("title") or "").strip()
-        where = f"{path.name} item {n} ({title[:40] or 'untitled'})"
+        where = f"{path} item {n} ({title[:40] or 'untitled'})"
         dates.append(_check_item(show, out, item, where, report, guids, enclosures))
     stamps = [d for d in dates if d is not None]
     if stamps != sorted(stamps, reverse=True):
