@@ -176,9 +176,12 @@ def publish(obj, target: Path, out_dir: Path | None, dry_run: bool, force: bool)
     from studio.errors import StudioError
     from studio.feed.check import check_all
     from studio.feed.publish import publish as publish_dir
+    from studio.feed.publish import require_built
 
     show = load_show_for(obj["show_file"])
     out = out_dir or show.out_dir
+    if not any(out.glob("episodes/*/manifest.json")):
+        require_built(out)
     if not dry_run:
         publish_show(show, out, check_assets(show))
     report = check_all(show, out)

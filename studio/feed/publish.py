@@ -3,7 +3,8 @@
 Every changed file is first copied into a staging dir inside the target; only
 when all copies succeeded are they moved into place: media first, then pages
 and side files, feed.xml last. So a reader never sees a feed that points at a
-missing file, and a failed publish leaves the previous state in place. Files
+missing file; if a move fails, the files already replaced are put back, so a
+failed publish leaves the previous state in place. Files
 of deleted episodes are pruned only after the new feed is in place; the state
 file (hashes of what was published) is written last.
 """
@@ -93,10 +94,14 @@ def _up_to_date(target: Path, rel: str, digest: str, state: dict[str, str], size
         return False
 
 
+def require_built(out: Path) -> None:
+    if not any(Path(out).glob("episodes/*/manifest.json")) or not (Path(out) / FEED).is_file():
+        raise PublishError("nothing to publish: no built episodes and feed.xml here (run `studio build` first)", out)
+
+
 def publish(out: Path, target: Path, dry_run: bool = False) -> PublishResult:
     out, target = Path(out).resolve(), Path(target).resolve()
-    if not (out / FEED).is_file():
-        raise PublishError("nothing to publish: no feed.xml (run `studio build` first)", out)
+    require_built(out)
     if target == out or out in target.parents:
         raise PublishError("the publish target must be outside the output dir", target)
     target.mkdir(parents=True, exist_ok=True)
@@ -143,16 +148,39 @@ def _stage(out: Path, staging: Path, changed: list[str]) -> None:
 
 
 def _commit(staging: Path, target: Path, changed: list[str]) -> None:
-    for rel in changed:  # media, pages, then feed.xml
-        dest = target / rel
-        try:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / rel, dest)
-        except OSError as e:
-            raise PublishError(
-                f"replacing {rel} failed ({e.strerror or e}); feed.xml was not updated, "
-                "the published feed still points at complete files", target,
-            ) from None
+    """Move staged files into place (media, pages, feed.xml last); on failure put every replaced file back."""
+    backup = staging / ".replaced"
+    done: list[tuple[str, bool]] = []  # (rel, had an old version)
+    try:
+        for rel in changed:
+            dest = target / rel
+            try:
+                if dest.is_dir():
+                    raise IsADirectoryError(21, "a directory is in the way")
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                had_old = dest.exists()
+                if had_old:
+                    (backup / rel).parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(dest, backup / rel)
+                done.append((rel, had_old))
+                os.replace(staging / rel, dest)
+            except OSError as e:
+                raise PublishError(
+                    f"replacing {rel} failed ({e.strerror or e}); feed.xml was not updated and "
+                    "the files already replaced were put back", target,
+                ) from None
+    except PublishError:
+        _roll_back(target, backup, done)
+        raise
+
+
+def _roll_back(target: Path, backup: Path, done: list[tuple[str, bool]]) -> None:
+    for rel, had_old in reversed(done):
+        with contextlib.suppress(OSError):
+            if had_old:
+                os.replace(backup / rel, target / rel)
+            else:
+                (target / rel).unlink(missing_ok=True)
 
 
 def _prune(target: Path, gone: list[str]) -> list[str]:
