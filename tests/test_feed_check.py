@@ -147,3 +147,12 @@ def test_check_spots_a_manifest_whose_audio_changed(show_dir: Path):
     assert "episode.mp3 is 5 bytes but the manifest says" in proc.stdout
     assert "enclosure length" in proc.stdout  # the feed still claims the old size
     assert json.loads((out / "episodes" / m["slug"] / "manifest.json").read_text("utf-8"))["slug"] == m["slug"]
+
+
+def test_help_explains_the_new_commands(tmp_path: Path):
+    proc = run_studio(["--help"], cwd=tmp_path)
+    assert proc.returncode == 0
+    for cmd in ("check", "serve", "publish"):
+        assert cmd in proc.stdout
+        sub = run_studio([cmd, "--help"], cwd=tmp_path)
+        assert sub.returncode == 0 and len(sub.stdout.splitlines()) > 4

@@ -52,6 +52,7 @@ def build_feed_xml(show: Show, manifests: list[dict[str, Any]], out: Path) -> by
     if show.copyright:
         fg.copyright(show.copyright)
     fg.generator(f"Studio {__version__}")
+    fg.docs("https://www.rssboard.org/rss-specification")
     fg.image(url=cover_url, title=show.title, link=show.site_url)
     it = fg.itunes
     it.itunes_author(show.author)
