@@ -43,6 +43,8 @@ def test_every_episode_newest_first_with_exact_enclosures(show_dir: Path):
         assert ep["number"] == m["number"]
         assert ep["link"] == f"https://studio.example.org/weekly/episodes/{m['slug']}/"
         assert [c["title"] for c in ep["chapters"]] == [it["title"] for it in m["items"]]
+    root = etree.fromstring((out / "feed.xml").read_bytes())
+    assert [i.findtext("pubDate") for i in root.iter("item")][0] == "Mon, 27 Jan 2025 06:00:00 +0800"
     # feedparser agrees, and the GUIDs are not permalinks
     for e in fp.entries:
         assert e.id in by_guid and e.guidislink is False

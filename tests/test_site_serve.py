@@ -122,3 +122,24 @@ def test_private_files_and_escapes_are_not_served(served):
     assert _get(port, "/nope.mp3")[0].status == 404
     resp, _ = _get(port, "/episodes/ep-001")
     assert resp.status == 301 and resp.getheader("Location").endswith("/episodes/ep-001/")
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from studio.feed.serve import parse_range  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(size=st.integers(0, 10_000), a=st.integers(0, 12_000), b=st.integers(0, 12_000))
+def test_parse_range_follows_rfc_9110(size, a, b):
+    got = parse_range(f"bytes={a}-{b}", size)
+    if b < a:
+        assert got is None  # invalid: ignored, the whole file is sent
+    elif a >= size:
+        assert got == "unsatisfiable"
+    else:
+        assert got == (a, min(b, size - 1))
+    suffix = parse_range(f"bytes=-{b}", size)
+    assert suffix == ("unsatisfiable" if b == 0 or size == 0 else (max(0, size - b), size - 1))
+    assert parse_range(f"bytes={a}-", size) == ("unsatisfiable" if a >= size else (a, size - 1))
+    assert parse_range(f"bytes=0-1,{a}-{b}", size) is None  # several ranges: whole file

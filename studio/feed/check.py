@@ -266,6 +266,9 @@ def _check_item(show, out, item, where, report, guids, enclosures):
             report.error(where, f"enclosure points at a missing file: {url}")
         elif local is not None and length.isdigit() and local.stat().st_size != int(length):
             report.error(where, f"enclosure length {length} but the file is {local.stat().st_size} bytes")
+    image = item.find(I + "image")
+    if image is not None:
+        _https(report, where, "<itunes:image>", image.get("href"))
     duration = (item.findtext(I + "duration") or "").strip()
     if not duration.isdigit():
         report.error(where, f"<itunes:duration> must be whole seconds, got {duration!r}")
