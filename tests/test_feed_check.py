@@ -156,3 +156,13 @@ def test_help_explains_the_new_commands(tmp_path: Path):
         assert cmd in proc.stdout
         sub = run_studio([cmd, "--help"], cwd=tmp_path)
         assert sub.returncode == 0 and len(sub.stdout.splitlines()) > 4
+
+
+def test_check_warns_when_the_feed_identity_would_change(show_dir: Path):
+    out = show_dir / "public"
+    add_episode(out, 1)
+    rebuild(show_dir)
+    old = (out / "feed.xml").read_text("utf-8").split("<podcast:guid>")[1].split("<")[0]
+    set_toml(show_dir, base_url="https://new.example.net/pod/")
+    proc = _check(show_dir)
+    assert f"<podcast:guid> {old} is not this show's" in proc.stdout and "[feed] guid" in proc.stdout

@@ -227,6 +227,11 @@ def _check_channel(show: Show, out: Path, path: Path, ch, report: Report) -> Non
         report.error(path, f"<itunes:explicit> must be true or false, got {required['itunes:explicit']!r}")
     for tag in ("link", "itunes:image", "atom:link rel=self"):
         _https(report, path, f"channel <{tag}>", required[tag])
+    from studio.feed.rss import feed_guid
+
+    if required["podcast:guid"] and required["podcast:guid"] != feed_guid(show):
+        report.warn(path, f"<podcast:guid> {required['podcast:guid']} is not this show's ({feed_guid(show)}): "
+                          "did base_url change? Set [feed] guid to keep the old one, or rebuild")
     image = _local(show, out, required["itunes:image"] or "")
     if image is not None and not image.is_file():
         report.error(path, f"<itunes:image> points at a missing file: {image.name}")
