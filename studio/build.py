@@ -190,8 +190,10 @@ def publish_show(show: Show, out: Path, cover: Path) -> Path:
     from studio.feed.rss import build_feed_xml, cover_name
     from studio.feed.site import render_archive, render_index, write_episode_pages
 
-    with locked(out):
-        manifests = load_all(out)
+    from studio.feed.manifests import gc_paused, load_index
+
+    with locked(out), gc_paused():
+        manifests = load_index(out)  # compact manifests, cached by manifest mtime
         cover_out = out / cover_name(show)
         if not cover_out.is_file() or cover_out.read_bytes() != cover.read_bytes():
             with atomic_path(cover_out) as tmp:

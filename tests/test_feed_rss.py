@@ -164,3 +164,20 @@ def test_script_text_is_escaped_and_show_notes_fit_apple_limits(show_dir: Path):
     assert notes.endswith("</p>")  # truncated by whole items, still well-formed
     etree.fromstring(f"<div>{notes}</div>")
     assert "00:00" in notes and "https://studio.example.org/weekly/episodes/ep-001/" in notes
+
+
+def test_changed_manifests_reach_the_feed_despite_the_index_cache(show_dir: Path):
+    out = show_dir / "public"
+    add_episode(out, 1)
+    add_episode(out, 2)
+    rebuild(show_dir)
+    assert (out / ".studio-manifests.json").is_file()
+    add_episode(out, 2, title="Episode 2, corrected", audio=b"\xff\xfb" * 50)  # a rebuild rewrites the manifest
+    rebuild(show_dir)
+    titles = [e["title"] for e in _parse(out)[2]["episodes"]]
+    assert titles == ["Episode 2, corrected", "Episode 1"]
+    assert _parse(out)[2]["episodes"][0]["enclosures"][0]["file_size"] == 100
+    (out / ".studio-manifests.json").write_text("{not json", "utf-8")
+    (out / "feed.xml").unlink()
+    rebuild(show_dir)
+    assert [e["title"] for e in _parse(out)[2]["episodes"]] == titles

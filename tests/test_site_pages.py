@@ -132,3 +132,14 @@ def test_pages_work_without_javascript(show_dir: Path):
     assert page.all("audio", src="episode.mp3")
     assert all(a["href"].startswith("episode.mp3#t=") for a in page.all("a", **{"class": "time"}))
     assert page.all("a", href="../../")
+
+
+def test_episode_pages_follow_show_settings(show_dir: Path):
+    from tests.feed_helpers import set_toml
+
+    out = show_dir / "public"
+    add_episode(out, 1)
+    rebuild(show_dir)
+    set_toml(show_dir, title="新的节目名")
+    rebuild(show_dir)
+    assert "新的节目名" in (out / "episodes" / "ep-001" / "index.html").read_text("utf-8")

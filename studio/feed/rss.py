@@ -37,6 +37,13 @@ def feed_episodes(show: Show, manifests: list[dict[str, Any]]) -> list[dict[str,
 
 def build_feed_xml(show: Show, manifests: list[dict[str, Any]], out: Path) -> bytes:
     """The whole feed, newest first, rebuilt from `manifests` (newest first)."""
+    from studio.feed.manifests import gc_paused
+
+    with gc_paused():
+        return _build_feed_xml(show, manifests, out)
+
+
+def _build_feed_xml(show: Show, manifests: list[dict[str, Any]], out: Path) -> bytes:
     from feedgen.feed import FeedGenerator
 
     from studio.feed.extensions import register_all
@@ -87,7 +94,7 @@ def _add_entry(fg, show: Show, m: dict[str, Any], out: Path, cover_url: str) -> 
     fe.guid(m["guid"], permalink=False)
     fe.title(m["title"])
     fe.link(href=page)
-    fe.description(notes_text(m))
+    fe.description(m.get("_notes_text") or notes_text(m))
     fe.content(notes_html(m, page), type="CDATA")
     fe.pubDate(pub_datetime(m))
     size = (episode_dir(out, m) / audio["file"]).stat().st_size

@@ -26,11 +26,22 @@ def _label(link: dict[str, Any], url: str) -> str:
     return (link.get("label") or urlsplit(url).hostname or url).strip()
 
 
+TAIL_RESERVE = 400  # room kept for the page link when the body is cached without it
+
+
 def notes_html(m: dict[str, Any], page_url: str) -> str:
     """HTML show notes: summary, one line per item with its start time and links, the page link."""
+    tail = f'<p><a href="{escape(page_url)}">本期全文与链接</a></p>'
+    cached = m.get("_notes_body")
+    if isinstance(cached, str) and len(tail) <= TAIL_RESERVE:
+        return cached + tail
+    return notes_body(m, LIMIT - len(tail)) + tail
+
+
+def notes_body(m: dict[str, Any], budget: int = LIMIT - TAIL_RESERVE) -> str:
+    """The show notes without the page link, at most `budget` characters, cut by whole items."""
     summary = (m.get("summary") or "")[: LIMIT // 2]
     head = f"<p>{escape(summary)}</p>" if summary else ""
-    tail = f'<p><a href="{escape(page_url)}">本期全文与链接</a></p>'
     lines, links = [], []
     for it in m.get("items") or []:
         lines.append(f"<li>{clock(it.get('start_ms', 0))} {escape(it.get('title', ''))}")
@@ -40,16 +51,16 @@ def notes_html(m: dict[str, Any], page_url: str) -> str:
     def render(with_links: bool, count: int) -> str:
         body = "".join(line + (extra if with_links else "") + "</li>" for line, extra in zip(lines[:count], links))
         more = "<li>…</li>" if count < len(lines) else ""
-        return head + (f"<ul>{body}{more}</ul>" if lines else "") + tail
+        return head + (f"<ul>{body}{more}</ul>" if lines else "")
 
     html = render(True, len(lines))
     count = len(lines)
-    if len(html) > LIMIT:
+    if len(html) > budget:
         html = render(False, count)
-    while len(html) > LIMIT and count > 0:
+    while len(html) > budget and count > 0:
         count -= 1
         html = render(False, count)
-    return html[:LIMIT]
+    return html if len(html) <= budget else ""
 
 
 def notes_text(m: dict[str, Any]) -> str:

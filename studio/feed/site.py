@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from studio import urls
 from studio.config import Show
-from studio.feed.manifests import MANIFEST, chapters_file, episode_dir, transcripts
+from studio.feed.manifests import MANIFEST, chapters_file, episode_dir, load_manifest, transcripts
 from studio.feed.rss import cover_name
 from studio.feed.shownotes import clock, safe_url
 
@@ -92,12 +92,14 @@ def render_episode_page(show: Show, m: dict[str, Any], out: Path, env=None) -> s
     return env.get_template("episode.html.j2").render(**episode_context(show, m, out))
 
 
-def _template_mtime(show: Show) -> float:
+def _settings_mtime(show: Show) -> float:
+    """When the page template or show.toml (title, links on every page) last changed."""
+    from studio.config import SHOW_FILE
     from studio.templating import DEFAULT_TEMPLATES
 
-    names = ("episode.html.j2",)
-    stamps = [(d / n).stat().st_mtime for d in (show.path("templates"), DEFAULT_TEMPLATES) for n in names
-              if (d / n).is_file()]
+    names = ("episode.html.j2", "_style.html.j2")
+    files = [d / n for d in (show.path("templates"), DEFAULT_TEMPLATES) for n in names] + [show.root / SHOW_FILE]
+    stamps = [f.stat().st_mtime for f in files if f.is_file()]
     return max(stamps, default=0.0)
 
 
@@ -108,10 +110,10 @@ def _inputs_mtime(out: Path, m: dict[str, Any]) -> float:
 
 
 def write_episode_pages(show: Show, manifests: list[dict[str, Any]], out: Path) -> int:
-    """(Re)render every episode page older than its manifest, side files or template. Returns how many."""
+    """(Re)render every episode page older than its manifest, side files, template or show.toml. Returns how many."""
     from studio.fsutil import atomic_write_text
 
-    env, tpl_time, written = None, _template_mtime(show), 0
+    env, tpl_time, written = None, _settings_mtime(show), 0
     for m in manifests:
         page = episode_dir(out, m) / PAGE
         try:
@@ -120,6 +122,7 @@ def write_episode_pages(show: Show, manifests: list[dict[str, Any]], out: Path) 
             fresh = False
         if not fresh:
             env = env or _env(show)
-            atomic_write_text(page, render_episode_page(show, m, out, env))
+            full = load_manifest(episode_dir(out, m) / MANIFEST) or m  # with the items' text
+            atomic_write_text(page, render_episode_page(show, full, out, env))
             written += 1
     return written
