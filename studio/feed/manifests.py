@@ -10,7 +10,7 @@ from typing import Any
 
 MANIFEST = "manifest.json"
 INDEX_CACHE = ".studio-manifests.json"
-INDEX_FORMAT = 2  # bump when _compact changes
+INDEX_FORMAT = 3  # bump when _compact changes
 _REQUIRED = ("slug", "title", "guid", "pub_date", "audio")
 _INDEX_ITEM_KEYS = ("title", "start_ms", "links")  # what the feed needs of an item; pages read the manifest
 
@@ -70,7 +70,7 @@ def load_index(out_dir: Path) -> list[dict[str, Any]]:
     """Like load_all, newest first, but items keep only title, start and links (what the feed and index need).
 
     Parsed manifests are cached in OUT/.studio-manifests.json keyed by each
-    manifest's size and mtime, so a rebuild re-reads only changed manifests.
+    manifest's size, mtime and inode, so a rebuild re-reads only changed manifests.
     """
     with gc_paused():
         return _load_index(Path(out_dir))
@@ -93,10 +93,10 @@ def _load_index(out: Path) -> list[dict[str, Any]]:
             st = path.stat()
         except OSError:
             continue
-        key = [st.st_mtime_ns, st.st_size]
+        key = [st.st_mtime_ns, st.st_size, st.st_ino]  # atomic writes give every version a new inode
         hit = cache.get(path.parent.name)
-        if isinstance(hit, list) and len(hit) == 3 and hit[:2] == key:
-            m = hit[2]
+        if isinstance(hit, list) and len(hit) == 4 and hit[:3] == key:
+            m = hit[3]
         else:
             m = load_manifest(path)
             m = _compact(m) if m and is_complete(m) else None
