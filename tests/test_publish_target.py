@@ -141,3 +141,13 @@ def test_nothing_to_publish(show_dir: Path, tmp_path: Path):
     assert proc.returncode == 1
     (line,) = proc.stderr.strip().splitlines()
     assert "nothing to publish" in line or "feed.xml" in line
+
+
+def test_a_bad_draft_script_does_not_block_publishing(show_dir: Path, tmp_path: Path):
+    add_episode(show_dir / "public", 1)
+    rebuild(show_dir)
+    (show_dir / "episodes" / "draft.md").write_text("+++\ntitle = 'd'\nnumber = 0\n+++\n\n## a\n\nb\n", "utf-8")
+    assert run_studio(["check"], cwd=show_dir).returncode == 1
+    proc = _publish(show_dir, tmp_path / "www")
+    assert proc.returncode == 0, proc.stderr
+    assert _assert_consistent(tmp_path / "www") == ["Episode 1"]

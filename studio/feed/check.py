@@ -58,10 +58,12 @@ class Report:
         return "\n".join(lines)
 
 
-def check_all(show: Show, out: Path) -> Report:
+def check_all(show: Show, out: Path, scripts: bool = True) -> Report:
+    """Everything `studio check` reports; scripts=False skips the scripts not yet built (for publish)."""
     report = Report()
     check_show(show, report)
-    check_scripts(show, report)
+    if scripts:
+        check_scripts(show, report)
     manifests = check_episodes(show, Path(out), report)
     check_feed(show, Path(out), manifests, report)
     return report
