@@ -71,10 +71,10 @@ class BuildResult:
 
 
 def check_assets(show: Show) -> Path:
-    cover = show.path(show.cover)
-    if not cover.is_file():
-        raise StudioError(f"key 'cover': file not found: {cover}", show.root / "show.toml")
-    return cover
+    """The cover path, once base_url (https) and the cover art pass the publishing rules."""
+    from studio.feed.rules import require_publishable
+
+    return require_publishable(show)
 
 
 def build_episode(
@@ -98,6 +98,10 @@ def build_episode(
     from studio.ingest import read_episode
 
     episode = read_episode(script, fmt)
+
+    from studio.feed.rules import require_valid_episode, source_key
+
+    require_valid_episode(show, episode, script, out)
     ep_dir = out / "episodes" / episode.slug
     reporter.info(f"[bold]{episode.title}[/] — {len(episode.items)} items ({episode.format})")
 
@@ -130,11 +134,11 @@ def build_episode(
     manifest["transcripts"] = TRANSCRIPTS
     for item, voices, clip in zip(manifest["items"], speech.voices, speech.clips):
         item.update(voices=voices, words=sum(b.kind == "word" for b in clip.boundaries))
+    manifest["source"] = source_key(show, script)  # tells a duplicate slug from a rebuild
     context = page_context(show, manifest)
 
     from studio.email.message import built_eml
     from studio.email.render import render_email
-    from studio.feed.site import render_episode_page
 
     email = render_email(show, context)  # CSS inlined, sized to stay under email.max_html_kb
     if not show.site_url.startswith("https://"):
@@ -145,7 +149,6 @@ def build_episode(
     atomic_write_text(ep_dir / "email.html", email.html)
     atomic_write_text(ep_dir / "email.txt", email.text)
     atomic_write_bytes(ep_dir / "email.eml", built_eml(show, manifest, email.subject, email.text, email.html))
-    atomic_write_text(ep_dir / "index.html", render_episode_page(show, context))
     atomic_write_text(ep_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
     prune_clips(ep_dir, manifest)
 
@@ -231,22 +234,30 @@ def clean_after_kill(out: Path, ep_dir: Path) -> None:
 
 
 def publish_show(show: Show, out: Path, cover: Path, remember: tuple[Path, str] | None = None) -> Path:
-    """Rebuild feed.xml and index.html from every manifest in `out`."""
-    from studio.feed.rss import build_feed_xml
-    from studio.feed.site import render_index
+    """Rebuild the site and feed.xml from every manifest in `out` (never edits the old feed).
 
-    with locked(out):
+    Episode pages are re-rendered when older than their manifest or side files;
+    feed.xml is written last.
+    """
+    from studio.feed.rss import build_feed_xml, cover_name
+    from studio.feed.site import render_archive, render_index, write_episode_pages
+
+    from studio.feed.manifests import gc_paused, load_index
+
+    with locked(out), gc_paused():
         remove_stale_temps(out, recursive=False)
         if remember:
             remember_slug(out, *remember)
-        manifests = load_all(out)
-        cover_out = out / ("cover" + cover.suffix)
+        manifests = load_index(out)  # compact manifests, cached by manifest mtime
+        cover_out = out / cover_name(show)
         if not cover_out.is_file() or cover_out.read_bytes() != cover.read_bytes():
             with atomic_path(cover_out) as tmp:
                 shutil.copyfile(cover, tmp)
-        feed = out / "feed.xml"
-        atomic_write_bytes(feed, build_feed_xml(show, manifests))
+        write_episode_pages(show, manifests, out)
         atomic_write_text(out / "index.html", render_index(show, manifests))
+        atomic_write_text(out / "archive.html", render_archive(show, manifests))
+        feed = out / "feed.xml"
+        atomic_write_bytes(feed, build_feed_xml(show, manifests, out))
     return feed
 
 

@@ -265,6 +265,97 @@ def cache_prune(obj, days: float, everything: bool) -> None:
     click.echo(f"removed {removed} clips ({freed / 1e6:.1f} MB)")
 
 
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Output directory to check (default: output_dir from show.toml).")
+@click.pass_obj
+@handle_errors
+def check(obj, out_dir: Path | None) -> None:
+    """Check the show, its episode scripts, the built episodes and feed.xml
+    against Apple Podcasts, PSP-1 and Podcasting 2.0 rules (required tags,
+    length limits, cover art, https URLs, unique GUIDs and enclosures).
+    Exits non-zero when there are errors."""
+    from studio.feed.check import check_all
+
+    show = load_show_for(obj["show_file"])
+    out = out_dir or show.out_dir
+    report = check_all(show, out)
+    click.echo(f"Checking {show.title} ({show.root / 'show.toml'}, output {out})")
+    click.echo(report.render())
+    if report.errors:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0 picks a free one).")
+@click.option("--bind", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Directory to serve (default: output_dir from show.toml).")
+@click.option("--quiet", "-q", is_flag=True, help="Do not log requests.")
+@click.pass_obj
+@handle_errors
+def serve(obj, port: int, bind: str, out_dir: Path | None, quiet: bool) -> None:
+    """Preview the output dir over HTTP, with byte-range requests (206) as
+    podcast apps and browsers use to seek, and correct MIME types."""
+    from studio.errors import StudioError
+    from studio.feed.serve import make_server
+
+    out = out_dir or load_show_for(obj["show_file"]).out_dir
+    if not out.is_dir():
+        raise StudioError("nothing to serve: the directory does not exist (run `studio build` first)", out)
+    try:
+        server = make_server(out, bind, port, quiet=quiet)
+    except OSError as e:
+        raise StudioError(f"cannot listen on {bind}:{port}: {e.strerror or e}") from None
+    host, real_port = server.server_address[:2]
+    click.echo(f"Serving {out} at http://{host}:{real_port}/ (Ctrl-C to stop)")
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+
+
+@cli.command()
+@click.option("--to", "target", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The publish target directory (e.g. a mounted web root).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Output directory to publish (default: output_dir from show.toml).")
+@click.option("--dry-run", is_flag=True, help="Only list what would be copied and removed.")
+@click.option("--force", is_flag=True, help="Publish even when `studio check` finds errors.")
+@click.pass_obj
+@handle_errors
+def publish(obj, target: Path, out_dir: Path | None, dry_run: bool, force: bool) -> None:
+    """Copy the output dir to --to DIR: feed and site rebuilt from all
+    manifests, then changed files only (by hash), media first and feed.xml
+    last, so readers never see a feed pointing at a missing file. A failed
+    publish leaves the previous published state intact."""
+    from studio.build import check_assets, publish_show
+    from studio.errors import StudioError
+    from studio.feed.check import check_all
+    from studio.feed.publish import publish as publish_dir
+    from studio.feed.publish import require_built
+
+    show = load_show_for(obj["show_file"])
+    out = out_dir or show.out_dir
+    if not any(out.glob("episodes/*/manifest.json")):
+        require_built(out)
+    if not dry_run:
+        publish_show(show, out, check_assets(show))
+    report = check_all(show, out, scripts=False)  # a draft script does not block publishing what is built
+    if report.errors and not force:
+        click.echo(report.render(), err=True)
+        raise StudioError(f"not published: `studio check` found {len(report.errors)} error(s) (--force to publish anyway)", out)
+    result = publish_dir(out, target, dry_run=dry_run)
+    verb = "would copy" if dry_run else "copied"
+    for rel in result.copied:
+        click.echo(f"  {verb} {rel}")
+    for rel in result.removed:
+        click.echo(f"  {'would remove' if dry_run else 'removed'} {rel}")
+    click.echo(f"{'Dry run' if dry_run else 'Published'} {out} -> {target}: {len(result.copied)} {verb}, "
+               f"{result.unchanged} unchanged, {len(result.removed)} removed")
+
+
 def main() -> None:
     cli(prog_name="studio")
 

@@ -74,6 +74,26 @@ class SmtpConfig:
 
 
 @dataclass
+class FeedConfig:
+    """[feed]: podcast feed settings (Apple Podcasts, Podcasting 2.0)."""
+
+    type: str = "episodic"  # itunes:type: episodic (newest first) | serial (in order)
+    locked: bool = False  # podcast:locked: true = other platforms must not import the feed
+    guid: str = ""  # podcast:guid override (a UUID); default: UUIDv5 of the feed URL
+    season: int = 0  # itunes:season for episodes that set none (0 = none)
+    limit: int = 0  # only the newest N episodes in feed.xml (0 = all)
+    complete: bool = False  # itunes:complete: the show has ended
+
+
+@dataclass
+class SiteConfig:
+    """[site]: the web pages."""
+
+    index_episodes: int = 20  # newest episodes with players on index.html; all are in archive.html
+    subscribe: dict[str, str] = field(default_factory=dict)  # extra subscribe links: name = URL
+
+
+@dataclass
 class Show:
     title: str = field(default=_REQUIRED)
     description: str = field(default=_REQUIRED)
@@ -92,6 +112,8 @@ class Show:
     audio: AudioConfig = field(default_factory=AudioConfig)
     email: EmailConfig = field(default_factory=EmailConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    feed: FeedConfig = field(default_factory=FeedConfig)
+    site: SiteConfig = field(default_factory=SiteConfig)
     # where show.toml was read from; relative paths resolve against it
     root: Path = field(default=Path("."), metadata={"internal": True})
     file: Path = field(default=Path(SHOW_FILE), metadata={"internal": True})  # the show.toml it came from
@@ -124,6 +146,7 @@ def _check_show(show: Show, path: Path) -> None:
     if show.audio.gap < 0:
         raise ConfigError("key 'audio.gap': must not be negative", path)
     _check_email(show, path)
+    _check_feed_settings(show, path)
 
 
 def _check_email(show: Show, path: Path) -> None:
@@ -166,6 +189,33 @@ def _check_speech(speech: SpeechConfig, path: Path) -> None:
         raise ConfigError("key 'speech.retries': must not be negative", path)
     if speech.retry_backoff < 0 or speech.timeout <= 0:
         raise ConfigError("keys 'speech.retry_backoff'/'speech.timeout': must be positive", path)
+
+
+
+
+def _check_feed_settings(show: Show, path: Path) -> None:
+    import uuid
+
+    from studio.feed.categories import category_problem
+
+    problem = category_problem(show.category, show.subcategory)
+    if problem:
+        raise ConfigError(problem, path)
+    if show.feed.type not in ("episodic", "serial"):
+        raise ConfigError(f"key 'feed.type': must be episodic or serial, got {show.feed.type!r}", path)
+    if show.feed.guid:
+        try:
+            uuid.UUID(show.feed.guid)
+        except ValueError:
+            raise ConfigError(f"key 'feed.guid': not a UUID: {show.feed.guid!r}", path) from None
+    for key in ("season", "limit"):
+        if getattr(show.feed, key) < 0:
+            raise ConfigError(f"key 'feed.{key}': must not be negative", path)
+    if show.site.index_episodes < 1:
+        raise ConfigError("key 'site.index_episodes': must be at least 1", path)
+    for name, url in show.site.subscribe.items():
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            raise ConfigError(f"key 'site.subscribe.{name}': must be an http(s) URL, got {url!r}", path)
 
 
 def _type_ok(value: Any, hint: Any) -> bool:

@@ -1,49 +1,121 @@
-"""feed.xml from all manifests (feedgen + its podcast extension)."""
+"""feed.xml from all manifests: feedgen plus our extensions (studio.feed.extensions)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
-from studio import urls
+from studio import __version__, urls
 from studio.config import Show
+from studio.feed.manifests import chapters_file, episode_dir, transcripts
+from studio.feed.shownotes import notes_html, notes_text
+
+CAPTION_TYPES = {"text/vtt", "application/x-subrip", "application/srt"}
 
 
-def build_feed_xml(show: Show, manifests: list[dict[str, Any]]) -> bytes:
+def cover_name(show: Show) -> str:
+    """The cover's name in the output dir (cover.jpg or cover.png)."""
+    suffix = show.path(show.cover).suffix.lower()
+    return "cover" + (".jpg" if suffix in (".jpg", ".jpeg") else suffix)
+
+
+def feed_guid(show: Show) -> str:
+    from studio.feed.extensions import podcast_guid
+
+    return show.feed.guid or podcast_guid(urls.feed(show))
+
+
+def pub_datetime(m: dict[str, Any]) -> dt.datetime:
+    when = dt.datetime.fromisoformat(str(m["pub_date"]))
+    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+
+
+def feed_episodes(show: Show, manifests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return manifests[: show.feed.limit] if show.feed.limit else manifests
+
+
+def build_feed_xml(show: Show, manifests: list[dict[str, Any]], out: Path) -> bytes:
+    """The whole feed, newest first, rebuilt from `manifests` (newest first)."""
+    from studio.feed.manifests import gc_paused
+
+    with gc_paused():
+        return _build_feed_xml(show, manifests, out)
+
+
+def _build_feed_xml(show: Show, manifests: list[dict[str, Any]], out: Path) -> bytes:
     from feedgen.feed import FeedGenerator
 
+    from studio.feed.extensions import register_all
+
     fg = FeedGenerator()
-    fg.load_extension("podcast")
+    register_all(fg)
+    cover_url = urls.absolute(show, cover_name(show))
     fg.title(show.title)
     fg.description(show.description)
-    fg.link(href=show.site_url, rel="alternate")
-    fg.link(href=urls.feed(show), rel="self")
+    fg.link(href=urls.feed(show), rel="self", type="application/rss+xml")
+    fg.link(href=show.site_url, rel="alternate")  # feedgen's RSS <link> is the last one set
     fg.language(show.language)
-    fg.author({"name": show.author, "email": show.owner_email})
     if show.copyright:
         fg.copyright(show.copyright)
-    fg.image(url=urls.absolute(show, "cover" + show.path(show.cover).suffix), title=show.title, link=show.site_url)
-    fg.podcast.itunes_author(show.author)
-    fg.podcast.itunes_owner(name=show.author, email=show.owner_email)
-    fg.podcast.itunes_image(urls.absolute(show, "cover" + show.path(show.cover).suffix))
-    fg.podcast.itunes_category(show.category, show.subcategory or None)
-    fg.podcast.itunes_explicit("yes" if show.explicit else "no")
-    fg.podcast.itunes_summary(show.description)
-    for m in reversed(manifests):  # feedgen prepends entries: add oldest first
-        _add_entry(fg, show, m)
+    fg.generator(f"Studio {__version__}")
+    fg.docs("https://www.rssboard.org/rss-specification")
+    fg.image(url=cover_url, title=show.title, link=show.site_url)
+    it = fg.itunes
+    it.itunes_author(show.author)
+    it.itunes_owner(name=show.author, email=show.owner_email)
+    it.itunes_image(cover_url)
+    it.itunes_category({"cat": show.category, **({"sub": show.subcategory} if show.subcategory else {})})
+    it.itunes_explicit(bool(show.explicit))
+    it.itunes_type(show.feed.type)
+    it.itunes_summary(show.description)
+    if show.feed.complete:
+        it.itunes_complete("yes")
+    fg.podcastindex.guid(feed_guid(show))
+    fg.podcastindex.locked(show.feed.locked, show.owner_email)
+
+    listed = feed_episodes(show, manifests)
+    for m in listed:
+        _add_entry(fg, show, m, Path(out), cover_url)
+    fg.lastBuildDate(pub_datetime(listed[0]) if listed else dt.datetime.now(dt.timezone.utc))
     return fg.rss_str(pretty=True)
 
 
-def _add_entry(fg, show: Show, m: dict[str, Any]) -> None:
-    fe = fg.add_entry()
-    fe.id(m["guid"])
+def _episode_image(m: dict[str, Any], cover_url: str) -> str:
+    image = m.get("image") or ""
+    ok = isinstance(image, str) and image.startswith("https://") and image.lower().endswith((".jpg", ".png"))
+    return image if ok else cover_url
+
+
+def _add_entry(fg, show: Show, m: dict[str, Any], out: Path, cover_url: str) -> None:
+    slug, audio = m["slug"], m["audio"]
+    page = urls.episode_page(show, slug)
+    fe = fg.add_entry(order="append")
     fe.guid(m["guid"], permalink=False)
     fe.title(m["title"])
-    fe.link(href=urls.episode_page(show, m["slug"]))
-    fe.description(m.get("summary") or m["title"])
-    fe.pubDate(dt.datetime.fromisoformat(m["pub_date"]))
-    audio = m["audio"]
-    fe.enclosure(urls.episode_file(show, m["slug"], audio["file"]), str(audio["bytes"]), "audio/mpeg")
-    fe.podcast.itunes_duration(round(audio["duration_ms"] / 1000))
+    fe.link(href=page)
+    fe.description(m.get("_notes_text") or notes_text(m))
+    fe.content(notes_html(m, page), type="CDATA")
+    fe.pubDate(pub_datetime(m))
+    size = (episode_dir(out, m) / audio["file"]).stat().st_size
+    fe.enclosure(urls.episode_file(show, slug, audio["file"]), str(size), "audio/mpeg")
+
+    it = fe.itunes
+    it.itunes_duration(max(1, round(audio["duration_ms"] / 1000)))
+    it.itunes_episode_type("full")
+    it.itunes_image(_episode_image(m, cover_url))
     if m.get("number"):
-        fe.podcast.itunes_episode(m["number"])
+        it.itunes_episode(m["number"])
+    season = m.get("season") or show.feed.season
+    if season:
+        it.itunes_season(season)
+
+    for t in transcripts(out, m):
+        rel = "captions" if t["type"] in CAPTION_TYPES else None
+        fe.podcastindex.transcript(urls.episode_file(show, slug, t["file"]), t["type"], show.language, rel)
+    chapters = chapters_file(out, m)
+    if chapters:
+        fe.podcastindex.chapters(urls.episode_file(show, slug, chapters))
+    for item in m.get("items") or []:
+        if "start_ms" in item:
+            fe.psc.chapter(item["start_ms"], item.get("title", ""))

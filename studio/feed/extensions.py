@@ -1,0 +1,179 @@
+"""Our feedgen extensions.
+
+- `podcastindex`: the Podcasting 2.0 namespace (podcast:guid, podcast:locked,
+  podcast:transcript, podcast:chapters).
+- `itunes`: feedgen's podcast extension, but itunes:explicit is written as
+  Apple's current "true"/"false" (feedgen only accepts yes/no/clean) and
+  items may carry itunes:episodeType.
+- `psc`: Podlove Simple Chapters, inline chapters many apps read.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import lxml.etree  # noqa: F401  (feedgen.util uses lxml.etree without importing it)
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.ext.podcast import PodcastExtension
+from feedgen.ext.podcast_entry import PodcastEntryExtension
+from feedgen.util import xml_elem
+
+PODCAST_NS = "https://podcastindex.org/namespace/1.0"
+ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+PSC_NS = "http://podlove.org/simple-chapters"
+GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
+
+
+def podcast_guid(feed_url: str) -> str:
+    """podcast:guid as the namespace specifies: UUIDv5 of the feed URL without scheme and trailing slashes."""
+    bare = re.sub(r"^[A-Za-z][A-Za-z0-9+.-]*://", "", feed_url.strip()).rstrip("/")
+    return str(uuid.uuid5(GUID_NAMESPACE, bare))
+
+
+def _explicit_text(value: bool | None) -> str | None:
+    return None if value is None else ("true" if value else "false")
+
+
+class PodcastIndexExtension(BaseExtension):
+    def __init__(self):
+        self._guid: str | None = None
+        self._locked: tuple[bool, str | None] | None = None
+
+    def extend_ns(self):
+        return {"podcast": PODCAST_NS}
+
+    def guid(self, value: str) -> None:
+        self._guid = str(uuid.UUID(value))
+
+    def locked(self, locked: bool, owner: str | None = None) -> None:
+        self._locked = (locked, owner)
+
+    def extend_rss(self, rss_feed):
+        channel = rss_feed[0]
+        if self._guid:
+            xml_elem(f"{{{PODCAST_NS}}}guid", channel).text = self._guid
+        if self._locked is not None:
+            el = xml_elem(f"{{{PODCAST_NS}}}locked", channel)
+            el.text = "yes" if self._locked[0] else "no"
+            if self._locked[1]:
+                el.attrib["owner"] = self._locked[1]
+        return rss_feed
+
+
+class PodcastIndexEntryExtension(BaseEntryExtension):
+    def __init__(self):
+        self._transcripts: list[dict[str, str]] = []
+        self._chapters: tuple[str, str] | None = None
+
+    def transcript(self, url: str, type: str, language: str | None = None, rel: str | None = None) -> None:
+        attrs = {"url": url, "type": type}
+        if language:
+            attrs["language"] = language
+        if rel:
+            attrs["rel"] = rel
+        self._transcripts.append(attrs)
+
+    def chapters(self, url: str, type: str = "application/json+chapters") -> None:
+        self._chapters = (url, type)
+
+    def extend_rss(self, entry):
+        for attrs in self._transcripts:
+            el = xml_elem(f"{{{PODCAST_NS}}}transcript", entry)
+            for k, v in attrs.items():
+                el.attrib[k] = v
+        if self._chapters:
+            el = xml_elem(f"{{{PODCAST_NS}}}chapters", entry)
+            el.attrib["url"], el.attrib["type"] = self._chapters
+        return entry
+
+
+class ItunesExtension(PodcastExtension):
+    """feedgen's podcast extension with itunes:explicit as true/false."""
+
+    def __init__(self):
+        super().__init__()
+        self._explicit: bool | None = None
+
+    def itunes_explicit(self, itunes_explicit=None):
+        if isinstance(itunes_explicit, bool):
+            self._explicit = itunes_explicit
+        elif itunes_explicit is not None:
+            raise ValueError("itunes:explicit must be True or False")
+        return _explicit_text(self._explicit)
+
+    def extend_rss(self, rss_feed):
+        rss_feed = super().extend_rss(rss_feed)
+        text = _explicit_text(self._explicit)
+        if text:
+            xml_elem(f"{{{ITUNES_NS}}}explicit", rss_feed[0]).text = text
+        return rss_feed
+
+
+class ItunesEntryExtension(PodcastEntryExtension):
+    """feedgen's podcast entry extension with itunes:explicit true/false and itunes:episodeType."""
+
+    def __init__(self):
+        super().__init__()
+        self._explicit: bool | None = None
+        self._episode_type: str | None = None
+
+    def itunes_explicit(self, itunes_explicit=None):
+        if isinstance(itunes_explicit, bool):
+            self._explicit = itunes_explicit
+        elif itunes_explicit is not None:
+            raise ValueError("itunes:explicit must be True or False")
+        return _explicit_text(self._explicit)
+
+    def itunes_episode_type(self, value: str) -> None:
+        if value not in ("full", "trailer", "bonus"):
+            raise ValueError("itunes:episodeType must be full, trailer or bonus")
+        self._episode_type = value
+
+    def extend_rss(self, entry):
+        entry = super().extend_rss(entry)
+        text = _explicit_text(self._explicit)
+        if text:
+            xml_elem(f"{{{ITUNES_NS}}}explicit", entry).text = text
+        if self._episode_type:
+            xml_elem(f"{{{ITUNES_NS}}}episodeType", entry).text = self._episode_type
+        return entry
+
+
+class PodloveExtension(BaseExtension):
+    def extend_ns(self):
+        return {"psc": PSC_NS}
+
+
+class PodloveEntryExtension(BaseEntryExtension):
+    def __init__(self):
+        self._chapters: list[tuple[str, str, str | None]] = []
+
+    def chapter(self, start_ms: float, title: str, href: str | None = None) -> None:
+        self._chapters.append((npt(start_ms), title, href))
+
+    def extend_rss(self, entry):
+        if self._chapters:
+            group = xml_elem(f"{{{PSC_NS}}}chapters", entry)
+            group.attrib["version"] = "1.2"
+            for start, title, href in self._chapters:
+                el = xml_elem(f"{{{PSC_NS}}}chapter", group)
+                el.attrib["start"], el.attrib["title"] = start, title
+                if href:
+                    el.attrib["href"] = href
+        return entry
+
+
+def npt(ms: float) -> str:
+    """Normal play time HH:MM:SS.mmm (Podlove Simple Chapters)."""
+    total = int(round(ms))
+    s, milli = divmod(total, 1000)
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    return f"{h:02d}:{m:02d}:{sec:02d}.{milli:03d}"
+
+
+def register_all(fg) -> None:
+    fg.register_extension("itunes", ItunesExtension, ItunesEntryExtension)
+    fg.register_extension("podcastindex", PodcastIndexExtension, PodcastIndexEntryExtension)
+    fg.register_extension("psc", PodloveExtension, PodloveEntryExtension)

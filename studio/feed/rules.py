@@ -1,0 +1,102 @@
+"""Publishing rules shared by `studio build` (first problem is an error) and `studio check` (all reported)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from studio.config import SHOW_FILE, Show
+from studio.errors import StudioError
+
+COVER_MIN, COVER_MAX = 1400, 3000
+COVER_FORMATS = {"JPEG": (".jpg", ".jpeg"), "PNG": (".png",)}
+
+
+class PublishRuleError(StudioError):
+    """The show or an episode breaks a rule podcast directories enforce."""
+
+
+def https_problem(show: Show) -> str | None:
+    if not show.base_url.startswith("https://"):
+        return (f"key 'base_url': must be an https:// URL (podcast apps and Apple Podcasts require https), "
+                f"got {show.base_url!r}")
+    return None
+
+
+def cover_problems(cover: Path) -> list[str]:
+    """Apple Podcasts artwork rules: JPEG or PNG, RGB, square, 1400-3000 px."""
+    from PIL import Image, UnidentifiedImageError
+
+    if not cover.is_file():
+        return [f"key 'cover': file not found: {cover}"]
+    try:
+        with Image.open(cover) as im:
+            fmt, (w, h), mode = im.format, im.size, im.mode
+    except (UnidentifiedImageError, OSError):
+        return [f"cover art {cover}: not an image Pillow can read (use a JPEG or PNG)"]
+    problems = []
+    if fmt not in COVER_FORMATS:
+        problems.append(f"cover art {cover}: must be JPEG or PNG, got {fmt}")
+    elif cover.suffix.lower() not in COVER_FORMATS[fmt]:
+        problems.append(f"cover art {cover}: the file is {fmt} but named {cover.suffix!r}")
+    if w != h or not COVER_MIN <= w <= COVER_MAX:
+        problems.append(f"cover art {cover}: must be square, {COVER_MIN}-{COVER_MAX} px, got {w}x{h}")
+    if mode not in ("RGB", "RGBA", "P", "L"):
+        problems.append(f"cover art {cover}: must use the RGB colour space, got {mode}")
+    return problems
+
+
+def number_problems(number: int | None, season: int | None) -> list[str]:
+    problems = []
+    if number is not None and number < 1:
+        problems.append(f"episode number must be 1 or more, got {number}")
+    if season is not None and season < 1:
+        problems.append(f"season must be 1 or more, got {season}")
+    return problems
+
+
+def source_key(show: Show, script: Path) -> str:
+    """How a manifest names its script: relative to the show when inside it."""
+    script = Path(script).resolve()
+    try:
+        return script.relative_to(show.root.resolve()).as_posix()
+    except ValueError:
+        return str(script)
+
+
+def slug_owner(show: Show, out: Path, slug: str, script: Path) -> str | None:
+    """Another, still existing script that already publishes `slug` in `out`, if any."""
+    path = Path(out) / "episodes" / slug / "manifest.json"
+    try:
+        other = json.loads(path.read_text("utf-8")).get("source")
+    except (OSError, ValueError, AttributeError):
+        return None
+    if not other or other == source_key(show, script):
+        return None
+    other_path = Path(other) if Path(other).is_absolute() else show.root / other
+    return other if other_path.is_file() else None  # a renamed script may take its slug back
+
+
+def require_publishable(show: Show) -> Path:
+    """The cover path, after checking base_url and the cover; raises on the first problem."""
+    where = show.root / SHOW_FILE
+    problem = https_problem(show)
+    if problem:
+        raise PublishRuleError(problem, where)
+    cover = show.path(show.cover)
+    problems = cover_problems(cover)
+    if problems:
+        raise PublishRuleError(problems[0], where)
+    return cover
+
+
+def require_valid_episode(show: Show, episode, script: Path, out: Path) -> None:
+    problems = number_problems(episode.number, episode.season)
+    if problems:
+        raise PublishRuleError(f"front matter: {problems[0]}", script)
+    owner = slug_owner(show, out, episode.slug, script)
+    if owner:
+        raise PublishRuleError(
+            f"duplicate slug {episode.slug!r}: {owner} already publishes it (set another 'slug' in the front matter)",
+            script,
+        )

@@ -1,0 +1,145 @@
+"""index.html, archive.html and the episode pages, built from manifests."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+from tests.feed_helpers import add_episode, add_side_files, rebuild
+
+
+class Links(HTMLParser):
+    """Collects tags with their attributes, and the page's text."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+    def all(self, tag, **match):
+        return [a for t, a in self.tags if t == tag and all(a.get(k) == v for k, v in match.items())]
+
+
+def _parse(path: Path) -> Links:
+    p = Links()
+    p.feed(path.read_text("utf-8"))
+    return p
+
+
+def test_index_has_header_subscribe_links_and_players(show_dir: Path):
+    out = show_dir / "public"
+    for n in range(1, 4):
+        add_episode(out, n)
+    rebuild(show_dir)
+    page = _parse(out / "index.html")
+    text = "".join(page.text)
+    assert "AI算力Web3周报" in text and "每周一期" in text
+    assert page.all("img", src="cover.jpg")
+    hrefs = [a["href"] for a in page.all("a")]
+    feed = "https://studio.example.org/weekly/feed.xml"
+    assert feed in hrefs and "podcast://studio.example.org/weekly/feed.xml" in hrefs
+    assert page.all("link", rel="alternate", type="application/rss+xml", href=feed)
+    players = [a["src"] for a in page.all("audio")]
+    assert players == [f"episodes/ep-00{n}/episode.mp3" for n in (3, 2, 1)]  # newest first, relative
+    for n in (1, 2, 3):
+        assert f"episodes/ep-00{n}/" in hrefs
+        assert (out / f"episodes/ep-00{n}/episode.mp3").is_file()
+    assert "archive.html" not in hrefs
+
+
+def test_index_lists_recent_episodes_and_archive_lists_all(show_dir: Path):
+    out = show_dir / "public"
+    for n in range(1, 8):
+        add_episode(out, n)
+    with open(show_dir / "show.toml", "a", encoding="utf-8") as f:
+        f.write("[site]\nindex_episodes = 3\n[site.subscribe]\n\"Apple Podcasts 页面\" = \"https://podcasts.apple.com/podcast/id1\"\n")
+    rebuild(show_dir)
+    index = _parse(out / "index.html")
+    assert len(index.all("audio")) == 3 and index.all("a", href="archive.html")
+    assert index.all("a", href="https://podcasts.apple.com/podcast/id1")
+    archive = _parse(out / "archive.html")
+    linked = [a["href"] for a in archive.all("a") if a["href"].startswith("episodes/")]
+    assert linked == [f"episodes/ep-00{n}/" for n in range(7, 0, -1)]
+
+
+def test_episode_page_player_chapters_and_notes(show_dir: Path):
+    out = show_dir / "public"
+    items = [
+        {"title": "开场", "text": "欢迎收听。", "speech_text": "欢迎收听。", "section": "", "start_ms": 0.0, "end_ms": 9000.0},
+        {"title": "MM1 <模型>", "text": "苹果发布 **MM1**，见 [论文](https://arxiv.org/abs/2403.09611)。\n\n"
+                                       "![图](https://img.example.org/a.jpeg)",
+         "speech_text": "x", "section": "热点新闻", "start_ms": 9600.0, "end_ms": 70000.0,
+         "links": [{"url": "https://arxiv.org/abs/2403.09611", "label": "论文"},
+                   {"url": "javascript:alert(1)", "label": "evil"}]},
+        {"title": "工具", "text": "<script>alert(1)</script> 普通文字", "speech_text": "x", "section": "工具篇",
+         "start_ms": 70600.0, "end_ms": 125000.0, "image": "https://img.example.org/tool.png"},
+    ]
+    add_episode(out, 1, title="第一期 & <特别版>", items=items)
+    rebuild(show_dir)
+    path = out / "episodes" / "ep-001" / "index.html"
+    html = path.read_text("utf-8")
+    page = _parse(path)
+    (player,) = page.all("audio", id="player")
+    assert player["src"] == "episode.mp3" and "controls" in player
+    # chapter list: one link per item that seeks; without JavaScript a media-fragment link to the audio
+    seeks = page.all("a", **{"class": "time"})
+    starts = [(a["href"], a["data-start"]) for a in seeks]
+    assert ("episode.mp3#t=0.0", "0.0") in starts and ("episode.mp3#t=9.6", "9.6") in starts
+    assert ("episode.mp3#t=70.6", "70.6") in starts
+    assert page.all("a", href="#item-2") and page.all("section", id="item-2")
+    assert "currentTime" in html  # the seeking script
+    # the email content as a page: sections, formatted text, links, images; all escaped
+    assert "<h2>热点新闻</h2>" in html and "<h2>工具篇</h2>" in html
+    assert "<strong>MM1</strong>" in html and page.all("a", href="https://arxiv.org/abs/2403.09611")
+    assert page.all("img", src="https://img.example.org/a.jpeg") and page.all("img", src="https://img.example.org/tool.png")
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+    assert "javascript:" not in html
+    assert "第一期 &amp; &lt;特别版&gt;" in html and "MM1 &lt;模型&gt;" in html
+    assert not page.all("a", **{"class": "transcript"})
+
+
+def test_episode_page_links_transcripts_when_present(show_dir: Path):
+    out = show_dir / "public"
+    add_episode(out, 1)
+    rebuild(show_dir)
+    page = out / "episodes" / "ep-001" / "index.html"
+    assert "transcript" not in page.read_text("utf-8")
+    add_side_files(out, "ep-001")  # the speech and audio stages add files and manifest keys
+    rebuild(show_dir)  # the stale page is rendered again
+    parsed = _parse(page)
+    hrefs = [a["href"] for a in parsed.all("a", **{"class": "transcript"})]
+    assert hrefs == ["transcript.vtt", "transcript.srt"]
+    assert parsed.all("a", href="chapters.json")
+    for href in hrefs + ["chapters.json", "episode.mp3"]:
+        assert (page.parent / href).is_file()
+
+
+def test_pages_work_without_javascript(show_dir: Path):
+    out = show_dir / "public"
+    add_episode(out, 1)
+    rebuild(show_dir)
+    html = (out / "episodes" / "ep-001" / "index.html").read_text("utf-8")
+    no_js = re.sub(r"<script>.*?</script>", "", html, flags=re.S)
+    page = Links()
+    page.feed(no_js)
+    assert page.all("audio", src="episode.mp3")
+    assert all(a["href"].startswith("episode.mp3#t=") for a in page.all("a", **{"class": "time"}))
+    assert page.all("a", href="../../")
+
+
+def test_episode_pages_follow_show_settings(show_dir: Path):
+    from tests.feed_helpers import set_toml
+
+    out = show_dir / "public"
+    add_episode(out, 1)
+    rebuild(show_dir)
+    set_toml(show_dir, title="新的节目名")
+    rebuild(show_dir)
+    assert "新的节目名" in (out / "episodes" / "ep-001" / "index.html").read_text("utf-8")
