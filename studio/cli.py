@@ -265,6 +265,7 @@ def cache_prune(obj, days: float, everything: bool) -> None:
     click.echo(f"removed {removed} clips ({freed / 1e6:.1f} MB)")
 
 
+@cli.command()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Output directory to check (default: output_dir from show.toml).")
 @click.pass_obj
