@@ -171,3 +171,27 @@ def test_disk_full_keeps_previous_outputs(drill_show: Path):
     assert "too large" in lines[0].lower() or "no space" in lines[0].lower() or "ffmpeg" in lines[0]
     assert _tree(out) == before
     assert temp_files(out) == []
+
+
+def test_failed_build_leaves_previous_episode_and_feed_untouched(drill_show: Path):
+    """The Edge stand-in refuses every request: the build fails, nothing changes."""
+    from studio.devtools.edge_server import EdgeStandIn, Fault
+
+    script = drill_show / "episodes" / "drill-1.md"
+    env = bare_env()
+    subprocess.run(build_cmd(script), cwd=drill_show, env=env, check=True)  # a good build first
+    out = drill_show / "public"
+    before = _tree(out)
+    script.write_text(script.read_text("utf-8").replace("它有两句话", "它有三句话"), "utf-8")
+    with EdgeStandIn(faults=[Fault(kind="403", first=None)]) as server:
+        env["STUDIO_EDGE_WSS_URL"] = server.url
+        proc = subprocess.run(
+            [sys.executable, "-m", "studio", "build", str(script), "--engine", "edge", "--quiet"],
+            cwd=drill_show, env=env, capture_output=True, text=True, timeout=300,
+        )
+        assert server.requests > 0
+    assert proc.returncode != 0
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "403" in lines[0], proc.stderr
+    assert _tree(out) == before
+    assert temp_files(out) == []
