@@ -73,6 +73,9 @@ def build_episode(
     reporter = reporter or Reporter(quiet=True)
     cover = check_assets(show)
     episode = read_episode(script)
+    from studio.audio.settings import episode_audio
+
+    episode_audio(show, episode)  # jingle files and per-episode [audio] checked before synthesis
     out = Path(out_dir) if out_dir else show.out_dir
     ep_dir = out / "episodes" / episode.slug
     reporter.info(f"[bold]{episode.title}[/] — {len(episode.items)} items ({episode.format})")
@@ -149,6 +152,8 @@ def make_manifest(show: Show, episode: Episode, audio, engine: str, previous: di
         },
         "email": {"html": "email.html", "text": "email.txt"},
         "items": items,
+        "loudness": audio.loudness,
+        "chapters": audio.chapters_file,
     }
 
 
