@@ -87,7 +87,8 @@ def run_ffmpeg_measured(args: list[str], input_bytes: bytes | None = None) -> tu
 def decode_measured(source: Path | bytes, rate: int, channels: int) -> tuple[bytes, Loudness]:
     """Decode to s16le PCM at `rate`/`channels` and measure it on the way (one ffmpeg run)."""
     layout = "mono" if channels == 1 else "stereo"
-    graph = f"aresample={rate},aformat=channel_layouts={layout},{MEASURE}"
+    # measured at the source rate (cheaper true-peak oversampling), after the channel layout
+    graph = f"aformat=channel_layouts={layout},{MEASURE},aresample={rate}"
     out = ["-af", graph, "-f", "s16le", "-ac", str(channels), "-ar", str(rate), "pipe:1"]
     if isinstance(source, (bytes, bytearray)):
         return run_ffmpeg_measured(["-i", "pipe:0", *out], bytes(source))

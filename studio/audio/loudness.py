@@ -87,13 +87,17 @@ def plan_master(
     return Master(gain, limit), mix_lufs
 
 
-def correct(master: Master, measured: Loudness, target_lufs: float, ceiling: float) -> Master | None:
-    """A second try when the encoded file misses the target; None when it is within spec."""
+def correct(master: Master, measured: Loudness, target_lufs: float, ceiling: float, slope: float = 1.0) -> Master | None:
+    """A second try when the encoded file misses the target; None when it is within spec.
+
+    `slope` is how many dB of gain buy one LU (the calibration's estimate; above 1 when limiting).
+    """
     off = target_lufs - measured.integrated
-    if abs(off) <= TOLERANCE_LU and measured.true_peak <= ceiling:
+    over = measured.true_peak - ceiling
+    if abs(off) <= TOLERANCE_LU and over <= 0:
         return None
     limit = master.limit_db
-    if measured.true_peak + max(off, 0.0) > ceiling - 0.3:
+    if over > 0 or (limit is None and measured.true_peak + off > ceiling - CODEC_MARGIN_DB / 2):
         base = limit if limit is not None else ceiling - LIMIT_BELOW_CEILING_DB
-        limit = base - max(0.0, measured.true_peak - ceiling) - 0.3
-    return Master(master.gain_db + off, limit)
+        limit = base - max(0.0, over) - (0.2 if over > 0 else 0.0)
+    return Master(master.gain_db + off * slope, limit)

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import io
 import json
-import math
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from studio.audio.encode import cut_clips, encode_master
-from studio.audio.ffmpeg import Loudness, measure_raw
-from studio.audio.loudness import Master, correct, music_gain, plan_master, speech_gains
+from studio.audio.calibrate import calibrate, encode_to_spec
+from studio.audio.encode import cut_clips
+from studio.audio.loudness import music_gain, plan_master, speech_gains
 from studio.audio.mix import Jingles, Layout, Placement, Stage, write_mix
 from studio.audio.settings import AudioSettings, episode_audio
 from studio.audio.tags import Chapter, EpisodeTags, write_tags
@@ -71,11 +70,11 @@ def render_audio(episode: Episode, clips: list[Clip], show: Show, ep_dir: Path, 
         if total == 0:
             raise AudioError("the episode has no audio (every item is silent)", episode.source)
         master, mix_lufs = plan_master(parts, gains, music, music_db, cfg.loudness, cfg.true_peak)
-        master = calibrate(raw, rate, channels, total, master, cfg.bitrate, tmp)
+        master, slope = calibrate(raw, rate, channels, total, master, cfg, tmp)
 
         out = ep_dir / "episode.mp3"
         with atomic_path(out) as mp3:
-            master, measured, passes = _encode_to_spec(raw, rate, channels, master, mp3, cfg.bitrate, cfg)
+            master, measured, passes = encode_to_spec(raw, rate, channels, master, slope, mp3, cfg)
             raw.unlink()
             chapters = make_chapters(episode, placements, rate, total)
             items = _clip_files(episode, show, settings, placements, rate, total, mp3, ep_dir, tmp, cover)
@@ -101,56 +100,6 @@ def render_audio(episode: Episode, clips: list[Clip], show: Show, ep_dir: Path, 
 
 def _jingle_paths(settings: AudioSettings) -> dict[str, Path]:
     return {k: p for k in ("intro", "outro", "stinger") if (p := getattr(settings, k)) is not None}
-
-
-def _encode_to_spec(raw: Path, rate: int, channels: int, master: Master, mp3: Path, bitrate: int, cfg) -> tuple[Master, Loudness, int]:
-    """Encode (measuring the MP3 on the way); encode once more with a corrected gain if it misses."""
-    measured = encode_master(raw, rate, channels, master, mp3, bitrate)
-    fix = correct(master, measured, cfg.loudness, cfg.true_peak)
-    if fix is None:
-        return master, measured, 1
-    return fix, encode_master(raw, rate, channels, fix, mp3, bitrate), 2
-
-
-EXCERPT_S = 60.0  # calibration listens to at most three excerpts this long
-
-
-def calibrate(raw: Path, rate: int, channels: int, total: int, master: Master, bitrate: int, tmp: Path) -> Master:
-    """Correct the master gain for what the limiter and the MP3 codec take away.
-
-    Runs the real chain (gain, limiter, encoder, decoder, meter) on up to three one-minute
-    excerpts and adds the loudness lost there back to the gain (up to three tries when limiting,
-    as a limiter driven harder takes more). Cheap, and independent of the episode's length.
-    """
-    frame = 2 * channels
-    n = int(EXCERPT_S * rate)
-    if total <= 3 * n:
-        windows = [(0, total)]
-    else:
-        windows = [(c - n // 2, c + n // 2) for c in (total // 6, total // 2, total * 5 // 6)]
-    excerpt = tmp / "excerpt.raw"
-    with open(raw, "rb") as src, open(excerpt, "wb") as dst:
-        for a, b in windows:
-            src.seek(a * frame)
-            dst.write(src.read((b - a) * frame))
-    linear = measure_raw(excerpt, rate, channels).integrated
-    if not math.isfinite(linear):
-        return master
-    want = linear + master.gain_db  # what the gain alone would give on the excerpt
-    tried: list[tuple[float, float]] = []  # (gain, loudness after the chain)
-    for _ in range(3 if master.limit_db is not None else 1):
-        got = encode_master(excerpt, rate, channels, master, None, bitrate).integrated
-        tried.append((master.gain_db, got))
-        if abs(got - want) <= 0.1:
-            break
-        if len(tried) >= 2 and abs(tried[-1][1] - tried[-2][1]) > 0.05:  # secant step
-            (g0, l0), (g1, l1) = tried[-2:]
-            gain = g1 + (want - l1) * (g1 - g0) / (l1 - l0)
-        else:
-            gain = master.gain_db + (want - got)
-        master = Master(min(gain, master.gain_db + 12), master.limit_db)
-    excerpt.unlink()
-    return master
 
 
 def _ms(frames: int, rate: int) -> int:
