@@ -54,7 +54,7 @@ class Loudness:
 _SUMMARY = {
     "integrated": re.compile(r"\bI:\s+(-?(?:inf|[\d.]+)) LUFS"),
     "lra": re.compile(r"\bLRA:\s+(-?(?:inf|[\d.]+)) LU\b"),
-    "true_peak": re.compile(r"True peak:\s+Peak:\s+(-?(?:inf|[\d.]+)) dBFS"),
+    "true_peak": re.compile(r"(?:True|Sample) peak:\s+Peak:\s+(-?(?:inf|[\d.]+)) dBFS"),
 }
 
 
@@ -71,6 +71,7 @@ def parse_ebur128(stderr: str) -> Loudness:
 
 
 MEASURE = "ebur128=peak=true:framelog=quiet"
+MEASURE_FAST = "ebur128=peak=sample:framelog=quiet"  # sample peak: no 4x oversampling
 
 
 def run_ffmpeg_measured(args: list[str], input_bytes: bytes | None = None) -> tuple[bytes, Loudness]:
@@ -85,10 +86,13 @@ def run_ffmpeg_measured(args: list[str], input_bytes: bytes | None = None) -> tu
 
 
 def decode_measured(source: Path | bytes, rate: int, channels: int) -> tuple[bytes, Loudness]:
-    """Decode to s16le PCM at `rate`/`channels` and measure it on the way (one ffmpeg run)."""
+    """Decode to s16le PCM at `rate`/`channels` and measure it on the way (one ffmpeg run).
+
+    The peak is the sample peak (cheap): it only decides whether limiting is likely; the
+    true peak is measured on the real chain later (calibration, the encoded file).
+    """
     layout = "mono" if channels == 1 else "stereo"
-    # measured at the source rate (cheaper true-peak oversampling), after the channel layout
-    graph = f"aformat=channel_layouts={layout},{MEASURE},aresample={rate}"
+    graph = f"aresample={rate},aformat=channel_layouts={layout},{MEASURE_FAST}"
     out = ["-af", graph, "-f", "s16le", "-ac", str(channels), "-ar", str(rate), "pipe:1"]
     if isinstance(source, (bytes, bytearray)):
         return run_ffmpeg_measured(["-i", "pipe:0", *out], bytes(source))

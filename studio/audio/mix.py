@@ -83,11 +83,11 @@ def apply_gain(pcm: bytes, db: float) -> bytes:
 
 
 def fade(pcm: bytes, frame: int, rate: int, seconds: float, out: bool, floor_db: float | None = None) -> bytes:
-    """An S-curve fade over the first (fade in) or last (fade out) `seconds`, in 5 ms steps."""
+    """An S-curve fade over the first (fade in) or last (fade out) `seconds`, in steps of at most 5 ms."""
     n = min(len(pcm) // frame, int(round(seconds * rate)))
     if n <= 0:
         return pcm
-    step = max(1, rate // 200)
+    step = max(1, min(rate // 200, n // 64))
     region = pcm[-n * frame:] if out else pcm[: n * frame]
     chunks = []
     for i in range(0, n, step):
