@@ -258,3 +258,14 @@ def test_undecodable_clip_is_one_clear_error(tmp_path):
         render_audio(ep, bad, show, tmp_path, show.path(show.cover))
     assert "ep-7.md" in str(err.value) and "\n" not in str(err.value)
     assert not (tmp_path / "episode.mp3").exists()
+
+
+def test_undecodable_jingle_names_the_key(tmp_path):
+    show_dir = tmp_path / "show"
+    show_dir.mkdir()
+    make_show(show_dir)
+    (show_dir / "assets" / "outro.mp3").write_bytes(b"\x00garbage" * 100)
+    show = load_show(show_dir / "show.toml")
+    with pytest.raises(AudioError) as err:
+        render_audio(episode(show_dir), clips(), show, tmp_path, show.path(show.cover))
+    assert "audio.outro" in str(err.value) and "outro.mp3" in str(err.value)

@@ -190,3 +190,15 @@ def test_shipped_assets():
     for name, (lo, hi) in {"intro": (4, 6), "outro": (3, 5), "stinger": (0.5, 1)}.items():
         seconds = len(decode(REPO / "assets" / f"{name}.mp3")) / RATE
         assert lo <= seconds <= hi, name
+
+
+def test_encoding_into_a_directory_with_awkward_characters(tmp_path):
+    from studio.audio.encode import encode_master
+
+    folder = tmp_path / "we[ir]d|dir: x'q"
+    folder.mkdir()
+    raw = folder / "in.raw"
+    raw.write_bytes(tone(1.0))
+    measured = encode_master(raw, RATE, 1, Master(0.0, None), folder / "out put.mp3", 96)
+    assert abs(len(decode(folder / "out put.mp3")) - RATE) <= 1
+    assert measured.integrated == pytest.approx(-9.0, abs=1.5)  # a 440 Hz sine at half scale

@@ -56,8 +56,8 @@ def encode_master(raw: Path, rate: int, channels: int, master: Master, out: Path
 
 def _tee_escape(path: Path) -> str:
     """A file name inside the tee muxer's [options]target|... syntax."""
-    text = str(path)
-    for ch in "\\|[]:":
+    text = str(Path(path).resolve())  # absolute: "a:b" would read as a protocol
+    for ch in "\\|[]:'":
         text = text.replace(ch, "\\" + ch)
     return text
 

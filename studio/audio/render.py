@@ -52,8 +52,9 @@ def render_audio(episode: Episode, clips: list[Clip], show: Show, ep_dir: Path, 
         try:
             parts = stage.add_all([c.audio for c in clips])
         except AudioError as e:
+            stage.close()
             raise AudioError(f"cannot decode a speech clip: {e.message}", episode.source) from None
-        jingles = Jingles(**{k: stage.add(p) for k, p in _jingle_paths(settings).items()})
+        jingles = Jingles(**{k: _add_jingle(stage, k, p, show) for k, p in _jingle_paths(settings).items()})
         music = [j for j in (jingles.intro, jingles.outro, jingles.stinger) if j]
         gains, speech_lufs = speech_gains(parts, cfg.level_items)
         music_db = music_gain(music, speech_lufs, cfg.music_level)
@@ -69,7 +70,7 @@ def render_audio(episode: Episode, clips: list[Clip], show: Show, ep_dir: Path, 
         (tmp / "stage.raw").unlink()
         if total == 0:
             raise AudioError("the episode has no audio (every item is silent)", episode.source)
-        master, mix_lufs = plan_master(parts, gains, music, music_db, cfg.loudness, cfg.true_peak)
+        master, _ = plan_master(parts, gains, music, music_db, cfg.loudness, cfg.true_peak)
         master, slope = calibrate(raw, rate, channels, total, master, cfg, tmp)
 
         out = ep_dir / "episode.mp3"
@@ -96,6 +97,14 @@ def render_audio(episode: Episode, clips: list[Clip], show: Show, ep_dir: Path, 
         duration_ms=total / rate * 1000, bytes=size, sha256=digest, items=items,
         loudness=loudness, chapters=chapters,
     )
+
+
+def _add_jingle(stage: Stage, key: str, path: Path, show: Show):
+    try:
+        return stage.add(path)
+    except AudioError as e:
+        stage.close()
+        raise AudioError(f"key 'audio.{key}': cannot decode {path}: {e.message}", show.root / "show.toml") from None
 
 
 def _jingle_paths(settings: AudioSettings) -> dict[str, Path]:
