@@ -154,6 +154,7 @@ def make_manifest(show: Show, episode: Episode, audio, engine: str, previous: di
         "items": items,
         "loudness": audio.loudness,
         "chapters": audio.chapters_file,
+        "audio_key": audio.key,
     }
 
 

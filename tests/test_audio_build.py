@@ -143,3 +143,26 @@ def test_init_ships_jingles_and_the_new_show_builds_with_them(tmp_path):
     manifest = json.loads((Path(json.loads(proc.stdout)["out"]) / "manifest.json").read_text("utf-8"))
     intro_s = len(decode(show / "assets" / "intro.mp3")) / RATE
     assert manifest["items"][0]["start_ms"] == pytest.approx((intro_s - 1.5) * 1000, abs=2)
+
+
+def test_noop_rebuild_reuses_the_audio_and_a_change_renders_again(built):
+    root, out, manifest = built
+    mp3 = out / "episode.mp3"
+    before = mp3.stat().st_mtime_ns
+    args = ["build", "episodes/2026-02-06-test.md", "--engine", "espeak", "--json"]
+    proc = run_studio(args, cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    again = json.loads((out / "manifest.json").read_text("utf-8"))
+    assert mp3.stat().st_mtime_ns == before
+    assert again["audio"] == manifest["audio"] and again["items"] == manifest["items"]
+    assert again["audio_key"] == manifest["audio_key"]
+
+    toml = (root / "show.toml").read_text("utf-8").replace("gap = 0.6", "gap = 0.9")
+    (root / "show.toml").write_text(toml, "utf-8")
+    proc = run_studio(args, cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    changed = json.loads((out / "manifest.json").read_text("utf-8"))
+    assert changed["audio_key"] != manifest["audio_key"]
+    gap = changed["items"][1]["start_ms"] - changed["items"][0]["end_ms"]
+    assert gap == pytest.approx(900, abs=2)
+    assert all((out / it["clip"]).is_file() for it in changed["items"])

@@ -19,6 +19,7 @@ from studio.audio.calibrate import calibrate, encode_to_spec
 from studio.audio.encode import cut_clips
 from studio.audio.loudness import music_gain, plan_master, speech_gains
 from studio.audio.mix import Jingles, Layout, Placement, Stage, write_mix
+from studio.audio.reuse import previous_result, render_key
 from studio.audio.settings import AudioSettings, episode_audio
 from studio.audio.tags import Chapter, EpisodeTags, write_tags
 from studio.config import Show
@@ -40,10 +41,20 @@ class AudioResult:
     loudness: dict[str, Any] = field(default_factory=dict)
     chapters: list[dict[str, Any]] = field(default_factory=list)
     chapters_file: str = CHAPTERS_FILE
+    key: str = ""  # hash of every input (studio.audio.reuse); the manifest keeps it as audio_key
+    reused: bool = False
 
 
 def render_audio(episode: Episode, clips: list[Clip], show: Show, ep_dir: Path, cover: Path) -> AudioResult:
     settings = episode_audio(show, episode)
+    key = render_key(episode, clips, show, settings, cover)
+    previous = previous_result(ep_dir, key)
+    if previous is not None:
+        audio = previous["audio"]
+        return AudioResult(
+            duration_ms=audio["duration_ms"], bytes=audio["bytes"], sha256=audio["sha256"],
+            items=previous["items"], loudness=previous["loudness"], key=key, reused=True,
+        )
     cfg = settings.config
     rate, channels = cfg.sample_rate, cfg.channels
     with tempfile.TemporaryDirectory(prefix="studio-audio-") as tmp_name:
@@ -95,7 +106,7 @@ def render_audio(episode: Episode, clips: list[Clip], show: Show, ep_dir: Path, 
     }
     return AudioResult(
         duration_ms=total / rate * 1000, bytes=size, sha256=digest, items=items,
-        loudness=loudness, chapters=chapters,
+        loudness=loudness, chapters=chapters, key=key,
     )
 
 
