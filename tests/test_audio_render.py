@@ -269,3 +269,19 @@ def test_undecodable_jingle_names_the_key(tmp_path):
     with pytest.raises(AudioError) as err:
         render_audio(episode(show_dir), clips(), show, tmp_path, show.path(show.cover))
     assert "audio.outro" in str(err.value) and "outro.mp3" in str(err.value)
+
+
+def test_an_item_without_speech_gets_no_chapter(tmp_path):
+    show_dir = tmp_path / "show"
+    show_dir.mkdir()
+    make_show(show_dir)
+    show = load_show(show_dir / "show.toml")
+    ep = episode(show_dir)
+    the_clips = clips()
+    the_clips[2] = dataclasses.replace(the_clips[2], audio=b"")
+    result = render_audio(ep, the_clips, show, tmp_path, show.path(show.cover))
+    assert result.items[2]["start_ms"] == result.items[2]["end_ms"] == result.items[1]["end_ms"]
+    assert abs(result.items[3]["start_ms"] - result.items[1]["end_ms"] - 600) <= 1  # one gap, not two
+    titles = [c.title for c in read_chapters(tmp_path / "episode.mp3")]
+    assert titles == [it.title for n, it in enumerate(ep.items) if n != 2]
+    assert (tmp_path / result.items[2]["clip"]).is_file()

@@ -51,6 +51,8 @@ class Stage:
         self._lock = threading.Lock()
 
     def add(self, source: bytes | Path) -> Part:
+        if isinstance(source, (bytes, bytearray)) and not source:  # an item with nothing to say
+            return Part(0, 0, Loudness(SILENT, -math.inf), -math.inf)
         pcm, loudness = decode_measured(source, self.rate, self.channels)
         pcm = pcm[: len(pcm) - len(pcm) % self.frame]
         peak = audioop.max(pcm, 2) if pcm else 0
