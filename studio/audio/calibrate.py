@@ -19,7 +19,7 @@ from studio.audio.loudness import LIMIT_BELOW_CEILING_DB, Master, correct
 from studio.config import AudioConfig
 
 EXCERPT_S = 20.0
-TRIES = 4
+TRIES = 6
 CLOSE_LU = 0.1  # good enough on the excerpt
 PEAK_MARGIN_DB = 0.3  # keep the excerpt's true peak this far under the ceiling
 
@@ -52,7 +52,8 @@ def calibrate(raw: Path, rate: int, channels: int, total: int, master: Master, c
         got = encode_master(excerpt, rate, channels, master, None, cfg.bitrate)
         if got.true_peak > ceiling:  # (more) limiting needed: lower the ceiling, start over
             limit = master.limit_db if master.limit_db is not None else cfg.true_peak - LIMIT_BELOW_CEILING_DB + 0.5
-            master = Master(master.gain_db, limit - (got.true_peak - ceiling) - 0.1)
+            gain = master.gain_db + max(0.0, want - got.integrated)  # more limiting will take more
+            master = Master(min(gain, master.gain_db + 12), limit - (got.true_peak - ceiling) - 0.1)
             tried = []
             continue
         tried.append((master.gain_db, got.integrated))
