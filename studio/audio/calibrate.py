@@ -2,7 +2,7 @@
 
 The master gain predicted from the parts is right for the mix, but a limiter and the MP3 codec
 take some loudness away (and the codec can raise true peaks). `calibrate` runs the real chain
-(gain, limiter, encoder, decoder, meter) on up to three 20-second excerpts and corrects the gain
+(gain, limiter, encoder, decoder, meter) on up to three 15-second excerpts and corrects the gain
 (secant steps, as a limiter driven harder takes more) and the limiter's ceiling; its cost does
 not grow with the episode. `encode_to_spec` then encodes, measuring the MP3 as it is written,
 and encodes once more only if the file still misses the target.
@@ -18,7 +18,7 @@ from studio.audio.ffmpeg import Loudness, measure_raw
 from studio.audio.loudness import LIMIT_BELOW_CEILING_DB, Master, correct
 from studio.config import AudioConfig
 
-EXCERPT_S = 20.0
+EXCERPT_S = 15.0
 TRIES = 6
 CLOSE_LU = 0.1  # good enough on the excerpt
 PEAK_MARGIN_DB = 0.3  # keep the excerpt's true peak this far under the ceiling

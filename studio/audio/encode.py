@@ -23,10 +23,11 @@ def encode_master(raw: Path, rate: int, channels: int, master: Master, out: Path
 
     The encoder's packets also go (tee muxer) to a second ffmpeg that decodes and measures
     them while the file is written: the loudness of the MP3 a player decodes, at no extra wall
-    time. With `out` None the MP3 is only measured (calibration).
+    time. With `out` None the MP3 is only measured (calibration: LAME's fast mode, whose
+    loudness and peaks match the full-quality encode's to within measurement precision).
     """
     if out is None:
-        target = ["-f", "mp3", "-id3v2_version", "0", "-write_xing", "0", "pipe:1"]
+        target = ["-compression_level", "7", "-f", "mp3", "-id3v2_version", "0", "-write_xing", "0", "pipe:1"]
     else:
         target = ["-f", "tee", f"[f=mp3:id3v2_version=0:write_xing=1]{_tee_escape(out)}"
                   "|[f=mp3:id3v2_version=0:write_xing=0]pipe:1"]
