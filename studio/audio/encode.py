@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from studio.audio.ffmpeg import MEASURE, Loudness, ffmpeg_exe, parse_ebur128, run_ffmpeg
+from studio.audio.ffmpeg import MEASURE, Loudness, ffmpeg_exe, parse_ebur128
 from studio.audio.loudness import Master, db_to_limit
 from studio.errors import AudioError
 

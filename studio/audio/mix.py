@@ -62,9 +62,9 @@ class Stage:
             self._file.write(pcm)
         return Part(offset, len(pcm), loudness, 20 * math.log10(peak / 32768) if peak else -math.inf)
 
-    def add_all(self, sources: Iterable[bytes | Path], jobs: int = 2) -> list[Part]:
-        """Decode in parallel (ffmpeg does the work); at most `jobs` clips in memory at once."""
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
+    def add_all(self, sources: Iterable[bytes | Path], jobs: int | None = None) -> list[Part]:
+        """Decode in parallel (ffmpeg processes, one per core up to 4); few clips in memory at once."""
+        with ThreadPoolExecutor(max_workers=jobs or min(4, os.cpu_count() or 2)) as pool:
             return list(pool.map(self.add, sources))
 
     def read(self, part: Part) -> bytes:
