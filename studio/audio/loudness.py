@@ -79,7 +79,7 @@ def plan_master(
     if not parts:
         return Master(0.0, None), -math.inf
     mix_lufs = power_mean([(p.loudness.integrated + g, p.size) for p, g in parts])
-    mix_peak = max(p.loudness.true_peak + g for p, g in parts)
+    mix_peak = max(p.peak_db + g for p, g in parts)  # sample peaks: calibration measures true peaks
     gain = target_lufs - mix_lufs
     limit = None
     if mix_peak + gain > ceiling_dbtp - CODEC_MARGIN_DB / 2:
