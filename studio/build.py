@@ -102,6 +102,9 @@ def build_episode(
     from studio.feed.rules import require_valid_episode, source_key
 
     require_valid_episode(show, episode, script, out)
+    from studio.audio.settings import episode_audio
+
+    episode_audio(show, episode)  # jingle files and per-episode [audio] checked before synthesis
     ep_dir = out / "episodes" / episode.slug
     reporter.info(f"[bold]{episode.title}[/] — {len(episode.items)} items ({episode.format})")
 
@@ -195,6 +198,9 @@ def make_manifest(show: Show, episode: Episode, audio, engine: str, previous: di
         },
         "email": {"html": "email.html", "text": "email.txt", "eml": "email.eml"},
         "items": items,
+        "loudness": audio.loudness,
+        "chapters": audio.chapters_file,
+        "audio_key": audio.key,
     }
 
 

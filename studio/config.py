@@ -40,9 +40,19 @@ class SpeechConfig:
 @dataclass
 class AudioConfig:
     gap: float = 0.6  # seconds of silence between items
-    bitrate: int = 96  # kbps
-    channels: int = 1
+    bitrate: int = 96  # kbps, CBR
+    channels: int = 1  # 1 = mono, 2 = stereo
     sample_rate: int = 44100
+    intro: str = "assets/intro.mp3"  # "" = no intro jingle
+    outro: str = "assets/outro.mp3"  # "" = no outro jingle
+    stinger: str = ""  # short sound between sections; "" = off
+    music_under: float = 1.5  # seconds the intro music keeps fading under the first speech
+    fade_in: float = 0.0  # fade-in of the intro jingle, seconds
+    fade_out: float = 1.0  # fade-out at the end of the outro jingle, seconds
+    music_level: float = -4.0  # jingle loudness relative to the speech, LU
+    level_items: bool = True  # bring every item's speech to the same loudness
+    loudness: float = -16.0  # integrated loudness target, LUFS (-19 is usual for mono)
+    true_peak: float = -1.0  # true-peak ceiling, dBTP
 
 
 @dataclass
@@ -143,8 +153,7 @@ def _check_show(show: Show, path: Path) -> None:
             f"key 'speech.engine': must be auto, edge or espeak, got {show.speech.engine!r}", path
         )
     _check_speech(show.speech, path)
-    if show.audio.gap < 0:
-        raise ConfigError("key 'audio.gap': must not be negative", path)
+    check_audio(show.audio, path)
     _check_email(show, path)
     _check_feed_settings(show, path)
 
@@ -216,6 +225,31 @@ def _check_feed_settings(show: Show, path: Path) -> None:
     for name, url in show.site.subscribe.items():
         if not isinstance(url, str) or not url.startswith(("https://", "http://")):
             raise ConfigError(f"key 'site.subscribe.{name}': must be an http(s) URL, got {url!r}", path)
+
+
+MP3_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+
+
+def check_audio(audio: AudioConfig, path: Path, prefix: str = "audio.") -> None:
+    """Range checks for an [audio] table (show.toml or an episode's front matter)."""
+    def bad(key: str, problem: str) -> ConfigError:
+        return ConfigError(f"key '{prefix}{key}': {problem}", path)
+
+    for key in ("gap", "music_under", "fade_in", "fade_out"):
+        if not 0 <= getattr(audio, key) <= 60:
+            raise bad(key, f"must be between 0 and 60 seconds, got {getattr(audio, key)}")
+    if audio.bitrate not in MP3_BITRATES:
+        raise bad("bitrate", f"must be an MP3 bitrate ({', '.join(map(str, MP3_BITRATES))}), got {audio.bitrate}")
+    if audio.channels not in (1, 2):
+        raise bad("channels", f"must be 1 (mono) or 2 (stereo), got {audio.channels}")
+    if audio.sample_rate not in (44100, 48000):
+        raise bad("sample_rate", f"must be 44100 or 48000, got {audio.sample_rate}")
+    if not -30 <= audio.loudness <= -10:
+        raise bad("loudness", f"must be between -30 and -10 LUFS, got {audio.loudness}")
+    if not -9 <= audio.true_peak <= 0:
+        raise bad("true_peak", f"must be between -9 and 0 dBTP, got {audio.true_peak}")
+    if not -30 <= audio.music_level <= 10:
+        raise bad("music_level", f"must be between -30 and 10 LU, got {audio.music_level}")
 
 
 def _type_ok(value: Any, hint: Any) -> bool:

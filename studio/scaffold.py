@@ -21,6 +21,17 @@ category = "Technology"
 explicit = false
 voice = "zh-CN-XiaoxiaoNeural"
 output_dir = "public"
+
+[audio]
+intro = "assets/intro.mp3"   # "" for none
+outro = "assets/outro.mp3"
+stinger = ""                 # e.g. "assets/stinger.mp3": a short sound between sections
+gap = 0.6                    # seconds between items
+music_under = 1.5            # seconds the intro music fades under the first words
+loudness = -16.0             # LUFS (EBU R128); -19 is usual for mono
+true_peak = -1.0             # dBTP
+bitrate = 96                 # kbps CBR; e.g. 128 or 192 with channels = 2
+channels = 1
 """
 
 EXAMPLE = """\

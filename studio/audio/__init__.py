@@ -1,1 +1,1 @@
-"""Audio: decode clips, stitch the episode, encode MP3, write tags."""
+"""Audio: decode + measure clips, mix with jingles, master to a loudness target, encode, tag, chapters."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import re
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 from studio.errors import AudioError
@@ -38,3 +40,75 @@ def decoded_duration_ms(path: Path, rate: int = 44100) -> float:
     """Duration by decoding the whole file (what a player would play)."""
     pcm = decode_pcm(path, rate, 1)
     return len(pcm) / 2 / rate * 1000
+
+
+@dataclass
+class Loudness:
+    """An EBU R128 / ITU-R BS.1770 measurement by ffmpeg's ebur128 filter."""
+
+    integrated: float  # LUFS
+    true_peak: float  # dBTP (dBFS of the 4x oversampled signal)
+    lra: float = 0.0  # loudness range, LU
+
+
+_SUMMARY = {
+    "integrated": re.compile(r"\bI:\s+(-?(?:inf|[\d.]+)) LUFS"),
+    "lra": re.compile(r"\bLRA:\s+(-?(?:inf|[\d.]+)) LU\b"),
+    "true_peak": re.compile(r"(?:True|Sample) peak:\s+Peak:\s+(-?(?:inf|[\d.]+)) dBFS"),
+}
+
+
+def parse_ebur128(stderr: str) -> Loudness:
+    """Read the summary ebur128 prints when it closes (-inf for digital silence)."""
+    summary = stderr[stderr.rfind("Summary:"):]
+    values = {}
+    for key, pattern in _SUMMARY.items():
+        m = pattern.search(summary)
+        if not m:
+            raise AudioError(f"ffmpeg printed no loudness summary ({key})")
+        values[key] = float(m.group(1))
+    return Loudness(**values)
+
+
+MEASURE = "ebur128=peak=true:framelog=quiet"
+MEASURE_FAST = "ebur128=peak=sample:framelog=quiet"  # sample peak: no 4x oversampling
+
+
+def run_ffmpeg_measured(args: list[str], input_bytes: bytes | None = None) -> tuple[bytes, Loudness]:
+    """Run ffmpeg whose filter graph ends in `MEASURE`; return stdout and the measurement."""
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", *args]
+    proc = subprocess.run(cmd, input=input_bytes, capture_output=True)
+    err = proc.stderr.decode("utf-8", "replace")
+    if proc.returncode != 0:
+        lines = [ln for ln in err.strip().splitlines() if "error" in ln.lower()] or err.strip().splitlines()
+        raise AudioError(f"ffmpeg failed: {lines[-1] if lines else 'exit ' + str(proc.returncode)}")
+    return proc.stdout, parse_ebur128(err)
+
+
+def decode_measured(source: Path | bytes, rate: int, channels: int) -> tuple[bytes, Loudness]:
+    """Decode to s16le PCM at `rate`/`channels` and measure it on the way (one ffmpeg run).
+
+    The peak is the sample peak (cheap): it only decides whether limiting is likely; the
+    true peak is measured on the real chain later (calibration, the encoded file).
+    """
+    layout = "mono" if channels == 1 else "stereo"
+    graph = f"aresample={rate},aformat=channel_layouts={layout},{MEASURE_FAST}"
+    out = ["-af", graph, "-f", "s16le", "-ac", str(channels), "-ar", str(rate), "pipe:1"]
+    if isinstance(source, (bytes, bytearray)):
+        return run_ffmpeg_measured(["-i", "pipe:0", *out], bytes(source))
+    if not Path(source).is_file():
+        raise AudioError("audio file not found", source)
+    return run_ffmpeg_measured(["-i", str(source), *out])
+
+
+def measure_file(path: Path) -> Loudness:
+    """Integrated loudness and true peak of an audio file, as a player would decode it."""
+    _, loudness = run_ffmpeg_measured(["-i", str(path), "-af", MEASURE, "-f", "null", "-"])
+    return loudness
+
+
+def measure_raw(raw: Path, rate: int, channels: int) -> Loudness:
+    """Loudness of a raw s16le PCM file."""
+    fmt = ["-f", "s16le", "-ar", str(rate), "-ac", str(channels)]
+    _, loudness = run_ffmpeg_measured([*fmt, "-i", str(raw), "-af", MEASURE, "-f", "null", "-"])
+    return loudness

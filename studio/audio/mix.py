@@ -1,59 +1,186 @@
-"""Stitch clips into one episode: clips -> one PCM buffer -> MP3.
+"""Lay out an episode: intro jingle -> items (gaps, stingers) -> outro jingle, as one raw PCM file.
 
-Built once from the clips' samples (no repeated AudioSegment + in a loop).
+Every clip is decoded once (resampled to the episode's rate and layout, measured on the way)
+into a staging file; the mix is then written front to back from it. Memory holds a few clips
+at a time, never the whole episode, and nothing is copied more than once (linear in the clips).
+Gain, fades and overlays work on s16 samples with audioop (C speed, exact lengths).
 """
 
 from __future__ import annotations
 
+import math
+import os
+import threading
+import warnings
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
-import warnings
+from studio.audio.ffmpeg import Loudness, decode_measured
 
-from studio.audio.ffmpeg import ffmpeg_exe, run_ffmpeg
+with warnings.catch_warnings():  # stdlib up to 3.12 (deprecated there), audioop-lts from 3.13
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import audioop
 
-with warnings.catch_warnings():  # pydub looks for a system ffmpeg at import; we bring our own
-    warnings.simplefilter("ignore", RuntimeWarning)
-    from pydub import AudioSegment
+SILENT = -70.0  # LUFS: ebur128's absolute gate; quieter means "no speech"
 
-AudioSegment.converter = ffmpeg_exe()
+
+@dataclass
+class Part:
+    """A decoded sound in the staging file."""
+
+    offset: int
+    size: int
+    loudness: Loudness
+    peak_db: float  # sample peak, dBFS
+
+    @property
+    def silent(self) -> bool:
+        return self.size == 0 or not self.loudness.integrated > SILENT
+
+
+class Stage:
+    """Decoded PCM of every clip and jingle, appended to one temp file."""
+
+    def __init__(self, path: Path, rate: int, channels: int):
+        self.path, self.rate, self.channels = path, rate, channels
+        self.frame = 2 * channels
+        self._file = open(path, "w+b")
+        self._lock = threading.Lock()
+
+    def add(self, source: bytes | Path) -> Part:
+        if isinstance(source, (bytes, bytearray)) and not source:  # an item with nothing to say
+            return Part(0, 0, Loudness(SILENT, -math.inf), -math.inf)
+        pcm, loudness = decode_measured(source, self.rate, self.channels)
+        pcm = pcm[: len(pcm) - len(pcm) % self.frame]
+        peak = audioop.max(pcm, 2) if pcm else 0
+        with self._lock:
+            self._file.seek(0, os.SEEK_END)
+            offset = self._file.tell()
+            self._file.write(pcm)
+        return Part(offset, len(pcm), loudness, 20 * math.log10(peak / 32768) if peak else -math.inf)
+
+    def add_all(self, sources: Iterable[bytes | Path], jobs: int | None = None) -> list[Part]:
+        """Decode in parallel (ffmpeg processes, one per core up to 4); few clips in memory at once."""
+        with ThreadPoolExecutor(max_workers=jobs or min(4, os.cpu_count() or 2)) as pool:
+            return list(pool.map(self.add, sources))
+
+    def read(self, part: Part) -> bytes:
+        with self._lock:
+            self._file.seek(part.offset)
+            return self._file.read(part.size)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def db_to_factor(db: float) -> float:
+    return 10 ** (db / 20)
+
+
+def apply_gain(pcm: bytes, db: float) -> bytes:
+    return pcm if abs(db) < 0.01 else audioop.mul(pcm, 2, db_to_factor(db))
+
+
+def fade(pcm: bytes, frame: int, rate: int, seconds: float, out: bool, floor_db: float | None = None) -> bytes:
+    """An S-curve fade over the first (fade in) or last (fade out) `seconds`, in steps of at most 5 ms."""
+    n = min(len(pcm) // frame, int(round(seconds * rate)))
+    if n <= 0:
+        return pcm
+    step = max(1, min(rate // 200, n // 64))
+    region = pcm[-n * frame:] if out else pcm[: n * frame]
+    chunks = []
+    for i in range(0, n, step):
+        x = (i + step / 2) / n
+        gain = 0.5 - 0.5 * math.cos(math.pi * min(x, 1.0))  # 0 -> 1
+        if out:
+            gain = 1 - gain
+        if floor_db is not None:
+            gain *= db_to_factor(floor_db)
+        chunks.append(audioop.mul(region[i * frame : min(n, i + step) * frame], 2, gain))
+    faded = b"".join(chunks)
+    return pcm[: len(pcm) - n * frame] + faded if out else faded + pcm[n * frame :]
 
 
 @dataclass
 class Placement:
-    start_ms: float
-    end_ms: float
+    """Where a clip's speech sits in the mix, in frames (samples per channel)."""
+
+    start: int
+    end: int
 
 
-def to_segment(pcm: bytes, rate: int, channels: int) -> AudioSegment:
-    return AudioSegment(data=pcm, sample_width=2, frame_rate=rate, channels=channels)
+@dataclass
+class Jingles:
+    intro: Part | None = None
+    outro: Part | None = None
+    stinger: Part | None = None
 
 
-def stitch(clips_pcm: list[bytes], rate: int, channels: int, gap_s: float) -> tuple[AudioSegment, list[Placement]]:
-    """Lay clips end to end with `gap_s` of silence between them."""
-    frame = 2 * channels
-    gap = bytes(int(round(gap_s * rate)) * frame)
-    parts: list[bytes] = []
+@dataclass
+class Layout:
+    gap_s: float
+    music_under_s: float
+    fade_in_s: float
+    fade_out_s: float
+    speech_gain_db: list[float]
+    music_gain_db: float
+
+
+def write_mix(
+    out: BinaryIO,
+    stage: Stage,
+    clips: list[Part],
+    jingles: Jingles,
+    layout: Layout,
+    new_section: Callable[[int], bool],
+) -> tuple[list[Placement], int]:
+    """Write the episode's PCM to `out`; return each clip's placement and the total frames."""
+    frame, rate = stage.frame, stage.rate
+    gap = bytes(int(round(layout.gap_s * rate)) * frame)
+    written = 0
+
+    def emit(pcm: bytes) -> None:
+        nonlocal written
+        out.write(pcm)
+        written += len(pcm)
+
+    def music(part: Part) -> bytes:
+        return apply_gain(stage.read(part), layout.music_gain_db)
+
+    pending_tail = b""  # intro music that keeps playing under the first speech
+    if jingles.intro:
+        intro = fade(music(jingles.intro), frame, rate, layout.fade_in_s, out=False)
+        first = next((c for c in clips if c.size), None)
+        under = min(int(layout.music_under_s * rate) * frame, len(intro), first.size if first else 0)
+        emit(intro[: len(intro) - under])
+        pending_tail = fade(intro[len(intro) - under :], frame, rate, under / frame / rate, out=True, floor_db=-6.0)
+
     placements: list[Placement] = []
-    pos = 0
-    for i, pcm in enumerate(clips_pcm):
-        pcm = pcm[: len(pcm) - len(pcm) % frame]
-        if i:
-            parts.append(gap)
-            pos += len(gap)
-        start = pos
-        parts.append(pcm)
-        pos += len(pcm)
-        placements.append(Placement(start / frame / rate * 1000, pos / frame / rate * 1000))
-    return to_segment(b"".join(parts), rate, channels), placements
-
-
-def encode_mp3(segment: AudioSegment, out: Path, bitrate_kbps: int) -> None:
-    """CBR MP3 with a Xing/LAME header so players know the exact length."""
-    run_ffmpeg(
-        [
-            "-f", "s16le", "-ar", str(segment.frame_rate), "-ac", str(segment.channels), "-i", "pipe:0",
-            "-c:a", "libmp3lame", "-b:a", f"{bitrate_kbps}k", "-f", "mp3", "-y", str(out),
-        ],
-        segment.raw_data,
-    )
+    spoken = 0
+    for i, (part, gain) in enumerate(zip(clips, layout.speech_gain_db)):
+        start = written // frame
+        if part.size == 0:
+            placements.append(Placement(start, start))
+            continue
+        if spoken:
+            emit(gap)
+            if jingles.stinger and new_section(i):
+                emit(music(jingles.stinger))
+                emit(gap)
+        pcm = apply_gain(stage.read(part), gain)
+        start = written // frame
+        if pending_tail:
+            head = audioop.add(pcm[: len(pending_tail)], pending_tail, 2)
+            pcm = head + pcm[len(pending_tail) :]
+            pending_tail = b""
+        emit(pcm)
+        spoken += 1
+        placements.append(Placement(start, written // frame))
+    if jingles.outro:
+        if spoken:
+            emit(gap)
+        emit(fade(music(jingles.outro), frame, rate, layout.fade_out_s, out=True))
+    return placements, written // frame

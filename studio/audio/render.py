@@ -1,19 +1,35 @@
-"""Speech clips -> per-item MP3 clips + the tagged episode MP3."""
+"""Speech clips -> the mastered, tagged episode MP3, its chapters and the per-item clip MP3s.
+
+Pipeline: decode + measure every clip and jingle once (staging file) -> level -> lay out the
+mix (raw PCM file) -> gain (+ limiter) -> CBR MP3 -> measure the MP3 (re-encode once if it
+misses the loudness target) -> cut clips from it (no re-encode) -> tags, chapters.json.
+"""
 
 from __future__ import annotations
 
-import hashlib
+import io
+import json
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from studio.audio.ffmpeg import decode_pcm
-from studio.audio.mix import encode_mp3, stitch, to_segment
-from studio.audio.tags import EpisodeTags, write_tags
+from studio.audio.calibrate import calibrate, encode_to_spec
+from studio.audio.encode import cut_clips
+from studio.audio.loudness import music_gain, plan_master, speech_gains
+from studio.audio.mix import Jingles, Layout, Placement, Stage, write_mix
+from studio.audio.reuse import previous_result, render_key
+from studio.audio.settings import AudioSettings, episode_audio
+from studio.audio.tags import Chapter, EpisodeTags, write_tags
 from studio.config import Show
-from studio.fsutil import atomic_path, sha256_file
+from studio.errors import AudioError
+from studio.fsutil import atomic_path, atomic_write_text, sha256_file
 from studio.model import Episode
 from studio.speech.base import Clip
+
+CHAPTERS_FILE = "chapters.json"
+CLIP_MARGIN_S = 0.25  # silence kept around an item's speech in its clip file
 
 
 @dataclass
@@ -21,39 +37,184 @@ class AudioResult:
     duration_ms: float
     bytes: int
     sha256: str
-    items: list[dict[str, Any]] = field(default_factory=list)  # clip, start_ms, end_ms per item
+    items: list[dict[str, Any]] = field(default_factory=list)  # clip, start_ms, end_ms per item (speech)
+    loudness: dict[str, Any] = field(default_factory=dict)
+    chapters: list[dict[str, Any]] = field(default_factory=list)
+    chapters_file: str = CHAPTERS_FILE
+    key: str = ""  # hash of every input (studio.audio.reuse); the manifest keeps it as audio_key
+    reused: bool = False
 
 
 def render_audio(episode: Episode, clips: list[Clip], show: Show, ep_dir: Path, cover: Path) -> AudioResult:
-    rate, channels = show.audio.sample_rate, show.audio.channels
-    pcms = [decode_pcm(c.audio, rate, channels) for c in clips]
-    mix, placements = stitch(pcms, rate, channels, show.audio.gap)
+    settings = episode_audio(show, episode)
+    key = render_key(episode, clips, show, settings, cover)
+    previous = previous_result(ep_dir, key)
+    if previous is not None:
+        audio = previous["audio"]
+        return AudioResult(
+            duration_ms=audio["duration_ms"], bytes=audio["bytes"], sha256=audio["sha256"],
+            items=previous["items"], loudness=previous["loudness"], key=key, reused=True,
+        )
+    cfg = settings.config
+    rate, channels = cfg.sample_rate, cfg.channels
+    with tempfile.TemporaryDirectory(prefix="studio-audio-") as tmp_name:
+        tmp = Path(tmp_name)
+        stage = Stage(tmp / "stage.raw", rate, channels)
+        try:
+            parts = stage.add_all([c.audio for c in clips])
+        except AudioError as e:
+            stage.close()
+            raise AudioError(f"cannot decode a speech clip: {e.message}", episode.source) from None
+        jingles = Jingles(**{k: _add_jingle(stage, k, p, show) for k, p in _jingle_paths(settings).items()})
+        music = [j for j in (jingles.intro, jingles.outro, jingles.stinger) if j]
+        gains, speech_lufs = speech_gains(parts, cfg.level_items)
+        music_db = music_gain(music, speech_lufs, cfg.music_level)
+        layout = Layout(cfg.gap, cfg.music_under, cfg.fade_in, cfg.fade_out, gains, music_db)
+        sections = [it.section for it in episode.items]
+        raw = tmp / "mix.raw"
+        with open(raw, "wb") as f:
+            placements, total = write_mix(
+                f, stage, parts, jingles, layout,
+                new_section=lambda i: bool(sections[i]) and sections[i] != sections[i - 1],
+            )
+        stage.close()
+        (tmp / "stage.raw").unlink()
+        if total == 0:
+            raise AudioError("the episode has no audio (every item is silent)", episode.source)
+        master, _ = plan_master(parts, gains, music, music_db, cfg.loudness, cfg.true_peak)
+        master, slope = calibrate(raw, rate, channels, total, master, cfg, tmp)
 
+        out = ep_dir / "episode.mp3"
+        with atomic_path(out) as mp3:
+            master, measured, passes = encode_to_spec(raw, rate, channels, master, slope, mp3, cfg)
+            raw.unlink()
+            chapters = make_chapters(episode, placements, rate, total)
+            items = _clip_files(episode, show, settings, placements, rate, total, mp3, ep_dir, tmp, cover)
+            write_tags(mp3, _tags(show, episode, cover, episode.title, [Chapter(**c) for c in chapters]))
+            size, digest = mp3.stat().st_size, sha256_file(mp3)
+    atomic_write_text(ep_dir / CHAPTERS_FILE, chapters_json(show, episode, chapters))
+    loudness = {
+        "integrated_lufs": measured.integrated,
+        "true_peak_dbtp": measured.true_peak,
+        "lra_lu": measured.lra,
+        "target_lufs": cfg.loudness,
+        "target_true_peak_dbtp": cfg.true_peak,
+        "gain_db": round(master.gain_db, 2),
+        "limiter": master.limit_db is not None,
+        "passes": passes,
+        "standard": "EBU R128 / ITU-R BS.1770-4, measured on episode.mp3",
+    }
+    return AudioResult(
+        duration_ms=total / rate * 1000, bytes=size, sha256=digest, items=items,
+        loudness=loudness, chapters=chapters, key=key,
+    )
+
+
+def _add_jingle(stage: Stage, key: str, path: Path, show: Show):
+    try:
+        return stage.add(path)
+    except AudioError as e:
+        stage.close()
+        raise AudioError(f"key 'audio.{key}': cannot decode {path}: {e.message}", show.root / "show.toml") from None
+
+
+def _jingle_paths(settings: AudioSettings) -> dict[str, Path]:
+    return {k: p for k in ("intro", "outro", "stinger") if (p := getattr(settings, k)) is not None}
+
+
+def _ms(frames: int, rate: int) -> int:
+    return round(frames * 1000 / rate)
+
+
+def make_chapters(episode: Episode, placements: list[Placement], rate: int, total: int) -> list[dict[str, Any]]:
+    """One chapter per item with speech, covering the whole episode without overlap.
+
+    A chapter starts where its item's speech starts, except the first, which starts at 0 and
+    so holds the intro jingle; each ends where the next starts, the last at the episode's end.
+    """
+    voiced = [(it, p) for it, p in zip(episode.items, placements) if p.end > p.start]
+    chapters = []
+    for n, (item, placed) in enumerate(voiced):
+        start = 0 if n == 0 else _ms(placed.start, rate)
+        end = _ms(voiced[n + 1][1].start, rate) if n + 1 < len(voiced) else _ms(total, rate)
+        chapters.append({
+            "start_ms": start, "end_ms": end, "title": item.title,
+            "url": item.links[0].url if item.links else "",
+        })
+    return chapters
+
+
+def chapters_json(show: Show, episode: Episode, chapters: list[dict[str, Any]]) -> str:
+    """Podcasting 2.0 JSON chapters (https://github.com/Podcastindex-org/podcast-namespace)."""
+    images = {it.title: it.image for it in episode.items if it.image and it.image.startswith(("https://", "http://"))}
+    out = []
+    for ch in chapters:
+        entry: dict[str, Any] = {
+            "startTime": ch["start_ms"] / 1000, "endTime": ch["end_ms"] / 1000, "title": ch["title"],
+        }
+        if ch["url"]:
+            entry["url"] = ch["url"]
+        if ch["title"] in images:
+            entry["img"] = images[ch["title"]]
+        out.append(entry)
+    doc = {"version": "1.2.0", "author": show.author, "title": episode.title, "podcastName": show.title, "chapters": out}
+    return json.dumps(doc, ensure_ascii=False, indent=1)
+
+
+def _clip_files(
+    episode: Episode, show: Show, settings: AudioSettings, placements: list[Placement], rate: int,
+    total: int, mp3: Path, ep_dir: Path, tmp: Path, cover: Path,
+) -> list[dict[str, Any]]:
+    """clips/NNN-<hash>.mp3 per item: its speech cut from the mastered MP3, tagged."""
+    margin = min(CLIP_MARGIN_S, settings.config.gap / 2) * rate
+    end_s = total / rate
+    windows, temps = [], []
+    for n, placed in enumerate(placements):
+        before = 0 if (n == 0 and settings.intro) else margin
+        start = max(0.0, (placed.start - before) / rate)
+        end = min(end_s, (placed.end + margin) / rate)
+        if end - start < 0.1:
+            start, end = max(0.0, start - 0.05), min(end_s, end + 0.05)
+        windows.append((start, end))
+        temps.append(tmp / f"clip{n:04d}.mp3")
+    cut_clips(mp3, windows, temps)
+    thumb = _thumbnail(cover)
     items = []
-    for n, (item, pcm, placed) in enumerate(zip(episode.items, pcms, placements), start=1):
-        name = f"clips/{n:03d}-{hashlib.sha256(pcm + item.title.encode()).hexdigest()[:10]}.mp3"
+    for n, (item, placed, clip) in enumerate(zip(episode.items, placements, temps), start=1):
+        tags = _tags(show, episode, thumb, item.title, [])
+        tags.track = n
+        write_tags(clip, tags)
+        digest = sha256_file(clip)
+        name = f"clips/{n:03d}-{digest[:10]}.mp3"
         path = ep_dir / name
         if not path.is_file():
-            with atomic_path(path) as tmp:
-                encode_mp3(to_segment(pcm, rate, channels), tmp, show.audio.bitrate)
-                write_tags(tmp, _tags(show, episode, cover, title=item.title))
+            with atomic_path(path) as dst:
+                shutil.copyfile(clip, dst)
         items.append({
             "clip": name,
             "clip_bytes": path.stat().st_size,
-            "start_ms": round(placed.start_ms, 1),
-            "end_ms": round(placed.end_ms, 1),
+            "start_ms": round(placed.start / rate * 1000, 1),
+            "end_ms": round(placed.end / rate * 1000, 1),
         })
-
-    out = ep_dir / "episode.mp3"
-    with atomic_path(out) as tmp:
-        encode_mp3(mix, tmp, show.audio.bitrate)
-        write_tags(tmp, _tags(show, episode, cover, title=episode.title))
-        size, digest = tmp.stat().st_size, sha256_file(tmp)
-    duration_ms = len(mix.raw_data) / (2 * channels) / rate * 1000
-    return AudioResult(duration_ms=duration_ms, bytes=size, sha256=digest, items=items)
+    return items
 
 
-def _tags(show: Show, episode: Episode, cover: Path, title: str) -> EpisodeTags:
+def _thumbnail(cover: Path, size: int = 600) -> bytes | None:
+    """A small copy of the cover for clip files (the full 3000 px art stays in the episode)."""
+    if not cover.is_file():
+        return None
+    from PIL import Image
+
+    with Image.open(cover) as img:
+        img.draft("RGB", (size, size))
+        img = img.convert("RGB")
+        img.thumbnail((size, size))
+        buf = io.BytesIO()
+        img.save(buf, "JPEG", quality=85)
+    return buf.getvalue()
+
+
+def _tags(show: Show, episode: Episode, cover: Path | bytes | None, title: str, chapters: list[Chapter]) -> EpisodeTags:
     return EpisodeTags(
         title=title,
         artist=show.author,
@@ -62,4 +223,7 @@ def _tags(show: Show, episode: Episode, cover: Path, title: str) -> EpisodeTags:
         track=episode.number,
         description=episode.summary,
         cover=cover,
+        language=show.language,
+        copyright=show.copyright,
+        chapters=chapters,
     )

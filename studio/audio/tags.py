@@ -1,11 +1,25 @@
-"""ID3 tags behind a small API (mutagen, ID3v2.3)."""
+"""ID3 tags behind a small API (mutagen, ID3v2.3 for the widest player support)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from mutagen.id3 import APIC, COMM, ID3, TALB, TCON, TDRC, TIT2, TPE1, TRCK
+from mutagen.id3 import (
+    APIC, CHAP, COMM, CTOC, ID3, PCST, TALB, TCON, TCOP, TDRC, TIT2, TLAN, TPE1, TPE2, TRCK, WXXX,
+    CTOCFlags,
+)
+
+# ISO 639-2 codes for COMM/TLAN, from the show's language ("zh-CN" -> "chi")
+_LANG = {"zh": "chi", "en": "eng", "ja": "jpn", "ko": "kor", "fr": "fre", "de": "ger", "es": "spa"}
+
+
+@dataclass
+class Chapter:
+    start_ms: int
+    end_ms: int
+    title: str
+    url: str = ""
 
 
 @dataclass
@@ -16,26 +30,77 @@ class EpisodeTags:
     date: str
     track: int | None = None
     description: str = ""
-    cover: Path | None = None
+    cover: Path | bytes | None = None
+    language: str = ""
+    copyright: str = ""
+    chapters: list[Chapter] = field(default_factory=list)
+
+
+def language_code(language: str) -> str:
+    return _LANG.get(language.split("-")[0].lower(), "und")
 
 
 def write_tags(path: Path, tags: EpisodeTags) -> None:
+    """Replace the file's ID3 tag with these tags (ID3v2.3)."""
     id3 = ID3()
     id3.add(TIT2(encoding=3, text=tags.title))
     id3.add(TPE1(encoding=3, text=tags.artist))
+    id3.add(TPE2(encoding=3, text=tags.artist))
     id3.add(TALB(encoding=3, text=tags.album))
     id3.add(TDRC(encoding=3, text=tags.date))
     id3.add(TCON(encoding=3, text="Podcast"))
+    id3.add(PCST(value=1))
+    lang = language_code(tags.language)
+    if tags.language:
+        id3.add(TLAN(encoding=3, text=lang))
+    if tags.copyright:
+        id3.add(TCOP(encoding=3, text=tags.copyright))
     if tags.track is not None:
         id3.add(TRCK(encoding=3, text=str(tags.track)))
     if tags.description:
-        id3.add(COMM(encoding=3, lang="chi", desc="", text=tags.description))
-    if tags.cover and tags.cover.is_file():
-        mime = "image/png" if tags.cover.suffix.lower() == ".png" else "image/jpeg"
-        id3.add(APIC(encoding=3, mime=mime, type=3, desc="Cover", data=tags.cover.read_bytes()))
+        id3.add(COMM(encoding=3, lang=lang, desc="", text=tags.description))
+    cover = tags.cover.read_bytes() if isinstance(tags.cover, Path) and tags.cover.is_file() else tags.cover
+    if isinstance(cover, bytes) and cover:
+        mime = "image/png" if cover.startswith(b"\x89PNG") else "image/jpeg"
+        id3.add(APIC(encoding=3, mime=mime, type=3, desc="Cover", data=cover))
+    add_chapters(id3, tags.chapters)
     id3.save(path, v2_version=3)
+
+
+def add_chapters(id3: ID3, chapters: list[Chapter]) -> None:
+    """One CHAP per chapter (title, link) and a top-level ordered CTOC listing them."""
+    if not chapters:
+        return
+    ids = [f"chp{n}" for n in range(1, len(chapters) + 1)]
+    for element_id, ch in zip(ids, chapters):
+        sub = [TIT2(encoding=3, text=ch.title)]
+        if ch.url:
+            sub.append(WXXX(encoding=3, desc="", url=ch.url))
+        id3.add(CHAP(
+            element_id=element_id, start_time=int(ch.start_ms), end_time=int(ch.end_ms),
+            start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF, sub_frames=sub,
+        ))
+    id3.add(CTOC(
+        element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+        child_element_ids=ids, sub_frames=[TIT2(encoding=3, text="Chapters")],
+    ))
 
 
 def read_tags(path: Path) -> dict[str, str]:
     id3 = ID3(path)
-    return {key: str(frame) for key, frame in id3.items() if not key.startswith("APIC")}
+    return {key: str(frame) for key, frame in id3.items() if not key.startswith(("APIC", "CHAP", "CTOC"))}
+
+
+def read_chapters(path: Path) -> list[Chapter]:
+    """Chapters in the order of the top-level CTOC."""
+    id3 = ID3(path)
+    tocs = [f for f in id3.getall("CTOC") if f.flags & CTOCFlags.TOP_LEVEL]
+    chaps = {f.element_id: f for f in id3.getall("CHAP")}
+    order = tocs[0].child_element_ids if tocs else sorted(chaps, key=lambda k: chaps[k].start_time)
+    out = []
+    for element_id in order:
+        f = chaps[element_id]
+        title = f.sub_frames.get("TIT2")
+        urls = f.sub_frames.getall("WXXX")
+        out.append(Chapter(f.start_time, f.end_time, str(title) if title else "", urls[0].url if urls else ""))
+    return out

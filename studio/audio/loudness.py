@@ -1,0 +1,103 @@
+"""Loudness plan: per-item levelling, jingle level, the master gain and whether to limit.
+
+Every part was measured (EBU R128 integrated loudness, true peak) while it was decoded, so
+the episode's loudness is predicted from its parts without another pass over the mix; the
+encoded MP3 is then measured for real and corrected once if it misses the target.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass
+
+from studio.audio.ffmpeg import Loudness
+from studio.audio.mix import Part, db_to_factor
+
+PEAK_HEADROOM_DB = -1.0  # levelling never pushes a part's sample peak above this (s16 mix)
+CODEC_MARGIN_DB = 1.0  # MP3 encoding can raise true peaks: limit when a peak comes this close
+LIMIT_BELOW_CEILING_DB = 1.0  # the (sample-peak) limiter sits this far under the true-peak ceiling
+TOLERANCE_LU = 0.5  # re-encode when the measured MP3 misses the target by more than this
+
+
+def power_mean(levels: list[tuple[float, float]]) -> float:
+    """Combine (loudness LUFS, duration) pairs the way gated integration roughly does."""
+    total = sum(w for _, w in levels)
+    if not total:
+        return -math.inf
+    return 10 * math.log10(sum(w * 10 ** (lufs / 10) for lufs, w in levels) / total)
+
+
+def capped(gain_db: float, part: Part) -> float:
+    """Gain limited so the part's samples do not clip in the 16-bit mix."""
+    return min(gain_db, PEAK_HEADROOM_DB - part.peak_db)
+
+
+def speech_gains(clips: list[Part], level_items: bool) -> tuple[list[float], float]:
+    """Gain per clip (dB) and the resulting speech loudness (LUFS)."""
+    voiced = [c for c in clips if not c.silent]
+    if not voiced:
+        return [0.0] * len(clips), -math.inf
+    if not level_items:
+        return [0.0] * len(clips), power_mean([(c.loudness.integrated, c.size) for c in voiced])
+    reference = statistics.median(c.loudness.integrated for c in voiced)
+    gains = [0.0 if c.silent else capped(reference - c.loudness.integrated, c) for c in clips]
+    levels = [(c.loudness.integrated + g, c.size) for c, g in zip(clips, gains) if not c.silent]
+    return gains, power_mean(levels)
+
+
+def music_gain(jingles: list[Part], speech_lufs: float, music_level: float) -> float:
+    """One gain for all jingles: the loudest sits `music_level` LU from the speech."""
+    loud = [j for j in jingles if not j.silent]
+    if not loud or not math.isfinite(speech_lufs):
+        return 0.0
+    top = max(loud, key=lambda j: j.loudness.integrated)
+    gain = speech_lufs + music_level - top.loudness.integrated
+    return min(capped(gain, j) for j in loud) if gain > 0 else gain
+
+
+def db_to_limit(db: float) -> float:
+    """alimiter's `limit` (linear, 0.0625..1) for a ceiling in dBFS."""
+    return min(1.0, max(0.0625, db_to_factor(db)))
+
+
+@dataclass
+class Master:
+    """What the encoder applies to the mix."""
+
+    gain_db: float
+    limit_db: float | None  # sample-peak ceiling of the limiter, None = no limiter
+
+
+def plan_master(
+    clips: list[Part], clip_gains: list[float], jingles: list[Part], jingle_gain: float,
+    target_lufs: float, ceiling_dbtp: float,
+) -> tuple[Master, float]:
+    """The master gain from the parts' measurements; returns it and the predicted mix loudness."""
+    parts = [(c, g) for c, g in zip(clips, clip_gains) if not c.silent]
+    parts += [(j, jingle_gain) for j in jingles if not j.silent]
+    if not parts:
+        return Master(0.0, None), -math.inf
+    mix_lufs = power_mean([(p.loudness.integrated + g, p.size) for p, g in parts])
+    mix_peak = max(p.peak_db + g for p, g in parts)  # sample peaks: calibration measures true peaks
+    gain = target_lufs - mix_lufs
+    limit = None
+    if mix_peak + gain > ceiling_dbtp - CODEC_MARGIN_DB / 2:
+        limit = ceiling_dbtp - LIMIT_BELOW_CEILING_DB
+    return Master(gain, limit), mix_lufs
+
+
+def correct(master: Master, measured: Loudness, target_lufs: float, ceiling: float, slope: float = 1.0) -> Master | None:
+    """A second try when the encoded file misses the target; None when it is within spec.
+
+    `slope` is how many dB of gain buy one LU (the calibration's estimate; above 1 when limiting).
+    """
+    off = target_lufs - measured.integrated
+    over = measured.true_peak - ceiling
+    if abs(off) <= TOLERANCE_LU and over <= 0:
+        return None
+    limit = master.limit_db
+    if over > 0 or (limit is None and measured.true_peak + off > ceiling - CODEC_MARGIN_DB / 2):
+        base = limit if limit is not None else ceiling - LIMIT_BELOW_CEILING_DB
+        limit = base - max(0.0, over) - (0.2 if over > 0 else 0.0)
+    return Master(master.gain_db + off * slope, limit)
