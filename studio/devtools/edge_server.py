@@ -337,17 +337,18 @@ class EdgeStandIn:
         with self._lock:
             if key in self._renders:
                 return self._renders[key]
-        from studio.audio.ffmpeg import run_ffmpeg
-        from studio.speech.assemble import wav_pcm
+        import io
+
+        from studio.audio.segments import AudioSegment
         from studio.speech.base import VoiceSettings
         from studio.speech.espeak import EspeakEngine
 
         clip = EspeakEngine().synthesize_sync(text, VoiceSettings(voice=voice))
-        pcm, rate = wav_pcm(clip.audio)
-        mp3 = run_ffmpeg([
-            "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0", "-ar", "24000", "-ac", "1",
-            "-c:a", "libmp3lame", "-b:a", "48k", "-write_xing", "0", "-id3v2_version", "0", "-f", "mp3", "pipe:1",
-        ], pcm)
+        buf = io.BytesIO()  # as the service sends it: 24 kHz mono MP3 at 48 kbps, no tags
+        AudioSegment().from_wav(io.BytesIO(clip.audio)).export(
+            buf, format="mp3", bitrate="48k", parameters=["-ar", "24000", "-ac", "1", "-write_xing", "0", "-id3v2_version", "0"],
+        )
+        mp3 = buf.getvalue()
         words = [(b.offset_ms, b.duration_ms, b.text) for b in clip.boundaries if b.kind == "word" and b.text.strip()]
         r = Rendered(mp3, words)
         with self._lock:

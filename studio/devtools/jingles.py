@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from studio.audio.ffmpeg import run_ffmpeg
+from studio.audio.segments import from_pcm
 
 RATE = 44100
 A4 = 440.0
@@ -118,11 +118,7 @@ def stinger() -> np.ndarray:
 
 def write_mp3(samples: np.ndarray, out: Path) -> None:
     pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes()
-    run_ffmpeg(
-        ["-f", "s16le", "-ar", str(RATE), "-ac", "1", "-i", "pipe:0",
-         "-c:a", "libmp3lame", "-b:a", "128k", "-map_metadata", "-1", "-y", str(out)],
-        pcm,
-    )
+    from_pcm(pcm, RATE).export(str(out), format="mp3", bitrate="128k", parameters=["-map_metadata", "-1"])
 
 
 def make_jingles(folder: Path) -> list[Path]:
