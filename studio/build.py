@@ -153,9 +153,9 @@ def build_episode(
     atomic_write_text(ep_dir / "email.txt", email.text)
     atomic_write_bytes(ep_dir / "email.eml", built_eml(show, manifest, email.subject, email.text, email.html))
     atomic_write_text(ep_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
-    prune_clips(ep_dir, manifest)
 
     feed_path = publish_show(show, out, cover, remember=(script, episode.slug))
+    prune_clips(ep_dir, manifest)  # only once no page or feed links the old clips
     reporter.info(f"Built [bold]{ep_dir}[/] ({audio.duration_ms / 1000:.1f} s)")
     return BuildResult(
         episode=episode.slug,
