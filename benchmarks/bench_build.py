@@ -34,7 +34,14 @@ def run(quick: bool = False) -> list[dict]:
 def _run(root: Path, quick: bool) -> list[dict]:
     episode = _episode(root, quick)
     build = studio_cmd("build", str(episode), "--engine", "espeak", "--json", "--quiet")
-    cold, _, proc = timed_run(build, cwd=root)
+    repeats = 1 if quick else 3  # best of N for Studio and for the floor alike: less noise
+    colds = []
+    for n in range(repeats):  # each a cold build: no clip cache, no output dir
+        shutil.rmtree(root / ".studio-cache", ignore_errors=True)
+        shutil.rmtree(root / "public", ignore_errors=True)
+        wall, _, proc = timed_run(build, cwd=root)
+        colds.append(wall)
+    cold = min(colds)
     summary = json.loads(proc.stdout)
     manifest = json.loads((Path(summary["out"]) / "manifest.json").read_text("utf-8"))
 
@@ -49,12 +56,16 @@ def _run(root: Path, quick: bool) -> list[dict]:
     text.close()
     floor_mp3 = root / "floor.mp3"
     voice = espeak_voice_for(VoiceSettings(show.voice))
-    floor, _, _ = timed_run(
-        [sys.executable, "-m", "benchmarks.floor_espeak", text.name, str(floor_mp3), voice, str(show.audio.bitrate)],
-        cwd=Path(__file__).resolve().parents[1],
+    floor = min(
+        timed_run(
+            [sys.executable, "-m", "benchmarks.floor_espeak", text.name, str(floor_mp3), voice,
+             str(show.audio.bitrate), str(summary["duration_ms"] / 1000)],
+            cwd=Path(__file__).resolve().parents[1],
+        )[0]
+        for _ in range(repeats)
     )
     rows = [row(f"offline build, {len(manifest['items'])} items, {summary['duration_ms'] / 60000:.1f} min",
-                cold, floor, "≤ 1.5×", cold / floor <= 1.5, "s; baseline = espeak-ng + one ffmpeg encode")]
+                cold, floor, "≤ 1.5×", cold / floor <= 1.5, f"s, best of {repeats}; baseline = espeak-ng + one ffmpeg encode of the episode's length")]
 
     noop, _, proc = timed_run(build, cwd=root)
     assert json.loads(proc.stdout)["synthesized"] == 0

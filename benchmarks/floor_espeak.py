@@ -2,7 +2,10 @@
 speaking the episode's speech text straight into one WAV, then one ffmpeg encode
 of that audio to the episode's MP3 settings.
 
-    python -m benchmarks.floor_espeak SPEECH.txt OUT.mp3 VOICE BITRATE_KBPS
+    python -m benchmarks.floor_espeak SPEECH.txt OUT.mp3 VOICE BITRATE_KBPS DURATION_S
+
+The encode covers DURATION_S seconds (the episode's length: speech plus the
+jingles and gaps a real episode has), padding the speech with silence.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import espeakng_loader
 import imageio_ffmpeg
 
 
-def main(text_path: str, out_mp3: str, voice: str, bitrate: str) -> None:
+def main(text_path: str, out_mp3: str, voice: str, bitrate: str, duration_s: str) -> None:
     lib = espeakng_loader.load_library()
     rate = lib.espeak_Initialize(2, 0, espeakng_loader.get_data_path().encode(), 0x8000)
     chunks: list[bytes] = []
@@ -38,10 +41,10 @@ def main(text_path: str, out_mp3: str, voice: str, bitrate: str) -> None:
         w.writeframes(b"".join(chunks))
     subprocess.run(
         [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y", "-i", wav_path,
-         "-ar", "44100", "-ac", "1", "-c:a", "libmp3lame", "-b:a", f"{bitrate}k", out_mp3],
+         "-af", "apad", "-t", duration_s, "-ar", "44100", "-ac", "1", "-c:a", "libmp3lame", "-b:a", f"{bitrate}k", out_mp3],
         check=True,
     )
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:5])
+    main(*sys.argv[1:6])

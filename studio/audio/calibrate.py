@@ -18,7 +18,8 @@ from studio.audio.ffmpeg import Loudness, measure_raw
 from studio.audio.loudness import LIMIT_BELOW_CEILING_DB, Master, correct
 from studio.config import AudioConfig
 
-EXCERPT_S = 15.0
+EXCERPT_S = 15.0  # longest excerpt (long episodes)
+MIN_EXCERPT_S = 5.0  # shortest: a few seconds of speech calibrate a short episode just as well
 TRIES = 6
 CLOSE_LU = 0.1  # good enough on the excerpt
 PEAK_MARGIN_DB = 0.3  # keep the excerpt's true peak this far under the ceiling
@@ -27,7 +28,7 @@ PEAK_MARGIN_DB = 0.3  # keep the excerpt's true peak this far under the ceiling
 def excerpt_of(raw: Path, rate: int, channels: int, total: int, out: Path) -> None:
     """The whole mix when short, else three excerpts (at 1/6, 1/2 and 5/6 of it)."""
     frame = 2 * channels
-    n = int(EXCERPT_S * rate)
+    n = int(min(EXCERPT_S, max(MIN_EXCERPT_S, total / rate / 100)) * rate)  # ~1% of the episode
     if total <= 6 * n:
         windows = [(0, total)]
     else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import tempfile
 import threading
 import warnings
 from collections.abc import Callable, Iterable
@@ -18,12 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from studio.audio.ffmpeg import Loudness, decode_measured
+from studio.audio.ffmpeg import Loudness, decode_measured, decode_measured_many
 
 with warnings.catch_warnings():  # stdlib up to 3.12 (deprecated there), audioop-lts from 3.13
     warnings.simplefilter("ignore", DeprecationWarning)
     import audioop
 
+BATCH = 8  # clips per ffmpeg run when decoding
 SILENT = -70.0  # LUFS: ebur128's absolute gate; quieter means "no speech"
 
 
@@ -53,7 +55,9 @@ class Stage:
     def add(self, source: bytes | Path) -> Part:
         if isinstance(source, (bytes, bytearray)) and not source:  # an item with nothing to say
             return Part(0, 0, Loudness(SILENT, -math.inf), -math.inf)
-        pcm, loudness = decode_measured(source, self.rate, self.channels)
+        return self._append(*decode_measured(source, self.rate, self.channels))
+
+    def _append(self, pcm: bytes, loudness: Loudness) -> Part:
         pcm = pcm[: len(pcm) - len(pcm) % self.frame]
         peak = audioop.max(pcm, 2) if pcm else 0
         with self._lock:
@@ -63,9 +67,28 @@ class Stage:
         return Part(offset, len(pcm), loudness, 20 * math.log10(peak / 32768) if peak else -math.inf)
 
     def add_all(self, sources: Iterable[bytes | Path], jobs: int | None = None) -> list[Part]:
-        """Decode in parallel (ffmpeg processes, one per core up to 4); few clips in memory at once."""
-        with ThreadPoolExecutor(max_workers=jobs or min(4, os.cpu_count() or 2)) as pool:
-            return list(pool.map(self.add, sources))
+        """Decode in parallel: batches of clips, one ffmpeg run per batch, `jobs` runs at a time.
+
+        Batching saves an ffmpeg start-up per clip; few clips are in memory at once.
+        """
+        sources = list(sources)
+        jobs = jobs or 4
+        parts: list[Part | None] = [None] * len(sources)
+        todo = [i for i, s in enumerate(sources) if not (isinstance(s, (bytes, bytearray)) and not s)]
+        for i in set(range(len(sources))) - set(todo):
+            parts[i] = self.add(b"")
+        size = max(1, min(BATCH, -(-len(todo) // jobs)))
+        batches = [todo[k : k + size] for k in range(0, len(todo), size)]
+
+        def run(batch: list[int]) -> None:
+            with tempfile.TemporaryDirectory(dir=self.path.parent) as work:
+                decoded = decode_measured_many([sources[i] for i in batch], self.rate, self.channels, Path(work))
+            for i, (pcm, loudness) in zip(batch, decoded):
+                parts[i] = self._append(pcm, loudness)
+
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            list(pool.map(run, batches))
+        return parts  # type: ignore[return-value]
 
     def read(self, part: Part) -> bytes:
         with self._lock:
