@@ -47,23 +47,24 @@ def episode_json(episode: Episode) -> str:
 
 
 def items_table(episode: Episode) -> str:
-    rows = [
-        (str(n), it.section, it.title, str(len(it.speech_text)), str(len(it.links)))
+    rows = [_COLUMNS] + [
+        (str(n), _cell(it.section, _MAX["section"]), _cell(it.title, _MAX["title"]),
+         str(len(it.speech_text)), str(len(it.links)))
         for n, it in enumerate(episode.items, 1)
     ]
-    rows = [(n, _cell(sec, _MAX["section"]), _cell(title, _MAX["title"]), chars, links) for n, sec, title, chars, links in rows]
-    widths = [max(width(r[i]) for r in [_COLUMNS, *rows]) for i in range(len(_COLUMNS))]
+    cell_widths = [[width(cell) for cell in row] for row in rows]  # measured once per cell
+    widths = [max(w[i] for w in cell_widths) for i in range(len(_COLUMNS))]
     right = {0, 3, 4}
 
-    def line(cells: tuple[str, ...]) -> str:
+    def line(cells: tuple[str, ...], cws: list[int]) -> str:
         out = []
-        for i, cell in enumerate(cells):
-            pad = " " * (widths[i] - width(cell))
+        for i, (cell, w) in enumerate(zip(cells, cws)):
+            pad = " " * (widths[i] - w)
             out.append(pad + cell if i in right else cell + pad)
         return "  ".join(out).rstrip()
 
     head = f"{episode.title} — {len(episode.items)} items ({episode.format})\n"
-    return head + "\n".join([line(_COLUMNS), *(line(r) for r in rows)]) + "\n"
+    return head + "\n".join(line(r, w) for r, w in zip(rows, cell_widths)) + "\n"
 
 
 def _cell(text: str, limit: int) -> str:

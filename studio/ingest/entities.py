@@ -62,6 +62,8 @@ _FUNCTION = "的在与和对由向及等是为将从同"
 _ORG_BODY = rf"[^\W\da-zA-Z_{_FUNCTION}]"  # CJK, not a function word
 _SUFFIX = re.compile(_ORG_SUFFIX)
 _ORG = re.compile(rf"(?<!{_ORG_BODY}){_ORG_BODY}{{1,10}}?(?:{_ORG_SUFFIX})")  # starts at a boundary
+_IS_BODY = re.compile(_ORG_BODY).match
+_ORG_MAX = 10  # body characters before the suffix
 _FIRST = re.escape("".join(sorted({w[0] for w in COMPANIES + PLACES})))
 _NAME = re.compile(
     rf"(?=[A-Za-z{_FIRST}])"  # cheap first-character filter
@@ -86,17 +88,16 @@ class Entity:
 def find_entities(text: str) -> list[Entity]:
     out: list[Entity] = []
     taken: list[tuple[int, int]] = []  # org spans: names inside them are part of the org
-    for m in _ORG.finditer(text) if _SUFFIX.search(text) else ():
-        end = m.end()
+    for start, end in _org_spans(text):
         while (more := _SUFFIX.match(text, end)) and more.end() > end:
             end = more.end()  # 北京市政府 + 办公厅
-        taken.append((m.start(), end))
-        name = text[m.start() : end]
+        taken.append((start, end))
+        name = text[start:end]
         if _DESCRIPTOR_ORG.search(name) and _followed_by_name(text, end):
             continue  # "搜索引擎公司Naver": a descriptor, the name follows
-        out.append(Entity(name, m.start(), "org"))
+        out.append(Entity(name, start, "org"))
         if gaz := _GAZ_ONLY.match(name):  # keep a leading gazetteer name visible too
-            out.append(Entity(gaz.group(), m.start(), "gaz"))
+            out.append(Entity(gaz.group(), start, "gaz"))
     spans = iter(taken)
     span = next(spans, None)
     for m in _NAME.finditer(text):
@@ -113,6 +114,24 @@ def find_entities(text: str) -> list[Entity]:
     if taken:
         out.sort(key=lambda e: e.start)
     return out
+
+
+def _org_spans(text: str):
+    """The (start, end) of each `_ORG` match, found from the suffixes backwards (much faster).
+
+    A match starts where a run of body characters starts and ends at the run's first suffix
+    1..10 characters in, so a run holds at most one; its start is at most 11 characters back.
+    """
+    last_start, pos = -1, 0
+    while m := _SUFFIX.search(text, pos):
+        q = start = m.start()
+        pos = q + 1  # suffixes may overlap ("人民政府" holds "政府")
+        while start > 0 and q - start <= _ORG_MAX and _IS_BODY(text[start - 1]):
+            start -= 1
+        if start == q or q - start > _ORG_MAX or start == last_start:
+            continue  # no body before the suffix, the run starts too far back, or it has its match
+        last_start = start
+        yield start, m.end()
 
 
 def _is_name_word(word: str) -> bool:

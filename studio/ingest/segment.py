@@ -55,7 +55,8 @@ def analyse(sentence: Sentence) -> SentenceInfo:
     text = sentence.text
     info = SentenceInfo(sentence, find_entities(text))
     info.cue = bool(_CONTINUATION.match(text))
-    head = _ADVERBIAL.sub("", text, count=1)
+    lead = _ADVERBIAL.match(text)
+    head = text[lead.end() :] if lead else text
     attribution = _ATTRIBUTION.match(head)
     if attribution:
         head = head[attribution.end() :]
