@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
-import io
 import os
 import pickle
 import threading
-import wave
 
 from studio.errors import SpeechError
+from studio.speech.assemble import pcm_wav
 from studio.speech.base import Boundary, Clip, VoiceSettings
 
 _SYNCHRONOUS = 2
@@ -145,16 +144,6 @@ def _words_per_minute(rate: str) -> int:
     return max(80, min(450, round(175 * (1 + pct / 100))))
 
 
-def pcm_to_wav(pcm: bytes, sample_rate: int) -> bytes:
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(sample_rate)
-        w.writeframes(pcm)
-    return buf.getvalue()
-
-
 class EspeakEngine:
     name = "espeak"
     fmt = "wav"
@@ -188,7 +177,7 @@ class EspeakEngine:
         words = [b for b in bounds if b.kind == "word"]
         for b, nxt in zip(words, words[1:] + [None]):
             b.duration_ms = max(0.0, (nxt.offset_ms if nxt else total_ms) - b.offset_ms)
-        return Clip(audio=pcm_to_wav(pcm, es.rate), fmt="wav", boundaries=bounds, engine=self.name)
+        return Clip(audio=pcm_wav(pcm, es.rate), fmt="wav", boundaries=bounds, engine=self.name)
 
     async def synthesize(self, text: str, voice: VoiceSettings) -> Clip:
         return await asyncio.to_thread(self.synthesize_sync, text, voice)
