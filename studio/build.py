@@ -248,7 +248,8 @@ def publish_show(show: Show, out: Path, cover: Path, remember: tuple[Path, str] 
     from studio.feed.rss import build_feed_xml, cover_name
     from studio.feed.site import render_archive, render_index, write_episode_pages
 
-    from studio.feed.manifests import gc_paused, load_index
+    from studio.feed.manifests import load_index
+    from studio.memory import gc_paused
 
     with locked(out), gc_paused():
         remove_stale_temps(out, recursive=False)

@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 from pathlib import Path
 from typing import Any
+
+from studio.memory import gc_paused
 
 MANIFEST = "manifest.json"
 INDEX_CACHE = ".studio-manifests.json"
 INDEX_FORMAT = 3  # bump when _compact changes
 _REQUIRED = ("slug", "title", "guid", "pub_date", "audio")
 _INDEX_ITEM_KEYS = ("title", "start_ms", "links")  # what the feed needs of an item; pages read the manifest
-
-
-@contextlib.contextmanager
-def gc_paused():
-    """Pause the cyclic GC while building many small acyclic objects (JSON, XML): keeps rebuilds linear."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def manifest_path(out_dir: Path, slug: str) -> Path:

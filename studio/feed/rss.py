@@ -37,7 +37,7 @@ def feed_episodes(show: Show, manifests: list[dict[str, Any]]) -> list[dict[str,
 
 def build_feed_xml(show: Show, manifests: list[dict[str, Any]], out: Path) -> bytes:
     """The whole feed, newest first, rebuilt from `manifests` (newest first)."""
-    from studio.feed.manifests import gc_paused
+    from studio.memory import gc_paused
 
     with gc_paused():
         return _build_feed_xml(show, manifests, out)

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from studio.errors import ScriptError
 from studio.ingest.source import SourceDoc, load_source
+from studio.memory import gc_paused
 from studio.model import Episode
 
 
@@ -49,7 +50,8 @@ def read_episode(path: Path, fmt: str | None = None) -> Episode:
         reader = READERS[fmt]
     else:
         reader = max(READERS.values(), key=lambda r: r.detect(doc))
-    episode = reader.read(doc)
+    with gc_paused():  # millions of small objects on big scripts: keep it linear
+        episode = reader.read(doc)
     episode.format = reader.name
     episode.source = Path(path)
     episode.items = [it for it in episode.items if it.speech_text.strip() or it.text.strip()]

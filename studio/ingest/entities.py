@@ -88,7 +88,7 @@ class Entity:
 def find_entities(text: str) -> list[Entity]:
     out: list[Entity] = []
     taken: list[tuple[int, int]] = []  # org spans: names inside them are part of the org
-    for start, end in _org_spans(text):
+    for start, end in _org_spans(text) if _SUFFIX.search(text) else ():
         while (more := _SUFFIX.match(text, end)) and more.end() > end:
             end = more.end()  # 北京市政府 + 办公厅
         taken.append((start, end))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 
 from studio.ingest.entities import COMPANIES, PLACES
 from studio.ingest.segment import SentenceInfo
@@ -36,11 +35,11 @@ def short_title(text: str, limit: int = 40, min_width: int = 16) -> str:
 
 def story_title(infos: list[SentenceInfo]) -> str:
     """The story's subject: the name it opens with, unless another (non-place) name dominates."""
-    counts: Counter[str] = Counter()
+    counts: dict[str, int] = {}
     names: dict[str, str] = {}
     for info in infos:
         for e in info.entities:
-            counts[e.key] += 1
+            counts[e.key] = counts.get(e.key, 0) + 1
             names.setdefault(e.key, e.name)
     if not counts:
         return short_title(" ".join(i.sentence.text for i in infos))
@@ -49,7 +48,7 @@ def story_title(infos: list[SentenceInfo]) -> str:
     if lead is None:
         lead = next((e for i in infos for e in i.entities), None)
     assert lead is not None
-    best = max((k for k in counts if names[k] not in _PLACES), key=lambda k: counts[k], default=lead.key)
+    best = max((k for k in counts if names[k] not in _PLACES), key=counts.__getitem__, default=lead.key)
     key = best if counts[best] > counts[lead.key] else lead.key
     return _shorten(names[key])
 
