@@ -125,37 +125,39 @@ def build_episode(
 
     reporter.info("Mixing and encoding audio")
     ep_dir.mkdir(parents=True, exist_ok=True)
-    remove_stale_temps(ep_dir)
-    audio = render_audio(episode, speech.clips, show, ep_dir, cover)
+    with locked(ep_dir):  # one build writes an episode at a time
+        remove_stale_temps(ep_dir)
+        audio = render_audio(episode, speech.clips, show, ep_dir, cover)
 
-    from studio.speech.transcript import TRANSCRIPTS, write_transcripts
+        from studio.speech.transcript import TRANSCRIPTS, write_transcripts
 
-    write_transcripts(ep_dir, speech.clips, [it["start_ms"] for it in audio.items])
-    previous = load_manifest(ep_dir / MANIFEST) or {}
-    manifest = make_manifest(show, episode, audio, speech.engine, previous)
-    manifest["fingerprint"] = fingerprint
-    manifest["transcripts"] = TRANSCRIPTS
-    for item, voices, clip in zip(manifest["items"], speech.voices, speech.clips):
-        item.update(voices=voices, words=sum(b.kind == "word" for b in clip.boundaries))
-    manifest["source"] = source_key(show, script)  # tells a duplicate slug from a rebuild
-    context = page_context(show, manifest)
+        write_transcripts(ep_dir, speech.clips, [it["start_ms"] for it in audio.items])
+        previous = load_manifest(ep_dir / MANIFEST) or {}
+        manifest = make_manifest(show, episode, audio, speech.engine, previous)
+        manifest["fingerprint"] = fingerprint
+        manifest["transcripts"] = TRANSCRIPTS
+        for item, voices, clip in zip(manifest["items"], speech.voices, speech.clips):
+            item.update(voices=voices, words=sum(b.kind == "word" for b in clip.boundaries))
+        manifest["source"] = source_key(show, script)  # tells a duplicate slug from a rebuild
+        context = page_context(show, manifest)
 
-    from studio.email.message import built_eml
-    from studio.email.render import render_email
+        from studio.email.message import built_eml
+        from studio.email.render import render_email
 
-    email = render_email(show, context)  # CSS inlined, sized to stay under email.max_html_kb
-    if not show.site_url.startswith("https://"):
-        reporter.warn("base_url is not https: the email's links to the episode are http, which mail clients flag")
-    if email.excerpt is not None:
-        reporter.warn(f"the email was over {show.email.max_html_kb} KB: it shows excerpts of "
-                      f"{email.items_shown} of {len(episode.items)} items (the web version has them all)")
-    atomic_write_text(ep_dir / "email.html", email.html)
-    atomic_write_text(ep_dir / "email.txt", email.text)
-    atomic_write_bytes(ep_dir / "email.eml", built_eml(show, manifest, email.subject, email.text, email.html))
-    atomic_write_text(ep_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
+        email = render_email(show, context)  # CSS inlined, sized to stay under email.max_html_kb
+        if not show.site_url.startswith("https://"):
+            reporter.warn("base_url is not https: the email's links to the episode are http, which mail clients flag")
+        if email.excerpt is not None:
+            reporter.warn(f"the email was over {show.email.max_html_kb} KB: it shows excerpts of "
+                          f"{email.items_shown} of {len(episode.items)} items (the web version has them all)")
+        atomic_write_text(ep_dir / "email.html", email.html)
+        atomic_write_text(ep_dir / "email.txt", email.text)
+        atomic_write_bytes(ep_dir / "email.eml", built_eml(show, manifest, email.subject, email.text, email.html))
+        atomic_write_text(ep_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
 
     feed_path = publish_show(show, out, cover, remember=(script, episode.slug))
-    prune_clips(ep_dir, manifest)  # only once no page or feed links the old clips
+    with locked(ep_dir):  # only once no page or feed links the old clips
+        prune_clips(ep_dir, load_manifest(ep_dir / MANIFEST) or manifest)
     reporter.info(f"Built [bold]{ep_dir}[/] ({audio.duration_ms / 1000:.1f} s)")
     return BuildResult(
         episode=episode.slug,

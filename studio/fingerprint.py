@@ -46,8 +46,9 @@ def build_fingerprint(script: Path, show: Show, options: dict[str, Any]) -> str:
               show.path("assets"), DEFAULT_TEMPLATES):
         h.update(str(p.name).encode())
         _hash_tree(h, p)
-    for key in ("cover",):
-        _hash_tree(h, show.path(getattr(show, key)))
+    files = [show.cover] + [getattr(show.audio, k) for k in ("intro", "outro", "stinger")]
+    for rel in filter(None, files):  # files show.toml names, wherever they live
+        _hash_tree(h, show.path(rel))
     return h.hexdigest()
 
 

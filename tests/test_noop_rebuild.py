@@ -1,0 +1,39 @@
+"""A rebuild with nothing changed writes nothing; any input change rebuilds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import run_studio
+
+EPISODE = "+++\ntitle = '小测'\ndate = 2026-03-01\nnumber = 3\nslug = 'small'\n+++\n\n## 第一条\n\n一句话。\n\n## 第二条\n\n又一句话。\n"
+
+
+def _state(out: Path) -> dict[str, int]:
+    return {str(p.relative_to(out)): p.stat().st_mtime_ns for p in out.rglob("*")
+            if p.is_file() and p.name != ".studio.lock"}
+
+
+def _build(root: Path, *extra: str) -> dict:
+    proc = run_studio(["build", "episodes/small.md", "--engine", "espeak", "--json", *extra], cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_noop_rebuild_touches_nothing_and_changes_rebuild(show_dir: Path):
+    (show_dir / "episodes" / "small.md").write_text(EPISODE, "utf-8")
+    _build(show_dir)
+    out = show_dir / "public"
+    before = _state(out)
+
+    again = _build(show_dir)
+    assert again["synthesized"] == 0 and _state(out) == before  # nothing rewritten
+
+    template = show_dir / "templates" / "email.txt.j2"
+    template.write_text(template.read_text("utf-8") + "\n-- 模板已改 --\n", "utf-8")
+    _build(show_dir)
+    assert "模板已改" in (out / "episodes" / "small" / "email.txt").read_text("utf-8")
+
+    forced = _build(show_dir, "--force")
+    assert forced["synthesized"] == 0 and forced["cached"] == 2  # --force rebuilds from the clip cache
