@@ -8,7 +8,6 @@ then the feed and index are rebuilt from all manifests under a lock.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import shutil
 import uuid
@@ -268,7 +267,3 @@ def publish_show(show: Show, out: Path, cover: Path, remember: tuple[Path, str] 
         feed = out / "feed.xml"
         atomic_write_bytes(feed, build_feed_xml(show, manifests, out))
     return feed
-
-
-def file_sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.errors import ConfigError
+from studio.fsutil import read_utf8
 
 SHOW_FILE = "show.toml"
 _REQUIRED = "required"
@@ -313,16 +314,7 @@ def load_section(cls: type, data: dict[str, Any], path: Path, prefix: str = "") 
 
 
 def read_toml(path: Path) -> dict[str, Any]:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError("file not found", path) from None
-    except OSError as e:
-        raise ConfigError(f"cannot read: {e.strerror}", path) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ConfigError("not UTF-8 text", path) from None
+    text = read_utf8(path, ConfigError)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:

@@ -47,8 +47,10 @@ def build_fingerprint(script: Path, show: Show, options: dict[str, Any]) -> str:
         h.update(str(p.name).encode())
         _hash_tree(h, p)
     files = [show.cover] + [getattr(show.audio, k) for k in ("intro", "outro", "stinger")]
-    for rel in filter(None, files):  # files show.toml names, wherever they live
-        _hash_tree(h, show.path(rel))
+    assets = show.path("assets")
+    for rel in filter(None, files):  # files show.toml names outside assets/ (hashed above)
+        if not show.path(rel).is_relative_to(assets):
+            _hash_tree(h, show.path(rel))
     return h.hexdigest()
 
 

@@ -88,3 +88,17 @@ def remove_stale_temps(dir_path: Path, recursive: bool = True) -> None:
     for p in found:
         with contextlib.suppress(OSError):
             p.unlink()
+
+
+def read_utf8(path: Path, error: type, not_utf8: str = "not UTF-8 text") -> str:
+    """A UTF-8 text file (BOM dropped); `error(message, path)` names what went wrong."""
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise error("file not found", path) from None
+    except OSError as e:
+        raise error(f"cannot read: {e.strerror}", path) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise error(not_utf8, path) from None

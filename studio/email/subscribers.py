@@ -10,6 +10,7 @@ from pathlib import Path
 
 from studio.email.content import one_line
 from studio.errors import StudioError
+from studio.fsutil import read_utf8
 
 _LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
@@ -51,16 +52,7 @@ def normalize_address(text: str) -> str | None:
 def read_subscribers(path: Path) -> tuple[list[Subscriber], int]:
     """Subscribers in file order, duplicates (case-insensitive) dropped; returns (list, duplicates)."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise SubscriberError("file not found", path) from None
-    except OSError as e:
-        raise SubscriberError(f"cannot read: {e.strerror}", path) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise SubscriberError("not UTF-8 text (save the CSV as UTF-8)", path) from None
+    text = read_utf8(path, SubscriberError, "not UTF-8 text (save the CSV as UTF-8)")
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)

@@ -88,12 +88,10 @@ class PodcastIndexEntryExtension(BaseEntryExtension):
         return entry
 
 
-class ItunesExtension(PodcastExtension):
-    """feedgen's podcast extension with itunes:explicit as true/false."""
+class _ExplicitTrueFalse:
+    """itunes:explicit as Apple's true/false (feedgen only knows yes/no/clean)."""
 
-    def __init__(self):
-        super().__init__()
-        self._explicit: bool | None = None
+    _explicit: bool | None = None
 
     def itunes_explicit(self, itunes_explicit=None):
         if isinstance(itunes_explicit, bool):
@@ -101,6 +99,10 @@ class ItunesExtension(PodcastExtension):
         elif itunes_explicit is not None:
             raise ValueError("itunes:explicit must be True or False")
         return _explicit_text(self._explicit)
+
+
+class ItunesExtension(_ExplicitTrueFalse, PodcastExtension):
+    """feedgen's podcast extension with itunes:explicit as true/false."""
 
     def extend_rss(self, rss_feed):
         rss_feed = super().extend_rss(rss_feed)
@@ -110,20 +112,12 @@ class ItunesExtension(PodcastExtension):
         return rss_feed
 
 
-class ItunesEntryExtension(PodcastEntryExtension):
+class ItunesEntryExtension(_ExplicitTrueFalse, PodcastEntryExtension):
     """feedgen's podcast entry extension with itunes:explicit true/false and itunes:episodeType."""
 
     def __init__(self):
         super().__init__()
-        self._explicit: bool | None = None
         self._episode_type: str | None = None
-
-    def itunes_explicit(self, itunes_explicit=None):
-        if isinstance(itunes_explicit, bool):
-            self._explicit = itunes_explicit
-        elif itunes_explicit is not None:
-            raise ValueError("itunes:explicit must be True or False")
-        return _explicit_text(self._explicit)
 
     def itunes_episode_type(self, value: str) -> None:
         if value not in ("full", "trailer", "bonus"):

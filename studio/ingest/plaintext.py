@@ -9,9 +9,6 @@ from studio.ingest.source import SourceDoc, episode_fields
 from studio.ingest.speech_text import to_speech_text
 from studio.model import Episode, Item
 
-_SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=[.;；])\s")
-
-
 def short_title(text: str, limit: int = 24) -> str:
     first = re.split(r"[。！？!?,，;；:：]", text.strip(), maxsplit=1)[0].strip()
     return first if len(first) <= limit else first[: limit - 1] + "…"
