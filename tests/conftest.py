@@ -14,22 +14,17 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
-def find_seeds() -> Path | None:
-    env = os.environ.get("STUDIO_SEEDS")
-    if env:
-        return Path(env)
-    for d in [REPO, *REPO.parents]:
-        if (d / "shared" / "seeds").is_dir():
-            return d / "shared" / "seeds"
-    return None
+SEEDS = REPO / "tests" / "fixtures" / "seeds"
+
+
+def find_seeds() -> Path:
+    """The seed scripts the tests read; they ship in the repository."""
+    return SEEDS
 
 
 @pytest.fixture(scope="session")
 def seeds_dir() -> Path:
-    seeds = find_seeds()
-    if seeds is None:
-        pytest.fail("shared/seeds not found next to the repository (set STUDIO_SEEDS)")
-    return seeds
+    return SEEDS
 
 
 _EMPTY_DIR = tempfile.mkdtemp(prefix="studio-empty-path-")
