@@ -26,6 +26,7 @@ class Item:
     image: str | None = None
     kind: str = "story"  # "intro" | "story" | "outro"
     voice: str | None = None  # per-item voice override
+    show_heading: bool = True  # False: a bullet item without a heading, listed under its section
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
