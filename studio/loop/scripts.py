@@ -36,7 +36,7 @@ def front_matter(path: Path) -> dict[str, Any]:
 
 def script_date(path: Path) -> dt.date:
     """The front matter's date, else a date in the file name, else the file's mtime."""
-    value = front_matter(path).get("date")
+    value = front_matter(path).get("date") or _date_line(path)
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -52,6 +52,17 @@ def script_date(path: Path) -> dt.date:
         return dt.date.fromtimestamp(path.stat().st_mtime)
     except OSError:
         return dt.date.max
+
+
+def _date_line(path: Path) -> str | None:
+    """A `date = ...` / `date: ...` line near the top, for a script whose front matter does not parse."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096).decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    m = re.search(r"^date\s*[=:]\s*[\"']?(\d{4}-\d{2}-\d{2})", head, re.M)
+    return m.group(1) if m else None
 
 
 def in_date_order(scripts: list[Path]) -> list[Path]:
