@@ -63,8 +63,8 @@ def run_studio(args: list[str], show_file: str | None = None) -> int:
     return 0
 
 
-def describe_build(o: ShipOptions) -> tuple[int, str]:
-    """(status, what `studio build` would do) without building anything."""
+def describe_build(o: ShipOptions) -> tuple[int, str, bool]:
+    """(status, what `studio build` would do, whether it would build) without building anything."""
     from studio.cli import load_show_for
     from studio.errors import StudioError
     from studio.fingerprint import build_fingerprint, up_to_date
@@ -75,17 +75,17 @@ def describe_build(o: ShipOptions) -> tuple[int, str]:
         engine = o.engine or show.speech.engine
         current = up_to_date(o.episode, out, build_fingerprint(o.episode, show, {"engine": engine, "format": None}))
         if current:
-            return 0, f"{o.episode} is up to date in {out}: nothing to build"
+            return 0, f"{o.episode} is up to date in {out}: nothing to build", False
         from studio.ingest import read_episode
 
         episode = read_episode(o.episode)
     except StudioError as e:
-        return 1, f"error: {e}"
+        return 1, f"error: {e}", True
     return 0, (f"would build {o.episode} -> {out / 'episodes' / episode.slug} "
-               f"({len(episode.items)} items, voice engine {engine}), then the feed and site")
+               f"({len(episode.items)} items, voice engine {engine}), then the feed and site"), True
 
 
-def _built(o: ShipOptions) -> bool:
+def _ever_built(o: ShipOptions) -> bool:
     from studio.cli import load_show_for
     from studio.fingerprint import read_index
 
@@ -95,16 +95,18 @@ def _built(o: ShipOptions) -> bool:
 
 def ship(o: ShipOptions, dry_run: bool = False, echo: Callable[[str], None] = click.echo) -> int:
     """Run the steps in order; the exit status of the first that fails, else of the last."""
-    status = 0
+    status, pending = 0, False
     for n, step in enumerate(STEPS, start=1):
         args = step_args(step, o, dry_run)
         echo(f"── {n}/{len(STEPS)} {step}: studio {' '.join(args)}")
         if dry_run and step == "build":
-            status, what = describe_build(o)
+            status, what, pending = describe_build(o)
             echo(f"  {what}")
-        elif dry_run and step == "send" and not _built(o):
+        elif dry_run and step == "publish" and pending:
+            echo(f"  would copy what the build writes, and anything else changed, to {o.target or 'the target'} "
+                 "(feed.xml last); `studio publish --dry-run` lists the files once it is built")
+        elif dry_run and step == "send" and not _ever_built(o):
             echo("  would email the episode once it is built (it is not built yet, so there are no recipients to list)")
-            status = 0
         else:
             status = run_studio(args, o.show_file)
         if status not in (0, None):
