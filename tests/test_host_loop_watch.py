@@ -4,46 +4,17 @@ signal reach a connected page; break the front matter, see the error on the page
 from __future__ import annotations
 
 import http.client
-import json
 import queue
 import re
-import subprocess
-import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import bare_env
-from tests.host_loop_support import loop_show, script
+from tests.host_loop_support import TIMEOUT, get, loop_show, script, status_of, wait_for, watch_server
 
 ITEMS = [("第一条", "第一条新闻的内容。"), ("第二条", "第二条新闻的内容。")]
 EDITED = [("第一条", "第一条新闻的内容。"), ("第二条", "第二条新闻改过了。")]
-TIMEOUT = 180  # seconds for one rebuild, generous for a loaded machine
-
-
-def _get(port: int, path: str) -> tuple[int, str]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    conn.request("GET", path)
-    resp = conn.getresponse()
-    body = resp.read().decode("utf-8", errors="replace")
-    conn.close()
-    return resp.status, body
-
-
-def _status(port: int) -> dict:
-    return json.loads(_get(port, "/__studio/status.json")[1])
-
-
-def _wait(what, timeout: float = TIMEOUT, every: float = 0.2):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        got = what()
-        if got:
-            return got
-        time.sleep(every)
-    raise AssertionError(f"timed out waiting for {what.__doc__ or what}")
 
 
 class Channel:
@@ -76,20 +47,8 @@ class Channel:
 @pytest.fixture
 def watching(tmp_path: Path):
     root = loop_show(tmp_path / "show", {"a.md": script("一", "2026-03-01", 1, ITEMS, slug="one")})
-    log = open(tmp_path / "stderr.txt", "w+")
-    proc = subprocess.Popen([sys.executable, "-m", "studio", "serve", "--watch", "--port", "0", "--quiet"],
-                            cwd=root, env=bare_env(), stdout=subprocess.PIPE, stderr=log, text=True)
-    lines: list[str] = []
-    first = proc.stdout.readline()
-    m = re.search(r"http://127\.0\.0\.1:(\d+)/", first)
-    assert m, (first, log.seek(0) or log.read())
-    threading.Thread(target=lambda: [lines.append(x) for x in proc.stdout], daemon=True).start()
-    try:
-        yield root, int(m.group(1)), proc, lines
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
+    with watch_server(root, tmp_path / "stderr.txt") as (port, proc, lines):
+        yield root, port, proc, lines
 
 
 def test_watch_rebuilds_reloads_and_shows_errors(watching):
@@ -98,55 +57,55 @@ def test_watch_rebuilds_reloads_and_shows_errors(watching):
 
     def first_build():
         """the first build"""
-        return _status(port)["episodes"].get("episodes/a.md", {}).get("status") == "built"
+        return status_of(port)["episodes"].get("episodes/a.md", {}).get("status") == "built"
 
-    _wait(first_build)
+    wait_for(first_build)
     assert (root / ".studio-preview" / "episodes" / "one" / "episode.mp3").is_file()
     assert not (root / "public").exists()  # the offline preview never lands in output_dir
-    status, page = _get(port, "/episodes/one/")
+    status, page = get(port, "/episodes/one/")
     assert status == 200 and "/__studio/events?since=" in page and "studio-errors" not in page
 
     # edit one item: that item alone is synthesized again, and the open page is told to reload
-    channel = Channel(port, _status(port)["generation"])
+    channel = Channel(port, status_of(port)["generation"])
     a.write_text(script("一", "2026-03-01", 1, EDITED, slug="one"), "utf-8")
     channel.next_reload()
-    ep = _status(port)["episodes"]["episodes/a.md"]
+    ep = status_of(port)["episodes"]["episodes/a.md"]
     assert (ep["status"], ep["synthesized"], ep["cached"]) == ("built", 1, 1)
     assert any("1 synthesized, 1 cached" in line for line in lines), lines
-    assert "第二条新闻改过了" in _get(port, "/episodes/one/")[1]
+    assert "第二条新闻改过了" in get(port, "/episodes/one/")[1]
 
     # a broken front matter: the error is on the page, the server keeps going
     a.write_text(script("一", "2026-03-01", 1, EDITED, slug="one").replace("title = '一'", "title = '一"), "utf-8")
     channel.next_reload()
-    status, page = _get(port, "/episodes/one/")
+    status, page = get(port, "/episodes/one/")
     assert status == 200 and 'id="studio-errors"' in page
     assert re.search(r"episodes/a\.md: line \d+: front matter TOML error", page)
     assert "第二条新闻改过了" in page  # the last good build is still there underneath
     assert proc.poll() is None
-    assert _status(port)["episodes"]["episodes/a.md"]["status"] == "failed"
+    assert status_of(port)["episodes"]["episodes/a.md"]["status"] == "failed"
 
     # fixed: the error goes away (the script is as it was built, so nothing is rebuilt)
     a.write_text(script("一", "2026-03-01", 1, EDITED, slug="one"), "utf-8")
     channel.next_reload()
-    assert "studio-errors" not in _get(port, "/episodes/one/")[1]
-    assert _status(port)["episodes"]["episodes/a.md"]["status"] == "up to date"
+    assert "studio-errors" not in get(port, "/episodes/one/")[1]
+    assert status_of(port)["episodes"]["episodes/a.md"]["status"] == "up to date"
 
     # a template saved: the episode is rebuilt with it, from cached clips
     template = root / "templates" / "email.txt.j2"
     template.write_text(template.read_text("utf-8") + "\n-- 模板改了 --\n", "utf-8")
     channel.next_reload()
-    ep = _status(port)["episodes"]["episodes/a.md"]
+    ep = status_of(port)["episodes"]["episodes/a.md"]
     assert (ep["status"], ep["synthesized"]) == ("built", 0)
     channel.close()
 
     # the email preview: as a recipient sees it, dark mode and phone width, plain text beside it
-    status, page = _get(port, "/__studio/email/one/?dark=1&phone=1")
+    status, page = get(port, "/__studio/email/one/?dark=1&phone=1")
     assert status == 200 and 'width="375"' in page and 'src="frame?dark=1"' in page
     assert "模板改了" in page and "第二条新闻改过了" in page and "/__studio/events" in page
     assert 'href="?dark=0&amp;phone=1"' in page and 'href="?dark=1&amp;phone=0"' in page  # the toggles
-    dark = _get(port, "/__studio/email/one/frame?dark=1")[1]
-    light = _get(port, "/__studio/email/one/frame?dark=0")[1]
+    dark = get(port, "/__studio/email/one/frame?dark=1")[1]
+    light = get(port, "/__studio/email/one/frame?dark=0")[1]
     assert "@media all{" in dark and "prefers-color-scheme" not in dark and "@media not all{" in light
     assert "__studio" not in dark  # the email itself is served untouched but for the dark-mode switch
-    assert _get(port, "/__studio/email/..%2Fone/")[0] == 404 and _get(port, "/__studio/email/nope/")[0] == 404
-    assert _get(port, "/episodes/one/episode.mp3")[0] == 200  # everything else as `studio serve` serves it
+    assert get(port, "/__studio/email/..%2Fone/")[0] == 404 and get(port, "/__studio/email/nope/")[0] == 404
+    assert get(port, "/episodes/one/episode.mp3")[0] == 200  # everything else as `studio serve` serves it
