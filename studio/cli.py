@@ -67,7 +67,10 @@ def cli(ctx: click.Context, show_file: str | None) -> None:
     \b
     Quick start:
       studio init myshow          scaffold a new show
-      studio build EPISODE        build one episode into the output dir
+      studio new "TITLE"          start the next episode script
+      studio serve --watch        preview, rebuilt and reloaded on every save
+      studio build [EPISODE...]   build one, several or every changed episode
+      studio ship EPISODE --to DIR --list SUBSCRIBERS.CSV   check, build, publish, send
     """
     ctx.obj = {"show_file": show_file}
 

@@ -79,3 +79,13 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path):
     assert proc.returncode == 1 and "new-episode.markdown.j2" in proc.stderr and "template error" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
     assert list((root / "episodes").iterdir()) == []
+
+
+def test_a_fresh_show_gets_the_templates_to_override(tmp_path: Path):
+    assert run_studio(["init", "myshow"], cwd=tmp_path).returncode == 0
+    root = tmp_path / "myshow"
+    assert (root / "templates" / "new-episode.markdown.j2").is_file()
+    assert (root / "templates" / "new-episode.transcript.j2").is_file()
+    proc = run_studio(["new", "第二期", "--date", "2026-01-12"], cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    assert _front(root / proc.stdout.strip())["number"] == 2  # after the example episode, number 1

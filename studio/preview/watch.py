@@ -18,7 +18,7 @@ from studio.preview.state import LiveState
 
 POLL_SECONDS = 0.3
 SETTLE_SECONDS = 0.15  # an editor's save is often several writes: wait until the files stop changing
-MAX_WATCHED = 20_000  # files; a bigger show folder is watched only in part (with a warning)
+MAX_WATCHED = 20_000  # files per scan; past that the rest is not watched (the log says so once)
 
 Stamp = tuple[int, int]
 
@@ -33,7 +33,9 @@ def show_inputs(show: Show) -> list[Path]:
     return files + [show.path(n) for n in named if n]
 
 
-def stamps(paths: list[Path]) -> dict[Path, Stamp]:
+def stamps(paths: list[Path], warn: Callable[[str], None] | None = None) -> dict[Path, Stamp]:
+    if len(paths) > MAX_WATCHED and warn:
+        warn(f"warning: {len(paths)} files to watch; only the first {MAX_WATCHED} are")
     found = {}
     for p in paths[:MAX_WATCHED]:
         try:
@@ -53,15 +55,21 @@ class Watcher:
         self.state, self.log, self.shown = state, log, shown
         self.stop = threading.Event()
         self.show: Show | None = None
+        self._warned = False
 
     # -- scanning --------------------------------------------------------------------------------
 
     def _scan(self) -> tuple[dict[Path, Stamp], dict[Path, Stamp]]:
         """(scripts, other inputs) with their stamps."""
-        show = self.show
-        scripts = stamps(episode_scripts(show)) if show else {}
-        inputs = stamps(show_inputs(show)) if show else stamps([self.show_file])
+        show, warn = self.show, self._warn_once
+        scripts = stamps(episode_scripts(show), warn) if show else {}
+        inputs = stamps(show_inputs(show), warn) if show else stamps([self.show_file])
         return scripts, inputs
+
+    def _warn_once(self, message: str) -> None:
+        if not self._warned:
+            self._warned = True
+            self.log(message)
 
     def _settled_scan(self) -> tuple[dict[Path, Stamp], dict[Path, Stamp]]:
         current = self._scan()
