@@ -40,6 +40,14 @@ class Channel:
     def next_reload(self) -> None:
         assert self.events.get(timeout=TIMEOUT) == "reload"
 
+    def reload_until(self, done, most: int = 6):
+        """Reload signals until `done()` holds (a draft email, then the build, each send one)."""
+        for _ in range(most):
+            self.next_reload()
+            if done():
+                return
+        raise AssertionError(f"{most} reloads and still not {done.__doc__}")
+
     def close(self) -> None:
         self.conn.close()
 
@@ -68,15 +76,23 @@ def test_watch_rebuilds_reloads_and_shows_errors(watching):
     # edit one item: that item alone is synthesized again, and the open page is told to reload
     channel = Channel(port, status_of(port)["generation"])
     a.write_text(script("一", "2026-03-01", 1, EDITED, slug="one"), "utf-8")
-    channel.next_reload()
+    channel.next_reload()  # the first signal: the email preview already shows the edit
+    assert "第二条新闻改过了" in get(port, "/__studio/email/one/")[1]
+
+    def rebuilt():
+        """rebuilt"""
+        return status_of(port)["episodes"]["episodes/a.md"]["synthesized"] == 1
+
+    channel.reload_until(rebuilt)
     ep = status_of(port)["episodes"]["episodes/a.md"]
     assert (ep["status"], ep["synthesized"], ep["cached"]) == ("built", 1, 1)
+    assert 'id="draft"' not in get(port, "/__studio/email/one/")[1]  # the built email replaced the draft
     assert any("1 synthesized, 1 cached" in line for line in lines), lines
     assert "第二条新闻改过了" in get(port, "/episodes/one/")[1]
 
     # a broken front matter: the error is on the page, the server keeps going
     a.write_text(script("一", "2026-03-01", 1, EDITED, slug="one").replace("title = '一'", "title = '一"), "utf-8")
-    channel.next_reload()
+    channel.next_reload()  # no draft from a script that does not read: this is the failed build
     status, page = get(port, "/episodes/one/")
     assert status == 200 and 'id="studio-errors"' in page
     assert re.search(r"episodes/a\.md: line \d+: front matter TOML error", page)
@@ -86,9 +102,13 @@ def test_watch_rebuilds_reloads_and_shows_errors(watching):
 
     # fixed: the error goes away (the script is as it was built, so nothing is rebuilt)
     a.write_text(script("一", "2026-03-01", 1, EDITED, slug="one"), "utf-8")
-    channel.next_reload()
+
+    def fixed():
+        """fixed"""
+        return status_of(port)["episodes"]["episodes/a.md"]["status"] == "up to date"
+
+    channel.reload_until(fixed)
     assert "studio-errors" not in get(port, "/episodes/one/")[1]
-    assert status_of(port)["episodes"]["episodes/a.md"]["status"] == "up to date"
 
     # a template saved: the episode is rebuilt with it, from cached clips
     template = root / "templates" / "email.txt.j2"

@@ -18,6 +18,7 @@ def serve_watch(show_file: str | None, bind: str, port: int, out_dir: Path | Non
     from studio.errors import StudioError
     from studio.loop.batch import build_one
     from studio.loop.cli import _shown
+    from studio.preview.emailpage import draft_view
     from studio.preview.live import PREFIX, live_server
     from studio.preview.state import LiveState
     from studio.preview.watch import Watcher
@@ -41,7 +42,7 @@ def serve_watch(show_file: str | None, bind: str, port: int, out_dir: Path | Non
     host, real_port = server.server_address[:2]
     click.echo(f"Serving {out} at http://{host}:{real_port}/ (watching {show.root}, voice engine {engine}; "
                f"builds at http://{host}:{real_port}{PREFIX}; Ctrl-C to stop)")
-    watcher = Watcher(show.file, load_show, build, state, log=click.echo, shown=_shown)
+    watcher = Watcher(show.file, load_show, build, state, log=click.echo, shown=_shown, draft=draft_view)
     thread = threading.Thread(target=watcher.run, name="studio-watch", daemon=True)
     thread.start()
     try:

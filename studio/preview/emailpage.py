@@ -6,6 +6,7 @@ from __future__ import annotations
 import email.parser
 import email.policy
 import re
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
@@ -13,6 +14,16 @@ PHONE_PX, DESKTOP_PX = 375, 640
 _SLUG = re.compile(r"[\w\u4e00-\u9fff-]+")
 _DARK_MEDIA = re.compile(r"@media\s*\(\s*prefers-color-scheme\s*:\s*dark\s*\)", re.I)
 _HEAD = re.compile(r"<head[^>]*>", re.I)
+
+
+@dataclass
+class EmailView:
+    """An email to preview: the built one, or a draft rendered from the script while its audio builds."""
+
+    html: str
+    text: str
+    headers: list[tuple[str, str]]
+    draft: bool = False
 
 
 def episode_dir(out: Path, slug: str) -> Path | None:
@@ -23,22 +34,40 @@ def episode_dir(out: Path, slug: str) -> Path | None:
     return ep_dir if (ep_dir / "email.html").is_file() else None
 
 
-def email_frame(ep_dir: Path, dark: bool) -> str:
-    """email.html, its dark-mode rules forced on (dark) or off, links opening outside the preview."""
+def built_view(ep_dir: Path) -> EmailView:
     html = (ep_dir / "email.html").read_text("utf-8", errors="replace")
-    html = _DARK_MEDIA.sub("@media all" if dark else "@media not all", html)
-    base = '<base target="_blank">'
-    m = _HEAD.search(html)
-    return html[:m.end()] + base + html[m.end():] if m else base + html
-
-
-def _headers(ep_dir: Path) -> list[tuple[str, str]]:
+    try:
+        text = (ep_dir / "email.txt").read_text("utf-8", errors="replace")
+    except OSError:
+        text = "(no plain-text part)"
     try:
         with open(ep_dir / "email.eml", "rb") as f:
             msg = email.parser.BytesHeaderParser(policy=email.policy.default).parse(f)
+        headers = [(k, str(msg[k])) for k in ("Subject", "From", "Reply-To", "List-Unsubscribe") if msg[k]]
     except OSError:
-        return []
-    return [(k, str(msg[k])) for k in ("Subject", "From", "Reply-To", "List-Unsubscribe") if msg[k]]
+        headers = []
+    return EmailView(html, text, headers)
+
+
+def draft_view(show, script: Path) -> tuple[str, EmailView]:
+    """(slug, the email rendered straight from the script, start times estimated); raises StudioError."""
+    from studio.email.message import sender
+    from studio.email.preview import episode_context
+    from studio.email.render import render_email
+    from studio.ingest import read_episode
+
+    episode = read_episode(script)
+    parts = render_email(show, episode_context(show, episode))
+    return episode.slug, EmailView(parts.html, parts.text, [("Subject", parts.subject), ("From", str(sender(show)))],
+                                   draft=True)
+
+
+def email_frame(view: EmailView, dark: bool) -> str:
+    """The email's HTML, its dark-mode rules forced on (dark) or off, links opening outside the preview."""
+    html = _DARK_MEDIA.sub("@media all" if dark else "@media not all", view.html)
+    base = '<base target="_blank">'
+    m = _HEAD.search(html)
+    return html[:m.end()] + base + html[m.end():] if m else base + html
 
 
 def _toggle(label: str, on: bool, dark: bool, phone: bool, which: str) -> str:
@@ -50,13 +79,12 @@ def _toggle(label: str, on: bool, dark: bool, phone: bool, which: str) -> str:
             f'href="?{query}">{escape(label)}</a>')
 
 
-def email_page(ep_dir: Path, slug: str, dark: bool, phone: bool) -> str:
+def email_page(view: EmailView, slug: str, dark: bool, phone: bool) -> str:
     """The preview page (the caller adds the reload script)."""
-    try:
-        text = (ep_dir / "email.txt").read_text("utf-8", errors="replace")
-    except OSError:
-        text = "(no plain-text part)"
-    headers = "".join(f"<div><b>{escape(k)}:</b> {escape(v)}</div>" for k, v in _headers(ep_dir))
+    headers = "".join(f"<div><b>{escape(k)}:</b> {escape(v)}</div>" for k, v in view.headers)
+    if view.draft:
+        headers += ('<div id="draft"><b>Draft</b> rendered from the script while the audio builds '
+                    "(start times estimated); the built email replaces it when the build is done.</div>")
     width = PHONE_PX if phone else DESKTOP_PX
     frame = f"frame?dark={int(dark)}"
     return f"""<!doctype html>
@@ -85,7 +113,7 @@ h2{{font-size:13px;margin:0 0 6px;text-transform:uppercase;letter-spacing:.05em;
 <div><h2>HTML · {width} px{' · dark' if dark else ''}</h2>
 <iframe id="email" title="The email" src="{frame}" width="{width}" sandbox="allow-same-origin allow-popups allow-popups-to-escape-sandbox"
  onload="try{{this.style.height=(this.contentDocument.documentElement.scrollHeight+20)+'px'}}catch(e){{}}"></iframe></div>
-<section><h2>Plain text</h2><pre id="text">{escape(text)}</pre></section>
+<section><h2>Plain text</h2><pre id="text">{escape(view.text)}</pre></section>
 </main>
 </body></html>
 """

@@ -142,15 +142,18 @@ class LiveMixin:
 
     def _email(self, m: re.Match, query: dict[str, list[str]], head: bool) -> None:
         slug = m.group(1)
-        ep_dir = emailpage.episode_dir(Path(self.directory), slug)
+        view = self.live_state.draft(slug)
+        if view is None:
+            ep_dir = emailpage.episode_dir(Path(self.directory), slug)
+            view = emailpage.built_view(ep_dir) if ep_dir else None
         dark = query.get("dark", ["0"])[0] == "1"
-        if ep_dir is None:
+        if view is None:
             self._html(404, status_page(self.live_state, f"No email built for {slug}"), head)
         elif m.group(2):
-            self._send(200, emailpage.email_frame(ep_dir, dark), "text/html; charset=utf-8", head)
+            self._send(200, emailpage.email_frame(view, dark), "text/html; charset=utf-8", head)
         else:
             phone = query.get("phone", ["0"])[0] == "1"
-            self._html(200, emailpage.email_page(ep_dir, slug, dark, phone), head, f"/episodes/{slug}/")
+            self._html(200, emailpage.email_page(view, slug, dark, phone), head, f"/episodes/{slug}/")
 
     def _events(self, query: dict[str, list[str]]) -> None:
         """Server-sent events: `reload` whenever a build finished after the page was served."""

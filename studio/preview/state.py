@@ -16,6 +16,7 @@ class LiveState:
         self.building: str | None = None
         self.show_error: str | None = None
         self.episodes: dict[str, dict[str, Any]] = {}  # script (as shown) -> last outcome
+        self.drafts: dict[str, Any] = {}  # slug -> email rendered from the script while its audio builds
 
     def errors(self) -> list[str]:
         with self._cond:
@@ -29,6 +30,17 @@ class LiveState:
     def forget(self, script: str) -> None:
         with self._cond:
             self.episodes.pop(script, None)
+
+    def set_draft(self, slug: str, view: Any | None) -> None:
+        with self._cond:
+            if view is None:
+                self.drafts.pop(slug, None)
+            else:
+                self.drafts[slug] = view
+
+    def draft(self, slug: str) -> Any | None:
+        with self._cond:
+            return self.drafts.get(slug)
 
     def set_show_error(self, message: str | None) -> None:
         with self._cond:

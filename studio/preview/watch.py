@@ -50,8 +50,9 @@ class Watcher:
     """Rebuilds in its own thread; `build(script)` returns an outcome dict with 'status' and maybe 'error'."""
 
     def __init__(self, show_file: Path, load_show: Callable[[Path], Show], build: Callable[[Show, Path], dict],
-                 state: LiveState, log: Callable[[str], None], shown: Callable[[Path], str]):
-        self.show_file, self.load_show, self.build = show_file, load_show, build
+                 state: LiveState, log: Callable[[str], None], shown: Callable[[Path], str],
+                 draft: Callable[[Show, Path], tuple[str, object]] | None = None):
+        self.show_file, self.load_show, self.build, self.draft = show_file, load_show, build, draft
         self.state, self.log, self.shown = state, log, shown
         self.stop = threading.Event()
         self.show: Show | None = None
@@ -96,22 +97,35 @@ class Watcher:
         self.state.set_show_error(None)
         return True
 
-    def _build_all(self, scripts: list[Path]) -> None:
+    def _build_all(self, scripts: list[Path], drafts: bool = False) -> None:
         if self.show is None:
             return
         for script in sorted(scripts, key=lambda p: (script_date(p), p.name), reverse=True):  # newest first
             if self.stop.is_set():
                 return
-            self._build(script)
+            self._build(script, drafts)
 
-    def _build(self, script: Path) -> None:
+    def _draft(self, script: Path) -> str | None:
+        """Render the script's email at once (no audio) for the preview; its slug, or None if it does not read."""
+        try:
+            slug, view = self.draft(self.show, script)
+        except Exception:  # the build that follows reports it
+            return None
+        self.state.set_draft(slug, view)
+        self.state.bump()
+        return slug
+
+    def _build(self, script: Path, draft: bool = False) -> None:
         shown = self.shown(script)
+        slug = self._draft(script) if draft and self.draft else None
         self.state.set_building(shown)
         try:
             outcome = self.build(self.show, script)
         finally:
             self.state.set_building(None)
         self.state.record(shown, outcome)
+        if slug and outcome.get("status") != "failed":
+            self.state.set_draft(slug, None)  # the built email replaces the draft
         self.log(outcome.get("line") or f"{shown}: {outcome.get('status')}")
         self.state.bump()
 
@@ -135,4 +149,4 @@ class Watcher:
                 self._build_all(list(scripts))
             else:
                 scripts, inputs = new_scripts, new_inputs
-                self._build_all(changed)
+                self._build_all(changed, drafts=True)
