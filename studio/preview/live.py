@@ -16,12 +16,12 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from studio.preview import emailpage
-from studio.preview.state import LiveState
+from studio.preview.state import MAX_STREAMS, LiveState
 
 PREFIX = "/__studio/"
 EVENTS = PREFIX + "events"
 STATUS_JSON = PREFIX + "status.json"
-PING_SECONDS = 15.0
+PING_SECONDS = 5.0
 _EMAIL = re.compile(r"^/__studio/email/([^/]+)/(frame)?$")
 _EPISODE = re.compile(r"^/episodes/([^/]+)/")
 _BODY_END = re.compile(r"</body\s*>", re.I)
@@ -112,7 +112,9 @@ class LiveMixin:
         url = urlsplit(self.path)
         path = unquote(url.path)
         query = parse_qs(url.query)
-        if path == EVENTS:
+        if path == EVENTS and head:
+            self._send(200, b"", "text/event-stream; charset=utf-8", head)
+        elif path == EVENTS:
             self._events(query)
         elif path == STATUS_JSON:
             self._send(200, json.dumps(self.live_state.to_json(), ensure_ascii=False), "application/json", head)
@@ -162,6 +164,15 @@ class LiveMixin:
         except ValueError:
             since = 0
         self.close_connection = True
+        if not self.live_state.open_stream():
+            self._send(HTTPStatus.SERVICE_UNAVAILABLE, f"more than {MAX_STREAMS} open pages\n", "text/plain")
+            return
+        try:
+            self._stream(since)
+        finally:
+            self.live_state.close_stream()
+
+    def _stream(self, since: int) -> None:
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Cache-Control", "no-store")

@@ -6,6 +6,8 @@ import threading
 import time
 from typing import Any
 
+MAX_STREAMS = 64  # open pages listening for reloads at once (each holds a thread)
+
 
 class LiveState:
     """Every finished build (ok or failed) bumps `generation`; open pages reload when it moves."""
@@ -16,6 +18,7 @@ class LiveState:
         self.building: str | None = None
         self.show_error: str | None = None
         self.episodes: dict[str, dict[str, Any]] = {}  # script (as shown) -> last outcome
+        self.streams = 0
         self.drafts: dict[str, Any] = {}  # slug -> email rendered from the script while its audio builds
 
     def errors(self) -> list[str]:
@@ -49,6 +52,17 @@ class LiveState:
     def set_building(self, script: str | None) -> None:
         with self._cond:
             self.building = script
+
+    def open_stream(self) -> bool:
+        with self._cond:
+            if self.streams >= MAX_STREAMS:
+                return False
+            self.streams += 1
+            return True
+
+    def close_stream(self) -> None:
+        with self._cond:
+            self.streams -= 1
 
     def bump(self) -> int:
         with self._cond:
