@@ -116,6 +116,32 @@ def test_watch_rebuilds_reloads_and_shows_errors(watching):
     channel.next_reload()
     ep = status_of(port)["episodes"]["episodes/a.md"]
     assert (ep["status"], ep["synthesized"]) == ("built", 0)
+
+    # show.toml broken: every page says so; fixed: back to normal
+    show_toml = root / "show.toml"
+    good = show_toml.read_text("utf-8")
+    show_toml.write_text(good + "\n[audio\n", "utf-8")
+    channel.next_reload()
+    page = get(port, "/episodes/one/")[1]
+    assert 'id="studio-errors"' in page and "show.toml" in page and proc.poll() is None
+    show_toml.write_text(good, "utf-8")
+
+    def show_ok():
+        """show.toml read again"""
+        return status_of(port)["show_error"] is None
+
+    channel.reload_until(show_ok)
+    assert "studio-errors" not in get(port, "/episodes/one/")[1]
+
+    # a new script (say from `studio new`) is built as soon as it is saved
+    (root / "episodes" / "b.md").write_text(script("二", "2026-03-08", 2, ITEMS[:1], slug="two"), "utf-8")
+
+    def second():
+        """the new script built"""
+        return status_of(port)["episodes"].get("episodes/b.md", {}).get("status") == "built"
+
+    channel.reload_until(second)
+    assert get(port, "/episodes/two/")[0] == 200 and "episodes/two/" in get(port, "/")[1]
     channel.close()
 
     # the email preview: as a recipient sees it, dark mode and phone width, plain text beside it
