@@ -8,12 +8,11 @@ few hundred files at most, so it costs next to nothing.
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 from typing import Callable
 
 from studio.config import Show
-from studio.loop.scripts import episode_scripts, script_date
+from studio.loop.scripts import episode_scripts, in_date_order
 from studio.preview.state import LiveState
 
 POLL_SECONDS = 0.3
@@ -25,7 +24,7 @@ Stamp = tuple[int, int]
 
 def show_inputs(show: Show) -> list[Path]:
     """Everything but the scripts that a build reads: show.toml, lexicon, templates, assets, named files."""
-    files = [show.root / "show.toml", show.path(show.speech.lexicon or "lexicon.toml")]
+    files = [show.file, show.path(show.speech.lexicon or "lexicon.toml")]
     for folder in (show.path("templates"), show.path("assets")):
         if folder.is_dir():
             files += sorted(p for p in folder.rglob("*") if p.is_file())
@@ -100,7 +99,7 @@ class Watcher:
     def _build_all(self, scripts: list[Path], drafts: bool = False) -> None:
         if self.show is None:
             return
-        for script in sorted(scripts, key=lambda p: (script_date(p), p.name), reverse=True):  # newest first
+        for script in reversed(in_date_order(scripts)):  # newest first: the one being written, most likely
             if self.stop.is_set():
                 return
             self._build(script, drafts)
