@@ -97,7 +97,8 @@ def ship(obj, episode: Path, target: str | None, list_path: str | None, out_dir:
     \b
     studio ship episodes/2026-03-02-x.md --to /srv/www/pod --list subscribers.csv --dry-run
     """
+    from studio.cli import handle_errors
     from studio.loop.ship import ShipOptions, ship as run_ship
 
     options = ShipOptions(episode, target, list_path, out_dir, engine, rate, obj["show_file"])
-    sys.exit(run_ship(options, dry_run=dry_run))
+    sys.exit(handle_errors(run_ship)(options, dry_run=dry_run))
