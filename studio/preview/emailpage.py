@@ -112,7 +112,7 @@ h2{{font-size:13px;margin:0 0 6px;text-transform:uppercase;letter-spacing:.05em;
 <main>
 <div><h2>HTML · {width} px{' · dark' if dark else ''}</h2>
 <iframe id="email" title="The email" src="{frame}" width="{width}" sandbox="allow-same-origin allow-popups allow-popups-to-escape-sandbox"
- onload="try{{this.style.height=(this.contentDocument.documentElement.scrollHeight+20)+'px'}}catch(e){{}}"></iframe></div>
+ onload="try{{this.style.height='0';this.style.height=(this.contentDocument.documentElement.scrollHeight+4)+'px'}}catch(e){{}}"></iframe></div>
 <section><h2>Plain text</h2><pre id="text">{escape(view.text)}</pre></section>
 </main>
 </body></html>
