@@ -67,13 +67,16 @@ def cli(ctx: click.Context, show_file: str | None) -> None:
     \b
     Quick start:
       studio init myshow          scaffold a new show
-      studio build EPISODE        build one episode into the output dir
+      studio new "TITLE"          start the next episode script
+      studio serve --watch        preview, rebuilt and reloaded on every save
+      studio build [EPISODE...]   build one, several or every changed episode
+      studio ship EPISODE --to DIR --list SUBSCRIBERS.CSV   check, build, publish, send
     """
     ctx.obj = {"show_file": show_file}
 
 
 @cli.command()
-@click.argument("episode", type=click.Path(path_type=Path))
+@click.argument("episodes", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Output directory (default: output_dir from show.toml, usually public/).")
 @click.option("--engine", type=click.Choice(["auto", "edge", "espeak"]), default=None,
@@ -86,14 +89,24 @@ def cli(ctx: click.Context, show_file: str | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Read the script as this format (default: detect it).")
 @click.pass_obj
 @handle_errors
-def build(obj, episode: Path, out_dir: Path | None, engine: str | None, jobs: int | None, as_json: bool,
+def build(obj, episodes: tuple[Path, ...], out_dir: Path | None, engine: str | None, jobs: int | None, as_json: bool,
           quiet: bool, force: bool, fmt: str | None) -> None:
-    """Build EPISODE (a script file): clips, episode.mp3, email, manifest,
-    then the feed and index from every episode in the output dir."""
+    """Build EPISODES (script files): clips, episode.mp3, email, manifest,
+    then the feed and index from every episode in the output dir.
+
+    With no script, every script in episodes/ is built in date order (unchanged
+    ones in no time), one line each; a failing script is reported and the
+    others still build (exit status 1 at the end)."""
     from studio.build import build_episode
     from studio.progress import Reporter
 
-    show = load_show_for(obj["show_file"], episode)
+    show = load_show_for(obj["show_file"], episodes[0] if episodes else None)
+    if len(episodes) != 1:
+        from studio.loop.cli import build_several
+
+        return build_several(show, list(episodes), as_json=as_json, quiet=quiet, out_dir=out_dir, engine=engine,
+                             jobs=jobs, force=force, fmt=fmt)
+    episode = episodes[0]
     result = build_episode(episode, show, out_dir=out_dir, engine=engine, reporter=Reporter(quiet=quiet or as_json),
                            jobs=jobs, force=force, fmt=fmt)
     if as_json:
@@ -293,14 +306,27 @@ def check(obj, out_dir: Path | None) -> None:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Directory to serve (default: output_dir from show.toml).")
 @click.option("--quiet", "-q", is_flag=True, help="Do not log requests.")
+@click.option("--watch", is_flag=True,
+              help="Build into .studio-preview/ (or --out), rebuild on every save and reload the open pages.")
+@click.option("--engine", type=click.Choice(["auto", "edge", "espeak"]), default=None,
+              help="Voice engine while watching (default: espeak, the offline voice).")
 @click.pass_obj
 @handle_errors
-def serve(obj, port: int, bind: str, out_dir: Path | None, quiet: bool) -> None:
+def serve(obj, port: int, bind: str, out_dir: Path | None, quiet: bool, watch: bool, engine: str | None) -> None:
     """Preview the output dir over HTTP, with byte-range requests (206) as
-    podcast apps and browsers use to seek, and correct MIME types."""
+    podcast apps and browsers use to seek, and correct MIME types.
+
+    With --watch: every script in episodes/ is built into .studio-preview/ and
+    rebuilt when it, show.toml, a template, the lexicon or an asset is saved;
+    open pages reload by themselves, a failed build shows its error on the
+    page, and /__studio/email/SLUG/ previews the email (dark mode, 375 px)."""
     from studio.errors import StudioError
     from studio.feed.serve import make_server
 
+    if watch:
+        from studio.preview.cli import serve_watch
+
+        return serve_watch(obj["show_file"], bind, port, out_dir, engine, quiet)
     out = out_dir or load_show_for(obj["show_file"]).out_dir
     if not out.is_dir():
         raise StudioError("nothing to serve: the directory does not exist (run `studio build` first)", out)
@@ -355,6 +381,12 @@ def publish(obj, target: Path, out_dir: Path | None, dry_run: bool, force: bool)
         click.echo(f"  {'would remove' if dry_run else 'removed'} {rel}")
     click.echo(f"{'Dry run' if dry_run else 'Published'} {out} -> {target}: {len(result.copied)} {verb}, "
                f"{result.unchanged} unchanged, {len(result.removed)} removed")
+
+
+from studio.loop.cli import new, ship  # noqa: E402  the weekly loop
+
+cli.add_command(new)
+cli.add_command(ship)
 
 
 def main() -> None:

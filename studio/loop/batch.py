@@ -1,0 +1,95 @@
+"""`studio build` with no script or several: each in date order, one line each, failures don't stop the rest."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from studio.config import Show
+from studio.errors import StudioError
+from studio.loop.scripts import episode_scripts, in_date_order
+
+
+@dataclass
+class Outcome:
+    script: Path
+    status: str  # "built" | "up to date" | "failed"
+    seconds: float
+    result: Any = None  # BuildResult when it did not fail
+    error: str = ""
+
+    def line(self, shown: str) -> str:
+        if self.status == "failed":
+            return f"✗ {shown}: {self.error}"
+        r = self.result
+        if self.status == "up to date":
+            return f"· {shown}: up to date ({r.episode})"
+        return (f"✓ {shown}: built {r.episode} — {r.items} item{'s' * (r.items != 1)}, {r.synthesized} synthesized, "
+                f"{r.cached} cached, {r.duration_ms / 1000:.0f} s of audio ({self.seconds:.1f} s)")
+
+    def to_json(self, shown: str) -> dict[str, Any]:
+        data = {"script": shown, "status": self.status, "seconds": round(self.seconds, 2)}
+        if self.status == "failed":
+            data["error"] = self.error
+        else:
+            data.update(self.result.to_json())
+        return data
+
+
+def error_text(e: BaseException, script: Path | None = None) -> str:
+    """One line for a failed build; the script's own path is left out (the line names it)."""
+    if isinstance(e, StudioError):
+        if script is not None and e.path and Path(e.path).resolve() == Path(script).resolve():
+            return f"line {e.line}: {e.message}" if e.line else e.message
+        return str(e)
+    if isinstance(e, OSError):
+        where = f"{e.filename}: " if getattr(e, "filename", None) else ""
+        return f"{where}{e.strerror or e}"
+    return f"internal error: {type(e).__name__}: {e}"
+
+
+def build_one(script: Path, show: Show, **options: Any) -> Outcome:
+    """Build one script and say how it went; never raises for a bad script."""
+    from studio.build import build_episode
+    from studio.progress import Reporter
+
+    started, wall = time.monotonic(), time.time_ns()
+    try:
+        result = build_episode(script, show, reporter=options.pop("reporter", None) or Reporter(quiet=True),
+                               **options)
+    except Exception as e:  # a bad script, or a bug in one episode's build, must not stop the others
+        return Outcome(script, "failed", time.monotonic() - started, error=error_text(e, script))
+    return Outcome(script, "built" if _written_since(result.out, wall) else "up to date",
+                   time.monotonic() - started, result)
+
+
+def _written_since(ep_dir: Path, wall_ns: int) -> bool:
+    """Did this build write the manifest (a no-op build leaves it as it was)?"""
+    try:
+        return (ep_dir / "manifest.json").stat().st_mtime_ns >= wall_ns
+    except OSError:
+        return False
+
+
+def scripts_to_build(show: Show, given: list[Path]) -> list[Path]:
+    """The given scripts in the given order, or every script in episodes/ in date order."""
+    if given:
+        return list(given)
+    scripts = episode_scripts(show)
+    if not scripts:
+        raise StudioError("no episode scripts in episodes/ (create one with `studio new \"TITLE\"`)",
+                          show.root / "episodes")
+    return in_date_order(scripts)
+
+
+def build_many(scripts: list[Path], show: Show, on_done: Callable[[Outcome], None] | None = None,
+               **options: Any) -> list[Outcome]:
+    outcomes = []
+    for script in scripts:
+        outcome = build_one(script, show, **dict(options))
+        outcomes.append(outcome)
+        if on_done:
+            on_done(outcome)
+    return outcomes

@@ -1,0 +1,1 @@
+"""`studio serve --watch`: rebuild on save, reload open pages, show build errors, preview the email."""

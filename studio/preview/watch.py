@@ -1,0 +1,151 @@
+"""Poll the show's inputs and rebuild what changed.
+
+Polling (stat every file a build reads, a few times a second) sees editors'
+atomic saves, files that come and go and network drives alike, and a show is a
+few hundred files at most, so it costs next to nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Callable
+
+from studio.config import Show
+from studio.loop.scripts import episode_scripts, in_date_order
+from studio.preview.state import LiveState
+
+POLL_SECONDS = 0.3
+SETTLE_SECONDS = 0.15  # an editor's save is often several writes: wait until the files stop changing
+MAX_WATCHED = 20_000  # files per scan; past that the rest is not watched (the log says so once)
+
+Stamp = tuple[int, int]
+
+
+def show_inputs(show: Show) -> list[Path]:
+    """Everything but the scripts that a build reads: show.toml, lexicon, templates, assets, named files."""
+    files = [show.file, show.path(show.speech.lexicon or "lexicon.toml")]
+    for folder in (show.path("templates"), show.path("assets")):
+        if folder.is_dir():
+            files += sorted(p for p in folder.rglob("*") if p.is_file())
+    named = [show.cover] + [getattr(show.audio, k, "") for k in ("intro", "outro", "stinger")]
+    return files + [show.path(n) for n in named if n]
+
+
+def stamps(paths: list[Path], warn: Callable[[str], None] | None = None) -> dict[Path, Stamp]:
+    if len(paths) > MAX_WATCHED and warn:
+        warn(f"warning: {len(paths)} files to watch; only the first {MAX_WATCHED} are")
+    found = {}
+    for p in paths[:MAX_WATCHED]:
+        try:
+            st = p.stat()
+        except OSError:
+            continue  # not there (yet): its appearing is a change
+        found[p] = (st.st_mtime_ns, st.st_size)
+    return found
+
+
+class Watcher:
+    """Rebuilds in its own thread; `build(script)` returns an outcome dict with 'status' and maybe 'error'."""
+
+    def __init__(self, show_file: Path, load_show: Callable[[Path], Show], build: Callable[[Show, Path], dict],
+                 state: LiveState, log: Callable[[str], None], shown: Callable[[Path], str],
+                 draft: Callable[[Show, Path], tuple[str, object]] | None = None):
+        self.show_file, self.load_show, self.build, self.draft = show_file, load_show, build, draft
+        self.state, self.log, self.shown = state, log, shown
+        self.stop = threading.Event()
+        self.show: Show | None = None
+        self._warned = False
+
+    # -- scanning --------------------------------------------------------------------------------
+
+    def _scan(self) -> tuple[dict[Path, Stamp], dict[Path, Stamp]]:
+        """(scripts, other inputs) with their stamps."""
+        show, warn = self.show, self._warn_once
+        scripts = stamps(episode_scripts(show), warn) if show else {}
+        inputs = stamps(show_inputs(show), warn) if show else stamps([self.show_file])
+        return scripts, inputs
+
+    def _warn_once(self, message: str) -> None:
+        if not self._warned:
+            self._warned = True
+            self.log(message)
+
+    def _settled_scan(self) -> tuple[dict[Path, Stamp], dict[Path, Stamp]]:
+        current = self._scan()
+        while not self.stop.wait(SETTLE_SECONDS):
+            again = self._scan()
+            if again == current:
+                break
+            current = again
+        return current
+
+    # -- building --------------------------------------------------------------------------------
+
+    def _reload_show(self) -> bool:
+        try:
+            self.show = self.load_show(self.show_file)
+        except Exception as e:  # a broken show.toml is shown on the pages, the server goes on
+            from studio.loop.batch import error_text
+
+            self.show = None  # only show.toml is watched until it loads again
+            self.state.set_show_error(error_text(e))
+            self.log(f"✗ {error_text(e)}")
+            self.state.bump()
+            return False
+        self.state.set_show_error(None)
+        return True
+
+    def _build_all(self, scripts: list[Path], drafts: bool = False) -> None:
+        if self.show is None:
+            return
+        for script in reversed(in_date_order(scripts)):  # newest first: the one being written, most likely
+            if self.stop.is_set():
+                return
+            self._build(script, drafts)
+
+    def _draft(self, script: Path) -> str | None:
+        """Render the script's email at once (no audio) for the preview; its slug, or None if it does not read."""
+        try:
+            slug, view = self.draft(self.show, script)
+        except Exception:  # the build that follows reports it
+            return None
+        self.state.set_draft(slug, view)
+        self.state.bump()
+        return slug
+
+    def _build(self, script: Path, draft: bool = False) -> None:
+        shown = self.shown(script)
+        slug = self._draft(script) if draft and self.draft else None
+        self.state.set_building(shown)
+        try:
+            outcome = self.build(self.show, script)
+        finally:
+            self.state.set_building(None)
+        self.state.record(shown, outcome)
+        if slug and outcome.get("status") != "failed":
+            self.state.set_draft(slug, None)  # the built email replaces the draft
+        self.log(outcome.get("line") or f"{shown}: {outcome.get('status')}")
+        self.state.bump()
+
+    def run(self) -> None:
+        """Build everything once (unchanged scripts in no time), then rebuild on every change until stopped."""
+        self._reload_show()
+        scripts, inputs = self._scan()
+        self._build_all(list(scripts))
+        while not self.stop.wait(POLL_SECONDS):
+            if self._scan() == (scripts, inputs):
+                continue
+            new_scripts, new_inputs = self._settled_scan()
+            changed = [p for p, s in new_scripts.items() if scripts.get(p) != s]
+            for gone in set(scripts) - set(new_scripts):
+                self.state.forget(self.shown(gone))
+                self.log(f"· {self.shown(gone)}: removed")
+                self.state.bump()
+            if new_inputs != inputs:  # show.toml, a template, the lexicon or an asset: every episode
+                self._reload_show()
+                scripts, inputs = self._scan()  # the show may name other files now
+                self._build_all(list(scripts))
+            else:
+                scripts, inputs = new_scripts, new_inputs
+                self._build_all(changed, drafts=True)
