@@ -127,6 +127,19 @@ def test_lexicon_changes_speech_only_and_matches_whole_words(show, server):
     assert "A16Z和A16Zeta" in email and "A十六Z" not in email
 
 
+def test_transcripts_show_the_written_words_not_lexicon_respellings(show, server):
+    write_episode(show)
+    (show / "lexicon.toml").write_text('"A16Z" = "A sixteen Z"\n"苏莱曼" = "苏莱曼先生"\n', "utf-8")
+    proc = build(show, server)
+    assert proc.returncode == 0, proc.stderr
+    assert "A sixteen Z" in " ".join(server.texts)  # the voice got the respelling
+    ep_dir = Path(json.loads(proc.stdout)["out"])
+    for name in ("transcript.vtt", "transcript.srt"):
+        shown = (ep_dir / name).read_text("utf-8")
+        assert "sixteen" not in shown and "苏莱曼先生" not in shown, name
+        assert "A16Z和A16Zeta" in shown.replace("\n", "") and "苏莱曼" in shown, name
+
+
 def test_hosts_sections_and_english_voice(show, server):
     extra = (
         'hosts: ["zh-CN-YunxiNeural", "zh-CN-XiaoyiNeural"]\n'

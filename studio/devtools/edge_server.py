@@ -6,6 +6,8 @@ binary `Path:audio` frames (2-byte big-endian header length, headers, MP3),
 `Path:audio.metadata` JSON word boundaries and `Path:turn.end`. The audio is
 real MP3 (espeak-ng rendered, 24 kHz 48 kbps mono CBR) and `/voices/list`
 serves the voice list. Faults are injected per request (see `Fault`).
+`boundaries` picks the metadata sent, as the service has varied: "word"
+(WordBoundary), "sentence" (SentenceBoundary only) or "none" (no metadata).
 
     with EdgeStandIn(latency=0.5) as server:
         os.environ["STUDIO_EDGE_WSS_URL"] = server.url
@@ -71,10 +73,38 @@ class Fault:
         return ("drop", "close", "no_audio", "truncate")[h[0] % 4]
 
 
+BOUNDARY_MODES = ("word", "sentence", "none")
+
+
 @dataclass
 class Rendered:
     mp3: bytes
     words: list[tuple[float, float, str]]  # offset ms, duration ms, text
+    sentences: list[tuple[float, float, str]] = field(default_factory=list)
+
+    def marks(self, mode: str) -> list[tuple[float, float, str]]:
+        return {"word": self.words, "sentence": self.sentences}.get(mode, [])
+
+
+def sentence_marks(text: str, words: list[tuple[float, float, str]]) -> list[tuple[float, float, str]]:
+    """Sentence boundaries from word timings: each sentence from its first word to its last word's end."""
+    from studio.speech.text import split_sentences
+
+    out, pos, w = [], 0, 0
+    for sentence in split_sentences(text):
+        end = pos + len(sentence)
+        mine = []
+        while w < len(words):
+            i = text.find(words[w][2], pos)
+            if i < 0 or i >= end:
+                break
+            mine.append(words[w])
+            pos = i + len(words[w][2])
+            w += 1
+        pos = end
+        if mine and sentence.strip():
+            out.append((mine[0][0], mine[-1][0] + mine[-1][1] - mine[0][0], sentence.strip()))
+    return out
 
 
 @dataclass
@@ -83,6 +113,7 @@ class EdgeStandIn:
     faults: list[Fault] = field(default_factory=list)
     extra_voices: list[dict] = field(default_factory=list)  # beyond the bundled list, for /voices/list
     port: int = 0
+    boundaries: str = "word"  # metadata sent: "word", "sentence" (SentenceBoundary only) or "none"
 
     def __post_init__(self) -> None:
         self.requests = 0  # websocket handshakes seen, refused ones included
@@ -309,7 +340,7 @@ class EdgeStandIn:
             pass
 
     async def _send_audio(self, request, ws, request_id: str, r: Rendered, fault: str | None) -> None:
-        audio, words = r.mp3, list(r.words)
+        audio, words = r.mp3, list(r.marks(self.boundaries))
         if fault in ("truncate", "drop", "close"):
             cut = len(audio) // (2 if fault == "truncate" else 3)
             audio = audio[: cut - cut % 144]
@@ -320,7 +351,7 @@ class EdgeStandIn:
             piece = audio[start : start + _SLICE]
             sent_ms += len(piece) * 8 / 48  # 48 kbps: bytes -> ms
             while words and words[0][0] <= sent_ms:
-                await ws.send_str(_metadata_frame(request_id, words.pop(0)))
+                await ws.send_str(_metadata_frame(request_id, words.pop(0), self._kind))
             await ws.send_bytes(_audio_frame(request_id, stream_id, piece))
         if fault == "drop":
             request.transport.abort()
@@ -329,8 +360,12 @@ class EdgeStandIn:
             await ws.close(code=1011, message=b"stand-in closed mid-stream")
             return
         for w in words if fault != "truncate" else []:
-            await ws.send_str(_metadata_frame(request_id, w))
+            await ws.send_str(_metadata_frame(request_id, w, self._kind))
         await ws.send_bytes(_audio_frame(request_id, stream_id, b""))  # end of stream: no Content-Type
+
+    @property
+    def _kind(self) -> str:
+        return "SentenceBoundary" if self.boundaries == "sentence" else "WordBoundary"
 
     def _render(self, voice: str, text: str) -> Rendered:
         key = (voice, text)
@@ -350,7 +385,7 @@ class EdgeStandIn:
         )
         mp3 = buf.getvalue()
         words = [(b.offset_ms, b.duration_ms, b.text) for b in clip.boundaries if b.kind == "word" and b.text.strip()]
-        r = Rendered(mp3, words)
+        r = Rendered(mp3, words, sentence_marks(text, words))
         with self._lock:
             self._renders[key] = r
         return r
@@ -399,11 +434,11 @@ def _text_frame(request_id: str, path: str, body: dict) -> str:
     )
 
 
-def _metadata_frame(request_id: str, word: tuple[float, float, str]) -> str:
+def _metadata_frame(request_id: str, word: tuple[float, float, str], kind: str = "WordBoundary") -> str:
     offset, duration, text = word
     data = {"Offset": round(offset * 10_000), "Duration": round(duration * 10_000),
-            "text": {"Text": escape(text), "Length": len(text), "BoundaryType": "WordBoundary"}}
-    return _text_frame(request_id, "audio.metadata", {"Metadata": [{"Type": "WordBoundary", "Data": data}]})
+            "text": {"Text": escape(text), "Length": len(text), "BoundaryType": kind}}
+    return _text_frame(request_id, "audio.metadata", {"Metadata": [{"Type": kind, "Data": data}]})
 
 
 def _audio_frame(request_id: str, stream_id: str, data: bytes) -> bytes:
@@ -424,6 +459,8 @@ def main() -> None:
                          "(a random 20%% of texts fail once), 503::0.05 (5%% of handshakes)")
     ap.add_argument("--rate", type=float, default=None, help="default RATE: only this fraction of texts fail")
     ap.add_argument("--seed", type=int, default=0, help="seed choosing which texts fail")
+    ap.add_argument("--boundaries", choices=BOUNDARY_MODES, default="word",
+                    help="metadata sent: word boundaries, sentence boundaries only, or none")
     ap.add_argument("--prerender", metavar="FILE", help="render these texts (one per line) before serving")
     ap.add_argument("--voice", default="zh-CN-XiaoxiaoNeural", help="voice for --prerender")
     args = ap.parse_args()
@@ -432,7 +469,7 @@ def main() -> None:
         kind, first, rate = (spec.split(":") + ["", ""])[:3]
         faults.append(Fault(kind, first=int(first) if first else None,
                             rate=float(rate) if rate else args.rate, seed=args.seed))
-    with EdgeStandIn(latency=args.latency, faults=faults, port=args.port) as server:
+    with EdgeStandIn(latency=args.latency, faults=faults, port=args.port, boundaries=args.boundaries) as server:
         if args.prerender:
             with open(args.prerender, encoding="utf-8") as f:
                 server.prerender([line.strip() for line in f if line.strip()], args.voice)
