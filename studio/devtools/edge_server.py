@@ -372,23 +372,31 @@ class EdgeStandIn:
         with self._lock:
             if key in self._renders:
                 return self._renders[key]
-        import io
-
-        from studio.audio.segments import AudioSegment
-        from studio.speech.base import VoiceSettings
-        from studio.speech.espeak import EspeakEngine
-
-        clip = EspeakEngine().synthesize_sync(text, VoiceSettings(voice=voice))
-        buf = io.BytesIO()  # as the service sends it: 24 kHz mono MP3 at 48 kbps, no tags
-        AudioSegment().from_wav(io.BytesIO(clip.audio)).export(
-            buf, format="mp3", bitrate="48k", parameters=["-ar", "24000", "-ac", "1", "-write_xing", "0", "-id3v2_version", "0"],
-        )
-        mp3 = buf.getvalue()
+        mp3, clip = espeak_mp3(voice, text)
         words = [(b.offset_ms, b.duration_ms, b.text) for b in clip.boundaries if b.kind == "word" and b.text.strip()]
         r = Rendered(mp3, words, sentence_marks(text, words))
         with self._lock:
             self._renders[key] = r
         return r
+
+
+def espeak_mp3(voice: str, text: str, hz: int = 24000, kbps: int = 48):
+    """Real speech for a stand-in: espeak-ng reads `text` in the language of `voice` (an
+    Edge voice name), encoded as the services send it: mono CBR MP3, no tags.
+    Returns (mp3 bytes, the espeak clip with its word boundaries)."""
+    import io
+
+    from studio.audio.segments import AudioSegment
+    from studio.speech.base import VoiceSettings
+    from studio.speech.espeak import EspeakEngine
+
+    clip = EspeakEngine().synthesize_sync(text, VoiceSettings(voice=voice))
+    buf = io.BytesIO()
+    AudioSegment().from_wav(io.BytesIO(clip.audio)).export(
+        buf, format="mp3", bitrate=f"{kbps}k",
+        parameters=["-ar", str(hz), "-ac", "1", "-write_xing", "0", "-id3v2_version", "0"],
+    )
+    return buf.getvalue(), clip
 
 
 def _header(head: str, name: str) -> str | None:

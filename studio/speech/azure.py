@@ -92,8 +92,8 @@ def fetch_azure_voices(cfg: AzureSpeechConfig, timeout: float = 10.0) -> list[di
                         raise OSError(f"HTTP {r.status}: check the environment variable {engine.key_env}")
                     r.raise_for_status()
                     return await r.read()
-        except aiohttp.ClientError as e:
-            raise OSError(engine._clean(f"{type(e).__name__}: {e}")) from None
+        except (aiohttp.ClientError, asyncio.TimeoutError) as e:
+            raise OSError(engine._clean(f"{type(e).__name__}: {e}".rstrip(": "))) from None
 
     data = json.loads(asyncio.run(get()))
     return [

@@ -1,8 +1,9 @@
 """Synthesize every item of an episode: plan voices, look up the cache, pick the
 engine only if something must be spoken, run the scheduler, join each item's clip.
 
-`auto` tries the engines of speech.engines in order; the first that speaks every
-item builds the whole episode (never a mix of voices), and each engine skipped is
+`auto` uses the first engine of speech.engines whose clips are all cached (no
+network at all); otherwise it tries them in order, and the first that speaks every
+item builds the whole episode (never a mix of voices); each engine skipped is
 named in a warning with the reason."""
 
 from __future__ import annotations
@@ -103,6 +104,9 @@ def synthesize_episode(
         if warn:
             warn(warnings[-1])
 
+    cached = [c for c in candidates if all(cache.has(r.key) for j in build_jobs(plans, c, show, limit) for r in j.requests)]
+    if auto and cached:  # every clip cached for one engine: no network at all, the same voices as last time
+        candidates = cached[:1]
     for n, name in enumerate(candidates):
         last = n == len(candidates) - 1
         work = build_jobs(plans, name, show, limit)
