@@ -250,7 +250,7 @@ def _check_speech_services(speech: SpeechConfig, path: Path) -> None:
             raise ConfigError(f"key 'speech.{key}': must be an http(s) URL, got {url!r}", path)
     for key, name in (("azure.key_env", az.key_env), ("azure.token_env", az.token_env),
                       ("openai.api_key_env", oa.api_key_env)):
-        if name and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        if name and (not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) or re.fullmatch(r"[0-9a-fA-F]{32,}", name)):
             raise ConfigError(f"key 'speech.{key}': the NAME of an environment variable, got {name!r} "
                               "(never put the key itself in show.toml)", path)
     if oa.response_format not in ("mp3", "wav"):

@@ -240,3 +240,27 @@ def test_voices_lists_azure_voices_and_the_openai_map(tmp_path, azure, openai):
     proc = run_studio(["voices", "--engine", "openai"], cwd=root, env=env)
     assert proc.returncode == 0, proc.stderr
     assert "zh-CN-XiaoxiaoNeural" in proc.stdout and "zf_xiaoxiao" in proc.stdout
+
+
+@pytest.mark.parametrize("speech, problem", [
+    ('engines = ["azure", "polly"]', "speech.engines"),
+    ('engines = []', "speech.engines"),
+    ('[speech.azure]\nkey_env = "0123456789abcdef0123456789abcdef"', "NAME of an environment variable"),
+    ('[speech.azure]\nkey_env = "abcdef0123456789abcdef0123456789"', "NAME of an environment variable"),
+    ('[speech.openai]\napi_key_env = "sk-proj-abc"', "speech.openai.api_key_env"),
+    ('[speech.azure]\noutput_format = "audio-16khz-32kbitrate-mono-mp3"', "24 kHz"),
+    ('[speech.openai]\nbase_url = "ftp://x"', "speech.openai.base_url"),
+    ('[speech.openai]\nresponse_format = "opus"', "mp3 or wav"),
+    ('[speech.azure]\nregoin = "x"', "did you mean 'speech.azure.region'"),
+])
+def test_engine_settings_are_checked_with_one_line(tmp_path, speech, problem):
+    with pytest.raises(ConfigError, match=problem) as err:
+        show_at(tmp_path, speech=speech)
+    assert "show.toml" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_build_with_a_missing_key_is_one_line_naming_the_variable(tmp_path, azure):
+    root = cli_show(tmp_path, azure_toml(azure))
+    proc = run_studio(["build", "episodes/test.md", "--engine", "azure"], cwd=root)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "STUDIO_AZURE_SPEECH_KEY" in proc.stderr and "is not set" in proc.stderr and azure.received == []
