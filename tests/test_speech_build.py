@@ -177,7 +177,7 @@ def test_permanent_failure_exits_with_one_line_and_writes_nothing(show, server):
     write_episode(show)
     server.faults.append(Fault("no_audio", first=None, match="微软"))
     (show / "show.toml").write_text((show / "show.toml").read_text("utf-8") + "\n[speech]\nretries = 1\nretry_backoff = 0.01\n", "utf-8")
-    proc = build(show, server)
+    proc = build(show, server, "--engine", "edge")  # (auto would fall back to espeak for the whole episode)
     assert proc.returncode == 1
     (line,) = proc.stderr.strip().splitlines()
     assert line.startswith("error: ") and "item 2 ('微软聘请苏莱曼')" in line and "NoAudioReceived" in line
