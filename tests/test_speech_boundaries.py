@@ -3,8 +3,6 @@ edge-tts client against the stand-in in those modes (issue 11, part 2)."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 
 import pytest
 

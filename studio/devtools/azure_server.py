@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from studio.devtools.http_standin import HttpFault, HttpStandIn
+from studio.devtools.http_standin import HttpStandIn
 
 SPEAK_PATH = "/cognitiveservices/v1"
 VOICES_PATH = "/cognitiveservices/voices/list"

@@ -29,6 +29,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
+from studio.devtools.http_standin import LoopbackServer
+
 WS_PATH = "/consumer/speech/synthesize/readaloud/edge/v1"
 VOICES_PATH = "/consumer/speech/synthesize/readaloud/voices/list"
 HANDSHAKE_KINDS = ("403", "429", "500", "503")
@@ -108,7 +110,7 @@ def sentence_marks(text: str, words: list[tuple[float, float, str]]) -> list[tup
 
 
 @dataclass
-class EdgeStandIn:
+class EdgeStandIn(LoopbackServer):
     latency: float = 0.0  # seconds added to every request before turn.start
     faults: list[Fault] = field(default_factory=list)
     extra_voices: list[dict] = field(default_factory=list)  # beyond the bundled list, for /voices/list
@@ -126,11 +128,7 @@ class EdgeStandIn:
         self._attempts: dict[str, int] = {}
         self._renders: dict[tuple[str, str], Rendered] = {}
         self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._runner = None
 
-    # -- lifecycle -------------------------------------------------------
     @property
     def url(self) -> str:
         return f"ws://127.0.0.1:{self.port}{WS_PATH}"
@@ -138,43 +136,6 @@ class EdgeStandIn:
     @property
     def voices_url(self) -> str:
         return f"http://127.0.0.1:{self.port}{VOICES_PATH}"
-
-    def start(self) -> "EdgeStandIn":
-        ready = threading.Event()
-        errors: list[BaseException] = []
-
-        def serve() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            try:
-                loop.run_until_complete(self._start())
-            except BaseException as e:  # report to the starting thread
-                errors.append(e)
-                ready.set()
-                return
-            ready.set()
-            loop.run_forever()
-            loop.run_until_complete(self._runner.cleanup())
-            loop.close()
-
-        self._thread = threading.Thread(target=serve, name="edge-stand-in", daemon=True)
-        self._thread.start()
-        ready.wait(30)
-        if errors:
-            raise errors[0]
-        return self
-
-    def stop(self) -> None:
-        if self._loop and self._thread:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(30)
-            self._thread = None
-
-    def __enter__(self) -> "EdgeStandIn":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
     def reset_counts(self) -> None:
         with self._lock:
@@ -187,19 +148,11 @@ class EdgeStandIn:
         for t in texts:
             self._render(voice, t)
 
-    async def _start(self) -> None:
-        from aiohttp import web
-
-        app = web.Application()
+    def routes(self, app) -> None:
         app.router.add_get(VOICES_PATH, self._voices)
         app.router.add_get("/stats", self._stats)
         app.router.add_post("/reset", self._reset)
         app.router.add_get("/{tail:.*}", self._websocket)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]
 
     # -- HTTP ------------------------------------------------------------
     def stats(self) -> dict:

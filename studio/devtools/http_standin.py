@@ -39,27 +39,12 @@ class Received:
         return json.loads(self.body)
 
 
-@dataclass
-class HttpStandIn:
-    latency: float = 0.0  # seconds before each speech answer
-    faults: list[HttpFault] = field(default_factory=list)
-    port: int = 0
-    slow_seconds: float = 30.0
+class LoopbackServer:
+    """An aiohttp app served from its own thread and event loop on 127.0.0.1:`port`
+    (0 = any free port, set once started). Subclasses add their routes in `routes`."""
 
-    def __post_init__(self) -> None:
-        self.received: list[Received] = []
-        self.texts: list[str] = []  # every text asked to speak, in order
-        self.outcomes: list[str] = []  # "ok" or the fault kind, per speech request
-        self.in_flight = self.max_in_flight = 0
-        self._attempts: dict[str, int] = {}
-        self._renders: dict[tuple, bytes] = {}
-        self._lock = threading.Lock()
-        self._loop = self._thread = self._runner = None
-
-    # -- lifecycle -------------------------------------------------------
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+    port: int
+    _loop = _thread = _runner = None
 
     def routes(self, app) -> None:
         raise NotImplementedError
@@ -72,7 +57,7 @@ class HttpStandIn:
             self._loop = loop
             try:
                 loop.run_until_complete(self._start())
-            except BaseException as e:
+            except BaseException as e:  # report to the starting thread
                 errors.append(e)
                 ready.set()
                 return
@@ -110,6 +95,27 @@ class HttpStandIn:
         site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]
+
+
+@dataclass
+class HttpStandIn(LoopbackServer):
+    latency: float = 0.0  # seconds before each speech answer
+    faults: list[HttpFault] = field(default_factory=list)
+    port: int = 0
+    slow_seconds: float = 30.0
+
+    def __post_init__(self) -> None:
+        self.received: list[Received] = []
+        self.texts: list[str] = []  # every text asked to speak, in order
+        self.outcomes: list[str] = []  # "ok" or the fault kind, per speech request
+        self.in_flight = self.max_in_flight = 0
+        self._attempts: dict[str, int] = {}
+        self._renders: dict[tuple, bytes] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     def reset_counts(self) -> None:
         with self._lock:
