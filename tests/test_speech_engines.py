@@ -265,3 +265,9 @@ def test_build_with_a_missing_key_is_one_line_naming_the_variable(tmp_path, azur
     proc = run_studio(["build", "episodes/test.md", "--engine", "azure"], cwd=root)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "STUDIO_AZURE_SPEECH_KEY" in proc.stderr and "is not set" in proc.stderr and azure.received == []
+
+
+def test_auto_with_no_usable_engine_left_is_a_config_error(tmp_path, azure, monkeypatch):
+    monkeypatch.delenv("STUDIO_AZURE_SPEECH_KEY")
+    with pytest.raises(ConfigError, match="engine azure: the environment variable STUDIO_AZURE_SPEECH_KEY"):
+        speak(tmp_path, "auto", 'engines = ["azure"]\n' + azure_toml(azure))

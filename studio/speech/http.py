@@ -88,14 +88,14 @@ class HttpEngine:
                     raise SpeechError(f"HTTP {resp.status} from {self.label}: {detail}")
         except SpeechError:
             raise
+        except (asyncio.TimeoutError, TimeoutError):  # before ClientError: aiohttp's timeouts are both
+            raise TransientSpeechError(f"no answer within {self.timeout:g} s") from None
         except aiohttp.ClientPayloadError:
             raise TransientSpeechError("the answer was cut short (connection closed mid-body)") from None
         except aiohttp.ClientConnectorError as e:
             raise TransientSpeechError(f"cannot connect to {e.host}:{e.port}") from None
         except (aiohttp.ClientError, ConnectionError) as e:
             raise TransientSpeechError(self._clean(f"connection dropped ({type(e).__name__})")) from None
-        except (asyncio.TimeoutError, TimeoutError):
-            raise TransientSpeechError(f"no answer within {self.timeout:g} s") from None
         if not data:
             raise TransientSpeechError("the service sent no audio (empty body)")
         return data

@@ -115,14 +115,17 @@ def synthesize_episode(
         try:
             if any(j.pending for j in work):
                 problem = settings_problem(name, show, voices)
-                if problem and not auto:
+                if problem and last:
                     raise ConfigError(f"engine {name}: {problem}", show.file)
-                problem = problem or (reach_problem(name, show) if auto and not last else None)
+                if not problem and not last:
+                    unreachable = reach_problem(name, show)
+                    problem = unreachable and f"unreachable ({unreachable})"
                 if problem:
-                    raise _Skip(problem if problem.startswith(("set ", "the ", "no ")) else f"unreachable ({problem})")
-                summary = _run(name, show, work, cache, jobs, progress, seed, fail_fast=auto and not last)
-                if summary.failures and auto and not last:
-                    raise _Skip(f"failed ({failure_message(summary, len(work))})")
+                    raise _Skip(problem)
+                summary = _run(name, show, work, cache, jobs, progress, seed, fail_fast=not last)
+                if summary.failures and not last:
+                    first = min(summary.failures, key=lambda j: j.index)
+                    raise _Skip(f"failed ({first.error if first.config_error else f'{first.label}: {first.error}'})")
             else:
                 summary.cached = len(work)
                 for j in work if progress is not None else []:
