@@ -103,6 +103,8 @@ def synthesize_episode(
         warnings.append(f"{LABELS[name]} skipped: {why}; trying {LABELS[nxt]}")
         if warn:
             warn(warnings[-1])
+        if hasattr(progress, "restart"):
+            progress.restart()
 
     cached = [c for c in candidates if all(cache.has(r.key) for j in build_jobs(plans, c, show, limit) for r in j.requests)]
     if auto and cached:  # every clip cached for one engine: no network at all, the same voices as last time
