@@ -271,3 +271,10 @@ def test_auto_with_no_usable_engine_left_is_a_config_error(tmp_path, azure, monk
     monkeypatch.delenv("STUDIO_AZURE_SPEECH_KEY")
     with pytest.raises(ConfigError, match="engine azure: the environment variable STUDIO_AZURE_SPEECH_KEY"):
         speak(tmp_path, "auto", 'engines = ["azure"]\n' + azure_toml(azure))
+
+
+def test_openai_wav_response_format(tmp_path, openai):
+    toml = openai_toml(openai).replace('model = "kokoro"', 'model = "kokoro"\nresponse_format = "wav"')
+    result = speak(tmp_path, "openai", toml, TEXTS[:2])
+    assert {r.json()["response_format"] for r in openai.received} == {"wav"}
+    assert [c.fmt for c in result.clips] == ["wav", "wav"] and all(c.audio[:4] == b"RIFF" for c in result.clips)
