@@ -187,7 +187,8 @@ def send(obj, episode: str, list_path: Path | None, dry_run: bool, test_to: str 
 @click.pass_obj
 @handle_errors
 def voices(obj, lang: str | None, offline: bool, as_json: bool, engine: str) -> None:
-    """List the Edge voices: the live list when the service answers, else the bundled one."""
+    """List the Edge voices: the live list when the service answers, else the bundled one
+    (--engine azure: the Azure resource's list; --engine openai: the configured voice map)."""
     from studio.speech.voices import fetch_live_voices, filter_by_lang, known_voices, save_live_voices, service_voices
 
     cache_dir = _cache_dir_or_none(obj)
