@@ -278,3 +278,13 @@ def test_openai_wav_response_format(tmp_path, openai):
     result = speak(tmp_path, "openai", toml, TEXTS[:2])
     assert {r.json()["response_format"] for r in openai.received} == {"wav"}
     assert [c.fmt for c in result.clips] == ["wav", "wav"] and all(c.audio[:4] == b"RIFF" for c in result.clips)
+
+
+def test_retry_after_as_seconds_or_http_date():
+    import email.utils
+
+    from studio.speech.http import retry_after_seconds
+
+    assert retry_after_seconds("2") == 2.0 and retry_after_seconds(None) is None and retry_after_seconds("soon") is None
+    later = email.utils.formatdate(time.time() + 30, usegmt=True)
+    assert 25 <= retry_after_seconds(later) <= 31
