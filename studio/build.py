@@ -128,9 +128,10 @@ def build_episode(
         remove_stale_temps(ep_dir)
         audio = render_audio(episode, speech.clips, show, ep_dir, cover)
 
-        from studio.speech.transcript import TRANSCRIPTS, write_transcripts
+        from studio.speech.transcript import TRANSCRIPTS, timing_note, write_transcripts
 
         write_transcripts(ep_dir, speech.clips, [it["start_ms"] for it in audio.items])
+        reporter.info(timing_note(speech.clips))
         previous = load_manifest(ep_dir / MANIFEST) or {}
         manifest = make_manifest(show, episode, audio, speech.engine, previous)
         manifest["fingerprint"] = fingerprint

@@ -79,8 +79,9 @@ def cli(ctx: click.Context, show_file: str | None) -> None:
 @click.argument("episodes", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Output directory (default: output_dir from show.toml, usually public/).")
-@click.option("--engine", type=click.Choice(["auto", "edge", "espeak"]), default=None,
-              help="Voice engine: edge (neural, online), espeak (offline), auto (edge when reachable). Default from show.toml.")
+@click.option("--engine", type=click.Choice(["auto", "edge", "azure", "openai", "espeak"]), default=None,
+              help="Voice engine: edge, azure, openai (neural, online), espeak (offline), auto (speech.engines in "
+                   "order, first that answers). Default from show.toml.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
               help="Concurrent speech requests (default: speech.jobs in show.toml, 4).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object describing the build on stdout.")
@@ -194,15 +195,20 @@ def send(obj, episode: str, list_path: Path | None, dry_run: bool, test_to: str 
 @click.option("--lang", metavar="LANG", help="Only voices for this language or locale (zh, zh-CN, en-GB).")
 @click.option("--offline", is_flag=True, help="Use the bundled list; do not ask the service.")
 @click.option("--json", "as_json", is_flag=True, help="Print the voices as JSON.")
+@click.option("--engine", type=click.Choice(["edge", "azure", "openai"]), default="edge",
+              help="azure: the resource's voice list ([speech.azure]); openai: the voice map in [speech.openai].")
 @click.pass_obj
 @handle_errors
-def voices(obj, lang: str | None, offline: bool, as_json: bool) -> None:
-    """List the Edge voices: the live list when the service answers, else the bundled one."""
-    from studio.speech.voices import fetch_live_voices, filter_by_lang, known_voices, save_live_voices
+def voices(obj, lang: str | None, offline: bool, as_json: bool, engine: str) -> None:
+    """List the Edge voices: the live list when the service answers, else the bundled one
+    (--engine azure: the Azure resource's list; --engine openai: the configured voice map)."""
+    from studio.speech.voices import fetch_live_voices, filter_by_lang, known_voices, save_live_voices, service_voices
 
     cache_dir = _cache_dir_or_none(obj)
     source, found = "bundled", list(known_voices(cache_dir).values())  # plus the last live list, if any
-    if not offline:
+    if engine != "edge":
+        source, found = engine, service_voices(engine, load_show_for(obj["show_file"]), cache_dir)
+    elif not offline:
         try:
             found, source = fetch_live_voices(), "live"
         except Exception as e:  # unreachable or refused: the bundled list still answers

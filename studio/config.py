@@ -22,9 +22,39 @@ SHOW_FILE = "show.toml"
 _REQUIRED = "required"
 
 
+ENGINES = ("edge", "azure", "openai", "espeak")
+AZURE_MP3_FORMATS = (
+    "audio-24khz-48kbitrate-mono-mp3", "audio-24khz-96kbitrate-mono-mp3", "audio-24khz-160kbitrate-mono-mp3",
+    "audio-48khz-96kbitrate-mono-mp3", "audio-48khz-192kbitrate-mono-mp3",
+)
+
+
+@dataclass
+class AzureSpeechConfig:
+    """[speech.azure]: Azure AI Speech text-to-speech (REST)."""
+
+    region: str = ""  # e.g. "eastasia": https://<region>.tts.speech.microsoft.com
+    key_env: str = "STUDIO_AZURE_SPEECH_KEY"  # env var holding the resource key (never the key itself)
+    token_env: str = ""  # optional env var holding a bearer token, sent instead of the key
+    endpoint: str = ""  # overrides the region's URL (sovereign clouds, tests)
+    output_format: str = "audio-24khz-96kbitrate-mono-mp3"
+
+
+@dataclass
+class OpenAISpeechConfig:
+    """[speech.openai]: any server speaking OpenAI's POST /v1/audio/speech."""
+
+    base_url: str = ""  # e.g. "https://api.openai.com/v1" or "http://127.0.0.1:8880/v1"
+    model: str = "tts-1"
+    api_key_env: str = ""  # env var holding the API key ("" for a local server without one)
+    response_format: str = "mp3"
+    voices: dict[str, str] = field(default_factory=dict)  # Studio voice name -> the server's voice
+
+
 @dataclass
 class SpeechConfig:
-    engine: str = "auto"  # auto | edge | espeak
+    engine: str = "auto"  # auto | edge | azure | openai | espeak
+    engines: list[str] = field(default_factory=lambda: ["edge", "espeak"])  # what `auto` tries, in order
     jobs: int = 4  # concurrent requests to the voice service
     cache_dir: str = ".studio-cache"
     rate: str = "+0%"  # speaking rate, e.g. "+10%"
@@ -36,6 +66,8 @@ class SpeechConfig:
     retries: int = 4  # retries per request on 403/5xx/timeouts/dropped connections
     retry_backoff: float = 0.5  # seconds before the first retry; doubles, with jitter
     timeout: float = 60.0  # seconds for one request
+    azure: AzureSpeechConfig = field(default_factory=AzureSpeechConfig)
+    openai: OpenAISpeechConfig = field(default_factory=OpenAISpeechConfig)
 
 
 @dataclass
@@ -149,9 +181,9 @@ def _check_show(show: Show, path: Path) -> None:
         raise ConfigError(f"key 'base_url': must be an absolute URL, got {show.base_url!r}", path)
     if not _EMAIL.match(show.owner_email):
         raise ConfigError(f"key 'owner_email': not an email address: {show.owner_email!r}", path)
-    if show.speech.engine not in ("auto", "edge", "espeak"):
+    if show.speech.engine not in ("auto", *ENGINES):
         raise ConfigError(
-            f"key 'speech.engine': must be auto, edge or espeak, got {show.speech.engine!r}", path
+            f"key 'speech.engine': must be auto, {', '.join(ENGINES)}, got {show.speech.engine!r}", path
         )
     _check_speech(show.speech, path)
     check_audio(show.audio, path)
@@ -199,6 +231,33 @@ def _check_speech(speech: SpeechConfig, path: Path) -> None:
         raise ConfigError("key 'speech.retries': must not be negative", path)
     if speech.retry_backoff < 0 or speech.timeout <= 0:
         raise ConfigError("keys 'speech.retry_backoff'/'speech.timeout': must be positive", path)
+    bad = [e for e in speech.engines if e not in ENGINES]
+    if bad or not speech.engines or len(set(speech.engines)) != len(speech.engines):
+        raise ConfigError(f"key 'speech.engines': a list of distinct engines from {', '.join(ENGINES)}, "
+                          f"got {speech.engines!r}", path)
+    _check_speech_services(speech, path)
+
+
+def _check_speech_services(speech: SpeechConfig, path: Path) -> None:
+    az, oa = speech.azure, speech.openai
+    if az.output_format not in AZURE_MP3_FORMATS:
+        raise ConfigError(f"key 'speech.azure.output_format': must be an MP3 format at 24 kHz or more "
+                          f"({', '.join(AZURE_MP3_FORMATS)}), got {az.output_format!r}", path)
+    if az.region and not re.fullmatch(r"[a-z0-9]+", az.region):
+        raise ConfigError(f"key 'speech.azure.region': a region name like 'eastasia', got {az.region!r}", path)
+    for key, url in (("azure.endpoint", az.endpoint), ("openai.base_url", oa.base_url)):
+        if url and not url.startswith(("https://", "http://")):
+            raise ConfigError(f"key 'speech.{key}': must be an http(s) URL, got {url!r}", path)
+    for key, name in (("azure.key_env", az.key_env), ("azure.token_env", az.token_env),
+                      ("openai.api_key_env", oa.api_key_env)):
+        if name and (not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) or re.fullmatch(r"[0-9a-fA-F]{32,}", name)):
+            raise ConfigError(f"key 'speech.{key}': the NAME of an environment variable, got {name!r} "
+                              "(never put the key itself in show.toml)", path)
+    if oa.response_format not in ("mp3", "wav"):
+        raise ConfigError(f"key 'speech.openai.response_format': must be mp3 or wav, got {oa.response_format!r}", path)
+    for studio_voice, server_voice in oa.voices.items():
+        if not isinstance(server_voice, str) or not server_voice.strip():
+            raise ConfigError(f"key 'speech.openai.voices.{studio_voice}': must be the server's voice name", path)
 
 
 

@@ -27,7 +27,7 @@ FAST = {"retry_backoff": "0.01", "timeout": "5"}  # fast retries unless a test s
 def write_show(root: Path, voice: str = "zh-CN-XiaoxiaoNeural", speech: str = "") -> Path:
     root.mkdir(parents=True, exist_ok=True)
     given = {line.split("=")[0].strip() for line in speech.splitlines() if "=" in line}
-    speech = "\n".join([speech, *(f"{k} = {v}" for k, v in FAST.items() if k not in given)])
+    speech = "\n".join([*(f"{k} = {v}" for k, v in FAST.items() if k not in given), speech])  # before any [table]
     (root / "show.toml").write_text(SHOW_TOML.format(voice=voice, speech=speech), "utf-8")
     return root / "show.toml"
 

@@ -127,6 +127,19 @@ def test_lexicon_changes_speech_only_and_matches_whole_words(show, server):
     assert "A16Z和A16Zeta" in email and "A十六Z" not in email
 
 
+def test_transcripts_show_the_written_words_not_lexicon_respellings(show, server):
+    write_episode(show)
+    (show / "lexicon.toml").write_text('"A16Z" = "A sixteen Z"\n"苏莱曼" = "苏莱曼先生"\n', "utf-8")
+    proc = build(show, server)
+    assert proc.returncode == 0, proc.stderr
+    assert "A sixteen Z" in " ".join(server.texts)  # the voice got the respelling
+    ep_dir = Path(json.loads(proc.stdout)["out"])
+    for name in ("transcript.vtt", "transcript.srt"):
+        shown = (ep_dir / name).read_text("utf-8")
+        assert "sixteen" not in shown and "苏莱曼先生" not in shown, name
+        assert "A16Z和A16Zeta" in shown.replace("\n", "") and "苏莱曼" in shown, name
+
+
 def test_hosts_sections_and_english_voice(show, server):
     extra = (
         'hosts: ["zh-CN-YunxiNeural", "zh-CN-XiaoyiNeural"]\n'
@@ -164,7 +177,7 @@ def test_permanent_failure_exits_with_one_line_and_writes_nothing(show, server):
     write_episode(show)
     server.faults.append(Fault("no_audio", first=None, match="微软"))
     (show / "show.toml").write_text((show / "show.toml").read_text("utf-8") + "\n[speech]\nretries = 1\nretry_backoff = 0.01\n", "utf-8")
-    proc = build(show, server)
+    proc = build(show, server, "--engine", "edge")  # (auto would fall back to espeak for the whole episode)
     assert proc.returncode == 1
     (line,) = proc.stderr.strip().splitlines()
     assert line.startswith("error: ") and "item 2 ('微软聘请苏莱曼')" in line and "NoAudioReceived" in line

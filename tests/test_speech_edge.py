@@ -137,7 +137,7 @@ def test_editing_one_item_resynthesizes_exactly_that_item(tmp_path, stand_in):
 def test_long_item_is_split_at_sentences_under_the_request_limit(tmp_path, stand_in):
     sentence = "人工智能的发展速度超出了许多研究者的预期，产业界和学术界都在重新评估未来的路线图。"
     long_text = sentence * 40  # ~5 KB of UTF-8
-    result = speak(tmp_path, [long_text])
+    result = speak(tmp_path, [long_text], speech="timeout = 120")  # the stand-in renders 1.3k characters per chunk
     assert len(stand_in.texts) >= 2
     assert all(n <= 4096 for n in stand_in.ssml_bytes)
     assert all(t.endswith("。") for t in stand_in.texts)

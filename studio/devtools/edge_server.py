@@ -6,6 +6,8 @@ binary `Path:audio` frames (2-byte big-endian header length, headers, MP3),
 `Path:audio.metadata` JSON word boundaries and `Path:turn.end`. The audio is
 real MP3 (espeak-ng rendered, 24 kHz 48 kbps mono CBR) and `/voices/list`
 serves the voice list. Faults are injected per request (see `Fault`).
+`boundaries` picks the metadata sent, as the service has varied: "word"
+(WordBoundary), "sentence" (SentenceBoundary only) or "none" (no metadata).
 
     with EdgeStandIn(latency=0.5) as server:
         os.environ["STUDIO_EDGE_WSS_URL"] = server.url
@@ -26,6 +28,8 @@ import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
+
+from studio.devtools.http_standin import LoopbackServer
 
 WS_PATH = "/consumer/speech/synthesize/readaloud/edge/v1"
 VOICES_PATH = "/consumer/speech/synthesize/readaloud/voices/list"
@@ -71,18 +75,47 @@ class Fault:
         return ("drop", "close", "no_audio", "truncate")[h[0] % 4]
 
 
+BOUNDARY_MODES = ("word", "sentence", "none")
+
+
 @dataclass
 class Rendered:
     mp3: bytes
     words: list[tuple[float, float, str]]  # offset ms, duration ms, text
+    sentences: list[tuple[float, float, str]] = field(default_factory=list)
+
+    def marks(self, mode: str) -> list[tuple[float, float, str]]:
+        return {"word": self.words, "sentence": self.sentences}.get(mode, [])
+
+
+def sentence_marks(text: str, words: list[tuple[float, float, str]]) -> list[tuple[float, float, str]]:
+    """Sentence boundaries from word timings: each sentence from its first word to its last word's end."""
+    from studio.speech.text import split_sentences
+
+    out, pos, w = [], 0, 0
+    for sentence in split_sentences(text):
+        end = pos + len(sentence)
+        mine = []
+        while w < len(words):
+            i = text.find(words[w][2], pos)
+            if i < 0 or i >= end:
+                break
+            mine.append(words[w])
+            pos = i + len(words[w][2])
+            w += 1
+        pos = end
+        if mine and sentence.strip():
+            out.append((mine[0][0], mine[-1][0] + mine[-1][1] - mine[0][0], sentence.strip()))
+    return out
 
 
 @dataclass
-class EdgeStandIn:
+class EdgeStandIn(LoopbackServer):
     latency: float = 0.0  # seconds added to every request before turn.start
     faults: list[Fault] = field(default_factory=list)
     extra_voices: list[dict] = field(default_factory=list)  # beyond the bundled list, for /voices/list
     port: int = 0
+    boundaries: str = "word"  # metadata sent: "word", "sentence" (SentenceBoundary only) or "none"
 
     def __post_init__(self) -> None:
         self.requests = 0  # websocket handshakes seen, refused ones included
@@ -95,11 +128,7 @@ class EdgeStandIn:
         self._attempts: dict[str, int] = {}
         self._renders: dict[tuple[str, str], Rendered] = {}
         self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._runner = None
 
-    # -- lifecycle -------------------------------------------------------
     @property
     def url(self) -> str:
         return f"ws://127.0.0.1:{self.port}{WS_PATH}"
@@ -107,43 +136,6 @@ class EdgeStandIn:
     @property
     def voices_url(self) -> str:
         return f"http://127.0.0.1:{self.port}{VOICES_PATH}"
-
-    def start(self) -> "EdgeStandIn":
-        ready = threading.Event()
-        errors: list[BaseException] = []
-
-        def serve() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            try:
-                loop.run_until_complete(self._start())
-            except BaseException as e:  # report to the starting thread
-                errors.append(e)
-                ready.set()
-                return
-            ready.set()
-            loop.run_forever()
-            loop.run_until_complete(self._runner.cleanup())
-            loop.close()
-
-        self._thread = threading.Thread(target=serve, name="edge-stand-in", daemon=True)
-        self._thread.start()
-        ready.wait(30)
-        if errors:
-            raise errors[0]
-        return self
-
-    def stop(self) -> None:
-        if self._loop and self._thread:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(30)
-            self._thread = None
-
-    def __enter__(self) -> "EdgeStandIn":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
     def reset_counts(self) -> None:
         with self._lock:
@@ -156,19 +148,11 @@ class EdgeStandIn:
         for t in texts:
             self._render(voice, t)
 
-    async def _start(self) -> None:
-        from aiohttp import web
-
-        app = web.Application()
+    def routes(self, app) -> None:
         app.router.add_get(VOICES_PATH, self._voices)
         app.router.add_get("/stats", self._stats)
         app.router.add_post("/reset", self._reset)
         app.router.add_get("/{tail:.*}", self._websocket)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]
 
     # -- HTTP ------------------------------------------------------------
     def stats(self) -> dict:
@@ -309,7 +293,7 @@ class EdgeStandIn:
             pass
 
     async def _send_audio(self, request, ws, request_id: str, r: Rendered, fault: str | None) -> None:
-        audio, words = r.mp3, list(r.words)
+        audio, words = r.mp3, list(r.marks(self.boundaries))
         if fault in ("truncate", "drop", "close"):
             cut = len(audio) // (2 if fault == "truncate" else 3)
             audio = audio[: cut - cut % 144]
@@ -320,7 +304,7 @@ class EdgeStandIn:
             piece = audio[start : start + _SLICE]
             sent_ms += len(piece) * 8 / 48  # 48 kbps: bytes -> ms
             while words and words[0][0] <= sent_ms:
-                await ws.send_str(_metadata_frame(request_id, words.pop(0)))
+                await ws.send_str(_metadata_frame(request_id, words.pop(0), self._kind))
             await ws.send_bytes(_audio_frame(request_id, stream_id, piece))
         if fault == "drop":
             request.transport.abort()
@@ -329,31 +313,43 @@ class EdgeStandIn:
             await ws.close(code=1011, message=b"stand-in closed mid-stream")
             return
         for w in words if fault != "truncate" else []:
-            await ws.send_str(_metadata_frame(request_id, w))
+            await ws.send_str(_metadata_frame(request_id, w, self._kind))
         await ws.send_bytes(_audio_frame(request_id, stream_id, b""))  # end of stream: no Content-Type
+
+    @property
+    def _kind(self) -> str:
+        return "SentenceBoundary" if self.boundaries == "sentence" else "WordBoundary"
 
     def _render(self, voice: str, text: str) -> Rendered:
         key = (voice, text)
         with self._lock:
             if key in self._renders:
                 return self._renders[key]
-        import io
-
-        from studio.audio.segments import AudioSegment
-        from studio.speech.base import VoiceSettings
-        from studio.speech.espeak import EspeakEngine
-
-        clip = EspeakEngine().synthesize_sync(text, VoiceSettings(voice=voice))
-        buf = io.BytesIO()  # as the service sends it: 24 kHz mono MP3 at 48 kbps, no tags
-        AudioSegment().from_wav(io.BytesIO(clip.audio)).export(
-            buf, format="mp3", bitrate="48k", parameters=["-ar", "24000", "-ac", "1", "-write_xing", "0", "-id3v2_version", "0"],
-        )
-        mp3 = buf.getvalue()
+        mp3, clip = espeak_mp3(voice, text)
         words = [(b.offset_ms, b.duration_ms, b.text) for b in clip.boundaries if b.kind == "word" and b.text.strip()]
-        r = Rendered(mp3, words)
+        r = Rendered(mp3, words, sentence_marks(text, words))
         with self._lock:
             self._renders[key] = r
         return r
+
+
+def espeak_mp3(voice: str, text: str, hz: int = 24000, kbps: int = 48):
+    """Real speech for a stand-in: espeak-ng reads `text` in the language of `voice` (an
+    Edge voice name), encoded as the services send it: mono CBR MP3, no tags.
+    Returns (mp3 bytes, the espeak clip with its word boundaries)."""
+    import io
+
+    from studio.audio.segments import AudioSegment
+    from studio.speech.base import VoiceSettings
+    from studio.speech.espeak import EspeakEngine
+
+    clip = EspeakEngine().synthesize_sync(text, VoiceSettings(voice=voice))
+    buf = io.BytesIO()
+    AudioSegment().from_wav(io.BytesIO(clip.audio)).export(
+        buf, format="mp3", bitrate=f"{kbps}k",
+        parameters=["-ar", str(hz), "-ac", "1", "-write_xing", "0", "-id3v2_version", "0"],
+    )
+    return buf.getvalue(), clip
 
 
 def _header(head: str, name: str) -> str | None:
@@ -399,11 +395,11 @@ def _text_frame(request_id: str, path: str, body: dict) -> str:
     )
 
 
-def _metadata_frame(request_id: str, word: tuple[float, float, str]) -> str:
+def _metadata_frame(request_id: str, word: tuple[float, float, str], kind: str = "WordBoundary") -> str:
     offset, duration, text = word
     data = {"Offset": round(offset * 10_000), "Duration": round(duration * 10_000),
-            "text": {"Text": escape(text), "Length": len(text), "BoundaryType": "WordBoundary"}}
-    return _text_frame(request_id, "audio.metadata", {"Metadata": [{"Type": "WordBoundary", "Data": data}]})
+            "text": {"Text": escape(text), "Length": len(text), "BoundaryType": kind}}
+    return _text_frame(request_id, "audio.metadata", {"Metadata": [{"Type": kind, "Data": data}]})
 
 
 def _audio_frame(request_id: str, stream_id: str, data: bytes) -> bytes:
@@ -424,6 +420,8 @@ def main() -> None:
                          "(a random 20%% of texts fail once), 503::0.05 (5%% of handshakes)")
     ap.add_argument("--rate", type=float, default=None, help="default RATE: only this fraction of texts fail")
     ap.add_argument("--seed", type=int, default=0, help="seed choosing which texts fail")
+    ap.add_argument("--boundaries", choices=BOUNDARY_MODES, default="word",
+                    help="metadata sent: word boundaries, sentence boundaries only, or none")
     ap.add_argument("--prerender", metavar="FILE", help="render these texts (one per line) before serving")
     ap.add_argument("--voice", default="zh-CN-XiaoxiaoNeural", help="voice for --prerender")
     args = ap.parse_args()
@@ -432,7 +430,7 @@ def main() -> None:
         kind, first, rate = (spec.split(":") + ["", ""])[:3]
         faults.append(Fault(kind, first=int(first) if first else None,
                             rate=float(rate) if rate else args.rate, seed=args.seed))
-    with EdgeStandIn(latency=args.latency, faults=faults, port=args.port) as server:
+    with EdgeStandIn(latency=args.latency, faults=faults, port=args.port, boundaries=args.boundaries) as server:
         if args.prerender:
             with open(args.prerender, encoding="utf-8") as f:
                 server.prerender([line.strip() for line in f if line.strip()], args.voice)

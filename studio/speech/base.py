@@ -5,6 +5,20 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
+from studio.errors import SpeechError
+
+
+class TransientSpeechError(SpeechError):
+    """A failure worth retrying: 403/429/5xx, timeouts, dropped connections, no or cut-short audio."""
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds the service asked us to wait, if it said
+
+
+class EngineConfigError(SpeechError):
+    """The service refused our credentials or settings (401/403): no retry, reported once."""
+
 
 @dataclass(frozen=True)
 class VoiceSettings:
@@ -33,6 +47,7 @@ class Clip:
     boundaries: list[Boundary] = field(default_factory=list)
     engine: str = ""
     text: str = ""  # what was spoken (for aligning boundaries); not cached
+    shown: Any = None  # lexicon.Respelled: spoken positions -> the words the transcript shows
 
     def boundaries_dict(self) -> list[dict[str, Any]]:
         return [asdict(b) for b in self.boundaries]

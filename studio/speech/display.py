@@ -35,6 +35,14 @@ class SpeechDisplay:
         ) as p:
             yield cls(reporter, p, p.add_task("Speech", total=items))
 
+    def restart(self) -> None:
+        """Another engine starts the episode over (auto fallback): clear the bars."""
+        if self.progress is not None:
+            for row in self.rows.values():
+                self.progress.remove_task(row)
+            self.rows.clear()
+            self.progress.reset(self.total_id)
+
     def item_started(self, job: ItemJob) -> None:
         if self.progress is not None:
             self.rows[job.index] = self.progress.add_task(f"  {job.label}", total=len(job.pending))

@@ -10,20 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 from importlib import metadata
 from urllib.parse import urlparse
 
 from studio.errors import SpeechError
-from studio.speech.base import Boundary, Clip, VoiceSettings
+from studio.speech.base import Boundary, Clip, TransientSpeechError, VoiceSettings
 
 DEFAULT_WSS = "wss://speech.platform.bing.com/consumer/speech/synthesize/readaloud/edge/v1"
 DEFAULT_VOICES = "https://speech.platform.bing.com/consumer/speech/synthesize/readaloud/voices/list"
 TICKS_PER_MS = 10_000
-
-
-class TransientSpeechError(SpeechError):
-    """A failure worth retrying: 403/5xx, timeouts, dropped connections, no or cut-short audio."""
 
 
 def edge_url() -> str:
@@ -64,17 +59,6 @@ def point_edge_tts_at_endpoint() -> None:
 
     edge_tts.communicate.WSS_URL = _with_token(edge_url())
     edge_tts.voices.VOICE_LIST = _with_token(voices_url()).replace("TrustedClientToken=", "trustedclienttoken=")
-
-
-def probe_edge(timeout: float = 2.0) -> str | None:
-    """None when the service's host accepts a connection, else what failed."""
-    url = urlparse(edge_url())
-    port = url.port or (443 if url.scheme in ("wss", "https") else 80)
-    try:
-        with socket.create_connection((url.hostname, port), timeout=timeout):
-            return None
-    except OSError as e:
-        return f"{url.hostname}:{port}: {e.strerror or e}"
 
 
 def classify(e: BaseException, timeout: float) -> SpeechError:

@@ -17,6 +17,30 @@ _WORDCHAR = re.compile(r"[A-Za-z0-9]")
 
 
 @dataclass
+class Respelled:
+    """Text after the lexicon, and where each respelling came from, so a transcript
+    built on the spoken text can show the written words."""
+
+    spoken: str
+    display: str
+    edits: list[tuple[int, int, int, int]] = field(default_factory=list)  # spoken span, display span
+
+    def to_display(self, pos: int) -> int:
+        """A position in the spoken text -> the display text (inside a respelling: its end)."""
+        shift = 0
+        for ss, se, ds, de in self.edits:
+            if pos <= ss:
+                break
+            if pos < se:
+                return de
+            shift = de - se
+        return pos + shift
+
+    def shown(self, start: int, end: int) -> str:
+        return self.display[self.to_display(start) : self.to_display(end)]
+
+
+@dataclass
 class Lexicon:
     entries: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
@@ -36,6 +60,21 @@ class Lexicon:
         if self._pattern is None:
             return text
         return self._pattern.sub(lambda m: self.entries[m.group(0)], text)
+
+    def respell(self, text: str) -> Respelled:
+        if self._pattern is None:
+            return Respelled(text, text)
+        parts, edits, pos, out = [], [], 0, 0
+        for m in self._pattern.finditer(text):
+            parts.append(text[pos : m.start()])
+            out += m.start() - pos
+            spoken = self.entries[m.group(0)]
+            edits.append((out, out + len(spoken), m.start(), m.end()))
+            parts.append(spoken)
+            out += len(spoken)
+            pos = m.end()
+        parts.append(text[pos:])
+        return Respelled("".join(parts), text, edits)
 
     def __len__(self) -> int:
         return len(self.entries)

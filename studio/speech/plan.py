@@ -20,7 +20,7 @@ from studio.config import Show
 from studio.errors import ScriptError
 from studio.model import Episode
 from studio.speech.base import VoiceSettings
-from studio.speech.lexicon import Lexicon
+from studio.speech.lexicon import Lexicon, Respelled
 from studio.speech.text import language_segments, split_for_requests
 from studio.speech.voices import check_voice
 
@@ -37,6 +37,7 @@ class ItemSpeech:
     label: str
     text: str  # the speech text after the lexicon
     segments: list[Segment]  # in order; each becomes one or more requests
+    shown: Respelled | None = None  # maps the speech text back to the written words
 
     @property
     def voices(self) -> list[str]:
@@ -132,12 +133,13 @@ def plan_speech(show: Show, episode: Episode, known: dict, lexicon: Lexicon) -> 
     voices, english = resolve_voices(show, episode, known)
     plans = []
     for i, (item, voice) in enumerate(zip(episode.items, voices)):
-        text = lexicon.apply(item.speech_text)
+        shown = lexicon.respell(item.speech_text)
+        text = shown.spoken
         if english and not voice.startswith("en-"):
             segments = [Segment(s, settings(show, english if eng else voice)) for s, eng in language_segments(text)]
         else:
             segments = [Segment(text, settings(show, voice))]
-        plans.append(ItemSpeech(i, item_label(episode, i), text, segments))
+        plans.append(ItemSpeech(i, item_label(episode, i), text, segments, shown))
     return plans
 
 

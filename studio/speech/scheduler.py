@@ -14,11 +14,11 @@ from typing import Protocol
 from studio.errors import SpeechError
 from studio.speech.align import coverage_problem
 from studio.speech.assemble import clip_duration_ms
-from studio.speech.base import Clip, Engine, VoiceSettings
+from studio.speech.base import Clip, Engine, EngineConfigError, TransientSpeechError, VoiceSettings
 from studio.speech.cache import ClipCache
-from studio.speech.edge import TransientSpeechError
 
 MAX_BACKOFF_S = 20.0
+MAX_RETRY_AFTER_S = 120.0  # a longer Retry-After is honoured only up to this
 
 
 @dataclass
@@ -37,6 +37,7 @@ class ItemJob:
     label: str  # item 3 ('Title')
     requests: list[Request]
     error: str | None = None
+    config_error: bool = False  # the service refused our key or settings
     attempts: int = 0
     started: bool = False
 
@@ -80,9 +81,14 @@ class RetryPolicy:
         return min(MAX_BACKOFF_S, self.backoff * 2 ** (attempt - 1)) * (0.5 + self.rng.random())
 
 
+class _FailFast(Exception):
+    """An item failed and the caller wants no more work (it will try another engine)."""
+
+
 async def run_jobs(jobs: list[ItemJob], engine: Engine, cache: ClipCache, concurrency: int,
-                   policy: RetryPolicy, progress: Progress | None = None) -> Summary:
-    """Synthesize every pending request of every job; fill `request.clip` and the cache."""
+                   policy: RetryPolicy, progress: Progress | None = None, fail_fast: bool = False) -> Summary:
+    """Synthesize every pending request of every job; fill `request.clip` and the cache.
+    With `fail_fast`, the first item that fails stops all the others."""
     progress = progress or _Silent()
     summary = Summary()
     gate = asyncio.Semaphore(max(1, concurrency))
@@ -119,7 +125,7 @@ async def run_jobs(jobs: list[ItemJob], engine: Engine, cache: ClipCache, concur
                     summary.requests += 1
                     clip = await engine.synthesize(req.text, req.voice)
                     if engine.checks_coverage:
-                        problem = coverage_problem(req.text, clip.boundaries, clip_duration_ms(clip))
+                        problem = coverage_problem(req.text, clip.boundaries, clip_duration_ms(clip), req.voice.rate)
                         if problem:
                             raise TransientSpeechError(problem)
                 break
@@ -127,6 +133,8 @@ async def run_jobs(jobs: list[ItemJob], engine: Engine, cache: ClipCache, concur
                 if attempt > policy.retries:
                     raise SpeechError(f"{e.message} (gave up after {attempt} attempts)") from None
                 delay = policy.delay(attempt)
+                if e.retry_after is not None:  # the service said how long: wait at least that
+                    delay = max(delay, min(e.retry_after, MAX_RETRY_AFTER_S))
                 summary.retried += 1
                 progress.retrying(job, attempt, e.message, delay)
                 await asyncio.sleep(delay)
@@ -147,11 +155,19 @@ async def run_jobs(jobs: list[ItemJob], engine: Engine, cache: ClipCache, concur
         if errors:
             err = errors[0]
             job.error = err.message if isinstance(err, SpeechError) else f"{type(err).__name__}: {err}"
+            job.config_error = isinstance(err, EngineConfigError)
             summary.failed += 1
             summary.failures.append(job)
         else:
             summary.synthesized += 1
         progress.item_done(job, cached=False)
+        if errors and fail_fast:
+            raise _FailFast
 
-    await asyncio.gather(*(run_item(j) for j in jobs))
+    try:
+        async with asyncio.TaskGroup() as group:
+            for j in jobs:
+                group.create_task(run_item(j))
+    except* _FailFast:
+        pass
     return summary

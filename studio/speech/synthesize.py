@@ -1,21 +1,26 @@
 """Synthesize every item of an episode: plan voices, look up the cache, pick the
-engine only if something must be spoken, run the scheduler, join each item's clip."""
+engine only if something must be spoken, run the scheduler, join each item's clip.
+
+`auto` uses the first engine of speech.engines whose clips are all cached (no
+network at all); otherwise it tries them in order, and the first that speaks every
+item builds the whole episode (never a mix of voices); each engine skipped is
+named in a warning with the reason."""
 
 from __future__ import annotations
 
 import asyncio
 import random
-from dataclasses import dataclass, field
-from importlib import metadata
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 from studio.config import Show
-from studio.errors import SpeechError
+from studio.errors import ConfigError, SpeechError
 from studio.model import Episode
 from studio.speech.assemble import join_clips
-from studio.speech.base import Clip, Engine
+from studio.speech.base import Clip
 from studio.speech.cache import ClipCache, cache_key
+from studio.speech.engines import LABELS, engine_version, make_engine, reach_problem, settings_problem
 from studio.speech.lexicon import load_lexicon
 from studio.speech.plan import ItemSpeech, chunks_of, plan_speech
 from studio.speech.scheduler import ItemJob, Progress, Request, RetryPolicy, Summary, run_jobs
@@ -36,30 +41,8 @@ class SpeechResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def engine_version(name: str) -> str:
-    """Without loading the engine, so a fully cached build stays fast and offline."""
-    if name == "edge":
-        from studio.speech.edge import edge_version
-
-        return edge_version()
-    try:
-        return "espeakng-loader " + metadata.version("espeakng-loader")
-    except metadata.PackageNotFoundError:
-        return "espeak-ng"
-
-
-def make_engine(name: str, show: Show) -> Engine:
-    if name == "edge":
-        from studio.speech.edge import EdgeEngine
-
-        return EdgeEngine(timeout=show.speech.timeout)
-    from studio.speech.espeak import EspeakEngine
-
-    return EspeakEngine()
-
-
-def build_jobs(plans: list[ItemSpeech], engine: str, limit: int) -> list[ItemJob]:
-    version = engine_version(engine)
+def build_jobs(plans: list[ItemSpeech], engine: str, show: Show, limit: int) -> list[ItemJob]:
+    version = engine_version(engine, show)
     jobs = []
     for p in plans:
         reqs = [
@@ -78,19 +61,22 @@ def fill_from_cache(jobs: list[ItemJob], cache: ClipCache) -> None:
                 r.clip = cache.get(r.key)
 
 
-def choose_engine(requested: str, plans: list[ItemSpeech], cache: ClipCache, limit: int) -> tuple[str, list[str]]:
-    """`auto`: edge when everything is already cached for edge (no network at all), else
-    edge if the service answers, else espeak with a warning naming what failed."""
-    if requested != "auto":
-        return requested, []
-    if all(cache.has(r.key) for j in build_jobs(plans, "edge", limit) for r in j.requests):
-        return "edge", []
-    from studio.speech.edge import probe_edge
+class _Skip(Exception):
+    """This engine cannot build the episode; `auto` moves on to the next."""
 
-    problem = probe_edge()
-    if problem is None:
-        return "edge", []
-    return "espeak", [f"Edge TTS unreachable ({problem}); using the offline espeak-ng voice"]
+
+def _run(name: str, show: Show, work: list[ItemJob], cache: ClipCache, jobs: int | None,
+         progress: Progress | None, seed: int | None, fail_fast: bool) -> Summary:
+    async def run() -> Summary:
+        engine = make_engine(name, show)
+        policy = RetryPolicy(retries=show.speech.retries, backoff=show.speech.retry_backoff, rng=random.Random(seed))
+        try:
+            return await run_jobs(work, engine, cache, jobs or show.speech.jobs, policy, progress, fail_fast)
+        finally:
+            if hasattr(engine, "aclose"):
+                await engine.aclose()
+
+    return asyncio.run(run())
 
 
 def synthesize_episode(
@@ -108,25 +94,51 @@ def synthesize_episode(
     cache = ClipCache(cache_dir)
     lexicon = load_lexicon(show.path(show.speech.lexicon), required=show.speech.lexicon != "lexicon.toml")
     plans = plan_speech(show, episode, known_voices(cache_dir), lexicon)  # voice errors before any work
+    voices = [v for p in plans for v in p.voices]
+    auto = engine_name == "auto"
+    candidates = list(show.speech.engines) if auto else [engine_name]
+    warnings: list[str] = []
 
-    name, warnings = choose_engine(engine_name, plans, cache, limit)
-    for w in warnings if warn else []:
-        warn(w)
-    work = build_jobs(plans, name, limit)
-    fill_from_cache(work, cache)
-    summary = Summary(cached=0)
-    if any(j.pending for j in work):
-        engine = make_engine(name, show)
-        policy = RetryPolicy(retries=show.speech.retries, backoff=show.speech.retry_backoff, rng=random.Random(seed))
-        summary = asyncio.run(run_jobs(work, engine, cache, jobs or show.speech.jobs, policy, progress))
-    else:
-        summary.cached = len(work)
-        if progress is not None:
-            for j in work:
-                progress.item_done(j, cached=True)
+    def skip(name: str, why: str, nxt: str) -> None:
+        warnings.append(f"{LABELS[name]} skipped: {why}; trying {LABELS[nxt]}")
+        if warn:
+            warn(warnings[-1])
+        if hasattr(progress, "restart"):
+            progress.restart()
+
+    cached = [c for c in candidates if all(cache.has(r.key) for j in build_jobs(plans, c, show, limit) for r in j.requests)]
+    if auto and cached:  # every clip cached for one engine: no network at all, the same voices as last time
+        candidates = cached[:1]
+    for n, name in enumerate(candidates):
+        last = n == len(candidates) - 1
+        work = build_jobs(plans, name, show, limit)
+        fill_from_cache(work, cache)
+        summary = Summary()
+        try:
+            if any(j.pending for j in work):
+                problem = settings_problem(name, show, voices)
+                if problem and last:
+                    raise ConfigError(f"engine {name}: {problem}", show.file)
+                if not problem and not last:
+                    unreachable = reach_problem(name, show)
+                    problem = unreachable and f"unreachable ({unreachable})"
+                if problem:
+                    raise _Skip(problem)
+                summary = _run(name, show, work, cache, jobs, progress, seed, fail_fast=not last)
+                if summary.failures and not last:
+                    first = min(summary.failures, key=lambda j: j.index)
+                    raise _Skip(f"failed ({first.error if first.config_error else f'{first.label}: {first.error}'})")
+            else:
+                summary.cached = len(work)
+                for j in work if progress is not None else []:
+                    progress.item_done(j, cached=True)
+        except _Skip as why:
+            skip(name, str(why), candidates[n + 1])
+            continue
+        break
     if summary.failures:
         raise SpeechError(failure_message(summary, len(work)), episode.source)
-    clips = [join_clips([r.clip for r in j.requests], text=p.text) for j, p in zip(work, plans)]
+    clips = [replace(join_clips([r.clip for r in j.requests], text=p.text), shown=p.shown) for j, p in zip(work, plans)]
     return SpeechResult(
         clips=clips, voices=[p.voices for p in plans], engine=name,
         synthesized=summary.synthesized, cached=summary.cached, retried=summary.retried,
@@ -135,6 +147,9 @@ def synthesize_episode(
 
 
 def failure_message(summary: Summary, total: int) -> str:
+    refused = [j for j in summary.failures if j.config_error]
+    if refused:  # one configuration problem, reported once
+        return refused[0].error
     first = min(summary.failures, key=lambda j: j.index)
     kept = total - summary.failed
     more = f"; {summary.failed} of {total} items failed" if summary.failed > 1 else ""

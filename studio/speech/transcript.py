@@ -1,5 +1,9 @@
 """Episode transcripts: each clip's word boundaries, shifted by the clip's start in
-the final mix, grouped into cues of one line (<= 65 characters) -> VTT and SRT."""
+the final mix, grouped into cues of one line (<= 65 characters) -> VTT and SRT.
+
+Without word boundaries, cues follow the sentence boundaries; without those,
+sentences are timed in proportion to their characters within the clip. Cue text
+is the written text: lexicon respellings change the speech only."""
 
 from __future__ import annotations
 
@@ -8,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from studio.fsutil import atomic_write_text
-from studio.speech.align import place_words
+from studio.speech.align import place_words, speakable_count, timing_of
 from studio.speech.base import Clip
+from studio.speech.text import split_sentences
 
 MAX_LINE = 65
 MAX_PAUSE_MS = 1500  # a longer silence between words starts a new cue
@@ -27,7 +32,65 @@ class Cue:
     text: str
 
 
+TIMINGS = {
+    "word": "word boundaries",
+    "sentence": "sentence boundaries (the voice sent no word boundaries)",
+    "none": "characters in proportion to each clip's length (the voice sent no boundaries)",
+}
+
+
+def _shown(clip: Clip, start: int, end: int) -> str:
+    text = clip.shown.shown(start, end) if clip.shown is not None else clip.text[start:end]
+    return " ".join(text.split())
+
+
+def timing_note(clips: list[Clip]) -> str:
+    """One line saying how the transcript was timed."""
+    used = list(dict.fromkeys(timing_of(c.text, c.boundaries) for c in clips if c.text))
+    return "Transcript timed by " + "; ".join(TIMINGS[k] for k in used or ["word"])
+
+
 def clip_cues(clip: Clip, start_ms: float) -> list[Cue]:
+    kind = timing_of(clip.text, clip.boundaries) if clip.text else "word"
+    if kind == "sentence":
+        return _sentence_cues(clip, start_ms)
+    if kind == "none":
+        return _proportional_cues(clip, start_ms)
+    return _word_cues(clip, start_ms)
+
+
+def _sentence_cues(clip: Clip, start_ms: float) -> list[Cue]:
+    placed = place_words(clip.text, clip.boundaries, "sentence")
+    cues: list[Cue] = []
+    for n, s in enumerate(placed):
+        start_char = 0 if n == 0 else s.start
+        end_char = placed[n + 1].start if n + 1 < len(placed) else len(clip.text)
+        b = s.boundary
+        cues.extend(_split_long(_shown(clip, start_char, end_char), start_ms + b.offset_ms,
+                                start_ms + b.offset_ms + max(b.duration_ms, 1.0)))
+    return cues
+
+
+def _proportional_cues(clip: Clip, start_ms: float) -> list[Cue]:
+    from studio.speech.assemble import clip_duration_ms
+
+    text, duration = clip.text, clip_duration_ms(clip)
+    spans, pos = [], 0
+    for sentence in split_sentences(text):
+        spans.append((pos, pos + len(sentence), speakable_count(sentence)))
+        pos += len(sentence)
+    total = sum(n for _, _, n in spans) or 1
+    cues: list[Cue] = []
+    t = start_ms
+    for a, b, n in spans:
+        span_ms = duration * n / total
+        if n:
+            cues.extend(_split_long(_shown(clip, a, b), t, t + span_ms))
+        t += span_ms
+    return cues
+
+
+def _word_cues(clip: Clip, start_ms: float) -> list[Cue]:
     """Group a clip's words into cues; each cue's text runs to where the next cue starts,
     so punctuation and words without a boundary of their own are not lost."""
     text = clip.text
@@ -49,7 +112,7 @@ def clip_cues(clip: Clip, start_ms: float) -> list[Cue]:
     for n, group in enumerate(groups):
         end_char = groups[n + 1][0].start if n + 1 < len(groups) else len(text)
         first, last = group[0].boundary, group[-1].boundary
-        cue_text = " ".join(text[group[0].start : end_char].split())
+        cue_text = _shown(clip, group[0].start, end_char)
         cues.extend(_split_long(cue_text, start_ms + first.offset_ms,
                                 start_ms + last.offset_ms + max(last.duration_ms, 1.0)))
     return cues

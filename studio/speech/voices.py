@@ -12,6 +12,7 @@ from studio.errors import ConfigError, StudioError
 
 BUNDLED = Path(__file__).with_name("edge_voices.json")
 LIVE_CACHE = "edge-voices.json"  # the last live list, kept in the clip cache dir
+AZURE_CACHE = "azure-voices.json"  # the last Azure list: its voices pass validation too
 KEYS = ("ShortName", "Locale", "Gender", "FriendlyName")
 
 
@@ -23,13 +24,32 @@ def bundled_voices() -> tuple[dict[str, str], ...]:
 def known_voices(cache_dir: Path | None = None) -> dict[str, dict[str, str]]:
     """Bundled voices plus the last live list fetched into `cache_dir` (if any)."""
     voices = {v["ShortName"]: v for v in bundled_voices()}
-    if cache_dir is not None:
+    for name in (LIVE_CACHE, AZURE_CACHE) if cache_dir is not None else ():
         try:
-            live = json.loads((Path(cache_dir) / LIVE_CACHE).read_text("utf-8"))
+            live = json.loads((Path(cache_dir) / name).read_text("utf-8"))
             voices.update({v["ShortName"]: v for v in live if isinstance(v, dict) and "ShortName" in v})
-        except (OSError, ValueError):
+        except (OSError, ValueError, TypeError):
             pass
     return voices
+
+
+def service_voices(engine: str, show, cache_dir: Path | None) -> list[dict[str, str]]:
+    """azure: the resource's list (remembered, so builds accept its voices); openai: the voice map."""
+    if engine == "openai":
+        from studio.speech.openai_api import openai_voices
+
+        return openai_voices(show.speech.openai)
+    from studio.speech.azure import azure_problem, fetch_azure_voices
+
+    problem = azure_problem(show.speech.azure)
+    if problem:
+        raise ConfigError(f"engine azure: {problem}", show.file)
+    try:
+        found = fetch_azure_voices(show.speech.azure)
+    except (OSError, ValueError) as e:
+        raise StudioError(f"Azure voice list not reachable: {e}") from None
+    save_live_voices(found, cache_dir, AZURE_CACHE)
+    return found
 
 
 def fetch_live_voices(timeout: float = 5.0) -> list[dict[str, Any]]:
@@ -48,14 +68,14 @@ def fetch_live_voices(timeout: float = 5.0) -> list[dict[str, Any]]:
     return [{k: v.get(k, "") for k in KEYS} for v in data]
 
 
-def save_live_voices(voices: list[dict[str, Any]], cache_dir: Path | None) -> None:
+def save_live_voices(voices: list[dict[str, Any]], cache_dir: Path | None, name: str = LIVE_CACHE) -> None:
     """Remember the live list so builds accept voices newer than the bundled list."""
     if cache_dir is None:
         return
     from studio.fsutil import atomic_write_text
 
     try:
-        atomic_write_text(Path(cache_dir) / LIVE_CACHE, json.dumps(voices, ensure_ascii=False))
+        atomic_write_text(Path(cache_dir) / name, json.dumps(voices, ensure_ascii=False))
     except OSError:
         pass
 

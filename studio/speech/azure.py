@@ -1,0 +1,103 @@
+"""Azure AI Speech text-to-speech over REST: the Edge voice names under a key and an SLA.
+
+POST <endpoint>/cognitiveservices/v1 with an SSML body, the key in
+Ocp-Apim-Subscription-Key (or a bearer token) and X-Microsoft-OutputFormat;
+the answer is the audio. GET <endpoint>/cognitiveservices/voices/list lists voices.
+"""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape, quoteattr
+
+from studio.config import AzureSpeechConfig
+from studio.speech.base import Clip, VoiceSettings
+from studio.speech.http import HttpEngine, env_secret
+
+USER_AGENT = "studio-podcast"
+
+
+def azure_base(cfg: AzureSpeechConfig) -> str:
+    if cfg.endpoint:
+        return cfg.endpoint.rstrip("/")
+    return f"https://{cfg.region}.tts.speech.microsoft.com" if cfg.region else ""
+
+
+def azure_problem(cfg: AzureSpeechConfig) -> str | None:
+    """What keeps the engine from being tried, from the settings alone."""
+    if not azure_base(cfg):
+        return "set speech.azure.region (or speech.azure.endpoint) in show.toml"
+    if not env_secret(cfg.key_env) and not env_secret(cfg.token_env):
+        return f"the environment variable {cfg.key_env} (the Azure Speech key) is not set"
+    return None
+
+
+def build_ssml(text: str, voice: VoiceSettings) -> str:
+    """The SSML edge-tts sends, for one voice with its prosody."""
+    return (
+        f"<speak version='1.0' xmlns='http://www.w3.org/2001/10/synthesis' xml:lang={quoteattr(voice.language)}>"
+        f"<voice name={quoteattr(voice.voice)}><prosody pitch={quoteattr(voice.pitch)} rate={quoteattr(voice.rate)} "
+        f"volume={quoteattr(voice.volume)}>{escape(text)}</prosody></voice></speak>"
+    )
+
+
+def auth_headers(cfg: AzureSpeechConfig) -> dict[str, str]:
+    token = env_secret(cfg.token_env)
+    if token:
+        return {"Authorization": f"Bearer {token}"}
+    return {"Ocp-Apim-Subscription-Key": env_secret(cfg.key_env)}
+
+
+class AzureEngine(HttpEngine):
+    name = "azure"
+    label = "Azure Speech"
+    fmt = "mp3"
+
+    def __init__(self, cfg: AzureSpeechConfig, timeout: float = 60.0) -> None:
+        self.key_env = cfg.token_env if env_secret(cfg.token_env) else cfg.key_env
+        super().__init__(timeout, secret=env_secret(self.key_env))
+        self.cfg = cfg
+        self.url = azure_base(cfg) + "/cognitiveservices/v1"
+        self.version = azure_version(cfg)
+
+    async def synthesize(self, text: str, voice: VoiceSettings) -> Clip:
+        headers = {
+            **auth_headers(self.cfg),
+            "Content-Type": "application/ssml+xml",
+            "X-Microsoft-OutputFormat": self.cfg.output_format,
+            "User-Agent": USER_AGENT,
+        }
+        audio = await self.post(self.url, headers, data=build_ssml(text, voice).encode("utf-8"))
+        return Clip(audio=audio, fmt="mp3", engine=self.name)
+
+
+def azure_version(cfg: AzureSpeechConfig) -> str:
+    return f"azure-rest {cfg.output_format}"
+
+
+def fetch_azure_voices(cfg: AzureSpeechConfig, timeout: float = 10.0) -> list[dict[str, str]]:
+    """The resource's voice list, in the shape `studio voices` prints."""
+    import asyncio
+    import json
+
+    engine = AzureEngine(cfg, timeout)
+
+    async def get() -> bytes:
+        import aiohttp
+
+        try:
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as s:
+                async with s.get(azure_base(cfg) + "/cognitiveservices/voices/list",
+                                 headers={**auth_headers(cfg), "User-Agent": USER_AGENT}) as r:
+                    if r.status in (401, 403):
+                        raise OSError(f"HTTP {r.status}: check the environment variable {engine.key_env}")
+                    r.raise_for_status()
+                    return await r.read()
+        except (aiohttp.ClientError, asyncio.TimeoutError) as e:
+            raise OSError(engine._clean(f"{type(e).__name__}: {e}".rstrip(": "))) from None
+
+    data = json.loads(asyncio.run(get()))
+    return [
+        {"ShortName": v.get("ShortName", ""), "Locale": v.get("Locale", ""), "Gender": v.get("Gender", ""),
+         "FriendlyName": f"{v.get('DisplayName', '')} ({v.get('LocalName', '')}) - {v.get('LocaleName', '')}"}
+        for v in data if isinstance(v, dict) and v.get("ShortName")
+    ]
