@@ -50,6 +50,7 @@ class Recorder:
         self.refuse = set(refuse)
         self.greylist = set(greylist)  # refused once with a 4xx, accepted the next time
         self.stall_after = stall_after
+        self.quota: int | None = None  # accept this many messages, then refuse every DATA with 554
         self.stalled = threading.Event()
         self.release = threading.Event()
         self.messages: list[tuple[list[str], bytes]] = []
@@ -65,6 +66,8 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.quota is not None and len(self.messages) >= self.quota:
+            return "554 5.2.2 quota exceeded"
         if self.stall_after is not None and len(self.messages) >= self.stall_after:
             self.stalled.set()  # the sender is now waiting for our answer to this message
             while not self.release.is_set():
@@ -113,6 +116,7 @@ def show_file(root: Path, name: str, port: int | None, extra: str = "", security
     """A variant of show.toml with [smtp] pointing at our server and a send log of its own."""
     text = (root / "show.toml").read_text("utf-8").replace(
         'from_name = "AI 周报"', f'from_name = "AI 周报"\nsend_log = ".sendlog-{name}.sqlite"')
+    text += f'\n[subscribers]\ndb = ".subs-{name}.sqlite"\n'
     if port is not None:
         text += f'\n[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "{security}"\nrate = 1000\n{extra}\n'
     (root / f"{name}.toml").write_text(text, "utf-8")
@@ -387,3 +391,54 @@ def test_implicit_tls(built, smtp_server, tmp_path):
                 environ=env(SSL_CERT_FILE=str(ca_file)))
     assert proc.returncode == 0, proc.stderr
     assert handler.received() == Counter({"s@example.com": 1})
+
+
+def test_a_server_refusing_every_message_stops_the_run_and_leaves_the_rest_unsent(built, smtp_server):
+    """Issue 11.7: `554 quota exceeded` on every message after 20 is the server's problem, not the recipients'."""
+    handler = Recorder()
+    handler.quota = 20
+    port = smtp_server(handler)
+    show = show_file(built, "quota", port)
+    people = [f"q{i}@example.com" for i in range(30)]
+    lst = write_list(built, "quota", people)
+    proc = send(built, show, "--list", lst)
+    assert proc.returncode == 1, proc.stdout
+    (line,) = proc.stderr.strip().splitlines()[-1:]
+    assert line.startswith("error: stopped:") and "554 5.2.2 quota exceeded" in line and "in a row" in line
+    assert "Traceback" not in proc.stderr
+    assert len(handler.messages) == 20
+    db = sqlite3.connect(built / ".sendlog-quota.sqlite")
+    states = Counter(st for (st,) in db.execute("SELECT status FROM deliveries"))
+    db.close()
+    assert states == Counter({"accepted": 20, "deferred": 5})  # nobody marked permanently refused
+    # the server takes mail again: the same command finishes the list, each recipient once
+    handler.quota = None
+    again = send(built, show, "--list", lst)
+    assert again.returncode == 0, again.stderr
+    assert "sent 10, already sent earlier 20, refused 0" in again.stdout
+    assert handler.received() == Counter(people)
+
+
+def test_refusals_with_different_replies_do_not_stop_the_run(built, smtp_server):
+    dead = [f"dead{i}@example.com" for i in range(7)]  # each refused with its own address in the reply
+    handler = Recorder(refuse=set(dead))
+    port = smtp_server(handler)
+    show = show_file(built, "dead-run", port)
+    proc = send(built, show, "--list", write_list(built, "dead-run", dead + ["alive@example.com"]))
+    assert proc.returncode == 0, proc.stderr
+    assert "refused 7" in proc.stdout and handler.received() == Counter({"alive@example.com": 1})
+
+
+def test_retry_refused_tries_the_refused_recipients_again(built, smtp_server):
+    handler = Recorder(refuse={"full@example.com"})
+    port = smtp_server(handler)
+    show = show_file(built, "retry", port)
+    lst = write_list(built, "retry", ["ok@example.com", "full@example.com"])
+    assert "refused 1" in send(built, show, "--list", lst).stdout
+    handler.refuse.clear()
+    plain = send(built, show, "--list", lst)
+    assert "sent 0" in plain.stdout and "--retry-refused" in plain.stdout
+    retry = send(built, show, "--retry-refused")
+    assert retry.returncode == 0, retry.stderr
+    assert "sent 1, already sent earlier 1" in retry.stdout
+    assert handler.received() == Counter({"ok@example.com": 1, "full@example.com": 1})
