@@ -36,7 +36,7 @@ def built(tmp_path_factory) -> tuple[Path, list[str]]:
     for ep in (FIRST, SECOND):
         proc = run_studio(["build", ep, "--engine", "espeak", "--json", "--quiet"], cwd=root)
         assert proc.returncode == 0, proc.stderr
-        slugs.append(json.loads(proc.stdout)["slug"])
+        slugs.append(Path(json.loads(proc.stdout)["out"]).name)
     return root, slugs
 
 
