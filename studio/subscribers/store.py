@@ -184,26 +184,36 @@ class Store:
         """Add (email, name) rows as active; existing and erased addresses are left alone. One transaction."""
         result, at = ImportResult(), now_iso()
         erased = {r[0] for r in self.db.execute("SELECT sha256 FROM erased")}
-        with self.transaction() as db:
+
+        def kept() -> Iterator[tuple[str, str]]:
             for email, name in rows:
                 email = email.lower()
                 if erased and erased_key(email) in erased:
                     result.erased += 1
                     continue
-                cur = db.execute(
-                    "INSERT INTO subscribers (email, name, status, source, created_at, updated_at, consent_at,"
-                    " consent_method, consent_detail) VALUES (?, ?, 'active', ?, ?, ?, ?, ?, ?)"
-                    " ON CONFLICT (email) DO NOTHING",
-                    (email, name, source, at, at, at, method, source))
-                if cur.rowcount:
-                    result.added += 1
-                    self._event(db, email, method, source, at)
-                    continue
-                status = db.execute("SELECT status FROM subscribers WHERE email = ?", (email,)).fetchone()[0]
-                if status in SUPPRESSED:
-                    result.suppressed += 1
+                yield email, name
+
+        suppressed = ", ".join(f"'{s}'" for s in SUPPRESSED)
+        with self.transaction() as db:
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS incoming (email TEXT PRIMARY KEY, name TEXT NOT NULL)")
+            db.execute("DELETE FROM incoming")
+            db.executemany("INSERT OR IGNORE INTO incoming (email, name) VALUES (?, ?)", kept())
+            for status, count in db.execute(
+                    f"SELECT s.status IN ({suppressed}), COUNT(*) FROM incoming i JOIN subscribers s USING (email) "
+                    "GROUP BY 1").fetchall():
+                if status:
+                    result.suppressed = count
                 else:
-                    result.existing += 1
+                    result.existing = count
+            last = db.execute("SELECT COALESCE(MAX(id), 0) FROM subscribers").fetchone()[0]
+            result.added = db.execute(
+                "INSERT INTO subscribers (email, name, status, source, created_at, updated_at, consent_at,"
+                " consent_method, consent_detail) SELECT email, name, 'active', ?, ?, ?, ?, ?, ? FROM incoming"
+                " WHERE email NOT IN (SELECT email FROM subscribers) ORDER BY rowid",
+                (source, at, at, at, method, source)).rowcount
+            db.execute("INSERT INTO events (subscriber_id, at, kind, detail) SELECT id, ?, ?, ? FROM subscribers"
+                       " WHERE id > ?", (at, method, source, last))
+            db.execute("DELETE FROM incoming")
         return result
 
     def request(self, email: str, name: str, ip: str, resend_after: float) -> bool:
