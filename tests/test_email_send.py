@@ -442,3 +442,24 @@ def test_retry_refused_tries_the_refused_recipients_again(built, smtp_server):
     assert retry.returncode == 0, retry.stderr
     assert "sent 1, already sent earlier 1" in retry.stdout
     assert handler.received() == Counter({"ok@example.com": 1, "full@example.com": 1})
+
+
+def test_a_subscriber_who_unsubscribes_during_a_run_gets_nothing_more(built, smtp_server):
+    handler = Recorder(stall_after=2)
+    port = smtp_server(handler)
+    show = show_file(built, "leave", port)
+    people = [f"l{i}@example.com" for i in range(6)]
+    proc = subprocess.Popen([sys.executable, "-m", "studio", "--show", show, "send", SLUG, "--list",
+                             write_list(built, "leave", people)],
+                            cwd=built, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert handler.stalled.wait(60)
+        gone = run_studio(["--show", show, "subscribers", "remove", "l4@example.com"], cwd=built, env=env())
+        assert gone.returncode == 0, gone.stderr
+    finally:
+        handler.stall_after = None
+        handler.release.set()
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 75, err  # the stalled message was deferred
+    assert "1 unsubscribed while the run was going" in out
+    assert handler.received() == Counter(["l0@example.com", "l1@example.com", "l3@example.com", "l5@example.com"])

@@ -119,3 +119,14 @@ def test_tokens_have_a_purpose_and_confirmation_tokens_expire():
     assert tokens.verify(f"{addr}.{later}.{mac}", secret, tokens.CONFIRM) is None  # the expiry is signed
     for bad in ("", ".", "a.b.c.d", "x" * 600, "é.é", unsub + "x", None):
         assert tokens.verify(bad, secret) is None
+
+
+def test_unconfirmed_requests_are_forgotten(tmp_path):
+    from studio.subscribers.store import Store
+
+    with Store(tmp_path / "s.sqlite") as store:
+        assert store.request("a@example.com", "", "127.0.0.1", 600, 3600)
+        assert not store.request("a@example.com", "", "127.0.0.1", 600, 3600)  # one mail per 10 minutes
+        time.sleep(2.1)
+        assert store.request("b@example.com", "", "127.0.0.1", 600, 1)
+        assert store.status("a@example.com") is None and store.status("b@example.com") == "pending"

@@ -243,3 +243,21 @@ def test_listen_refuses_to_start_without_its_settings(built, tmp_path):
     (root / "nolisten.toml").write_text((root / "show.toml").read_text("utf-8"), "utf-8")
     proc = run_studio(["--show", "nolisten.toml", "listen", "--port", "0"], cwd=root, env=env())
     assert proc.returncode == 1 and "listen.public_url" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_behind_the_trusted_proxy_each_client_has_its_own_limit(world):
+    start, _ = world
+    app, _ = start("proxy", 'trusted_proxy = "127.0.0.1"\nrate_per_ip = 1')
+
+    def post(address: str, xff: str) -> int:
+        return http("POST", app.url + "subscribe", urllib.parse.urlencode({"email": address}).encode(),
+                    {"X-Forwarded-For": xff})[0]
+
+    assert post("a@example.com", "198.51.100.1") == 200
+    assert post("b@example.com", "198.51.100.1") == 429
+    assert post("c@example.com", "203.0.113.9, 198.51.100.2") == 200  # the proxy's own entry is the last one
+    assert post("d@example.com", "198.51.100.2") == 429
+    assert post("e@example.com", "not-an-ip") == 200  # falls back to the proxy's address, which has its own limit
+    assert post("f@example.com", "") == 429
+    record = app.studio("subscribers", "export", "--email", "c@example.com").stdout
+    assert "198.51.100.2" in record and "203.0.113.9" not in record

@@ -216,13 +216,14 @@ class Store:
             db.execute("DELETE FROM incoming")
         return result
 
-    def request(self, email: str, name: str, ip: str, resend_after: float) -> bool:
-        """A subscribe request from the form. True when a confirmation mail should go out now."""
+    def request(self, email: str, name: str, ip: str, resend_after: float, expire_after: float) -> bool:
+        """A subscribe request from the form. True when a confirmation mail should go out now.
+        Requests never confirmed within `expire_after` seconds are forgotten (no stored address without consent)."""
         email, at = email.lower(), now_iso()
         with self.transaction() as db:
+            self._forget_unconfirmed(db, expire_after)
             row = db.execute("SELECT status, confirm_sent_at FROM subscribers WHERE email = ?", (email,)).fetchone()
             if row is None:
-                db.execute("DELETE FROM erased WHERE sha256 = ?", (erased_key(email),))  # they came back themselves
                 db.execute(
                     "INSERT INTO subscribers (email, name, status, source, created_at, updated_at, consent_ip,"
                     " confirm_sent_at) VALUES (?, ?, 'pending', 'form', ?, ?, ?, ?)", (email, name, at, at, ip, at))
@@ -239,6 +240,11 @@ class Store:
             self._event(db, email, "subscribe", f"form from {ip}", at)
             return True
 
+    def _forget_unconfirmed(self, db: sqlite3.Connection, expire_after: float) -> None:
+        cutoff = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=expire_after)).isoformat(timespec="seconds")
+        db.execute("DELETE FROM subscribers WHERE status = 'pending' AND consent_at IS NULL AND status_reason IS NULL"
+                   " AND confirm_sent_at < ?", (cutoff,))
+
     def confirm(self, email: str, ip: str) -> str | None:
         """pending -> active with the consent record. Returns the status after, None if unknown."""
         email, at = email.lower(), now_iso()
@@ -251,6 +257,7 @@ class Store:
                        " consent_method = 'double-opt-in', consent_ip = ?, consent_detail = 'confirmation link',"
                        " soft_bounces = 0, status_reason = NULL WHERE email = ?", (at, at, ips, email))
             self._event(db, email, "confirm", ips, at)
+            db.execute("DELETE FROM erased WHERE sha256 = ?", (erased_key(email),))  # they came back themselves
             return "active"
 
     def set_status(self, email: str, status: str, reason: str, source: str = "unsubscribe") -> str:

@@ -141,7 +141,8 @@ class ListApp:
         if email is None:
             return self.page("bad_address", 400, form="subscribe")
         name = one_line(str(form.get("name", "")))[:100]
-        send_now = await self.db(self.store.request, email, name, ip, RESEND_AFTER)
+        send_now = await self.db(self.store.request, email, name, ip, RESEND_AFTER,
+                                 self.show.subscribers.confirm_hours * 3600)
         if send_now:  # in the background: the answer takes as long for a known address as for a new one
             task = asyncio.get_running_loop().create_task(self._send_confirmation(email.lower()))
             self.tasks.add(task)
