@@ -20,7 +20,7 @@ import pytest
 
 from studio.email import tokens
 from tests.conftest import make_show, run_studio
-from tests.test_email_send import Recorder, env, free_port
+from tests.test_email_send import Recorder, env, free_port, smtp_server  # noqa: F401 (a fixture)
 
 FIRST, SECOND = "episodes/2024-03-27-ai-newsletter.md", "episodes/2023-06-02-ai-compute-weekly.txt"
 SECRET = "test-secret-不要用"
@@ -117,24 +117,6 @@ def world(built, smtp_server):
     for app in started:
         err = app.stop()
         assert "Traceback" not in err, err
-
-
-@pytest.fixture
-def smtp_server():
-    from aiosmtpd.controller import Controller
-
-    servers = []
-
-    def start(handler: Recorder) -> int:
-        port = free_port()
-        c = Controller(handler, hostname="127.0.0.1", port=port)
-        c.start()
-        servers.append(c)
-        return port
-
-    yield start
-    for c in servers:
-        c.stop()
 
 
 def test_subscribe_confirm_receive_unsubscribe_receive_nothing(world):
@@ -243,6 +225,15 @@ def test_listen_refuses_to_start_without_its_settings(built, tmp_path):
     (root / "nolisten.toml").write_text((root / "show.toml").read_text("utf-8"), "utf-8")
     proc = run_studio(["--show", "nolisten.toml", "listen", "--port", "0"], cwd=root, env=env())
     assert proc.returncode == 1 and "listen.public_url" in proc.stderr and "Traceback" not in proc.stderr
+    base = (root / "show.toml").read_text("utf-8")
+    for extra, problem in [('[listen]\npublic_url = "http://example.org/list/"', "'listen.public_url': must be an https"),
+                           ('[listen]\ntrusted_proxy = "proxy.local"', "'listen.trusted_proxy': not an IP address"),
+                           ('[subscribers]\nsoft_bounce_limit = 0', "'subscribers.soft_bounce_limit'"),
+                           ('[listen]\nrate_per_ip = 0', "'listen.rate_per_ip'")]:
+        (root / "badlisten.toml").write_text(base + "\n" + extra + "\n", "utf-8")
+        proc = run_studio(["--show", "badlisten.toml", "listen", "--port", "0"], cwd=root, env=env())
+        (line,) = proc.stderr.strip().splitlines()
+        assert proc.returncode == 1 and "badlisten.toml" in line and problem in line, line
 
 
 def test_behind_the_trusted_proxy_each_client_has_its_own_limit(world):
