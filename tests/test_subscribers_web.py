@@ -252,3 +252,15 @@ def test_behind_the_trusted_proxy_each_client_has_its_own_limit(world):
     assert post("f@example.com", "") == 429
     record = app.studio("subscribers", "export", "--email", "c@example.com").stdout
     assert "198.51.100.2" in record and "203.0.113.9" not in record
+
+
+def test_a_dead_smtp_server_does_not_change_the_answer(built):
+    root, _ = built
+    app = Listen(root, "deadsmtp", free_port())  # nothing listens there
+    try:
+        status, _, body = subscribe(app.url, "someone@example.com")
+        assert status == 200 and "请查收确认邮件" in body
+        time.sleep(0.5)
+    finally:
+        err = app.stop()
+    assert "warning: confirmation mail not sent" in err and "cannot connect" in err and "Traceback" not in err

@@ -34,6 +34,7 @@ from studio.email.subscribers import normalize_address
 from studio.errors import StudioError
 from studio.subscribers.mail import ConfirmMailer
 from studio.subscribers.store import Store, open_store
+from studio.templating import environment
 
 MAX_BODY = 16 * 1024  # bytes of a form post
 RESEND_AFTER = 600.0  # seconds: at most one confirmation mail per address in this time
@@ -107,7 +108,7 @@ class ListApp:
         self.show, self.store, self.secret, self.mailer = show, store, secret, mailer
         self.texts = texts_for(show)
         self.limiter = RateLimiter(show.listen.rate_per_ip, show.listen.rate_window)
-        self.env = __import__("studio.templating", fromlist=["environment"]).environment(show)
+        self.env = environment(show)
         self.tasks: set[asyncio.Task] = set()
         self.db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")  # one connection, one thread
 
@@ -155,7 +156,7 @@ class ListApp:
         link = self.show.listen.public_url.rstrip("/") + "/confirm?t=" + token
         try:
             await asyncio.to_thread(self.mailer.send_confirmation, email, link)
-        except StudioError as e:
+        except Exception as e:  # noqa: BLE001  (a background task: say it in one line, keep serving)
             print(f"warning: confirmation mail not sent: {e}", file=sys.stderr, flush=True)
 
     async def confirm(self, request: web.Request) -> web.Response:
