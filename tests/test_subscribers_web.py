@@ -264,3 +264,94 @@ def test_a_dead_smtp_server_does_not_change_the_answer(built):
     finally:
         err = app.stop()
     assert "warning: confirmation mail not sent" in err and "cannot connect" in err and "Traceback" not in err
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def test_the_form_in_headless_chromium(world, tmp_path):
+    """A real browser submits the form, follows the confirmation link and unsubscribes with the button.
+    Driven over the Chrome DevTools Protocol with aiohttp's websocket client (no extra dependency)."""
+    import asyncio
+    import os
+
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed (apt-get install chromium)")
+        pytest.skip("chromium is not installed (/usr/bin/chromium)")
+    start, _ = world
+    app, smtp = start("browser")
+    browser = subprocess.Popen(
+        [str(CHROMIUM), "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync",
+         "--disable-background-networking", "--disable-component-update", "--disable-extensions",
+         f"--user-data-dir={tmp_path / 'profile'}", "--remote-debugging-address=127.0.0.1",
+         "--remote-debugging-port=0", "about:blank"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        devtools = None
+        for line in browser.stderr:
+            m = re.search(r"DevTools listening on (ws://127\.0\.0\.1:(\d+)/\S+)", line)
+            if m:
+                devtools = int(m.group(2))
+                break
+        assert devtools, "chromium did not start its DevTools endpoint"
+        asyncio.run(_drive(devtools, app, smtp))
+    finally:
+        browser.terminate()
+        browser.wait(30)
+
+
+async def _drive(devtools_port: int, app: Listen, smtp: Recorder) -> None:
+    import asyncio
+    import itertools
+
+    import aiohttp
+
+    async with aiohttp.ClientSession() as http_session:
+        async with http_session.get(f"http://127.0.0.1:{devtools_port}/json/list") as r:
+            page = next(t for t in await r.json() if t["type"] == "page")
+        async with http_session.ws_connect(page["webSocketDebuggerUrl"], max_msg_size=0) as ws:
+            ids = itertools.count(1)
+
+            async def call(method: str, **params):
+                n = next(ids)
+                await ws.send_json({"id": n, "method": method, "params": params})
+                async for msg in ws:
+                    data = msg.json()
+                    if data.get("id") == n:
+                        assert "error" not in data, data
+                        return data.get("result", {})
+
+            async def shows(action, expect: str) -> None:
+                """Do `action`, then wait until the page's text contains `expect`."""
+                await action()
+                for _ in range(200):
+                    await asyncio.sleep(0.05)
+                    body = await call("Runtime.evaluate", expression="document.body ? document.body.innerText : ''")
+                    if expect in body["result"]["value"]:
+                        return
+                raise AssertionError(f"the page never showed {expect!r}: {body['result']['value'][:300]!r}")
+
+            await shows(lambda: call("Page.navigate", url=app.url + "subscribe"), "输入你的邮箱地址")
+            hidden = await call("Runtime.evaluate",
+                                expression="document.getElementById('website').getBoundingClientRect().right <= 0")
+            assert hidden["result"]["value"] is True  # people never see the honeypot
+            await shows(lambda: call("Runtime.evaluate", expression=(
+                "document.getElementById('email').value = 'browser@example.com';"
+                "document.querySelector('form.list').submit()")), "请查收确认邮件")
+            for _ in range(200):
+                if smtp.received()["browser@example.com"]:
+                    break
+                await asyncio.sleep(0.05)
+            mail = smtp.parsed("browser@example.com").get_body(("plain",)).get_content()
+            (link,) = re.findall(r"http://127\.0\.0\.1:\d+/confirm\?t=\S+", mail)
+            await shows(lambda: call("Page.navigate", url=link), "订阅成功")
+            assert app.status("browser@example.com") == "active"
+            token = tokens.sign("browser@example.com", SECRET)
+            await shows(lambda: call("Page.navigate", url=app.url + "unsubscribe?t=" + token), "点击下面的按钮")
+            assert app.status("browser@example.com") == "active"  # showing the page changes nothing
+            await shows(lambda: call("Runtime.evaluate", expression="document.querySelector('form.list button').click()"),
+                        "已退订")
+            assert app.status("browser@example.com") == "unsubscribed"
+            cookies = await call("Network.getAllCookies")
+            assert cookies["cookies"] == []
