@@ -1,4 +1,4 @@
-"""studio send: deliver a built episode's email to a subscriber list over SMTP.
+"""studio send: deliver a built episode's email to every active subscriber of the store over SMTP.
 
 Exactly once per (episode, recipient): each recipient is marked `sending` in the
 send log before its message goes and `accepted` as soon as the server answers
@@ -7,7 +7,9 @@ stopped. The one ambiguous case is a kill (or a dropped connection) after the
 server accepted a message but before the mark was committed, a window of
 milliseconds: the next run sends that one message again, with the same
 Message-ID, which mail stores treat as a duplicate. A lock on the send log
-keeps two runs from sending the same list at once.
+keeps two runs from sending the same list at once. A run of identical refusals
+(smtp.stop_after_refusals) is the server saying no to everything: the run stops
+and leaves the rest unsent for the next run.
 """
 
 from __future__ import annotations
