@@ -463,3 +463,21 @@ def test_a_subscriber_who_unsubscribes_during_a_run_gets_nothing_more(built, smt
     assert proc.returncode == 75, err  # the stalled message was deferred
     assert "1 unsubscribed while the run was going" in out
     assert handler.received() == Counter(["l0@example.com", "l1@example.com", "l3@example.com", "l5@example.com"])
+
+
+def test_a_list_cannot_resubscribe_and_a_dry_run_changes_nothing(built, smtp_server):
+    handler = Recorder()
+    port = smtp_server(handler)
+    show = show_file(built, "suppress", port)
+    gone = run_studio(["--show", show, "subscribers", "remove", "left@example.com"], cwd=built, env=env())
+    assert gone.returncode == 0, gone.stderr
+    lst = write_list(built, "suppress", ["stay@example.com", "left@example.com", "new@example.com"])
+    dry = send(built, show, "--list", lst, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "to 2 of 2 recipients" in dry.stdout and "left@example.com" not in dry.stdout
+    assert "1 addresses of the list are unsubscribed" in dry.stdout
+    stats = run_studio(["--show", show, "subscribers", "stats", "--json"], cwd=built, env=env())
+    assert json.loads(stats.stdout)["active"] == 0  # the dry run imported nothing
+    real = send(built, show, "--list", lst)
+    assert real.returncode == 0 and "sent 2" in real.stdout, real.stderr
+    assert handler.received() == Counter(["stay@example.com", "new@example.com"])

@@ -225,6 +225,8 @@ class SendReport:
             out = [f"Dry run: would send {self.subject!r} to {len(self.pending)} of {self.recipients} recipients"
                    + (f": {shown}" if shown else ""),
                    f"  {self.already} already sent, {len(self.refused_before)} refused earlier; nothing was sent."]
+            if self.suppressed:
+                out.append(f"  {self.suppressed} addresses of the list are unsubscribed, bounced or complained: not mailed")
             return out + [f"  a real run would stop: {p}" for p in self.problems]
         out = [f"Episode {self.episode!r}: sent {len(self.sent)}, already sent earlier {self.already}, "
                f"refused {len(self.refused)}, deferred {len(self.deferred)} (of {self.recipients} recipients"
