@@ -250,6 +250,8 @@ def test_behind_the_trusted_proxy_each_client_has_its_own_limit(world):
     assert post("d@example.com", "198.51.100.2") == 429
     assert post("e@example.com", "not-an-ip") == 200  # falls back to the proxy's address, which has its own limit
     assert post("f@example.com", "") == 429
+    assert post("g@example.com", "2001:db8:1:2::1") == 200
+    assert post("h@example.com", "2001:db8:1:2::9") == 429  # IPv6: one limit per /64, not per address
     record = app.studio("subscribers", "export", "--email", "c@example.com").stdout
     assert "198.51.100.2" in record and "203.0.113.9" not in record
 

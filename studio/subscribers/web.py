@@ -103,6 +103,19 @@ def client_ip(request: web.BaseRequest, trusted_proxy: str) -> str:
     return peer
 
 
+def rate_key(ip: str) -> str:
+    """What the rate limit counts: an IPv4 address, or an IPv6 /64 (one host's usual allocation)."""
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if addr.version == 4:
+        return str(addr)
+    if addr.ipv4_mapped is not None:
+        return str(addr.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{addr}/64", strict=False))
+
+
 class ListApp:
     def __init__(self, show: Show, store: Store, secret: str, mailer: ConfirmMailer):
         self.show, self.store, self.secret, self.mailer = show, store, secret, mailer
@@ -134,7 +147,7 @@ class ListApp:
         form = await _form(request)
         if form is None:
             return self.page("bad_address", 400, form="subscribe")
-        if not self.limiter.allow(ip):
+        if not self.limiter.allow(rate_key(ip)):
             return self.page("slow", 429)
         if form.get("website"):  # the honeypot: a bot filled the hidden field; answer as usual, do nothing
             return self.page("check")
