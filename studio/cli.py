@@ -143,7 +143,10 @@ def init(directory: Path) -> None:
 @cli.command()
 @click.argument("episode")
 @click.option("--list", "list_path", type=click.Path(dir_okay=False, path_type=Path), metavar="SUBSCRIBERS.CSV",
-              help="Subscribers: a CSV with a header row, an 'email' column and optionally 'name'.")
+              help="Import this CSV (header row, 'email' column, optionally 'name') into the subscriber store "
+                   "first, as `studio subscribers import` does; then send to every active subscriber.")
+@click.option("--retry-refused", is_flag=True,
+              help="Try again the recipients the server refused permanently in earlier runs of this episode.")
 @click.option("--dry-run", is_flag=True, help="Show who would get it and what would stop a real run; send nothing.")
 @click.option("--test-to", metavar="ADDRESS", help="Send one copy to ADDRESS only (the send log is not touched).")
 @click.option("--rate", metavar="N/s", help="At most N messages per second (or N/m, N/h). Default: smtp.rate from show.toml.")
@@ -152,9 +155,9 @@ def init(directory: Path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the summary on stdout.")
 @click.pass_obj
 @handle_errors
-def send(obj, episode: str, list_path: Path | None, dry_run: bool, test_to: str | None, rate: str | None,
-         out_dir: Path | None, as_json: bool) -> None:
-    """Email the built EPISODE (its script or its slug) to a subscriber list over SMTP.
+def send(obj, episode: str, list_path: Path | None, retry_refused: bool, dry_run: bool, test_to: str | None,
+         rate: str | None, out_dir: Path | None, as_json: bool) -> None:
+    """Email the built EPISODE (its script or its slug) to every active subscriber over SMTP.
 
     \b
     Each recipient gets it once: the send log (email.send_log in show.toml)
@@ -162,6 +165,8 @@ def send(obj, episode: str, list_path: Path | None, dry_run: bool, test_to: str 
     running the same command again. The SMTP password comes from the
     environment variable named by smtp.password_env (STUDIO_SMTP_PASSWORD),
     the unsubscribe-link secret from email.secret_env (STUDIO_UNSUBSCRIBE_SECRET).
+    A run of identical refusals (smtp.stop_after_refusals) means the server
+    refuses everything: the run stops and leaves the rest unsent.
     Exit status: 0 done, 1 error or stopped early, 75 some recipients deferred
     by the server (run again later).
     """
@@ -177,12 +182,13 @@ def send(obj, episode: str, list_path: Path | None, dry_run: bool, test_to: str 
             click.echo(f"{counter['n']:>6} {what:<9} {who}", err=True)
 
     report = send_episode(show, episode, list_path=list_path, dry_run=dry_run, test_to=test_to,
-                          rate=per_second, out_dir=out_dir, on_progress=progress)
+                          rate=per_second, out_dir=out_dir, on_progress=progress, retry_refused=retry_refused)
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False))
     else:
         click.echo("\n".join(report.lines()))
     if report.aborted and not dry_run:
+        click.echo(f"error: {report.error_line()}", err=True)
         sys.exit(1)
     if report.deferred and not dry_run:
         sys.exit(75)  # EX_TEMPFAIL: some recipients were deferred; run the same command again later
@@ -393,6 +399,11 @@ from studio.loop.cli import new, ship  # noqa: E402  the weekly loop
 
 cli.add_command(new)
 cli.add_command(ship)
+
+from studio.subscribers.cli import listen, subscribers  # noqa: E402  (the list: store, web app, bounces)
+
+cli.add_command(subscribers)
+cli.add_command(listen)
 
 
 def main() -> None:

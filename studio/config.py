@@ -114,6 +114,29 @@ class SmtpConfig:
     password_env: str = "STUDIO_SMTP_PASSWORD"  # env var holding the password (never a file)
     rate: float = 5.0  # messages per second
     timeout: float = 30.0
+    stop_after_refusals: int = 5  # this many refusals in a row with the same reply stop the run
+
+
+@dataclass
+class SubscribersConfig:
+    """[subscribers]: the subscriber store and its lifecycle."""
+
+    db: str = ".studio-subscribers.sqlite"  # relative to the show root; must stay outside output_dir
+    confirm_hours: float = 48.0  # a confirmation link works this long
+    soft_bounce_limit: int = 3  # soft bounces before an address is suppressed as bounced
+    max_import_rows: int = 1_000_000  # upper bound for one CSV import
+
+
+@dataclass
+class ListenConfig:
+    """[listen]: `studio listen`, the list's web app (subscribe, confirm, unsubscribe)."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = ""  # where readers reach it, e.g. https://example.org/list/ (required to listen)
+    trusted_proxy: str = ""  # the reverse proxy's IP: only its X-Forwarded-For is believed
+    rate_per_ip: int = 5  # subscribe posts per IP per rate_window
+    rate_window: float = 3600.0  # seconds
 
 
 @dataclass
@@ -157,6 +180,8 @@ class Show:
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     feed: FeedConfig = field(default_factory=FeedConfig)
     site: SiteConfig = field(default_factory=SiteConfig)
+    subscribers: SubscribersConfig = field(default_factory=SubscribersConfig)
+    listen: ListenConfig = field(default_factory=ListenConfig)
     # where show.toml was read from; relative paths resolve against it
     root: Path = field(default=Path("."), metadata={"internal": True})
     file: Path = field(default=Path(SHOW_FILE), metadata={"internal": True})  # the show.toml it came from
@@ -188,6 +213,7 @@ def _check_show(show: Show, path: Path) -> None:
     _check_speech(show.speech, path)
     check_audio(show.audio, path)
     _check_email(show, path)
+    _check_subscribers(show, path)
     _check_feed_settings(show, path)
 
 
@@ -197,7 +223,7 @@ def _check_email(show: Show, path: Path) -> None:
         value = getattr(e, key)
         if value and not _EMAIL.match(value):
             raise ConfigError(f"key 'email.{key}': not an email address: {value!r}", path)
-    if e.unsubscribe_url and not e.unsubscribe_url.startswith("https://"):
+    if e.unsubscribe_url and not _https_or_loopback(e.unsubscribe_url):
         raise ConfigError(f"key 'email.unsubscribe_url': must be an https:// URL, got {e.unsubscribe_url!r}", path)
     mailto = e.unsubscribe_mailto.removeprefix("mailto:")
     if mailto and not _EMAIL.match(mailto.split("?")[0]):
@@ -212,8 +238,51 @@ def _check_email(show: Show, path: Path) -> None:
         raise ConfigError(f"key 'smtp.security': must be starttls, ssl or none, got {s.security!r}", path)
     if not 0 <= s.port <= 65535:
         raise ConfigError(f"key 'smtp.port': not a port number: {s.port}", path)
+    if s.stop_after_refusals < 1:
+        raise ConfigError("key 'smtp.stop_after_refusals': must be at least 1", path)
     if s.rate <= 0:
         raise ConfigError("key 'smtp.rate': must be positive (messages per second)", path)
+
+
+def _https_or_loopback(url: str) -> bool:
+    """https, or plain http to this machine only (a test or a local preview)."""
+    from urllib.parse import urlsplit
+
+    if url.startswith("https://"):
+        return True
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
+
+
+def _check_subscribers(show: Show, path: Path) -> None:
+    sub, lis = show.subscribers, show.listen
+    db = show.path(sub.db)
+    if db == show.out_dir or show.out_dir in db.parents:
+        raise ConfigError(f"key 'subscribers.db': the subscriber store must stay outside output_dir, got {sub.db!r}", path)
+    if not 0 < sub.confirm_hours <= 24 * 30:
+        raise ConfigError("key 'subscribers.confirm_hours': must be between 0 and 720", path)
+    if not 1 <= sub.soft_bounce_limit <= 100:
+        raise ConfigError("key 'subscribers.soft_bounce_limit': must be between 1 and 100", path)
+    if sub.max_import_rows < 1:
+        raise ConfigError("key 'subscribers.max_import_rows': must be at least 1", path)
+    if not 0 <= lis.port <= 65535:
+        raise ConfigError(f"key 'listen.port': not a port number: {lis.port}", path)
+    if lis.public_url and not _https_or_loopback(lis.public_url):
+        raise ConfigError(f"key 'listen.public_url': must be an https:// URL, got {lis.public_url!r}", path)
+    if lis.trusted_proxy:
+        import ipaddress
+
+        try:
+            ipaddress.ip_address(lis.trusted_proxy)
+        except ValueError:
+            raise ConfigError(f"key 'listen.trusted_proxy': not an IP address: {lis.trusted_proxy!r}", path) from None
+    if lis.rate_per_ip < 1 or lis.rate_window <= 0:
+        raise ConfigError("keys 'listen.rate_per_ip'/'listen.rate_window': must be positive", path)
+    if lis.public_url and not show.email.unsubscribe_url:  # the list app serves the one-click endpoint
+        show.email.unsubscribe_url = lis.public_url.rstrip("/") + "/unsubscribe"
 
 
 _PROSODY = {"rate": r"[+-]\d+%", "volume": r"[+-]\d+%", "pitch": r"[+-]\d+Hz"}

@@ -50,6 +50,7 @@ class Recorder:
         self.refuse = set(refuse)
         self.greylist = set(greylist)  # refused once with a 4xx, accepted the next time
         self.stall_after = stall_after
+        self.quota: int | None = None  # accept this many messages, then refuse every DATA with 554
         self.stalled = threading.Event()
         self.release = threading.Event()
         self.messages: list[tuple[list[str], bytes]] = []
@@ -65,6 +66,8 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.quota is not None and len(self.messages) >= self.quota:
+            return "554 5.2.2 quota exceeded"
         if self.stall_after is not None and len(self.messages) >= self.stall_after:
             self.stalled.set()  # the sender is now waiting for our answer to this message
             while not self.release.is_set():
@@ -113,6 +116,7 @@ def show_file(root: Path, name: str, port: int | None, extra: str = "", security
     """A variant of show.toml with [smtp] pointing at our server and a send log of its own."""
     text = (root / "show.toml").read_text("utf-8").replace(
         'from_name = "AI 周报"', f'from_name = "AI 周报"\nsend_log = ".sendlog-{name}.sqlite"')
+    text += f'\n[subscribers]\ndb = ".subs-{name}.sqlite"\n'
     if port is not None:
         text += f'\n[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "{security}"\nrate = 1000\n{extra}\n'
     (root / f"{name}.toml").write_text(text, "utf-8")
@@ -387,3 +391,93 @@ def test_implicit_tls(built, smtp_server, tmp_path):
                 environ=env(SSL_CERT_FILE=str(ca_file)))
     assert proc.returncode == 0, proc.stderr
     assert handler.received() == Counter({"s@example.com": 1})
+
+
+def test_a_server_refusing_every_message_stops_the_run_and_leaves_the_rest_unsent(built, smtp_server):
+    """Issue 11.7: `554 quota exceeded` on every message after 20 is the server's problem, not the recipients'."""
+    handler = Recorder()
+    handler.quota = 20
+    port = smtp_server(handler)
+    show = show_file(built, "quota", port)
+    people = [f"q{i}@example.com" for i in range(30)]
+    lst = write_list(built, "quota", people)
+    proc = send(built, show, "--list", lst)
+    assert proc.returncode == 1, proc.stdout
+    (line,) = proc.stderr.strip().splitlines()[-1:]
+    assert line.startswith("error: stopped:") and "554 5.2.2 quota exceeded" in line and "in a row" in line
+    assert "Traceback" not in proc.stderr
+    assert len(handler.messages) == 20
+    db = sqlite3.connect(built / ".sendlog-quota.sqlite")
+    states = Counter(st for (st,) in db.execute("SELECT status FROM deliveries"))
+    db.close()
+    assert states == Counter({"accepted": 20, "deferred": 5})  # nobody marked permanently refused
+    # the server takes mail again: the same command finishes the list, each recipient once
+    handler.quota = None
+    again = send(built, show, "--list", lst)
+    assert again.returncode == 0, again.stderr
+    assert "sent 10, already sent earlier 20, refused 0" in again.stdout
+    assert handler.received() == Counter(people)
+
+
+def test_refusals_with_different_replies_do_not_stop_the_run(built, smtp_server):
+    dead = [f"dead{i}@example.com" for i in range(7)]  # each refused with its own address in the reply
+    handler = Recorder(refuse=set(dead))
+    port = smtp_server(handler)
+    show = show_file(built, "dead-run", port)
+    proc = send(built, show, "--list", write_list(built, "dead-run", dead + ["alive@example.com"]))
+    assert proc.returncode == 0, proc.stderr
+    assert "refused 7" in proc.stdout and handler.received() == Counter({"alive@example.com": 1})
+
+
+def test_retry_refused_tries_the_refused_recipients_again(built, smtp_server):
+    handler = Recorder(refuse={"full@example.com"})
+    port = smtp_server(handler)
+    show = show_file(built, "retry", port)
+    lst = write_list(built, "retry", ["ok@example.com", "full@example.com"])
+    assert "refused 1" in send(built, show, "--list", lst).stdout
+    handler.refuse.clear()
+    plain = send(built, show, "--list", lst)
+    assert "sent 0" in plain.stdout and "--retry-refused" in plain.stdout
+    retry = send(built, show, "--retry-refused")
+    assert retry.returncode == 0, retry.stderr
+    assert "sent 1, already sent earlier 1" in retry.stdout
+    assert handler.received() == Counter({"ok@example.com": 1, "full@example.com": 1})
+
+
+def test_a_subscriber_who_unsubscribes_during_a_run_gets_nothing_more(built, smtp_server):
+    handler = Recorder(stall_after=2)
+    port = smtp_server(handler)
+    show = show_file(built, "leave", port)
+    people = [f"l{i}@example.com" for i in range(6)]
+    proc = subprocess.Popen([sys.executable, "-m", "studio", "--show", show, "send", SLUG, "--list",
+                             write_list(built, "leave", people)],
+                            cwd=built, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert handler.stalled.wait(60)
+        gone = run_studio(["--show", show, "subscribers", "remove", "l4@example.com"], cwd=built, env=env())
+        assert gone.returncode == 0, gone.stderr
+    finally:
+        handler.stall_after = None
+        handler.release.set()
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 75, err  # the stalled message was deferred
+    assert "1 unsubscribed while the run was going" in out
+    assert handler.received() == Counter(["l0@example.com", "l1@example.com", "l3@example.com", "l5@example.com"])
+
+
+def test_a_list_cannot_resubscribe_and_a_dry_run_changes_nothing(built, smtp_server):
+    handler = Recorder()
+    port = smtp_server(handler)
+    show = show_file(built, "suppress", port)
+    gone = run_studio(["--show", show, "subscribers", "remove", "left@example.com"], cwd=built, env=env())
+    assert gone.returncode == 0, gone.stderr
+    lst = write_list(built, "suppress", ["stay@example.com", "left@example.com", "new@example.com"])
+    dry = send(built, show, "--list", lst, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "to 2 of 2 recipients" in dry.stdout and "left@example.com" not in dry.stdout
+    assert "1 addresses of the list are unsubscribed" in dry.stdout
+    stats = run_studio(["--show", show, "subscribers", "stats", "--json"], cwd=built, env=env())
+    assert json.loads(stats.stdout)["active"] == 0  # the dry run imported nothing
+    real = send(built, show, "--list", lst)
+    assert real.returncode == 0 and "sent 2" in real.stdout, real.stderr
+    assert handler.received() == Counter(["stay@example.com", "new@example.com"])

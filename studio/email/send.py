@@ -1,4 +1,4 @@
-"""studio send: deliver a built episode's email to a subscriber list over SMTP.
+"""studio send: deliver a built episode's email to every active subscriber of the store over SMTP.
 
 Exactly once per (episode, recipient): each recipient is marked `sending` in the
 send log before its message goes and `accepted` as soon as the server answers
@@ -7,7 +7,9 @@ stopped. The one ambiguous case is a kill (or a dropped connection) after the
 server accepted a message but before the mark was committed, a window of
 milliseconds: the next run sends that one message again, with the same
 Message-ID, which mail stores treat as a duplicate. A lock on the send log
-keeps two runs from sending the same list at once.
+keeps two runs from sending the same list at once. A run of identical refusals
+(smtp.stop_after_refusals) is the server saying no to everything: the run stops
+and leaves the rest unsent for the next run.
 """
 
 from __future__ import annotations
@@ -210,6 +212,9 @@ class SendReport:
     dry_run: bool = False
     test_to: str | None = None
     aborted: str | None = None
+    server_refusal: str | None = None  # the reply that made the run stop
+    suppressed: int = 0  # rows of --list CSV that are unsubscribed, bounced, complained or erased
+    left_list: int = 0  # unsubscribed while the run was going
     problems: list[str] = field(default_factory=list)  # dry run: what would stop a real run
 
     def lines(self) -> list[str]:
@@ -220,19 +225,32 @@ class SendReport:
             out = [f"Dry run: would send {self.subject!r} to {len(self.pending)} of {self.recipients} recipients"
                    + (f": {shown}" if shown else ""),
                    f"  {self.already} already sent, {len(self.refused_before)} refused earlier; nothing was sent."]
+            if self.suppressed:
+                out.append(f"  {self.suppressed} addresses of the list are unsubscribed, bounced or complained: not mailed")
             return out + [f"  a real run would stop: {p}" for p in self.problems]
         out = [f"Episode {self.episode!r}: sent {len(self.sent)}, already sent earlier {self.already}, "
                f"refused {len(self.refused)}, deferred {len(self.deferred)} (of {self.recipients} recipients"
                + (f", {self.duplicates} duplicate rows ignored" if self.duplicates else "") + ")."]
+        if self.suppressed:
+            out.append(f"  {self.suppressed} addresses of the list are unsubscribed, bounced or complained: not mailed")
+        if self.left_list:
+            out.append(f"  {self.left_list} unsubscribed while the run was going: not mailed")
         if self.resent_unsure:
             out.append(f"  resent {len(self.resent_unsure)} whose delivery an interrupted run left unconfirmed "
                        "(same Message-ID, so mail stores see one message)")
         out += [f"  refused: {a}: {r}" for a, r in self.refused]
-        out += [f"  refused in an earlier run (not retried): {a}: {r}" for a, r in self.refused_before]
+        out += [f"  refused in an earlier run (not retried; --retry-refused tries again): {a}: {r}"
+                for a, r in self.refused_before]
         out += [f"  deferred (retried by the next run): {a}: {r}" for a, r in self.deferred]
         if self.aborted:
             out.append(f"  stopped early: {self.aborted}; run the same command again to finish")
         return out
+
+    def error_line(self) -> str | None:
+        """One line for stderr when the run stopped early."""
+        if self.server_refusal:
+            return f"stopped: {self.aborted}; run the same command again once the server accepts mail"
+        return f"stopped: {self.aborted}" if self.aborted else None
 
     def to_json(self) -> dict:
         return {
@@ -243,6 +261,7 @@ class SendReport:
             "deferred": [{"to": a, "reason": r} for a, r in self.deferred],
             "would_send": len(self.pending) if self.dry_run else None,
             "dry_run": self.dry_run, "test_to": self.test_to, "aborted": self.aborted, "problems": self.problems,
+            "server_refusal": self.server_refusal, "suppressed": self.suppressed, "left_list": self.left_list,
         }
 
 
@@ -284,30 +303,31 @@ def send_episode(
     rate: float | None = None,
     out_dir: Path | None = None,
     on_progress: Callable[[str, str], None] | None = None,
+    retry_refused: bool = False,
 ) -> SendReport:
+    """Send to every `active` subscriber in the store (`--list CSV` is imported into it first)."""
     _, manifest = locate_built(show, episode, out_dir)
     slug = manifest["slug"]
     if test_to is not None:
         address = normalize_address(test_to)
         if address is None:
             raise SendError(f"--test-to: not an email address: {test_to!r}")
-    elif list_path is None:
-        raise SendError("give the subscriber list with --list SUBSCRIBERS.CSV (or one address with --test-to)")
     subs, dups = read_subscribers(list_path) if list_path is not None and test_to is None else ([], 0)
     problems = preflight(show)
     log_path = show.path(show.email.send_log)
-    report = SendReport(slug, "", len(subs), dups, dry_run=dry_run)
+    report = SendReport(slug, "", 0, dups, dry_run=dry_run)
 
     if dry_run:
         from studio.build import page_context
 
         report.subject = render_email(show, page_context(show, manifest)).subject
         statuses = _read_statuses(log_path, slug)
-        for s in subs:
+        for s in _dry_recipients(show, subs, report):
+            report.recipients += 1
             st = statuses.get(s.key)
             if st == "accepted":
                 report.already += 1
-            elif st == "refused":
+            elif st == "refused" and not retry_refused:
                 report.refused_before.append((s.email, "refused earlier"))
             else:
                 report.pending.append(s.email)
@@ -338,21 +358,36 @@ def send_episode(
         report.test_to = address
         return report
 
-    with exclusive(log_path.with_name(log_path.name + ".lock")):
+    from studio.subscribers.store import open_store
+
+    with exclusive(log_path.with_name(log_path.name + ".lock")), contextlib.closing(open_store(show)) as store:
+        if subs:
+            imported = store.import_rows(((s.email, s.name) for s in subs), f"send-list:{Path(list_path).name}")
+            report.suppressed = imported.suppressed + imported.erased
+        report.recipients = store.stats()["active"]
+        if not report.recipients:
+            raise SendError("no active subscribers: import a list with `studio subscribers import CSV` "
+                            "(or give --list CSV), or let readers subscribe through `studio listen`",
+                            store.path)
         log = SendLog(log_path)
+        run = _RefusalRun(show.smtp.stop_after_refusals)
         try:
             statuses = log.statuses(slug)
-            for sub in subs:
+            for email, name in store.active():
+                sub = Subscriber(email, name)
                 st = statuses.get(sub.key)
                 if st == "accepted":
                     report.already += 1
                     continue
-                if st == "refused":
+                if st == "refused" and not retry_refused:
                     report.refused_before.append((sub.email, (log.row(slug, sub.key) or {}).get("reason") or ""))
                     continue
                 msg_id = message_id(show, str(manifest.get("guid", slug)), sub.key)
                 data = edition.message(sub, msg_id)
                 pacer.wait()
+                if store.status(sub.email) != "active":  # unsubscribed while this run was going
+                    report.left_list += 1
+                    continue
                 if mailer.smtp is None:
                     mailer.connect()  # a bad login or server stops the run before anything is claimed
                 log.claim(slug, sub.key, msg_id)
@@ -378,10 +413,64 @@ def send_episode(
                     log.deferred(slug, sub.key, outcome.code, outcome.reason)
                     report.deferred.append((sub.email, outcome.reason))
                 progress(sub.email, outcome.status)
+                if run.add(sub.email, outcome):
+                    _stop_for_server(report, log, slug, run)
+                    break
         finally:
             mailer.close()
             log.close()
     return report
+
+
+class _RefusalRun:
+    """Consecutive refusals with the very same reply: the server, not the recipients, is saying no."""
+
+    def __init__(self, limit: int):
+        self.limit, self.reason, self.who = limit, "", []
+
+    def add(self, email: str, outcome: Outcome) -> bool:
+        if outcome.status == "accepted":
+            self.reason, self.who = "", []
+            return False
+        if outcome.reason != self.reason:
+            self.reason, self.who = outcome.reason, []
+        self.who.append((email, outcome.code))
+        return len(self.who) >= self.limit
+
+
+def _stop_for_server(report: SendReport, log: SendLog, slug: str, run: _RefusalRun) -> None:
+    """The run's refusals were the server's problem: log them as deferred (the next run retries them) and stop."""
+    who = {email for email, _ in run.who}
+    for email, code in run.who:
+        log.deferred(slug, email.lower(), code, f"server refused every message: {run.reason}")
+    report.refused = [(a, r) for a, r in report.refused if a not in who]
+    report.deferred = [(a, r) for a, r in report.deferred if a not in who] + [(a, run.reason) for a, _ in run.who]
+    report.server_refusal = run.reason
+    report.aborted = (f"the SMTP server refused {len(run.who)} messages in a row with the same reply: {run.reason}; "
+                      "the rest were left unsent")
+
+
+def _dry_recipients(show: Show, subs: list[Subscriber], report: SendReport) -> Iterator[Subscriber]:
+    """Who a real run would mail: the store's active subscribers plus the list's new addresses; writes nothing."""
+    from studio.subscribers.store import Store
+
+    path = show.path(show.subscribers.db)
+    if not path.is_file():
+        yield from subs
+        return
+    with contextlib.closing(Store(path)) as store:
+        known: set[str] = set()
+        for email, name in store.active():
+            known.add(email)
+            yield Subscriber(email, name)
+        for s in subs:
+            if s.key in known:
+                continue
+            st = store.status(s.key)
+            if st is None and not store.is_erased(s.key):
+                yield s
+            elif st in ("unsubscribed", "bounced", "complained") or st is None:
+                report.suppressed += 1
 
 
 def _read_statuses(log_path: Path, slug: str) -> dict[str, str]:
