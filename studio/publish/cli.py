@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import click
@@ -54,7 +55,10 @@ def _publish(obj, target: str, out_dir, dry_run, force, jobs, as_json, quiet) ->
     if report.errors and not force:
         click.echo(report.render(), err=True)
         raise StudioError(f"not published: `studio check` found {len(report.errors)} error(s) (--force to publish anyway)", out)
-    result = run_publish(out, dest, dry_run=dry_run)
+    from studio.progress import Reporter
+
+    with _progress(Reporter(quiet=quiet or as_json)) as on_file:
+        result = run_publish(out, dest, dry_run=dry_run, on_file=on_file)
     if not dry_run and "feed.xml" in result.copied:
         result.warnings += push(show)
     for rel in result.ignored:
@@ -76,3 +80,18 @@ def _publish(obj, target: str, out_dir, dry_run, force, jobs, as_json, quiet) ->
     click.echo(f"{'Dry run' if dry_run else 'Published'} {out} -> {result.target}: {len(result.copied)} {verb}, "
                f"{result.unchanged} unchanged, {len(result.removed)} removed")
     sys.stdout.flush()
+
+
+@contextmanager
+def _progress(reporter):
+    """A rich progress bar over the files sent (silent with --quiet/--json or off a terminal)."""
+    with ExitStack() as stack:
+        task = None
+
+        def on_file(total):
+            nonlocal task
+            if total is not None:
+                task = stack.enter_context(reporter.task("publishing", total))
+            elif task is not None:
+                task.advance()
+        yield on_file

@@ -58,13 +58,13 @@ class FolderTarget:
                     found[rel] = path.stat().st_size
         return found
 
-    def write(self, out: Path, changed: list[str], hashes: dict[str, str]) -> None:
+    def write(self, out: Path, changed: list[str], hashes: dict[str, str], sent=lambda: None) -> None:
         staging = self.root / STAGING
         if staging.is_symlink():
             staging.unlink()  # never stage through a link out of the target
         shutil.rmtree(staging, ignore_errors=True)
         try:
-            _stage(out, staging, changed)
+            _stage(out, staging, changed, sent)
             self._commit(staging, changed)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -116,7 +116,7 @@ class FolderTarget:
         atomic_write_text(self.root / STATE, json.dumps({"files": files}, indent=0, sort_keys=True))
 
 
-def _stage(out: Path, staging: Path, changed: list[str]) -> None:
+def _stage(out: Path, staging: Path, changed: list[str], sent) -> None:
     for rel in changed:
         dest = staging / rel
         try:
@@ -127,6 +127,7 @@ def _stage(out: Path, staging: Path, changed: list[str]) -> None:
                 os.fsync(f.fileno())
         except OSError as e:
             raise PublishError(f"copying {rel} failed ({e.strerror or e}); nothing was changed", staging.parent) from None
+        sent()
 
 
 def _roll_back(root: Path, backup: Path, done: list[tuple[str, bool]]) -> None:

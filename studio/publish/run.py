@@ -28,9 +28,10 @@ def open_target(spec: str, jobs: int = 8, settings=None) -> Target:
     return FolderTarget(Path(spec))
 
 
-def publish(out: Path, target: Target, dry_run: bool = False) -> PublishResult:
+def publish(out: Path, target: Target, dry_run: bool = False, on_file=None) -> PublishResult:
     """Changed files (by sha256 against the target's recorded state and sizes) in publish order,
-    feed.xml last; files of removed episodes pruned after the new feed is in place; state last."""
+    feed.xml last; files of removed episodes pruned after the new feed is in place; state last.
+    `on_file(total)` is called once with the number of files to send, then `on_file(None)` per file sent."""
     out = Path(out).resolve()
     require_built(out)
     check = getattr(target, "check_source", None)
@@ -53,7 +54,9 @@ def publish(out: Path, target: Target, dry_run: bool = False) -> PublishResult:
         if dry_run:
             result.copied, result.removed = changed, gone
             return result
-        target.write(out, changed, hashes)
+        tick = on_file or (lambda n: None)
+        tick(len(changed))
+        target.write(out, changed, hashes, lambda: tick(None))
         result.copied = changed
         result.removed = target.remove(gone)
         target.save_state({rel: hashes[rel] for rel in files})

@@ -107,17 +107,18 @@ class S3Target:
         wanted = set(rels)
         return {rel: size for rel, size in found.items() if rel in wanted}
 
-    def upload(self, out: Path, rel: str, digest: str) -> None:
+    def upload(self, out: Path, rel: str, digest: str, sent=lambda: None) -> None:
         extra = {"ContentType": content_type(rel), "CacheControl": cache_control(rel), "Metadata": {"sha256": digest}}
         self.client.upload_file(str(out / rel), self.bucket, self.key(rel), ExtraArgs=extra, Config=self.transfer)
+        sent()
 
-    def write(self, out: Path, changed: list[str], hashes: dict[str, str]) -> None:
+    def write(self, out: Path, changed: list[str], hashes: dict[str, str], sent=lambda: None) -> None:
         phases: dict[int, list[str]] = {}
         for rel in changed:
             phases.setdefault(phase(rel), []).append(rel)
         with ThreadPoolExecutor(self.jobs) as pool:
             for n in sorted(phases):
-                futures = {pool.submit(self.upload, out, rel, hashes[rel]): rel for rel in phases[n]}
+                futures = {pool.submit(self.upload, out, rel, hashes[rel], sent): rel for rel in phases[n]}
                 done, pending = wait(futures, return_when=FIRST_EXCEPTION)
                 failed = [f for f in done if f.exception() is not None]
                 if failed:

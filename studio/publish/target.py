@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ContextManager, Protocol
+from typing import Callable, ContextManager, Protocol
 
 from studio.errors import StudioError
 
@@ -39,7 +39,8 @@ class Target(Protocol):
     def locked(self) -> ContextManager[None]: ...
     def load_state(self) -> object: ...  # the recorded {"path": sha256}, unchecked
     def sizes(self, rels: list[str]) -> dict[str, int]: ...  # size of each of `rels` present at the target
-    def write(self, out: Path, changed: list[str], hashes: dict[str, str]) -> None: ...  # in order; feed.xml last
+    def write(self, out: Path, changed: list[str], hashes: dict[str, str], sent: Callable[[], None]) -> None: ...
+    # ^ in publish order, feed.xml last; sent() after each file
     def remove(self, rels: list[str]) -> list[str]: ...
     def save_state(self, files: dict[str, str]) -> None: ...
 
