@@ -216,3 +216,31 @@ def test_sigkill_mid_upload_then_rerun_converges(bucket, show_dir: Path):
     assert " 0 copied" in _publish(show_dir, bucket, "--force").stdout
     for key, body in OUTSIDE.items():
         assert bucket.get(key) == body
+
+
+def test_a_failed_upload_leaves_the_published_feed_complete(bucket, show_dir: Path):
+    """The S3 server goes away mid-upload: one line, exit 1, the feed in the bucket lists only complete objects."""
+    out = _built(show_dir, (1, 2))
+    assert _publish(show_dir, bucket).returncode == 0
+    before = len(bucket.objects(PREFIX))
+    for n in range(3, 30):
+        add_episode(out, n, audio=os.urandom(200_000))
+    rebuild(show_dir)
+    failing = S3Server()  # a second endpoint onto the same stored buckets, stopped mid-upload
+    proc = subprocess.Popen([sys.executable, "-m", "studio", "publish", "--to", TARGET, "--jobs", "1", "--force"],
+                            cwd=show_dir, env=failing.env(show_dir, AWS_MAX_ATTEMPTS="1"),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None and len(bucket.objects(PREFIX)) < before + 5:
+        time.sleep(0.02)
+    failing.stop()
+    failing.server._server.server_close()  # connections are now refused
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    line = lines[0]
+    assert line.startswith("error:") and "feed.xml was not updated" in line
+    assert _assert_feed_complete(bucket) == ["Episode 2", "Episode 1"]
+    assert _publish(show_dir, bucket, "--force").returncode == 0
+    _assert_bucket_matches(bucket, out)

@@ -33,7 +33,8 @@ def parse_url(url: str) -> tuple[str, str]:
 
 
 def _why(e: Exception) -> str:
-    err = getattr(e, "response", {}).get("Error", {}) if hasattr(e, "response") else {}
+    response = getattr(e, "response", None)  # botocore's ClientError; other errors may carry None
+    err = response.get("Error", {}) if isinstance(response, dict) else {}
     if err:
         return f"{err.get('Code', '')} {err.get('Message', '')}".strip()
     return str(e).splitlines()[0] if str(e) else type(e).__name__
