@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -109,6 +110,12 @@ def test_publish_uploads_with_content_type_and_cache_control_then_nothing(bucket
         head = c.head_object(Bucket=BUCKET, Key=PREFIX + rel)
         assert (head["ContentType"], head["CacheControl"]) == (ctype, cache), rel
         assert head["Metadata"]["sha256"] == hashlib.sha256((out / rel).read_bytes()).hexdigest()
+    # and as a plain HTTP client sees them (a presigned GET, read with urllib)
+    for rel in ("feed.xml", "episodes/ep-001/episode.mp3"):
+        url = c.generate_presigned_url("get_object", Params={"Bucket": BUCKET, "Key": PREFIX + rel})
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            assert (resp.headers["Content-Type"], resp.headers["Cache-Control"]) == expected[rel]
+            assert resp.read() == (out / rel).read_bytes()
     # the enclosure carries the audio's hash, so media can be cached for a year
     enc = ET.fromstring(bucket.get(PREFIX + "feed.xml")).find("channel/item/enclosure").get("url")
     digest = hashlib.sha256((out / "episodes/ep-002/episode.mp3").read_bytes()).hexdigest()

@@ -58,8 +58,8 @@ class S3Target:
             session = boto3.session.Session(profile_name=profile, region_name=region)
             # retries: botocore's defaults, or AWS_MAX_ATTEMPTS / AWS_RETRY_MODE / the profile's settings
             self.client = session.client("s3", endpoint_url=endpoint,
-                                         config=Config(max_pool_connections=max(10, jobs * 2)))
-        except BotoCoreError as e:
+                                         config=Config(max_pool_connections=jobs * 4 + 2))
+        except (BotoCoreError, ValueError) as e:  # an unknown profile, a malformed endpoint
             raise PublishError(f"S3 client: {_why(e)}", self.name) from None
         self.transfer = TransferConfig(multipart_threshold=part, multipart_chunksize=part, max_concurrency=4)
 
