@@ -143,6 +143,10 @@ def test_removed_episode_pruned_after_the_feed_and_nothing_outside_the_prefix(bu
     assert proc.returncode == 0, proc.stderr
     assert "would remove episodes/ep-001/episode.mp3" in proc.stdout and "would copy feed.xml" in proc.stdout
     assert PREFIX + "episodes/ep-001/episode.mp3" in bucket.objects(PREFIX)
+    proc = _publish(show_dir, bucket, "--dry-run", "--json")
+    summary = json.loads(proc.stdout)
+    assert summary["dry_run"] and summary["copied"][-1] == "feed.xml" and len(summary["ignored"]) == 4
+    assert "episodes/ep-001/episode.mp3" in summary["removed"] and summary["target"] == f"{TARGET}/"
 
     proc = _publish(show_dir, bucket)
     assert proc.returncode == 0, proc.stderr
