@@ -212,14 +212,14 @@ def page_context(show: Show, manifest: dict[str, Any]) -> dict[str, Any]:
     episode = dict(
         manifest,
         page_url=page,
-        audio_url=urls.episode_file(show, slug, manifest["audio"]["file"]),
+        audio_url=urls.audio(show, slug, manifest["audio"]["file"], manifest["audio"].get("sha256")),
         duration_ms=manifest["audio"]["duration_ms"],
     )
     items = [
         dict(
             it,
             page_url=f"{page}#t={it['start_ms'] / 1000:.1f}",
-            clip_url=urls.episode_file(show, slug, it["clip"]),
+            clip_url=urls.media_file(show, slug, it["clip"]),
         )
         for it in manifest["items"]
     ]

@@ -355,44 +355,9 @@ def serve(obj, port: int, bind: str, out_dir: Path | None, quiet: bool, watch: b
         server.server_close()
 
 
-@cli.command()
-@click.option("--to", "target", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="The publish target directory (e.g. a mounted web root).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Output directory to publish (default: output_dir from show.toml).")
-@click.option("--dry-run", is_flag=True, help="Only list what would be copied and removed.")
-@click.option("--force", is_flag=True, help="Publish even when `studio check` finds errors.")
-@click.pass_obj
-@handle_errors
-def publish(obj, target: Path, out_dir: Path | None, dry_run: bool, force: bool) -> None:
-    """Copy the output dir to --to DIR: feed and site rebuilt from all
-    manifests, then changed files only (by hash), media first and feed.xml
-    last, so readers never see a feed pointing at a missing file. A failed
-    publish leaves the previous published state intact."""
-    from studio.build import check_assets, publish_show
-    from studio.errors import StudioError
-    from studio.feed.check import check_all
-    from studio.feed.publish import publish as publish_dir
-    from studio.feed.publish import require_built
+from studio.publish.cli import publish  # noqa: E402
 
-    show = load_show_for(obj["show_file"])
-    out = out_dir or show.out_dir
-    if not any(out.glob("episodes/*/manifest.json")):
-        require_built(out)
-    if not dry_run:
-        publish_show(show, out, check_assets(show))
-    report = check_all(show, out, scripts=False)  # a draft script does not block publishing what is built
-    if report.errors and not force:
-        click.echo(report.render(), err=True)
-        raise StudioError(f"not published: `studio check` found {len(report.errors)} error(s) (--force to publish anyway)", out)
-    result = publish_dir(out, target, dry_run=dry_run)
-    verb = "would copy" if dry_run else "copied"
-    for rel in result.copied:
-        click.echo(f"  {verb} {rel}")
-    for rel in result.removed:
-        click.echo(f"  {'would remove' if dry_run else 'removed'} {rel}")
-    click.echo(f"{'Dry run' if dry_run else 'Published'} {out} -> {target}: {len(result.copied)} {verb}, "
-               f"{result.unchanged} unchanged, {len(result.removed)} removed")
+cli.add_command(publish)
 
 
 from studio.loop.cli import new, ship  # noqa: E402  the weekly loop

@@ -149,6 +149,20 @@ class FeedConfig:
     season: int = 0  # itunes:season for episodes that set none (0 = none)
     limit: int = 0  # only the newest N episodes in feed.xml (0 = all)
     complete: bool = False  # itunes:complete: the show has ended
+    analytics_prefix: str = ""  # put before enclosure URLs only, e.g. "https://op3.dev/e/"
+    hub: str = ""  # WebSub hub: <atom:link rel="hub"> and a ping after each publish
+    pubnotify: str = ""  # Podcast Index pubnotify endpoint pinged after each publish
+
+
+@dataclass
+class PublishConfig:
+    """[publish]: `studio publish` targets (S3 credentials come from the AWS environment, never from here)."""
+
+    jobs: int = 8  # parallel uploads to S3 (--jobs overrides)
+    profile: str = ""  # AWS profile in ~/.aws/config (default: AWS_PROFILE or "default")
+    endpoint_url: str = ""  # S3 endpoint (R2, B2, MinIO...); default: AWS_ENDPOINT_URL or AWS
+    region: str = ""  # default: AWS_REGION / the profile's region
+    multipart_mb: int = 8  # files from this size up are uploaded in parts of this size (min 5)
 
 
 @dataclass
@@ -174,6 +188,7 @@ class Show:
     voice: str = "zh-CN-XiaoxiaoNeural"
     output_dir: str = "public"
     copyright: str = ""
+    media_base_url: str = ""  # audio, clips, images, chapters, transcripts from here (a CDN); default base_url
     speech: SpeechConfig = field(default_factory=SpeechConfig)
     audio: AudioConfig = field(default_factory=AudioConfig)
     email: EmailConfig = field(default_factory=EmailConfig)
@@ -182,6 +197,7 @@ class Show:
     site: SiteConfig = field(default_factory=SiteConfig)
     subscribers: SubscribersConfig = field(default_factory=SubscribersConfig)
     listen: ListenConfig = field(default_factory=ListenConfig)
+    publish: PublishConfig = field(default_factory=PublishConfig)
     # where show.toml was read from; relative paths resolve against it
     root: Path = field(default=Path("."), metadata={"internal": True})
     file: Path = field(default=Path(SHOW_FILE), metadata={"internal": True})  # the show.toml it came from
@@ -196,6 +212,10 @@ class Show:
     @property
     def site_url(self) -> str:
         return self.base_url.rstrip("/") + "/"
+
+    @property
+    def media_url(self) -> str:
+        return (self.media_base_url or self.base_url).rstrip("/") + "/"
 
 
 _EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
@@ -346,6 +366,7 @@ def _check_feed_settings(show: Show, path: Path) -> None:
             uuid.UUID(show.feed.guid)
         except ValueError:
             raise ConfigError(f"key 'feed.guid': not a UUID: {show.feed.guid!r}", path) from None
+    _check_publish_settings(show, path)
     for key in ("season", "limit"):
         if getattr(show.feed, key) < 0:
             raise ConfigError(f"key 'feed.{key}': must not be negative", path)
@@ -354,6 +375,21 @@ def _check_feed_settings(show: Show, path: Path) -> None:
     for name, url in show.site.subscribe.items():
         if not isinstance(url, str) or not url.startswith(("https://", "http://")):
             raise ConfigError(f"key 'site.subscribe.{name}': must be an http(s) URL, got {url!r}", path)
+
+
+def _check_publish_settings(show: Show, path: Path) -> None:
+    urls = {"media_base_url": show.media_base_url, "feed.analytics_prefix": show.feed.analytics_prefix,
+            "feed.hub": show.feed.hub, "feed.pubnotify": show.feed.pubnotify,
+            "publish.endpoint_url": show.publish.endpoint_url}
+    for key, url in urls.items():
+        if url and (not url.startswith(("https://", "http://")) or any(c.isspace() for c in url)):
+            raise ConfigError(f"key '{key}': must be an http(s) URL, got {url!r}", path)
+    if show.feed.analytics_prefix and not show.feed.analytics_prefix.endswith("/"):
+        raise ConfigError("key 'feed.analytics_prefix': must end with '/', e.g. 'https://op3.dev/e/'", path)
+    if not 1 <= show.publish.jobs <= 64:
+        raise ConfigError("key 'publish.jobs': must be between 1 and 64", path)
+    if not 5 <= show.publish.multipart_mb <= 5000:
+        raise ConfigError("key 'publish.multipart_mb': must be between 5 and 5000 (MB)", path)
 
 
 MP3_BITRATES = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)

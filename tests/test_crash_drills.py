@@ -66,7 +66,7 @@ def assert_consistent(out: Path) -> None:
         assert not feed.bozo, feed.bozo_exception
         for entry in feed.entries:
             (enc,) = entry.enclosures
-            rel = enc["href"].split("/weekly/", 1)[1]
+            rel = enc["href"].split("/weekly/", 1)[1].split("?")[0]
             assert (out / rel).is_file(), f"feed references missing {rel}"
             assert (out / rel).stat().st_size == int(enc["length"]), f"feed references partial {rel}"
     for mpath in out.glob("episodes/*/manifest.json"):

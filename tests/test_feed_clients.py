@@ -35,7 +35,7 @@ def published(tmp_path_factory):
 
 def _local(target: Path, url: str) -> Path:
     assert url.startswith(SITE), url
-    return target / unquote(url[len(SITE):])
+    return target / unquote(url[len(SITE):].split("?")[0])  # ?v=<hash>: a new URL for new audio
 
 
 def test_podcastparser_reads_every_episode_correctly(published):
@@ -86,9 +86,10 @@ def test_episode_page_of_a_real_build(published):
     root, target, slug = published
     page = (target / "episodes" / slug / "index.html").read_text("utf-8")
     manifest = json.loads((target / "episodes" / slug / "manifest.json").read_text("utf-8"))
-    assert 'src="episode.mp3"' in page and 'href="transcript.vtt"' in page
+    audio = f'episode.mp3?v={manifest["audio"]["sha256"][:12]}'  # a new URL when the audio changes
+    assert f'src="{audio}"' in page and 'href="transcript.vtt"' in page
     for it in manifest["items"]:
-        assert f'href="episode.mp3#t={it["start_ms"] / 1000:.1f}"' in page
+        assert f'href="{audio}#t={it["start_ms"] / 1000:.1f}"' in page
 
 
 def test_rebuild_keeps_the_guid(published):

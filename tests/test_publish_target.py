@@ -151,3 +151,59 @@ def test_a_bad_draft_script_does_not_block_publishing(show_dir: Path, tmp_path: 
     proc = _publish(show_dir, tmp_path / "www")
     assert proc.returncode == 0, proc.stderr
     assert _assert_consistent(tmp_path / "www") == ["Episode 1"]
+
+
+def test_state_entries_outside_the_target_are_ignored_and_reported(show_dir: Path, tmp_path: Path):
+    out, target = show_dir / "public", tmp_path / "www"
+    add_episode(out, 1)
+    rebuild(show_dir)
+    assert _publish(show_dir, target).returncode == 0
+    victims = [tmp_path / "victim.txt", tmp_path / "abs-victim.txt", show_dir / "show.toml"]
+    tmp_path.joinpath("victim.txt").write_text("keep", "utf-8")
+    tmp_path.joinpath("abs-victim.txt").write_text("keep", "utf-8")
+    (target / ".htaccess").write_text("keep", "utf-8")
+    state_path = target / ".studio-publish.json"
+    state = json.loads(state_path.read_text("utf-8"))
+    up = ".."  # parent-folder entries, as a hostile state file would list them
+    state["files"].update({f"{up}/victim.txt": "x", str(tmp_path / "abs-victim.txt"): "x",
+                           "episodes/../../" + str(show_dir.relative_to(tmp_path)) + "/show.toml": "x",
+                           ".htaccess": "x"})
+    state_path.write_text(json.dumps(state), "utf-8")
+    proc = _publish(show_dir, target)
+    assert proc.returncode == 0, proc.stderr
+    assert all(v.is_file() for v in victims) and (target / ".htaccess").is_file()
+    assert proc.stderr.count("ignored") == 4 and f"{up}/victim.txt" in proc.stderr
+    assert "  removed" not in proc.stdout and " 0 removed" in proc.stdout
+
+
+def test_links_leading_out_of_the_output_dir_are_not_published(show_dir: Path, tmp_path: Path):
+    out, target = show_dir / "public", tmp_path / "www"
+    add_episode(out, 1)
+    rebuild(show_dir)
+    secret = tmp_path / "passwd"
+    secret.write_text("root:x:0:0", "utf-8")
+    (out / "passwd").symlink_to(secret)
+    (out / "episodes" / "ep-001" / "notes.txt").symlink_to(secret)
+    (out / "same.mp3").symlink_to(out / "episodes" / "ep-001" / "episode.mp3")  # stays inside: published
+    (out / ".studio-index.json").write_text('{"source": "/home/host/x"}', "utf-8")
+    proc = _publish(show_dir, target)
+    assert proc.returncode == 0, proc.stderr
+    assert not (target / "passwd").exists() and not (target / "episodes" / "ep-001" / "notes.txt").exists()
+    assert "passwd is a link leading outside" in proc.stderr
+    assert (target / "same.mp3").read_bytes() == (out / "same.mp3").read_bytes()
+    assert not [p for p in target.rglob(".studio-*") if p.name not in (".studio-publish.json", ".studio-publish.lock")]
+    assert _assert_consistent(target) == ["Episode 1"]
+
+
+def test_a_symlinked_folder_in_the_target_is_not_written_through(show_dir: Path, tmp_path: Path):
+    out, target, elsewhere = show_dir / "public", tmp_path / "www", tmp_path / "elsewhere"
+    add_episode(out, 1)
+    rebuild(show_dir)
+    elsewhere.mkdir()
+    target.mkdir()
+    (target / "episodes").symlink_to(elsewhere, target_is_directory=True)
+    proc = _publish(show_dir, target)
+    assert proc.returncode == 1
+    (line,) = proc.stderr.strip().splitlines()
+    assert "outside the target" in line and "feed.xml was not updated" in line
+    assert list(elsewhere.iterdir()) == [] and not (target / "feed.xml").exists()

@@ -8,7 +8,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 from studio.config import SHOW_FILE, Show
 from studio.feed import rules
@@ -164,7 +163,10 @@ def check_episodes(show: Show, out: Path, report: Report) -> list[dict[str, Any]
 
 
 def _local(show: Show, out: Path, url: str) -> Path | None:
-    return out / unquote(url[len(show.site_url):]) if url.startswith(show.site_url) else None
+    from studio.urls import local_rel
+
+    rel = local_rel(show, url)
+    return out / rel if rel is not None else None
 
 
 def check_feed(show: Show, out: Path, manifests: list[dict[str, Any]], report: Report) -> None:

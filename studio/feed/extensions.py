@@ -22,6 +22,7 @@ from feedgen.util import xml_elem
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PSC_NS = "http://podlove.org/simple-chapters"
+ATOM_NS = "http://www.w3.org/2005/Atom"
 GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 
 
@@ -134,6 +135,26 @@ class ItunesEntryExtension(_ExplicitTrueFalse, PodcastEntryExtension):
         return entry
 
 
+class AtomHubExtension(BaseExtension):
+    """<atom:link rel="hub"> (WebSub): feedgen writes only rel="self" into RSS."""
+
+    def __init__(self):
+        self._hub: str | None = None
+
+    def hub(self, url: str) -> None:
+        self._hub = url
+
+    def extend_rss(self, rss_feed):
+        if self._hub:
+            el = xml_elem(f"{{{ATOM_NS}}}link", rss_feed[0])
+            el.attrib["href"], el.attrib["rel"] = self._hub, "hub"
+        return rss_feed
+
+
+class AtomHubEntryExtension(BaseEntryExtension):
+    pass
+
+
 class PodloveExtension(BaseExtension):
     def extend_ns(self):
         return {"psc": PSC_NS}
@@ -171,3 +192,4 @@ def register_all(fg) -> None:
     fg.register_extension("itunes", ItunesExtension, ItunesEntryExtension)
     fg.register_extension("podcastindex", PodcastIndexExtension, PodcastIndexEntryExtension)
     fg.register_extension("psc", PodloveExtension, PodloveEntryExtension)
+    fg.register_extension("atomhub", AtomHubExtension, AtomHubEntryExtension, atom=False)

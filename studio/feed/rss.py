@@ -50,11 +50,13 @@ def _build_feed_xml(show: Show, manifests: list[dict[str, Any]], out: Path) -> b
 
     fg = FeedGenerator()
     register_all(fg)
-    cover_url = urls.absolute(show, cover_name(show))
+    cover_url = urls.media(show, cover_name(show))
     fg.title(show.title)
     fg.description(show.description)
     fg.link(href=urls.feed(show), rel="self", type="application/rss+xml")
     fg.link(href=show.site_url, rel="alternate")  # feedgen's RSS <link> is the last one set
+    if show.feed.hub:
+        fg.atomhub.hub(show.feed.hub)
     fg.language(show.language)
     if show.copyright:
         fg.copyright(show.copyright)
@@ -98,7 +100,7 @@ def _add_entry(fg, show: Show, m: dict[str, Any], out: Path, cover_url: str) -> 
     fe.content(notes_html(m, page), type="CDATA")
     fe.pubDate(pub_datetime(m))
     size = (episode_dir(out, m) / audio["file"]).stat().st_size
-    fe.enclosure(urls.episode_file(show, slug, audio["file"]), str(size), "audio/mpeg")
+    fe.enclosure(urls.enclosure(show, slug, audio["file"], audio.get("sha256")), str(size), "audio/mpeg")
 
     it = fe.itunes
     it.itunes_duration(max(1, round(audio["duration_ms"] / 1000)))
@@ -112,10 +114,10 @@ def _add_entry(fg, show: Show, m: dict[str, Any], out: Path, cover_url: str) -> 
 
     for t in transcripts(out, m):
         rel = "captions" if t["type"] in CAPTION_TYPES else None
-        fe.podcastindex.transcript(urls.episode_file(show, slug, t["file"]), t["type"], show.language, rel)
+        fe.podcastindex.transcript(urls.media_file(show, slug, t["file"]), t["type"], show.language, rel)
     chapters = chapters_file(out, m)
     if chapters:
-        fe.podcastindex.chapters(urls.episode_file(show, slug, chapters))
+        fe.podcastindex.chapters(urls.media_file(show, slug, chapters))
     for item in m.get("items") or []:
         if "start_ms" in item:
             fe.psc.chapter(item["start_ms"], item.get("title", ""))

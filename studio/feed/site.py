@@ -42,31 +42,44 @@ def subscribe_links(show: Show) -> list[dict[str, str]]:
     return links + [{"name": k, "url": v} for k, v in show.site.subscribe.items()]
 
 
-def _listing(m: dict[str, Any]) -> dict[str, Any]:
+def _media(show: Show, m: dict[str, Any], name: str, rel: str) -> str:
+    """A link to one of the episode's media files: `rel` (relative), or on media_base_url when set."""
+    return urls.media_file(show, m["slug"], name) if show.media_base_url else rel
+
+
+def _audio(show: Show, m: dict[str, Any], rel_dir: str) -> str:
+    name = m["audio"]["file"]
+    return _media(show, m, name, rel_dir + quote(name)) + urls.version(m["audio"].get("sha256"))
+
+
+def _cover(show: Show, rel_home: str) -> str:
+    return urls.media(show, cover_name(show)) if show.media_base_url else rel_home + cover_name(show)
+
+
+def _listing(show: Show, m: dict[str, Any]) -> dict[str, Any]:
     rel = urls.episode_dir(m["slug"])
-    return dict(m, page_rel=rel, audio_rel=rel + quote(m["audio"]["file"]),
-                duration=clock(m["audio"]["duration_ms"]))
+    return dict(m, page_rel=rel, audio_rel=_audio(show, m, rel), duration=clock(m["audio"]["duration_ms"]))
 
 
 def render_index(show: Show, manifests: list[dict[str, Any]]) -> str:
-    shown = [_listing(m) for m in manifests[: show.site.index_episodes]]
+    shown = [_listing(show, m) for m in manifests[: show.site.index_episodes]]
     return _env(show).get_template("index.html.j2").render(
         show=show, episodes=shown, total=len(manifests), more=len(manifests) > len(shown),
-        feed_url=urls.feed(show), cover=cover_name(show), subscribe=subscribe_links(show),
+        feed_url=urls.feed(show), cover=_cover(show, ""), subscribe=subscribe_links(show),
     )
 
 
 def render_archive(show: Show, manifests: list[dict[str, Any]]) -> str:
     years: dict[str, list[dict[str, Any]]] = {}
     for m in manifests:
-        years.setdefault(str(m.get("date", m["pub_date"]))[:4], []).append(_listing(m))
+        years.setdefault(str(m.get("date", m["pub_date"]))[:4], []).append(_listing(show, m))
     return _env(show).get_template("archive.html.j2").render(
-        show=show, years=years, total=len(manifests), feed_url=urls.feed(show), cover=cover_name(show),
+        show=show, years=years, total=len(manifests), feed_url=urls.feed(show), cover=_cover(show, ""),
     )
 
 
 def episode_context(show: Show, m: dict[str, Any], out: Path) -> dict[str, Any]:
-    audio = quote(m["audio"]["file"])
+    audio = _audio(show, m, "")
     items, sections = [], []
     for n, it in enumerate(m.get("items") or [], start=1):
         start = float(it.get("start_ms", 0)) / 1000
@@ -77,14 +90,14 @@ def episode_context(show: Show, m: dict[str, Any], out: Path) -> dict[str, Any]:
         if not sections or sections[-1]["name"] != it.get("section", ""):
             sections.append({"name": it.get("section", ""), "items": []})
         sections[-1]["items"].append(item)
-    found = [dict(t, label=TRANSCRIPT_LABELS.get(t["type"], t["type"]), href=quote(t["file"]))
+    found = [dict(t, label=TRANSCRIPT_LABELS.get(t["type"], t["type"]), href=_media(show, m, t["file"], quote(t["file"])))
              for t in transcripts(out, m)]
     chapters = chapters_file(out, m)
     episode = dict(m, audio_rel=audio, duration=clock(m["audio"]["duration_ms"]),
                    page_url=urls.episode_page(show, m["slug"]))
     return {"show": show, "episode": episode, "items": items, "sections": sections, "transcripts": found,
-            "chapters_json": quote(chapters) if chapters else None, "feed_url": urls.feed(show),
-            "home": "../../", "cover": "../../" + cover_name(show)}
+            "chapters_json": _media(show, m, chapters, quote(chapters)) if chapters else None, "feed_url": urls.feed(show),
+            "home": "../../", "cover": _cover(show, "../../")}
 
 
 def render_episode_page(show: Show, m: dict[str, Any], out: Path, env=None) -> str:

@@ -1,0 +1,63 @@
+"""The publish flow, the same for every target: what changed, in which order, what to prune."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from studio.fsutil import locked
+from studio.media_types import FEED
+from studio.publish.files import clean_state, in_order, source_files, source_hashes
+from studio.publish.target import PublishError, PublishResult, Target
+
+
+def require_built(out: Path) -> None:
+    if not any(Path(out).glob("episodes/*/manifest.json")) or not (Path(out) / FEED).is_file():
+        raise PublishError("nothing to publish: no built episodes and feed.xml here (run `studio build` first)", out)
+
+
+def open_target(spec: str, jobs: int = 8, settings=None) -> Target:
+    """A folder path or s3://BUCKET/PREFIX (settings: the show's [publish] section)."""
+    if spec.startswith("s3://"):
+        from studio.publish.s3 import S3Target
+
+        return S3Target(spec, jobs=jobs, settings=settings)
+    if "://" in spec:
+        raise PublishError(f"unknown publish target {spec!r}: use a directory or s3://BUCKET/PREFIX")
+    from studio.publish.folder import FolderTarget
+
+    return FolderTarget(Path(spec))
+
+
+def publish(out: Path, target: Target, dry_run: bool = False, on_file=None) -> PublishResult:
+    """Changed files (by sha256 against the target's recorded state and sizes) in publish order,
+    feed.xml last; files of removed episodes pruned after the new feed is in place; state last.
+    `on_file(total)` is called once with the number of files to send, then `on_file(None)` per file sent."""
+    out = Path(out).resolve()
+    require_built(out)
+    check = getattr(target, "check_source", None)
+    if check:
+        check(out)
+    result = PublishResult(target=target.name)
+    with locked(out), target.locked():
+        files, result.skipped = source_files(out)
+        hashes = source_hashes(out, files)
+        state, result.ignored = clean_state(target.load_state())
+        present = target.sizes(files)
+        changed = []
+        for rel in files:
+            if state.get(rel) == hashes[rel] and present.get(rel) == (out / rel).stat().st_size:
+                result.unchanged += 1
+            else:
+                changed.append(rel)
+        changed = in_order(changed)
+        gone = sorted(set(state) - set(files))
+        if dry_run:
+            result.copied, result.removed = changed, gone
+            return result
+        tick = on_file or (lambda n: None)
+        tick(len(changed))
+        target.write(out, changed, hashes, lambda: tick(None))
+        result.copied = changed
+        result.removed = target.remove(gone)
+        target.save_state({rel: hashes[rel] for rel in files})
+    return result
