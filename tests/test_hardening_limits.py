@@ -65,6 +65,9 @@ def test_too_many_items_are_refused_before_synthesis(show_dir: Path):
     (show_dir / "episodes" / "many.md").write_text(f"+++\n{GOOD_FRONT}\n+++\n\n{body}", "utf-8")
     _one_line_error(run_studio(["build", "episodes/many.md"], cwd=show_dir), "many.md", "6 items", "limit of 5")
     _nothing_synthesized(show_dir)
+    proc = run_studio(["check"], cwd=show_dir)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert any("episodes/many.md" in l and "limit of 5" in l for l in proc.stdout.splitlines()), proc.stdout
 
 
 def test_unpunctuated_200_kb_item_is_refused_quickly(show_dir: Path):

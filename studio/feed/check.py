@@ -103,6 +103,7 @@ def check_show(show: Show, report: Report) -> None:
 def check_scripts(show: Show, report: Report) -> None:
     from studio.errors import StudioError
     from studio.ingest import read_episode
+    from studio.ingest.limits import check_episode_limits, check_script_size
 
     folder = show.root / "episodes"
     scripts = sorted(p for p in folder.glob("*") if p.is_file() and p.suffix.lower() in SCRIPT_SUFFIXES
@@ -111,7 +112,9 @@ def check_scripts(show: Show, report: Report) -> None:
     for path in scripts:
         rel = rules.source_key(show, path)
         try:
+            check_script_size(path, show.limits)
             ep = read_episode(path)
+            check_episode_limits(ep, show.limits, path)
         except StudioError as e:
             report.error(rel, e.message)
             continue
