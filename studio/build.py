@@ -19,7 +19,7 @@ from studio import __version__, urls
 from studio.config import Show
 from studio.errors import StudioError
 from studio.fingerprint import build_fingerprint, remember_slug, up_to_date, with_inputs
-from studio.manifest import MANIFEST, load_manifest, problem
+from studio.manifest import MANIFEST, problem, read_manifest
 from studio.fsutil import atomic_path, atomic_write_bytes, atomic_write_text, locked, remove_stale_temps
 from studio.model import Episode
 from studio.progress import Reporter
@@ -137,7 +137,7 @@ def build_episode(
         from studio.speech.transcript import TRANSCRIPTS, write_transcripts
 
         write_transcripts(ep_dir, speech.clips, [it["start_ms"] for it in audio.items])
-        previous = load_manifest(ep_dir / MANIFEST) or {}
+        previous = read_manifest(ep_dir / MANIFEST)[0] or {}  # keeps its GUID when usable
         manifest = make_manifest(show, episode, audio, speech.engine, previous)
         manifest["fingerprint"] = with_inputs(fingerprint, show, inputs)
         manifest["inputs"] = inputs  # files the script named: a no-op rebuild checks them too
@@ -165,7 +165,7 @@ def build_episode(
 
     feed_path = publish_show(show, out, cover, remember=(script, episode.slug), warn=reporter.warn)
     with locked(ep_dir):  # only once no page or feed links the old clips
-        prune_clips(ep_dir, load_manifest(ep_dir / MANIFEST) or manifest)
+        prune_clips(ep_dir, read_manifest(ep_dir / MANIFEST)[0] or manifest)
     reporter.info(f"Built [bold]{ep_dir}[/] ({audio.duration_ms / 1000:.1f} s)")
     return BuildResult(
         episode=episode.slug,

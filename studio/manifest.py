@@ -102,35 +102,17 @@ def _control_char(value: Any, where: str = "a value") -> str | None:
     return None
 
 
-def is_complete(m: Any) -> bool:
-    return problem(m) is None
-
-
-def load_all(out_dir: Path) -> list[dict[str, Any]]:
-    """Every usable episode in the output dir (manifest + audio on disk), newest first."""
-    found = []
-    for path in (Path(out_dir) / "episodes").glob(f"*/{MANIFEST}"):
-        m, _ = read_manifest(path)
-        if m and (path.parent / m["audio"]["file"]).is_file():
-            found.append(m)
-    return newest_first(found)
-
-
-def newest_first(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    found.sort(key=lambda m: (m["pub_date"], m.get("number") or 0, m["slug"]), reverse=True)
-    return found
-
-
 def episode_dir(out_dir: Path, m: dict[str, Any]) -> Path:
     return Path(out_dir) / "episodes" / m["slug"]
 
 
 def transcripts(out_dir: Path, m: dict[str, Any]) -> list[dict[str, str]]:
     """The manifest's transcripts whose files exist: [{"file", "type"}]."""
-    listed = m.get("transcripts") or []
+    listed = m.get("transcripts")
+    if not isinstance(listed, list):
+        return []
     ep = episode_dir(out_dir, m)
-    return [t for t in listed if isinstance(listed, list)
-            and isinstance(t, dict) and isinstance(t.get("file"), str) and t.get("file")
+    return [t for t in listed if isinstance(t, dict) and isinstance(t.get("file"), str) and t.get("file")
             and isinstance(t.get("type"), str) and t.get("type") and (ep / t["file"]).is_file()]
 
 

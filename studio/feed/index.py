@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from studio.manifest import MANIFEST, newest_first, read_manifest
+from studio.manifest import MANIFEST, read_manifest
 from studio.memory import gc_paused
 
 INDEX_CACHE = ".studio-manifests.json"
@@ -27,6 +27,14 @@ def _compact(m: dict[str, Any]) -> dict[str, Any]:
 
     items = [{k: it[k] for k in _INDEX_ITEM_KEYS if k in it} for it in m.get("items") or []]
     return dict(m, items=items, _notes_body=notes_body(m), _notes_text=notes_text(m))
+
+
+def _plausible(m: Any, why: Any, path: Path) -> bool:
+    """A cached entry as _load_index writes it (a cheap check: the cache is ours, but on disk)."""
+    if m is None:
+        return isinstance(why, str)
+    return (why is None and isinstance(m, dict) and m.get("slug") == path.parent.name
+            and isinstance(m.get("audio"), dict) and isinstance(m["audio"].get("file"), str))
 
 
 def load_index(out_dir: Path) -> Index:
@@ -58,7 +66,7 @@ def _load_index(out: Path) -> Index:
             continue
         key = [st.st_mtime_ns, st.st_size, st.st_ino]  # atomic writes give every version a new inode
         hit = cache.get(path.parent.name)
-        if isinstance(hit, list) and len(hit) == 5 and hit[:3] == key:
+        if isinstance(hit, list) and len(hit) == 5 and hit[:3] == key and _plausible(hit[3], hit[4], path):
             m, why = hit[3], hit[4]
         else:
             m, why = read_manifest(path)
@@ -81,6 +89,6 @@ def _load_index(out: Path) -> Index:
             atomic_write_text(out / INDEX_CACHE, json.dumps({"format": stamp, "episodes": fresh}, ensure_ascii=False))
         except OSError:
             pass  # only a cache
-    newest_first(index.episodes)
+    index.episodes.sort(key=lambda m: (m["pub_date"], m.get("number") or 0, m["slug"]), reverse=True)
     index.skipped.sort()
     return index
