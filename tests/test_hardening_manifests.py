@@ -70,6 +70,20 @@ def test_pub_date_that_is_not_a_date_is_one_line(show_dir: Path):
     assert "episodes/when.md" in proc.stdout and "'pub_date'" in proc.stdout
 
 
+def test_date_that_is_not_a_date_is_one_line(show_dir: Path):
+    script = _write(show_dir, "day.md", 'title = "哪天"\ndate = "next tuesday"')
+    _one_line_error(run_studio(["items", script], cwd=show_dir), "day.md", "'date'", "next tuesday")
+
+
+def test_control_characters_in_front_matter_values_are_stripped(show_dir: Path):
+    from studio.ingest import read_episode
+
+    script = _write(show_dir, "meta.md", 'title = "x"\ndate = 2026-02-02\nvoice = "zh-CN-\\u0000YunxiNeural"\n'
+                                         '[audio]\nintro = "assets/\\u001b[1mintro.mp3"')
+    meta = read_episode(show_dir / script).meta
+    assert meta["voice"] == "zh-CN-YunxiNeural" and meta["audio"]["intro"] == "assets/intro.mp3"
+
+
 def test_pub_date_in_other_forms_is_normalised(show_dir: Path):
     from studio.ingest import read_episode
 

@@ -1,7 +1,7 @@
 """Every value a script gives an episode, made safe before it reaches a manifest.
 
-Control characters (an ESC colour code pasted from a terminal, U+0001) are
-stripped from all text; `pub_date` must be a real date and time.
+Control characters (an ESC colour code pasted from a terminal, U+0001, NUL) are
+stripped from all text and front matter values; `pub_date` must be a real date and time.
 """
 
 from __future__ import annotations
@@ -44,9 +44,21 @@ def clean_episode(episode: Episode, path: Path) -> Episode:
         _clean(item)
         for link in item.links:
             _clean(link)
+    episode.meta = _clean_value(episode.meta)  # jingle paths, voice names, ...
     if episode.meta.get("pub_date") not in (None, ""):
         episode.meta["pub_date"] = pub_date(episode.meta["pub_date"], path)
     return episode
+
+
+def _clean_value(value: Any) -> Any:
+    """Front matter values with every string cleaned (its size is bounded by the YAML limits)."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_text(k) if isinstance(k, str) else k: _clean_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean_value(v) for v in value]
+    return value
 
 
 def pub_date(value: Any, path: Path) -> str:
