@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import bench_env, row, scratch_show, studio_cmd
+from benchmarks.common import bench_env, row, scratch, studio_cmd
 
 FRONT = "+++\ntitle = '上限'\ndate = 2026-03-02\nslug = 'limits'\n+++\n\n"
 STORY = "这是一条普通长度的新闻，讲述了一家公司的新产品和它的市场反应。"
@@ -46,14 +46,11 @@ def _script(path: Path, items: int, per_item: str) -> Path:
 
 
 def run(quick: bool = False) -> list[dict]:
-    root = scratch_show()
-    try:
-        return _run(root, quick)
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+    with scratch() as root:
+        return _rows(root, quick)
 
 
-def _run(root: Path, quick: bool) -> list[dict]:
+def _rows(root: Path, quick: bool) -> list[dict]:
     from studio.config import load_show
 
     limits = load_show(root / "show.toml").limits

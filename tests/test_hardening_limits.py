@@ -11,18 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import bare_env, run_studio
+from tests.conftest import bare_env, one_line_error, run_studio
 
 GOOD_FRONT = 'title = "限"\ndate = 2026-03-02\nslug = "lim"'
 
-
-def _one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> str:
-    assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "Traceback" not in proc.stderr
-    (line,) = proc.stderr.strip().splitlines()
-    for needle in needles:
-        assert needle in line, line
-    return line
 
 
 def _nothing_synthesized(show_dir: Path) -> None:
@@ -46,7 +38,7 @@ def test_show_toml_documents_the_limits():
 
 def test_limit_settings_are_checked(show_dir: Path):
     _set_limits(show_dir, items=0)
-    _one_line_error(run_studio(["build", "episodes/x.md"], cwd=show_dir), "show.toml", "'limits.items'")
+    one_line_error(run_studio(["build", "episodes/x.md"], cwd=show_dir), "show.toml", "'limits.items'")
 
 
 def test_script_over_the_size_limit_is_refused_before_reading(show_dir: Path):
@@ -54,7 +46,7 @@ def test_script_over_the_size_limit_is_refused_before_reading(show_dir: Path):
     story = "这是一条很长的新闻内容，" * 20
     body = "".join(f"## 第{n}条\n\n{story}\n\n" for n in range(120))
     (show_dir / "episodes" / "big.md").write_text(f"+++\n{GOOD_FRONT}\n+++\n\n{body}", "utf-8")
-    line = _one_line_error(run_studio(["build", "episodes/big.md"], cwd=show_dir), "big.md", "over the limit of 64 KiB")
+    line = one_line_error(run_studio(["build", "episodes/big.md"], cwd=show_dir), "big.md", "over the limit of 64 KiB")
     assert "script_kb" in line
     _nothing_synthesized(show_dir)
 
@@ -63,7 +55,7 @@ def test_too_many_items_are_refused_before_synthesis(show_dir: Path):
     _set_limits(show_dir, items=5)
     body = "".join(f"## 第{n}条\n\n内容{n}。\n\n" for n in range(1, 7))
     (show_dir / "episodes" / "many.md").write_text(f"+++\n{GOOD_FRONT}\n+++\n\n{body}", "utf-8")
-    _one_line_error(run_studio(["build", "episodes/many.md"], cwd=show_dir), "many.md", "6 items", "limit of 5")
+    one_line_error(run_studio(["build", "episodes/many.md"], cwd=show_dir), "many.md", "6 items", "limit of 5")
     _nothing_synthesized(show_dir)
     proc = run_studio(["check"], cwd=show_dir)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
@@ -75,7 +67,7 @@ def test_unpunctuated_200_kb_item_is_refused_quickly(show_dir: Path):
     (show_dir / "episodes" / "long.md").write_text(f"+++\n{GOOD_FRONT}\n+++\n\n## 长条\n\n{text}\n", "utf-8")
     _set_limits(show_dir, script_kb=4096)
     start = time.monotonic()
-    line = _one_line_error(run_studio(["build", "episodes/long.md"], cwd=show_dir), "long.md", "item 1", "characters, over the limit of 12,000")
+    line = one_line_error(run_studio(["build", "episodes/long.md"], cwd=show_dir), "long.md", "item 1", "characters, over the limit of 12,000")
     assert "item_chars" in line and time.monotonic() - start < 30
     _nothing_synthesized(show_dir)
 
@@ -108,7 +100,7 @@ def test_yaml_alias_bomb_is_refused(show_dir: Path):
     proc = subprocess.run([sys.executable, "-m", "studio", "build", "episodes/bomb.md", "--engine", "espeak"],
                           cwd=show_dir, env=bare_env(), capture_output=True, text=True, timeout=60,
                           preexec_fn=_limit_memory)
-    _one_line_error(proc, "bomb.md", "YAML", "alias")
+    one_line_error(proc, "bomb.md", "YAML", "alias")
     _nothing_synthesized(show_dir)
 
 
@@ -129,7 +121,7 @@ def test_yaml_with_many_aliases_is_refused(show_dir: Path):
                                    "---\na: " + "[" * 3000 + "]" * 3000 + "\n---"])
 def test_deeply_nested_front_matter_is_one_line(show_dir: Path, front: str):
     (show_dir / "episodes" / "deep.md").write_text(f"{front}\n\n## 一\n\n内容。\n", "utf-8")
-    _one_line_error(run_studio(["items", "episodes/deep.md"], cwd=show_dir), "deep.md", "nested too deeply")
+    one_line_error(run_studio(["items", "episodes/deep.md"], cwd=show_dir), "deep.md", "nested too deeply")
 
 
 @pytest.mark.parametrize("where", [100, 9000, 200_000])
@@ -139,8 +131,8 @@ def test_nul_byte_anywhere_is_rejected(show_dir: Path, where: int):
     raw = text.encode("utf-8")
     raw = raw[:where] + b"\x00" + raw[where:]
     (show_dir / "episodes" / "nul.md").write_bytes(raw)
-    _one_line_error(run_studio(["items", "episodes/nul.md"], cwd=show_dir), "nul.md", "binary data")
-    _one_line_error(run_studio(["build", "episodes/nul.md"], cwd=show_dir), "nul.md", "binary data")
+    one_line_error(run_studio(["items", "episodes/nul.md"], cwd=show_dir), "nul.md", "binary data")
+    one_line_error(run_studio(["build", "episodes/nul.md"], cwd=show_dir), "nul.md", "binary data")
     _nothing_synthesized(show_dir)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from tests.conftest import bare_env, run_studio
+from tests.conftest import bare_env, one_line_error, run_studio
 from tests.feed_helpers import add_episode, rebuild
 
 SMALL = "+++\n{front}\n+++\n\n## 第一条\n\n一句话。\n\n## 第二条\n\n又一句话。\n"
@@ -27,14 +27,6 @@ def _write(show_dir: Path, name: str, front: str, body: str | None = None) -> st
 def _build(show_dir: Path, script: str, *extra: str) -> subprocess.CompletedProcess:
     return run_studio(["build", script, "--engine", "espeak", "--json", *extra], cwd=show_dir)
 
-
-def _one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> str:
-    assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "Traceback" not in proc.stderr
-    (line,) = proc.stderr.strip().splitlines()
-    for needle in needles:
-        assert needle in line, line
-    return line
 
 
 def _feed_titles(out: Path) -> list[str]:
@@ -62,7 +54,7 @@ def test_control_characters_are_stripped_before_the_manifest(show_dir: Path):
 
 def test_pub_date_that_is_not_a_date_is_one_line(show_dir: Path):
     script = _write(show_dir, "when.md", 'title = "哪天"\ndate = 2026-02-02\npub_date = "next tuesday"')
-    line = _one_line_error(_build(show_dir, script), "when.md", "'pub_date'", "next tuesday")
+    line = one_line_error(_build(show_dir, script), "when.md", "'pub_date'", "next tuesday")
     assert "not a date" in line
     assert not (show_dir / "public").exists()
     proc = run_studio(["check"], cwd=show_dir)
@@ -72,7 +64,7 @@ def test_pub_date_that_is_not_a_date_is_one_line(show_dir: Path):
 
 def test_date_that_is_not_a_date_is_one_line(show_dir: Path):
     script = _write(show_dir, "day.md", 'title = "哪天"\ndate = "next tuesday"')
-    _one_line_error(run_studio(["items", script], cwd=show_dir), "day.md", "'date'", "next tuesday")
+    one_line_error(run_studio(["items", script], cwd=show_dir), "day.md", "'date'", "next tuesday")
 
 
 def test_control_characters_in_front_matter_values_are_stripped(show_dir: Path):
@@ -170,7 +162,7 @@ def test_cover_decompression_bomb_is_one_line(show_dir: Path):
     text = (show_dir / "show.toml").read_text("utf-8").replace('cover = "assets/cover.jpg"', 'cover = "assets/bomb.png"')
     (show_dir / "show.toml").write_text(text, "utf-8")
     script = _write(show_dir, "b.md", 'title = "b"\ndate = 2026-02-02')
-    _one_line_error(_build(show_dir, script), "show.toml", "bomb.png", "too many pixels")
+    one_line_error(_build(show_dir, script), "show.toml", "bomb.png", "too many pixels")
     proc = run_studio(["check"], cwd=show_dir)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert any("bomb.png" in l and "too many pixels" in l for l in proc.stdout.splitlines())
