@@ -109,3 +109,18 @@ def test_editing_a_front_matter_jingle_outside_assets_rebuilds(show_dir: Path):
     after = _manifest(show_dir)
     assert after["audio"]["sha256"] != before["audio"]["sha256"]
     assert after["fingerprint"] != before["fingerprint"]
+
+
+def test_a_clip_changed_in_place_is_not_reused(tmp_path: Path):
+    from studio.speech.base import Clip, VoiceSettings
+    from studio.speech.cache import ClipCache, cache_key
+
+    warnings: list[str] = []
+    cache = ClipCache(tmp_path / "cache", warn=warnings.append)
+    key = cache_key("espeak", "1", VoiceSettings("zh"), "你好")
+    cache.put(key, Clip(audio=b"RIFF" + bytes(996), fmt="wav", boundaries=[], engine="espeak"), "zh")
+    assert cache.has(key) and cache.get(key).audio == b"RIFF" + bytes(996)
+    audio = tmp_path / "cache" / key[:2] / f"{key}.wav"
+    audio.write_bytes(b"RIFF" + bytes(995) + b"\x01")  # same size, other bytes
+    assert cache.get(key) is None and "content changed" in warnings[0]
+    assert not cache.has(key) and not audio.exists()  # the damaged entry is gone

@@ -63,7 +63,13 @@ class ClipCache:
         return (self.root / MARKER).is_file()
 
     def has(self, key: str) -> bool:
-        return self._paths(key)[0].is_file()
+        """A complete entry whose audio still has the size it was written with (get() checks the hash)."""
+        meta_path, audio_base = self._paths(key)
+        try:
+            meta = json.loads(meta_path.read_text("utf-8"))
+            return audio_base.with_suffix("." + meta["fmt"]).stat().st_size == meta["bytes"]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return False
 
     def get(self, key: str) -> Clip | None:
         """The cached clip, or None when absent, written by an older Studio or damaged (then removed)."""
@@ -78,8 +84,9 @@ class ClipCache:
             return None
         if len(audio) != size or hashlib.sha256(audio).hexdigest() != digest:
             if self.warn:
-                self.warn(f"{audio_path}: cached clip damaged ({len(audio):,} bytes, {size:,} when written); "
-                          "synthesizing it again")
+                how = (f"{len(audio):,} bytes, {size:,} when written" if len(audio) != size
+                       else "its content changed since it was written")
+                self.warn(f"{audio_path}: cached clip damaged ({how}); synthesizing it again")
             self._remove(meta_path)
             return None
         with contextlib.suppress(OSError):
