@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -9,6 +10,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Iterator
 
 REPO = Path(__file__).resolve().parents[1]
 WEEKLY = "episodes/2023-06-02-ai-compute-weekly.txt"
@@ -28,6 +30,16 @@ def scratch_show() -> Path:
     if (REPO / "lexicon.toml").is_file():
         shutil.copy(REPO / "lexicon.toml", root / "lexicon.toml")
     return root
+
+
+@contextlib.contextmanager
+def scratch() -> Iterator[Path]:
+    """scratch_show(), removed afterwards."""
+    root = scratch_show()
+    try:
+        yield root
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def bench_env() -> dict[str, str]:

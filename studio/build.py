@@ -13,13 +13,13 @@ import shutil
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from studio import __version__, urls
 from studio.config import Show
 from studio.errors import StudioError
-from studio.fingerprint import build_fingerprint, remember_slug, up_to_date
-from studio.feed.manifests import MANIFEST, load_all, load_manifest, manifest_path
+from studio.fingerprint import build_fingerprint, remember_slug, up_to_date, with_inputs
+from studio.manifest import MANIFEST, problem, read_manifest
 from studio.fsutil import atomic_path, atomic_write_bytes, atomic_write_text, locked, remove_stale_temps
 from studio.model import Episode
 from studio.progress import Reporter
@@ -89,21 +89,26 @@ def build_episode(
     reporter = reporter or Reporter(quiet=True)
     cover = check_assets(show)
     out = Path(out_dir) if out_dir else show.out_dir
+    from studio.ingest.limits import check_episode_limits, check_script_size
+
+    check_script_size(script, show.limits)  # before reading it at all
     fingerprint = build_fingerprint(script, show, {"engine": engine or show.speech.engine, "format": fmt})
-    if not force and (current := up_to_date(script, out, fingerprint)):
+    if not force and (current := up_to_date(script, out, fingerprint, show)):
         reporter.info(f"{current['title']}: up to date")
         clean_after_kill(out, out / "episodes" / current["slug"])
         return BuildResult.from_manifest(current, out)
     from studio.ingest import read_episode
 
     episode = read_episode(script, fmt)
+    check_episode_limits(episode, show.limits, script)
 
     from studio.feed.rules import require_valid_episode, source_key
 
     require_valid_episode(show, episode, script, out)
     from studio.audio.settings import episode_audio
 
-    episode_audio(show, episode)  # jingle files and per-episode [audio] checked before synthesis
+    jingles = episode_audio(show, episode)  # jingle files and per-episode [audio] checked before synthesis
+    inputs = [source_key(show, p) for p in (jingles.intro, jingles.outro, jingles.stinger) if p]
     ep_dir = out / "episodes" / episode.slug
     reporter.info(f"[bold]{episode.title}[/] — {len(episode.items)} items ({episode.format})")
 
@@ -125,6 +130,7 @@ def build_episode(
     reporter.info("Mixing and encoding audio")
     ep_dir.mkdir(parents=True, exist_ok=True)
     with locked(ep_dir):  # one build writes an episode at a time
+        require_valid_episode(show, episode, script, out)  # again, under the lock: a same-slug build may have landed
         remove_stale_temps(ep_dir)
         audio = render_audio(episode, speech.clips, show, ep_dir, cover)
 
@@ -132,13 +138,16 @@ def build_episode(
 
         write_transcripts(ep_dir, speech.clips, [it["start_ms"] for it in audio.items])
         reporter.info(timing_note(speech.clips))
-        previous = load_manifest(ep_dir / MANIFEST) or {}
+        previous = read_manifest(ep_dir / MANIFEST)[0] or {}  # keeps its GUID when usable
         manifest = make_manifest(show, episode, audio, speech.engine, previous)
-        manifest["fingerprint"] = fingerprint
+        manifest["fingerprint"] = with_inputs(fingerprint, show, inputs)
+        manifest["inputs"] = inputs  # files the script named: a no-op rebuild checks them too
         manifest["transcripts"] = TRANSCRIPTS
         for item, voices, clip in zip(manifest["items"], speech.voices, speech.clips):
             item.update(voices=voices, words=sum(b.kind == "word" for b in clip.boundaries))
         manifest["source"] = source_key(show, script)  # tells a duplicate slug from a rebuild
+        if why := problem(manifest, episode.slug):  # never write a manifest the feed cannot use
+            raise StudioError(f"the episode's manifest would be unusable: {why}", script)
         context = page_context(show, manifest)
 
         from studio.email.message import built_eml
@@ -155,9 +164,9 @@ def build_episode(
         atomic_write_bytes(ep_dir / "email.eml", built_eml(show, manifest, email.subject, email.text, email.html))
         atomic_write_text(ep_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
 
-    feed_path = publish_show(show, out, cover, remember=(script, episode.slug))
+    feed_path = publish_show(show, out, cover, remember=(script, episode.slug), warn=reporter.warn)
     with locked(ep_dir):  # only once no page or feed links the old clips
-        prune_clips(ep_dir, load_manifest(ep_dir / MANIFEST) or manifest)
+        prune_clips(ep_dir, read_manifest(ep_dir / MANIFEST)[0] or manifest)
     reporter.info(f"Built [bold]{ep_dir}[/] ({audio.duration_ms / 1000:.1f} s)")
     return BuildResult(
         episode=episode.slug,
@@ -241,30 +250,54 @@ def clean_after_kill(out: Path, ep_dir: Path) -> None:
         remove_stale_temps(out, recursive=False)
 
 
-def publish_show(show: Show, out: Path, cover: Path, remember: tuple[Path, str] | None = None) -> Path:
+def publish_show(show: Show, out: Path, cover: Path, remember: tuple[Path, str] | None = None,
+                 warn: Callable[[str], None] | None = None) -> Path:
     """Rebuild the site and feed.xml from every manifest in `out` (never edits the old feed).
 
     Episode pages are re-rendered when older than their manifest or side files;
-    feed.xml is written last.
+    feed.xml is written last. A manifest that is unusable or cannot be rendered
+    is left out with a warning naming it: one bad episode never stops the others.
     """
-    from studio.feed.rss import build_feed_xml, cover_name
-    from studio.feed.site import render_archive, render_index, write_episode_pages
-
-    from studio.feed.manifests import load_index
+    from studio.feed.index import load_index
+    from studio.feed.rss import cover_name
     from studio.memory import gc_paused
 
     with locked(out), gc_paused():
         remove_stale_temps(out, recursive=False)
         if remember:
             remember_slug(out, *remember)
-        manifests = load_index(out)  # compact manifests, cached by manifest mtime
+        index = load_index(out)  # compact manifests, cached by manifest mtime
+        manifests, skipped = index.episodes, list(index.skipped)
+        try:
+            pages = _render_site(show, manifests, out)
+        except Exception:  # noqa: BLE001 - find the episode that breaks it, leave it out
+            from studio.feed.check import render_failures
+
+            failed = render_failures(show, manifests, out)
+            if not failed:
+                raise
+            skipped += [(out / "episodes" / m["slug"] / MANIFEST, why) for m, why in failed]
+            manifests = [m for m in manifests if all(m is not f for f, _ in failed)]
+            pages = _render_site(show, manifests, out)
+        for path, why in skipped:
+            if warn:
+                warn(f"{path}: left out of the feed and site: {why}")
         cover_out = out / cover_name(show)
         if not cover_out.is_file() or cover_out.read_bytes() != cover.read_bytes():
             with atomic_path(cover_out) as tmp:
                 shutil.copyfile(cover, tmp)
-        write_episode_pages(show, manifests, out)
-        atomic_write_text(out / "index.html", render_index(show, manifests))
-        atomic_write_text(out / "archive.html", render_archive(show, manifests))
+        index_html, archive_html, feed_xml = pages
+        atomic_write_text(out / "index.html", index_html)
+        atomic_write_text(out / "archive.html", archive_html)
         feed = out / "feed.xml"
-        atomic_write_bytes(feed, build_feed_xml(show, manifests, out))
+        atomic_write_bytes(feed, feed_xml)
     return feed
+
+
+def _render_site(show: Show, manifests: list[dict[str, Any]], out: Path) -> tuple[str, str, bytes]:
+    """Write stale episode pages; return index.html, archive.html and feed.xml, rendered."""
+    from studio.feed.rss import build_feed_xml
+    from studio.feed.site import render_archive, render_index, write_episode_pages
+
+    write_episode_pages(show, manifests, out)
+    return render_index(show, manifests), render_archive(show, manifests), build_feed_xml(show, manifests, out)

@@ -286,7 +286,11 @@ def cache_prune(obj, days: float, everything: bool) -> None:
     from studio.speech.cache import ClipCache
 
     show = load_show_for(obj["show_file"])
-    removed, freed = ClipCache(show.path(show.speech.cache_dir)).prune(days, everything)
+    cache = ClipCache(show.path(show.speech.cache_dir))
+    if not cache.marked:
+        click.echo(f"{cache.root}: not a Studio clip cache (no STUDIO-CACHE file): nothing removed")
+        return
+    removed, freed = cache.prune(days, everything)
     click.echo(f"removed {removed} clips ({freed / 1e6:.1f} MB)")
 
 

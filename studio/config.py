@@ -174,6 +174,15 @@ class SiteConfig:
 
 
 @dataclass
+class LimitsConfig:
+    """[limits]: upper bounds on one script, checked before anything is synthesized."""
+
+    script_kb: int = 1024  # size of the script file, KiB
+    items: int = 300  # items (clips, chapters) in one episode
+    item_chars: int = 12000  # characters of one item's text (about 40 minutes of speech)
+
+
+@dataclass
 class Show:
     title: str = field(default=_REQUIRED)
     description: str = field(default=_REQUIRED)
@@ -198,6 +207,7 @@ class Show:
     subscribers: SubscribersConfig = field(default_factory=SubscribersConfig)
     listen: ListenConfig = field(default_factory=ListenConfig)
     publish: PublishConfig = field(default_factory=PublishConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
     # where show.toml was read from; relative paths resolve against it
     root: Path = field(default=Path("."), metadata={"internal": True})
     file: Path = field(default=Path(SHOW_FILE), metadata={"internal": True})  # the show.toml it came from
@@ -235,6 +245,16 @@ def _check_show(show: Show, path: Path) -> None:
     _check_email(show, path)
     _check_subscribers(show, path)
     _check_feed_settings(show, path)
+    _check_limits(show.limits, path)
+
+
+_LIMIT_RANGES = {"script_kb": (1, 100_000), "items": (1, 10_000), "item_chars": (100, 1_000_000)}
+
+
+def _check_limits(limits: LimitsConfig, path: Path) -> None:
+    for key, (low, high) in _LIMIT_RANGES.items():
+        if not low <= getattr(limits, key) <= high:
+            raise ConfigError(f"key 'limits.{key}': must be between {low} and {high}, got {getattr(limits, key)}", path)
 
 
 def _check_email(show: Show, path: Path) -> None:

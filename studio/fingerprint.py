@@ -1,9 +1,11 @@
 """Is an episode's build up to date? A hash of everything a build reads.
 
-The fingerprint covers the script, show.toml, the show's templates/, assets/
-and lexicon.toml, Studio's default templates and version, and the build options.
-It is stored in the manifest; an index maps script paths to slugs so a no-op
-rebuild can answer without parsing the script or importing any heavy module.
+The fingerprint covers the script, show.toml, the show's templates/ and assets/,
+the lexicon and every file show.toml names (wherever they are), Studio's default
+templates and version, the build options, and the files the script itself named
+last time (jingles in its front matter: the manifest's `inputs`). It is stored in
+the manifest; an index maps script paths to slugs so a no-op rebuild can answer
+without parsing the script or importing any heavy module.
 """
 
 from __future__ import annotations
@@ -42,15 +44,28 @@ def build_fingerprint(script: Path, show: Show, options: dict[str, Any]) -> str:
         raise ScriptError("file not found", script) from None
     except IsADirectoryError:
         raise ScriptError("is a directory, expected an episode script", script) from None
-    for p in (show.root / "show.toml", show.root / "lexicon.toml", show.path("templates"),
-              show.path("assets"), DEFAULT_TEMPLATES):
+    for p in (show.root / "show.toml", show.path("templates"), show.path("assets"), DEFAULT_TEMPLATES):
         h.update(str(p.name).encode())
         _hash_tree(h, p)
-    files = [show.cover] + [getattr(show.audio, k) for k in ("intro", "outro", "stinger")]
+    files = [show.cover, show.speech.lexicon] + [getattr(show.audio, k) for k in ("intro", "outro", "stinger")]
     assets = show.path("assets")
     for rel in filter(None, files):  # files show.toml names outside assets/ (hashed above)
         if not show.path(rel).is_relative_to(assets):
+            h.update(str(show.path(rel)).encode() + b"\0")
             _hash_tree(h, show.path(rel))
+    return h.hexdigest()
+
+
+def with_inputs(fingerprint: str, show: Show, inputs: list[str]) -> str:
+    """The fingerprint extended by files the script named (paths relative to the show, or absolute)."""
+    h = hashlib.sha256(fingerprint.encode())
+    for rel in inputs:
+        path = show.path(rel)
+        h.update(str(path).encode() + b"\0")
+        try:
+            _hash_tree(h, path)
+        except OSError:
+            h.update(b"\0unreadable")
     return h.hexdigest()
 
 
@@ -59,10 +74,14 @@ def _index_path(out: Path) -> Path:
 
 
 def read_index(out: Path) -> dict[str, str]:
+    """script path -> slug; {} when the index is missing, corrupt or not a JSON object of strings."""
     try:
-        return json.loads(_index_path(out).read_text("utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(_index_path(out).read_text("utf-8"))
+    except (OSError, ValueError, RecursionError):
         return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, str)}
 
 
 def remember_slug(out: Path, script: Path, slug: str) -> None:
@@ -74,17 +93,23 @@ def remember_slug(out: Path, script: Path, slug: str) -> None:
         atomic_write_text(_index_path(out), json.dumps(index, ensure_ascii=False, indent=1))
 
 
-def up_to_date(script: Path, out: Path, fingerprint: str) -> dict[str, Any] | None:
+def up_to_date(script: Path, out: Path, fingerprint: str, show: Show) -> dict[str, Any] | None:
     """The manifest of a complete, current build of `script` in `out`, or None."""
+    from studio.manifest import read_manifest
+
     slug = read_index(out).get(str(Path(script).resolve()))
-    if not slug:
+    if not slug or "/" in slug or slug.startswith("."):
         return None
     ep_dir = Path(out) / "episodes" / slug
-    try:
-        manifest = json.loads((ep_dir / "manifest.json").read_text("utf-8"))
-    except (OSError, ValueError):
+    manifest, problem = read_manifest(ep_dir / "manifest.json")
+    if problem or not isinstance(manifest.get("email"), dict) or "html" not in manifest["email"]:
         return None
-    if manifest.get("fingerprint") != fingerprint:
+    inputs = manifest.get("inputs", [])
+    if not isinstance(inputs, list) or not all(isinstance(p, str) for p in inputs):
+        return None
+    if manifest.get("fingerprint") != with_inputs(fingerprint, show, inputs):
+        return None
+    if not all(isinstance(it.get("clip"), str) for it in manifest["items"]):
         return None
     audio = ep_dir / manifest["audio"]["file"]
     if not audio.is_file() or audio.stat().st_size != manifest["audio"]["bytes"]:

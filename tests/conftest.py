@@ -58,3 +58,13 @@ def run_studio(args: list[str], cwd: Path, env: dict[str, str] | None = None, **
 @pytest.fixture
 def show_dir(tmp_path: Path) -> Path:
     return make_show(tmp_path)
+
+
+def one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> str:
+    """Assert exit status 1 and exactly one line on stderr (no traceback) containing every needle."""
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    (line,) = proc.stderr.strip().splitlines()
+    for needle in needles:
+        assert needle in line, line
+    return line

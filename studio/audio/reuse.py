@@ -17,7 +17,7 @@ from typing import Any
 from studio import __version__
 from studio.audio.settings import AudioSettings
 from studio.config import Show
-from studio.feed.manifests import MANIFEST, load_manifest
+from studio.manifest import MANIFEST, load_manifest
 from studio.fsutil import sha256_file
 from studio.model import Episode
 from studio.speech.base import Clip

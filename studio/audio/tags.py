@@ -67,8 +67,14 @@ def write_tags(path: Path, tags: EpisodeTags) -> None:
     id3.save(path, v2_version=3)
 
 
+CTOC_MAX = 255  # an ID3 CTOC lists at most 255 children
+
+
 def add_chapters(id3: ID3, chapters: list[Chapter]) -> None:
-    """One CHAP per chapter (title, link) and a top-level ordered CTOC listing them."""
+    """One CHAP per chapter (title, link) and a top-level ordered CTOC listing them.
+
+    Over 255 chapters, the top-level CTOC lists ordered sub-CTOCs of up to 255 CHAPs each.
+    """
     if not chapters:
         return
     ids = [f"chp{n}" for n in range(1, len(chapters) + 1)]
@@ -80,6 +86,14 @@ def add_chapters(id3: ID3, chapters: list[Chapter]) -> None:
             element_id=element_id, start_time=int(ch.start_ms), end_time=int(ch.end_ms),
             start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF, sub_frames=sub,
         ))
+    if len(ids) > CTOC_MAX:
+        groups = [ids[i : i + CTOC_MAX] for i in range(0, len(ids), CTOC_MAX)]
+        if len(groups) > CTOC_MAX:
+            raise ValueError(f"{len(ids)} chapters: ID3 tags hold at most {CTOC_MAX * CTOC_MAX}")
+        for n, group in enumerate(groups, start=1):
+            id3.add(CTOC(element_id=f"toc{n}", flags=CTOCFlags.ORDERED, child_element_ids=group,
+                         sub_frames=[TIT2(encoding=3, text=f"Chapters {n}")]))
+        ids = [f"toc{n}" for n in range(1, len(groups) + 1)]
     id3.add(CTOC(
         element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
         child_element_ids=ids, sub_frames=[TIT2(encoding=3, text="Chapters")],
@@ -94,9 +108,11 @@ def read_tags(path: Path) -> dict[str, str]:
 def read_chapters(path: Path) -> list[Chapter]:
     """Chapters in the order of the top-level CTOC."""
     id3 = ID3(path)
-    tocs = [f for f in id3.getall("CTOC") if f.flags & CTOCFlags.TOP_LEVEL]
+    tocs = {f.element_id: f for f in id3.getall("CTOC")}
+    top = [f for f in tocs.values() if f.flags & CTOCFlags.TOP_LEVEL]
     chaps = {f.element_id: f for f in id3.getall("CHAP")}
-    order = tocs[0].child_element_ids if tocs else sorted(chaps, key=lambda k: chaps[k].start_time)
+    order = top[0].child_element_ids if top else sorted(chaps, key=lambda k: chaps[k].start_time)
+    order = [c for e in order for c in (tocs[e].child_element_ids if e in tocs else [e])]  # nested CTOCs
     out = []
     for element_id in order:
         f = chaps[element_id]

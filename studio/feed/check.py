@@ -12,7 +12,7 @@ from typing import Any
 from studio.config import SHOW_FILE, Show
 from studio.feed import rules
 from studio.feed.extensions import ITUNES_NS, PODCAST_NS
-from studio.feed.manifests import MANIFEST, chapters_file, is_complete, load_manifest, transcripts
+from studio.manifest import MANIFEST, chapters_file, load_manifest, read_manifest, transcripts
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
@@ -102,6 +102,7 @@ def check_show(show: Show, report: Report) -> None:
 def check_scripts(show: Show, report: Report) -> None:
     from studio.errors import StudioError
     from studio.ingest import read_episode
+    from studio.ingest.limits import check_episode_limits, check_script_size
 
     folder = show.root / "episodes"
     scripts = sorted(p for p in folder.glob("*") if p.is_file() and p.suffix.lower() in SCRIPT_SUFFIXES
@@ -110,7 +111,9 @@ def check_scripts(show: Show, report: Report) -> None:
     for path in scripts:
         rel = rules.source_key(show, path)
         try:
+            check_script_size(path, show.limits)
             ep = read_episode(path)
+            check_episode_limits(ep, show.limits, path)
         except StudioError as e:
             report.error(rel, e.message)
             continue
@@ -136,9 +139,9 @@ def check_episodes(show: Show, out: Path, report: Report) -> list[dict[str, Any]
     found, before = [], len(report.findings)
     for path in sorted((out / "episodes").glob(f"*/{MANIFEST}")):
         where = _shown(show, path)
-        m = load_manifest(path)
-        if not m or not is_complete(m):
-            report.error(where, "not a complete episode manifest (rebuild the episode)")
+        m, problem = read_manifest(path)
+        if problem:
+            report.error(where, f"{problem}; the feed and site leave the episode out")
             continue
         audio = path.parent / m["audio"]["file"]
         if not audio.is_file():
@@ -157,9 +160,40 @@ def check_episodes(show: Show, out: Path, report: Report) -> list[dict[str, Any]
         if m.get("chapters") and not chapters_file(out, m):
             report.warn(where, f"chapters file {m['chapters']} is listed but missing; the feed leaves it out")
         found.append(m)
+    for m, why in render_failures(show, found, out):
+        report.error(_shown(show, out / "episodes" / m["slug"] / MANIFEST),
+                     f"cannot be rendered ({why}); the feed and site leave the episode out")
+        found.remove(m)
     if len(report.findings) == before:
         report.passed.append(f"{len(found)} built episode{'s' * (len(found) != 1)} in {out.name}/")
     return found
+
+
+def render_failures(show: Show, manifests: list[dict[str, Any]], out: Path) -> list[tuple[dict[str, Any], str]]:
+    """The manifests the feed, index or archive cannot be rendered with, each with the reason.
+
+    One render of them all when that works; otherwise each manifest alone (and its page).
+    """
+    from studio.feed.rss import build_feed_xml
+    from studio.feed.site import render_archive, render_episode_page, render_index
+
+    def render(ms: list[dict[str, Any]], pages: bool) -> None:
+        build_feed_xml(show, ms, out), render_index(show, ms), render_archive(show, ms)
+        for m in ms if pages else []:
+            render_episode_page(show, load_manifest(out / "episodes" / m["slug"] / MANIFEST) or m, out)
+
+    try:
+        render(manifests, pages=False)
+        return []
+    except Exception:  # noqa: BLE001 - find which episode, below
+        pass
+    failed = []
+    for m in manifests:
+        try:
+            render([m], pages=True)
+        except Exception as e:  # noqa: BLE001 - reported by name, never blocks the others
+            failed.append((m, f"{type(e).__name__}: {e}"[:200]))
+    return failed
 
 
 def _local(show: Show, out: Path, url: str) -> Path | None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from studio import __version__, urls
 from studio.config import Show
-from studio.feed.manifests import chapters_file, episode_dir, transcripts
+from studio.manifest import chapters_file, episode_dir, transcripts
 from studio.feed.shownotes import notes_html, notes_text
 
 CAPTION_TYPES = {"text/vtt", "application/x-subrip", "application/srt"}

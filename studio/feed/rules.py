@@ -25,14 +25,21 @@ def https_problem(show: Show) -> str | None:
 
 def cover_problems(cover: Path) -> list[str]:
     """Apple Podcasts artwork rules: JPEG or PNG, RGB, square, 1400-3000 px."""
+    import warnings
+
     from PIL import Image, UnidentifiedImageError
 
     if not cover.is_file():
         return [f"key 'cover': file not found: {cover}"]
     try:
-        with Image.open(cover) as im:
-            fmt, (w, h), mode = im.format, im.size, im.mode
-    except (UnidentifiedImageError, OSError):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(cover) as im:
+                fmt, (w, h), mode = im.format, im.size, im.mode
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return [f"cover art {cover}: far too many pixels (a decompression bomb?); "
+                f"use a square {COVER_MIN}-{COVER_MAX} px JPEG or PNG"]
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         return [f"cover art {cover}: not an image Pillow can read (use a JPEG or PNG)"]
     problems = []
     if fmt not in COVER_FORMATS:

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from studio import urls
 from studio.config import Show
-from studio.feed.manifests import MANIFEST, chapters_file, episode_dir, load_manifest, transcripts
+from studio.manifest import MANIFEST, chapters_file, episode_dir, load_manifest, transcripts
 from studio.feed.rss import cover_name
 from studio.feed.shownotes import clock, safe_url
 

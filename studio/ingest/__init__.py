@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Protocol
 
 from studio.errors import ScriptError
+from studio.ingest.clean import clean_episode
 from studio.ingest.source import SourceDoc, load_source
 from studio.memory import gc_paused
 from studio.model import Episode
@@ -54,6 +55,7 @@ def read_episode(path: Path, fmt: str | None = None) -> Episode:
         episode = reader.read(doc)
     episode.format = reader.name
     episode.source = Path(path)
+    clean_episode(episode, path)  # control characters out, pub_date checked
     episode.items = [it for it in episode.items if it.speech_text.strip() or it.text.strip()]
     if not episode.items:
         raise ScriptError("no items found: the script has no speakable text", path)

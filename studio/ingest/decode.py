@@ -27,11 +27,14 @@ def read_script_text(path: Path) -> str:
 def decode_bytes(raw: bytes, path: Path) -> str:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return raw.decode("utf-16")  # the BOM says which byte order
+            text = raw.decode("utf-16")  # the BOM says which byte order
         except UnicodeDecodeError:
             raise ScriptError("broken UTF-16 text; save it as UTF-8", path) from None
-    if b"\x00" in raw[:8192]:
-        raise ScriptError("binary data, not a text script", path)
+        if "\x00" in text:
+            raise ScriptError(_nul_message(text.index("\x00"), "character"), path)
+        return text
+    if b"\x00" in raw:  # anywhere, not only near the start
+        raise ScriptError(_nul_message(raw.index(b"\x00"), "byte"), path)
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
@@ -47,6 +50,12 @@ def decode_bytes(raw: bytes, path: Path) -> str:
     if _looks_latin1(raw):
         raise ScriptError("not valid UTF-8 text (Latin-1 or Windows-1252?); save it as UTF-8", path)
     raise ScriptError("not valid UTF-8 or GB18030/GBK text; save it as UTF-8", path)
+
+
+def _nul_message(at: int, unit: str) -> str:
+    if at < 8192:
+        return "binary data, not a text script"
+    return f"binary data, not a text script (a NUL {unit} at offset {at:,})"
 
 
 def _looks_latin1(raw: bytes) -> bool:

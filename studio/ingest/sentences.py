@@ -2,7 +2,9 @@
 
 A sentence ends at 。！？!?…, at a Latin '.' followed by whitespace (not after
 an abbreviation or a lone initial), or at a line break. Periods inside
-numbers (1.5) and names (Character.ai) never end a sentence.
+numbers (1.5) and names (Character.ai) never end a sentence. Text with no
+sentence end for MAX_SENTENCE characters is cut there (at a clause mark or a
+space near the end when there is one), so one unpunctuated item stays cheap.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ _CLOSERS = re.escape("”’\"'』」）)]》〉")
 _END = re.compile(rf"[。！？!?]+[{_CLOSERS}]*|…+[{_CLOSERS}]*|\.{{3,}}[{_CLOSERS}]*|\.[{_CLOSERS}]*(?=\s|$)|\n")
 _ABBREV = {"e.g", "i.e", "mr", "mrs", "ms", "dr", "prof", "vs", "etc", "inc", "co", "ltd", "st", "no", "jr", "sr"}
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
+MAX_SENTENCE = 400  # characters
+_SOFT_BREAK = re.compile(r"[，,、；;：:\s]")
 
 
 @dataclass(slots=True)
@@ -49,6 +53,16 @@ def split_sentences(text: str, offset: int = 0) -> list[Sentence]:
 
 
 def _add(out: list[Sentence], text: str, start: int, end: int, offset: int) -> None:
+    while end - start > MAX_SENTENCE:
+        cut = start + MAX_SENTENCE
+        soft = [m.end() for m in _SOFT_BREAK.finditer(text, cut - MAX_SENTENCE // 4, cut)]
+        cut = soft[-1] if soft else cut
+        _add_one(out, text, start, cut, offset)
+        start = cut
+    _add_one(out, text, start, end, offset)
+
+
+def _add_one(out: list[Sentence], text: str, start: int, end: int, offset: int) -> None:
     piece = text[start:end]
     stripped = piece.strip()
     if not stripped:

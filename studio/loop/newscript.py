@@ -40,11 +40,11 @@ def slug_for(date: dt.date, title: str) -> str:
 
 def next_number(show: Show) -> int:
     """One more than the highest episode number in episodes/ and the output dir."""
-    from studio.feed.manifests import load_all
+    from studio.feed.index import load_index
 
     numbers = [front_matter(p).get("number") for p in episode_scripts(show)]
     if show.out_dir.is_dir():
-        numbers += [m.get("number") for m in load_all(show.out_dir)]
+        numbers += [m.get("number") for m in load_index(show.out_dir).episodes]
     return max((n for n in numbers if isinstance(n, int) and not isinstance(n, bool)), default=0) + 1
 
 

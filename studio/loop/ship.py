@@ -73,7 +73,7 @@ def describe_build(o: ShipOptions) -> tuple[int, str, bool]:
         show = load_show_for(o.show_file, o.episode)
         out = o.out_dir or show.out_dir
         engine = o.engine or show.speech.engine
-        current = up_to_date(o.episode, out, build_fingerprint(o.episode, show, {"engine": engine, "format": None}))
+        current = up_to_date(o.episode, out, build_fingerprint(o.episode, show, {"engine": engine, "format": None}), show)
         if current:
             return 0, f"{o.episode} is up to date in {out}: nothing to build", False
         from studio.ingest import read_episode

@@ -91,7 +91,7 @@ def synthesize_episode(
     warn: Callable[[str], None] | None = None,
 ) -> SpeechResult:
     """Clips for every item, in order; `warn` hears about an engine fallback at once."""
-    cache = ClipCache(cache_dir)
+    cache = ClipCache(cache_dir, warn=warn)  # warns about a damaged clip it drops
     lexicon = load_lexicon(show.path(show.speech.lexicon), required=show.speech.lexicon != "lexicon.toml")
     plans = plan_speech(show, episode, known_voices(cache_dir), lexicon)  # voice errors before any work
     voices = [v for p in plans for v in p.voices]
