@@ -199,6 +199,7 @@ def make_manifest(show: Show, episode: Episode, audio, engine: str, previous: di
         },
         "email": {"html": "email.html", "text": "email.txt", "eml": "email.eml"},
         "items": items,
+        "section_images": episode.meta.get("section_images") or {},
         "loudness": audio.loudness,
         "chapters": audio.chapters_file,
         "audio_key": audio.key,
@@ -247,7 +248,7 @@ def publish_show(show: Show, out: Path, cover: Path, remember: tuple[Path, str] 
     feed.xml is written last.
     """
     from studio.feed.rss import build_feed_xml, cover_name
-    from studio.feed.site import render_archive, render_index, write_episode_pages
+    from studio.feed.site import render_archive, render_index, write_episode_pages, write_icons
 
     from studio.feed.manifests import load_index
     from studio.memory import gc_paused
@@ -261,6 +262,7 @@ def publish_show(show: Show, out: Path, cover: Path, remember: tuple[Path, str] 
         if not cover_out.is_file() or cover_out.read_bytes() != cover.read_bytes():
             with atomic_path(cover_out) as tmp:
                 shutil.copyfile(cover, tmp)
+        write_icons(cover, out)
         write_episode_pages(show, manifests, out)
         atomic_write_text(out / "index.html", render_index(show, manifests))
         atomic_write_text(out / "archive.html", render_archive(show, manifests))
