@@ -13,7 +13,6 @@ import io
 import json
 import os
 import re
-import shutil
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from tests.conftest import REPO, make_show, run_studio
+from tests.conftest import make_show, run_studio
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -95,9 +94,14 @@ def build_site(dest: Path) -> tuple[Site, object]:
     root = make_show(dest)
     with open(root / "show.toml", "a", encoding="utf-8") as f:
         f.write(SHOW_SETTINGS)
-    for name in EXAMPLES:
-        done = run_studio(["build", f"episodes/{name}", "--engine", "espeak", "--quiet", "--json"], cwd=root)
-        assert done.returncode == 0, done.stderr
+    from concurrent.futures import ThreadPoolExecutor
+
+    def build(name: str):  # both at once: builds into one output dir are safe together
+        return run_studio(["build", f"episodes/{name}", "--engine", "espeak", "--quiet", "--json"], cwd=root)
+
+    with ThreadPoolExecutor(len(EXAMPLES)) as pool:
+        for done in pool.map(build, EXAMPLES):
+            assert done.returncode == 0, done.stderr
     return serve_site(root)
 
 
