@@ -21,7 +21,7 @@ from studio.errors import StudioError
 from studio.templating import environment
 
 # Latin faces first (their CJK fallbacks are poor), then the CJK system faces, then the generic family
-FONTS = "-apple-system,'Segoe UI',Roboto,Arial,'PingFang SC','Hiragino Sans GB','Microsoft YaHei','Noto Sans CJK SC',sans-serif"
+FONTS = "-apple-system,'Segoe UI',Roboto,Arial,'PingFang SC','Microsoft YaHei','Noto Sans CJK SC',sans-serif"
 ICON = "icon-180.png"  # the cover as a small square, written next to feed.xml (studio.feed.site.write_icons)
 
 # Excerpt lengths (display columns) tried in turn when the HTML is too big; None = full text.
@@ -171,13 +171,12 @@ def render_email(show: Show, context: dict[str, Any], unsubscribe_url: str | Non
         raise StudioError(f"email template: {e}", show.path("templates")) from None
 
 
-def _render_email(show: Show, context: dict[str, Any], unsubscribe_url: str | None) -> EmailParts:
-    env = environment(show)
-    env.filters["wrap"] = content.wrap
+def template_context(show: Show, context: dict[str, Any], unsubscribe_url: str | None = None) -> dict[str, Any]:
+    """What the email templates get, from an episode's page context."""
     labels = labels_for(show)
     episode = context["episode"]
     items = email_items(context["items"])
-    ctx = dict(
+    return dict(
         context,
         items=items,
         labels=labels,
@@ -191,9 +190,17 @@ def _render_email(show: Show, context: dict[str, Any], unsubscribe_url: str | No
         fonts=FONTS,
         icon_url=urls.absolute(show, ICON),
         postal_address=content.one_line(show.email.postal_address),
+        sections=sections(items, episode.get("section_images")),
         excerpt=None,
         hidden=0,
     )
+
+
+def _render_email(show: Show, context: dict[str, Any], unsubscribe_url: str | None) -> EmailParts:
+    env = environment(show)
+    env.filters["wrap"] = content.wrap
+    ctx = template_context(show, context, unsubscribe_url)
+    items = ctx["items"]
     ctx["client_css"] = env.get_template("email_clients.css.j2").render(**ctx).strip()
     text = env.get_template("email.txt.j2").render(**ctx)
     html_tpl = env.get_template("email.html.j2")
