@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 EPISODE ?= episodes/2023-06-02-ai-compute-weekly.txt
 
-.PHONY: demo test bench bench-quick install install-test clean
+.PHONY: demo test bench bench-quick install install-test clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,5 +39,10 @@ bench: install-test
 bench-quick: install-test
 	$(BIN)/python -m benchmarks --quick
 
+# the browser tests' screenshots (both examples' email and pages, 375/700 px, light/dark) -> screenshots/
+screenshots: install-test
+	rm -rf screenshots
+	STUDIO_SCREENSHOTS=screenshots $(BIN)/python -m pytest -q tests/test_browser_pages.py -k measured
+
 clean:
-	rm -rf public .studio-cache
+	rm -rf public .studio-cache screenshots

@@ -54,7 +54,7 @@ def _best(fn, repeat: int) -> float:
 
 def bench_render(quick: bool) -> list[dict]:
     from studio.email.preview import episode_context
-    from studio.email.render import email_items, labels_for, render_email
+    from studio.email.render import render_email, template_context
     from studio.ingest import read_episode
     from studio.templating import environment
 
@@ -68,10 +68,7 @@ def bench_render(quick: bool) -> list[dict]:
             env.filters["wrap"] = lambda s, *a: s
 
             def bare():
-                items = email_items(ctx["items"])
-                c = dict(ctx, items=items, labels=labels_for(show), excerpt=None, hidden=0, subject="", preheader="", date_text="",
-                         web_url="", unsubscribe_url="", show_title="")
-                env.get_template("email.html.j2").render(**c)
+                env.get_template("email.html.j2").render(**template_context(show, ctx))
 
             studio = _best(lambda: render_email(show, ctx), 3)
             base = _best(bare, 3)

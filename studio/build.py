@@ -209,6 +209,7 @@ def make_manifest(show: Show, episode: Episode, audio, engine: str, previous: di
         },
         "email": {"html": "email.html", "text": "email.txt", "eml": "email.eml"},
         "items": items,
+        "section_images": episode.meta.get("section_images") or {},
         "loudness": audio.loudness,
         "chapters": audio.chapters_file,
         "audio_key": audio.key,
@@ -286,6 +287,9 @@ def publish_show(show: Show, out: Path, cover: Path, remember: tuple[Path, str] 
         if not cover_out.is_file() or cover_out.read_bytes() != cover.read_bytes():
             with atomic_path(cover_out) as tmp:
                 shutil.copyfile(cover, tmp)
+        from studio.feed.site import write_icons
+
+        write_icons(cover, out)
         index_html, archive_html, feed_xml = pages
         atomic_write_text(out / "index.html", index_html)
         atomic_write_text(out / "archive.html", archive_html)

@@ -101,6 +101,8 @@ class EmailConfig:
     secret_env: str = "STUDIO_UNSUBSCRIBE_SECRET"  # env var holding the token-signing secret
     send_log: str = ".studio-sendlog.sqlite"  # relative to the show root; keep it out of output_dir
     max_html_kb: int = 100  # Gmail clips messages whose HTML is over ~102 KB
+    accent: str = "#1d4ed8"  # links and buttons (email and site); darkened/lightened to keep 4.5:1
+    postal_address: str = ""  # the sender's postal address in the footer (CAN-SPAM)
 
 
 @dataclass
@@ -171,6 +173,7 @@ class SiteConfig:
 
     index_episodes: int = 20  # newest episodes with players on index.html; all are in archive.html
     subscribe: dict[str, str] = field(default_factory=dict)  # extra subscribe links: name = URL
+    signup_url: str = ""  # https endpoint the email signup form posts `email` to (e.g. `studio listen`'s /subscribe)
 
 
 @dataclass
@@ -272,6 +275,10 @@ def _check_email(show: Show, path: Path) -> None:
         e.subject.format(title="", show="", number="", date="")
     except (KeyError, IndexError, ValueError) as err:
         raise ConfigError(f"key 'email.subject': bad placeholder {err} (use {{title}} {{show}} {{number}} {{date}})", path) from None
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", e.accent):
+        raise ConfigError(f"key 'email.accent': must be a colour like '#1d4ed8', got {e.accent!r}", path)
+    if len(e.postal_address) > 300:
+        raise ConfigError("key 'email.postal_address': at most 300 characters", path)
     if e.max_html_kb < 10:
         raise ConfigError("key 'email.max_html_kb': must be at least 10", path)
     if s.security not in ("starttls", "ssl", "none"):
@@ -392,6 +399,8 @@ def _check_feed_settings(show: Show, path: Path) -> None:
             raise ConfigError(f"key 'feed.{key}': must not be negative", path)
     if show.site.index_episodes < 1:
         raise ConfigError("key 'site.index_episodes': must be at least 1", path)
+    if show.site.signup_url and not show.site.signup_url.startswith("https://"):
+        raise ConfigError(f"key 'site.signup_url': must be an https:// URL, got {show.site.signup_url!r}", path)
     for name, url in show.site.subscribe.items():
         if not isinstance(url, str) or not url.startswith(("https://", "http://")):
             raise ConfigError(f"key 'site.subscribe.{name}': must be an http(s) URL, got {url!r}", path)

@@ -96,25 +96,36 @@ def check_structure(html: str, allow_mailto: bool = False) -> Html:
     names = [t for t, _ in p.tags]
     assert "link" not in names and "<link" not in html.lower()
     assert "script" not in names
-    assert len(p.styles) == 1 and p.style_in_head == [True]
+    assert len(p.styles) == 2 and p.style_in_head == [True, True]
     assert "@media (prefers-color-scheme:dark)" in p.styles[0]
     assert "@media (max-width" in p.styles[0]
-    assert strip_at_media(p.styles[0]) == "", "only @media rules may stay in <style>"
+    assert strip_at_media(p.styles[0]) == "", "only @media rules may stay in the first <style>"
+    # the second: dark mode for clients without prefers-color-scheme (Outlook.com, the Gmail apps)
+    selectors = re.findall(r"(?:^|})([^{}]+)\{", p.styles[1])
+    assert selectors and all(re.match(r"\s*(\[data-og[sb][cb]?\]|u\+\.body)", x) for sel in selectors
+                             for x in sel.split(",")), selectors
+    # Outlook for Windows: a 600 px ghost table, a VML button, its own font rule
+    assert '<!--[if mso]><table role="presentation" width="600"' in html and "<v:roundrect" in html
+    assert "<!--[if !mso]><!-->" in html
     metas = {a.get("name"): a.get("content") for t, a in p.tags if t == "meta"}
     assert metas.get("color-scheme") == "light dark"
     tables = [a for t, a in p.tags if t == "table"]
     assert tables and all(a.get("role") == "presentation" for a in tables)
     for t, a in p.tags:
         if t == "img":
-            assert (a.get("alt") or "").strip(), a
+            assert a.get("alt") is not None, a  # "" for images that illustrate the heading above them
             assert a["src"].startswith("https://")
         if t == "a":
             href = a.get("href", "")
             assert href.startswith("https://") or (allow_mailto and href.startswith("mailto:")), href
         assert "class" not in a or t != "link"
-    # inlined: the layout's look is on the elements themselves
+    # inlined: every text element carries its font and colour, every link its colour
     body = html[html.index("<body"):]
     assert 'style="' in body and body.count('style="') > 5
+    for tag, style in re.findall(r"<(p|li|h1|h2|h3|a)\b[^>]*?style=\"([^\"]*)\"", body) + [
+            (t, "") for t in re.findall(r"<(p|li|h1|h2|h3|a)\b(?![^>]*style=)[^>]*>", body)]:
+        assert "color:" in style, (tag, style)
+        assert tag == "a" or "font-family:" in style and "sans-serif" in style, (tag, style)
     return p
 
 
@@ -200,9 +211,21 @@ def test_header_footer_and_sections(show):
     # footer: web version, feed, unsubscribe
     assert "episodes/ai-weekly-2024-03-27/email.html" in html
     assert ctx["feed_url"] in html and "unsubscribe?t=abc" in html
-    # images have alt text from the item title, not a file name
-    assert 'alt="MM1: 多模态大语言模型预训练的方法、分析和见解"' in html
+    # images: the stories' and the section banners'; no alt text repeats a heading or is a file name
+    for url in ep.meta["section_images"].values():
+        assert f'src="{url}"' in html
+    assert len(re.findall(r"<img ", html)) == 1 + 4 + 5  # masthead, 4 stories, 5 banners
+    alts = set(re.findall(r'<img [^>]*alt="([^"]*)"', html))
+    headings = set(re.findall(r"<h[123][^>]*>([^<]*)</h", html))
+    assert alts == {""} and headings and not alts & headings
     assert "topnews1.jpeg" not in re.sub(r'src="[^"]*"', "", html)
+    # masthead: cover thumbnail, show name, number and date; a bulletproof listen button
+    assert 'src="https://studio.example.org/weekly/icon-180.png"' in html and "第 2 期" in html
+    assert re.search(r'<a class="btn" href="[^"]+"[^>]*>', html)
+    # sources are named after their site, never "链接"
+    assert ">链接<" not in html and ">theverge.com</a>" in html
+    # footer: why, web version, feed, unsubscribe, postal address when set
+    assert "你收到这封邮件" in html
     # plain text: its own rendering, links as URLs, no markup
     assert "<" not in re.sub(r"<https://[^>]+>", "", text)
     assert "https://img2.imgtp.com" not in text.split("\n\n")[0]
@@ -252,7 +275,8 @@ def test_any_title_is_text_in_html_and_one_line_in_subject(show, title):
     assert "<script" not in parts.html
     for tag in re.findall(r"<(\w+)", parts.html):
         assert tag in {"html", "head", "meta", "title", "style", "body", "div", "table", "tbody", "tr", "td",
-                       "p", "h1", "h2", "h3", "a", "b", "br", "img", "i", "ul", "ol", "li", "code", "blockquote"}
+                       "p", "h1", "h2", "h3", "a", "b", "br", "img", "i", "ul", "ol", "li", "code", "blockquote",
+                       "span", "xml", "o", "v", "w", "center"}  # the last four only in Outlook's conditional comments
     msg = build_message(show, subject=parts.subject, text=parts.text, html=parts.html,
                         to=to_address("a@example.com"), msg_id="<x@example.com>",
                         date=dt.datetime(2024, 1, 3, tzinfo=dt.timezone.utc),
@@ -295,3 +319,76 @@ def test_broken_show_template_is_one_clear_error(tmp_path):
     with pytest.raises(StudioError) as e:
         render_email(show, episode_context(show, ep))
     assert "email.html.j2:1" in str(e.value) and "email template" in str(e.value)
+
+
+def test_items_without_heading_are_a_list_under_their_section(show):
+    import datetime as dt
+
+    items = [Item(title="头条", text="头条正文。", speech_text="x", section="新闻"),
+             Item(title="快讯一", text="第一条快讯 [链接](https://www.theverge.com/a)", speech_text="x",
+                  section="新闻", show_heading=False),
+             Item(title="快讯二", text="第二条快讯。", speech_text="x", section="新闻", show_heading=False)]
+    ep = Episode(slug="b", title="列表", date=dt.date(2024, 1, 4), items=items)
+    html = render_email(show, episode_context(show, ep)).html
+    check_structure(html)
+    assert re.findall(r"<h3[^>]*>(.*?)</h3>", html) == ["头条"]
+    lists = re.findall(r"<ul[^>]*>(.*?)</ul>", html, re.S)
+    assert len(lists) == 1 and "第一条快讯" in lists[0] and "第二条快讯" in lists[0]
+    assert 'id="item-2"' in lists[0] and 'id="item-3"' in lists[0]
+    assert ">theverge.com</a>" in lists[0] and "链接" not in html
+
+
+def test_accent_colour_and_postal_address_from_show_toml(tmp_path):
+    from studio.email.colors import contrast
+
+    root = make_show(tmp_path)
+    with open(root / "show.toml", "a", encoding="utf-8") as f:
+        f.write('[email]\naccent = "#ffaa00"\npostal_address = "1 Example Street, Springfield <b>"\n')
+    show = load_show(root / "show.toml")
+    ep = read_episode(REPO / "episodes" / "2024-03-27-ai-newsletter.md")
+    parts = render_email(show, episode_context(show, ep))
+    colours = set(re.findall(r"<a [^>]*style=\"[^\"]*color:(#[0-9a-f]{6})", parts.html))
+    assert colours - {"#ffffff"} and all(contrast(c, "#ffffff") >= 4.5 for c in colours - {"#ffffff"})
+    assert all(c != "#1d4ed8" for c in colours)  # the show's accent, darkened to read, not the default
+    assert "1 Example Street, Springfield &lt;b&gt;" in parts.html
+    assert "1 Example Street, Springfield <b>" in parts.text
+
+
+def test_bad_accent_colour_is_one_clear_error(tmp_path):
+    from studio.errors import ConfigError
+
+    root = make_show(tmp_path)
+    with open(root / "show.toml", "a", encoding="utf-8") as f:
+        f.write('[email]\naccent = "blue"\n')
+    with pytest.raises(ConfigError) as e:
+        load_show(root / "show.toml")
+    assert "email.accent" in str(e.value)
+
+
+LINT = REPO / "tools" / "email-lint"
+
+
+def test_email_uses_only_features_gmail_apple_mail_and_outlook_support(show, tmp_path):
+    """caniemail data via doiuse-email; tools/email-lint/allowlist.json lists the exceptions and why."""
+    import os
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    if not node or not (LINT / "node_modules" / "doiuse-email").is_dir():
+        why = "node or tools/email-lint/node_modules missing (run `npm ci` in tools/email-lint)"
+        if os.environ.get("CI"):
+            pytest.fail(why)
+        pytest.skip(why)
+    files = []
+    for script in sorted((REPO / "episodes").iterdir()):
+        path = tmp_path / f"{script.stem}.html"
+        path.write_text(render_email(show, episode_context(show, read_episode(script))).html, "utf-8")
+        files.append(str(path))
+    done = subprocess.run([node, str(LINT / "lint.mjs"), *files], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    # the lint does find what is not allowed
+    bad = tmp_path / "bad.html"
+    bad.write_text('<html><body><div style="position:fixed;background-image:url(x.png)">x</div></body></html>')
+    done = subprocess.run([node, str(LINT / "lint.mjs"), str(bad)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "position" in done.stdout

@@ -51,7 +51,12 @@ def test_index_has_header_subscribe_links_and_players(show_dir: Path):
     for n in (1, 2, 3):
         assert f"episodes/ep-00{n}/" in hrefs
         assert (out / f"episodes/ep-00{n}/episode.mp3").is_file()
-    assert "archive.html" not in hrefs
+    # every page links the archive, the favicon and offers the podcast apps and RSS in its footer
+    assert "archive.html" in hrefs
+    assert page.all("link", rel="icon", href="favicon.png") and (out / "favicon.png").is_file()
+    assert (out / "icon-180.png").is_file()
+    assert page.all("meta", name="color-scheme", content="light dark")
+    assert not page.all("form")  # no [site] signup_url: no signup form
 
 
 def test_index_lists_recent_episodes_and_archive_lists_all(show_dir: Path):
@@ -96,13 +101,18 @@ def test_episode_page_player_chapters_and_notes(show_dir: Path):
     assert page.all("a", href="#item-2") and page.all("section", id="item-2")
     assert "currentTime" in html  # the seeking script
     # the email content as a page: sections, formatted text, links, images; all escaped
-    assert "<h2>热点新闻</h2>" in html and "<h2>工具篇</h2>" in html
-    assert "<strong>MM1</strong>" in html and page.all("a", href="https://arxiv.org/abs/2403.09611")
+    assert '<h2 class="sec">热点新闻</h2>' in html and '<h2 class="sec">工具篇</h2>' in html
+    assert "<b>MM1</b>" in html and page.all("a", href="https://arxiv.org/abs/2403.09611")
+    # a source already linked in the text is not listed again
+    assert len(page.all("a", href="https://arxiv.org/abs/2403.09611")) == 1
     assert page.all("img", src="https://img.example.org/a.jpeg") and page.all("img", src="https://img.example.org/tool.png")
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
     assert "javascript:" not in html
     assert "第一期 &amp; &lt;特别版&gt;" in html and "MM1 &lt;模型&gt;" in html
-    assert not page.all("a", **{"class": "transcript"})
+    assert not [a for a in page.all("a") if "transcript" in a.get("class", "")]
+    assert not page.all("track")
+    for img in page.all("img"):
+        assert img.get("width") and img.get("height"), img
 
 
 def test_episode_page_links_transcripts_when_present(show_dir: Path):
@@ -114,10 +124,13 @@ def test_episode_page_links_transcripts_when_present(show_dir: Path):
     add_side_files(out, "ep-001")  # the speech and audio stages add files and manifest keys
     rebuild(show_dir)  # the stale page is rendered again
     parsed = _parse(page)
-    hrefs = [a["href"] for a in parsed.all("a", **{"class": "transcript"})]
+    hrefs = [a["href"] for a in parsed.all("a") if "transcript" in a.get("class", "")]
     assert hrefs == ["transcript.vtt", "transcript.srt"]
     assert parsed.all("a", href="chapters.json")
-    for href in hrefs + ["chapters.json", "episode.mp3"]:
+    # a readable transcript page, and the captions on the player
+    assert parsed.all("a", href="transcript.html")
+    assert parsed.all("track", kind="captions", src="transcript.vtt")
+    for href in hrefs + ["chapters.json", "episode.mp3", "transcript.html"]:
         assert (page.parent / href).is_file()
 
 
@@ -131,7 +144,7 @@ def test_pages_work_without_javascript(show_dir: Path):
     page.feed(no_js)
     assert page.all("audio", src="episode.mp3")
     assert all(a["href"].startswith("episode.mp3#t=") for a in page.all("a", **{"class": "time"}))
-    assert page.all("a", href="../../")
+    assert page.all("a", href=".." + "/" + ".." + "/")  # home, from the episode page
 
 
 def test_episode_pages_follow_show_settings(show_dir: Path):
@@ -143,3 +156,32 @@ def test_episode_pages_follow_show_settings(show_dir: Path):
     set_toml(show_dir, title="新的节目名")
     rebuild(show_dir)
     assert "新的节目名" in (out / "episodes" / "ep-001" / "index.html").read_text("utf-8")
+
+
+def test_signup_form_posts_email_with_a_honeypot(show_dir: Path):
+    out = show_dir / "public"
+    add_episode(out, 1)
+    with open(show_dir / "show.toml", "a", encoding="utf-8") as f:
+        f.write('[site]\nsignup_url = "https://studio.example.org/subscribe"\n')
+    rebuild(show_dir)
+    for path in (out / "index.html", out / "archive.html", out / "episodes" / "ep-001" / "index.html"):
+        page = _parse(path)
+        (form,) = page.all("form")
+        assert form["action"] == "https://studio.example.org/subscribe" and form["method"] == "post"
+        names = [a.get("name") for a in page.all("input")]
+        assert names == ["email", "website"]
+        assert page.all("input", name="website", tabindex="-1")
+
+
+def test_transcript_page_lists_cues_with_seeking_timestamps(show_dir: Path):
+    out = show_dir / "public"
+    add_episode(out, 1)
+    add_side_files(out, "ep-001")
+    rebuild(show_dir)
+    page = out / "episodes" / "ep-001" / "transcript.html"
+    html = page.read_text("utf-8")
+    parsed = _parse(page)
+    stamps = [a for a in parsed.all("a") if a.get("data-start")]
+    assert stamps and all(a["href"] == f"episode.mp3#t={a['data-start']}" for a in stamps)
+    assert parsed.all("audio", id="player") and parsed.all("track", kind="captions")
+    assert "hashchange" in html and "<script" in html

@@ -61,20 +61,50 @@ def _linkify(text: str) -> str:
 _IMG_NAME = re.compile(r"(?i)^[\w.-]*\.(jpe?g|png|gif|webp|svg)$")
 
 
-def image_alt(alt: str, fallback: str) -> str:
-    """Alt text worth reading: a file name or nothing falls back to `fallback` (the item title)."""
+def image_alt(alt: str, heading: str) -> str:
+    """Alt text worth reading. A file name, nothing, or the heading the image sits under gives ""
+    (the image illustrates that heading: readers and blocked-image views need not hear it twice)."""
     alt = one_line(alt)
-    return fallback if not alt or _IMG_NAME.match(alt) else alt
+    return "" if not alt or _IMG_NAME.match(alt) or alt == one_line(heading) else alt
 
 
-def item_html(text: str, title: str, skip_image: str | None = None) -> str:
-    """Display markdown -> HTML with only https links and images (images get alt text)."""
+# Link texts that say nothing ("链接", "here"): such a link leaves the sentence and is listed
+# under the item as a source named after its site.
+GENERIC_LABELS = {"链接", "连结", "原文", "原文链接", "来源", "详情", "点此", "这里", "阅读原文", "查看", "更多",
+                  "link", "links", "here", "source", "more", "read more", "this", "url"}
+
+
+def is_generic(label: str) -> bool:
+    return one_line(label).strip("[]()（）【】:：→»›>↗ ").lower() in GENERIC_LABELS
+
+
+def site_name(url: str) -> str:
+    """A link's site as readers know it: the host without `www.`/`m.` (e.g. `theverge.com`)."""
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(url).hostname or url).lower()
+    for prefix in ("www.", "m.", "mobile."):
+        host = host.removeprefix(prefix)
+    return host
+
+
+def source_label(url: str, label: str) -> str:
+    label = one_line(label)
+    return site_name(url) if not label or is_generic(label) or label == url else label
+
+
+def item_html(text: str, title: str, skip_image: str | None = None, moved: list[str] | None = None,
+              size: tuple[int, int | None] = (544, None)) -> str:
+    """Display markdown -> HTML with only https links and images (images get alt text).
+
+    Links with a generic text ("链接") are left out of the sentence; their URLs go to `moved`.
+    """
     md = _md()
     tokens = md.parse(text or "")
     out: list[str] = []
     for tok in tokens:
         if tok.type == "inline":
-            out.append(_inline_html(tok.children or [], title, skip_image))
+            out.append(_inline_html(tok.children or [], title, skip_image, moved, size))
         elif tok.type == "fence" or tok.type == "code_block":
             out.append(f"<p>{escape(tok.content.rstrip()).replace(chr(10), '<br>')}</p>")
         elif tok.type == "hr":
@@ -87,13 +117,34 @@ def item_html(text: str, title: str, skip_image: str | None = None) -> str:
         elif tok.nesting != 0 and tok.tag in ("ul", "ol", "li", "blockquote"):
             out.append(f"<{tok.tag}>" if tok.nesting == 1 else f"</{tok.tag}>")
     html = "".join(out)
-    return re.sub(r"<p>\s*</p>", "", html)
+    return re.sub(r"<(p|li)>\s*</\1>", "", html)
 
 
-def _inline_html(children, title: str, skip_image: str | None) -> str:
+def _link_text(children, i: int) -> str:
+    """The plain text of the link opened at children[i]."""
+    depth, text = 0, []
+    for t in children[i:]:
+        depth += {"link_open": 1, "link_close": -1}.get(t.type, 0)
+        if depth == 0:
+            break
+        text.append(t.content if t.type in ("text", "code_inline") else "")
+    return "".join(text)
+
+
+def _inline_html(children, title: str, skip_image: str | None, moved: list[str] | None, size) -> str:
     out: list[str] = []
     open_links: list[bool] = []
-    for t in children:
+    skipping = 0
+    for i, t in enumerate(children):
+        if skipping:
+            skipping += {"link_open": 1, "link_close": -1}.get(t.type, 0)
+            continue
+        if t.type == "link_open" and moved is not None and is_generic(_link_text(children, i)):
+            url = safe_url(t.attrGet("href"))
+            if url:
+                moved.append(url)
+                skipping = 1
+                continue
         if t.type == "text":
             out.append(escape(t.content, quote=False) if open_links else _linkify(t.content))
         elif t.type == "code_inline":
@@ -114,12 +165,13 @@ def _inline_html(children, title: str, skip_image: str | None) -> str:
         elif t.type == "image":
             src = safe_url(t.attrGet("src"))
             if src and t.attrGet("src") != skip_image:
-                out.append(image_tag(src, image_alt(t.content, title)))
-    return "".join(out)
+                out.append(image_tag(src, image_alt(t.content, title), *size))
+    return "".join(out).rstrip()
 
 
-def image_tag(src: str, alt: str) -> str:
-    return f'<img src="{escape(src)}" alt="{escape(alt)}" width="552" class="im">'
+def image_tag(src: str, alt: str, width: int = 544, height: int | None = None) -> str:
+    size = f' width="{width}"' + (f' height="{height}"' if height else "")
+    return f'<img src="{escape(src)}" alt="{escape(alt)}"{size} class="im">'
 
 
 def linked_urls(html: str) -> set[str]:

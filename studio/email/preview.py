@@ -37,6 +37,7 @@ def manifest_for(episode: Episode, timings: list[tuple[float, float]] | None = N
         "audio": {"file": "episode.mp3", "duration_ms": timings[-1][1] if timings else 0.0},
         "email": {"html": "email.html", "text": "email.txt", "eml": "email.eml"},
         "items": items,
+        "section_images": episode.meta.get("section_images") or {},
     }
 
 

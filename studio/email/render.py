@@ -16,9 +16,13 @@ from typing import Any
 
 from studio import urls
 from studio.config import Show
-from studio.email import content
+from studio.email import colors, content
 from studio.errors import StudioError
 from studio.templating import environment
+
+# Latin faces first (their CJK fallbacks are poor), then the CJK system faces, then the generic family
+FONTS = "-apple-system,'Segoe UI',Roboto,Arial,'PingFang SC','Microsoft YaHei','Noto Sans CJK SC',sans-serif"
+ICON = "icon-180.png"  # the cover as a small square, written next to feed.xml (studio.feed.site.write_icons)
 
 # Excerpt lengths (display columns) tried in turn when the HTML is too big; None = full text.
 EXCERPTS = (None, 400, 200, 100, 50, 0)
@@ -29,13 +33,14 @@ LABELS = {
         "web": "网页版", "feed": "订阅播客", "unsubscribe": "退订", "number": "第 {n} 期",
         "long": "本期内容较长，邮件中为摘要，完整内容请看网页版。", "more": "还有 {n} 条，请看网页版。",
         "why": "你收到这封邮件，是因为你订阅了《{show}》。", "date": "{y}年{m}月{d}日",
+        "minutes": "时长 {t}", "list": "快讯",
     },
     "en": {
         "listen_full": "▶ Listen to the full episode", "listen_item": "▶ Listen", "at": "in the episode at",
         "sources": "Source", "web": "Web version", "feed": "Podcast feed", "unsubscribe": "Unsubscribe",
         "number": "No. {n}", "long": "This issue is long: here are excerpts, the web version has it all.",
         "more": "{n} more items in the web version.", "why": "You get this email because you subscribed to {show}.",
-        "date": "{month} {d}, {y}",
+        "date": "{month} {d}, {y}", "minutes": "{t} long", "list": "In brief",
     },
 }
 
@@ -82,7 +87,7 @@ def _excerpt(text: str, columns: int) -> str:
     return flat
 
 
-def email_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def email_items(items: list[dict[str, Any]], image_size: tuple[int, int | None] = (544, None)) -> list[dict[str, Any]]:
     """Items with what the templates need, every URL checked and every text made safe."""
     from markupsafe import Markup
 
@@ -90,26 +95,52 @@ def email_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for it in items:
         title = content.one_line(it["title"]) or f"#{it['n']}"
         image = content.safe_url(it.get("image"))
-        html = content.item_html(it.get("text", ""), title, skip_image=it.get("image") if image else None)
-        inline = content.linked_urls(html)
-        sources, seen = [], set()
-        for link in it.get("links", []):
-            url = content.safe_url(link.get("url"))
-            if url and url not in inline and url not in seen:
-                seen.add(url)
-                sources.append({"url": url, "label": content.one_line(link.get("label", "")) or url})
+        moved: list[str] = []
+        html = content.item_html(it.get("text", ""), title, skip_image=it.get("image") if image else None,
+                                 moved=moved, size=image_size)
         plain = content.item_text(it.get("text", ""))
         out.append(dict(
             it,
             title=title,
+            show_heading=it.get("show_heading", True),
             email_html=Markup(html),
+            list_html=Markup(re.sub(r"</p>\s*<p>", "<br>", html).removeprefix("<p>").removesuffix("</p>")),
             image_url=image,
             image_alt=content.image_alt("", title),
-            sources=sources,
+            sources=item_sources(it.get("links", []), moved, content.linked_urls(html)),
             plain=content.wrap(plain, 72),
             flat=plain,
             # clip_url and page_url are the show's own (from base_url), not the script's: kept as they are
         ))
+    return out
+
+
+def item_sources(links: list[dict[str, Any]], moved: list[str], inline: set[str]) -> list[dict[str, str]]:
+    """An item's source links, each once, named (a site name for "链接"), not those already in its text."""
+    sources, seen = [], set(inline)
+    for url, label in [(u, "") for u in moved] + [(lk.get("url"), lk.get("label", "")) for lk in links]:
+        url = content.safe_url(url)
+        if url and url not in seen:
+            seen.add(url)
+            sources.append({"url": url, "label": content.source_label(url, label)})
+    return sources
+
+
+def sections(items: list[dict[str, Any]], banners: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Items grouped for display: [{name, banner, groups: [{"list": bool, "items": [...]}]}].
+    Items without a heading (show_heading False) next to each other form one list."""
+    out: list[dict[str, Any]] = []
+    banners = banners or {}
+    for it in items:
+        name = it.get("section") or ""
+        if not out or out[-1]["name"] != name:
+            out.append({"name": name, "banner": content.safe_url(banners.get(name)), "groups": []})
+        groups = out[-1]["groups"]
+        listed = not it.get("show_heading", True)
+        if listed and groups and groups[-1]["list"]:
+            groups[-1]["items"].append(it)
+        else:
+            groups.append({"list": listed, "items": [it]})
     return out
 
 
@@ -119,9 +150,12 @@ def _inliner():
     return css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False, keep_link_tags=False, minify_css=True)
 
 
-def _finish_html(html: str) -> str:
+def _finish_html(html: str, client_css: str = "") -> str:
+    """CSS inlined; then the rules for Outlook.com and Gmail (which inlining would drop) go into the head."""
     html = _inliner().inline(html)
     html = re.sub(r"\n\s*\n+", "\n", html)
+    if client_css:
+        html = html.replace("</head>", f"<style>{client_css}</style></head>", 1)
     return html
 
 
@@ -137,13 +171,12 @@ def render_email(show: Show, context: dict[str, Any], unsubscribe_url: str | Non
         raise StudioError(f"email template: {e}", show.path("templates")) from None
 
 
-def _render_email(show: Show, context: dict[str, Any], unsubscribe_url: str | None) -> EmailParts:
-    env = environment(show)
-    env.filters["wrap"] = content.wrap
+def template_context(show: Show, context: dict[str, Any], unsubscribe_url: str | None = None) -> dict[str, Any]:
+    """What the email templates get, from an episode's page context."""
     labels = labels_for(show)
     episode = context["episode"]
     items = email_items(context["items"])
-    ctx = dict(
+    return dict(
         context,
         items=items,
         labels=labels,
@@ -153,9 +186,22 @@ def _render_email(show: Show, context: dict[str, Any], unsubscribe_url: str | No
         web_url=urls.episode_file(show, episode["slug"], "email.html"),
         unsubscribe_url=unsubscribe_url if unsubscribe_url is not None else generic_unsubscribe_url(show),
         show_title=content.one_line(show.title),
+        colors=colors.palette(show.email.accent),
+        fonts=FONTS,
+        icon_url=urls.absolute(show, ICON),
+        postal_address=content.one_line(show.email.postal_address),
+        sections=sections(items, episode.get("section_images")),
         excerpt=None,
         hidden=0,
     )
+
+
+def _render_email(show: Show, context: dict[str, Any], unsubscribe_url: str | None) -> EmailParts:
+    env = environment(show)
+    env.filters["wrap"] = content.wrap
+    ctx = template_context(show, context, unsubscribe_url)
+    items = ctx["items"]
+    ctx["client_css"] = env.get_template("email_clients.css.j2").render(**ctx).strip()
     text = env.get_template("email.txt.j2").render(**ctx)
     html_tpl = env.get_template("email.html.j2")
     limit = show.email.max_html_kb * 1000
@@ -179,7 +225,9 @@ def _render_html(tpl, ctx: dict[str, Any], items: list[dict[str, Any]], excerpt:
     shown = items[:count]
     if excerpt is not None:
         shown = [dict(it, excerpt_text=_excerpt(it["flat"], excerpt)) for it in shown]
-    return _finish_html(tpl.render(**dict(ctx, items=shown, excerpt=excerpt, hidden=len(items) - count)))
+    grouped = sections(shown, ctx["episode"].get("section_images"))
+    html = tpl.render(**dict(ctx, items=shown, sections=grouped, excerpt=excerpt, hidden=len(items) - count))
+    return _finish_html(html, ctx["client_css"])
 
 
 def generic_unsubscribe_url(show: Show) -> str:

@@ -6,6 +6,7 @@ preview or the published host alike; the feed alone carries absolute URLs.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -21,12 +22,43 @@ TRANSCRIPT_LABELS = {"text/vtt": "WebVTT", "application/x-subrip": "SRT", "appli
                      "text/plain": "文本", "text/html": "HTML", "application/json": "JSON"}
 
 
+ICONS = {"favicon.png": 32, "icon-180.png": 180}  # the cover, small: tab icon, home screen, email masthead
+IMAGE_SIZE = (1200, 630)  # width/height attributes of script images: space is kept while they load
+MAX_CUES = 20_000  # a transcript with more cues is shown only as the raw files
+
+
 def _env(show: Show):
     from studio.templating import environment
 
     env = environment(show)
     env.filters["safe_url"] = lambda u: safe_url(u or "") or ""
     return env
+
+
+def write_icons(cover: Path, out: Path) -> None:
+    """favicon.png and icon-180.png from the cover art, when missing or older than it."""
+    from PIL import Image
+
+    from studio.fsutil import atomic_path
+
+    for name, size in ICONS.items():
+        dest = out / name
+        if dest.is_file() and dest.stat().st_mtime >= cover.stat().st_mtime:
+            continue
+        with Image.open(cover) as im:
+            small = im.convert("RGB").resize((size, size), Image.LANCZOS)
+        with atomic_path(dest) as tmp:
+            small.save(tmp, "PNG", optimize=True)
+
+
+def _site(show: Show, root: str) -> dict[str, Any]:
+    """What every page's header and footer need; `root` leads back to the site's top ("" or "../../")."""
+    from studio.email import colors
+    from studio.email.render import FONTS
+
+    return {"show": show, "root": root, "feed_url": urls.feed(show), "subscribe": subscribe_links(show),
+            "signup_url": show.site.signup_url, "colors": colors.palette(show.email.accent), "fonts": FONTS,
+            "cover": _cover(show, root), "image_size": IMAGE_SIZE}
 
 
 def subscribe_links(show: Show) -> list[dict[str, str]]:
@@ -64,8 +96,7 @@ def _listing(show: Show, m: dict[str, Any]) -> dict[str, Any]:
 def render_index(show: Show, manifests: list[dict[str, Any]]) -> str:
     shown = [_listing(show, m) for m in manifests[: show.site.index_episodes]]
     return _env(show).get_template("index.html.j2").render(
-        show=show, episodes=shown, total=len(manifests), more=len(manifests) > len(shown),
-        feed_url=urls.feed(show), cover=_cover(show, ""), subscribe=subscribe_links(show),
+        **_site(show, ""), episodes=shown, total=len(manifests), more=len(manifests) > len(shown),
     )
 
 
@@ -73,31 +104,28 @@ def render_archive(show: Show, manifests: list[dict[str, Any]]) -> str:
     years: dict[str, list[dict[str, Any]]] = {}
     for m in manifests:
         years.setdefault(str(m.get("date", m["pub_date"]))[:4], []).append(_listing(show, m))
-    return _env(show).get_template("archive.html.j2").render(
-        show=show, years=years, total=len(manifests), feed_url=urls.feed(show), cover=_cover(show, ""),
-    )
+    return _env(show).get_template("archive.html.j2").render(**_site(show, ""), years=years, total=len(manifests))
 
 
 def episode_context(show: Show, m: dict[str, Any], out: Path) -> dict[str, Any]:
+    from studio.email.render import email_items, sections
+
     audio = _audio(show, m, "")
-    items, sections = [], []
-    for n, it in enumerate(m.get("items") or [], start=1):
+    items = []
+    for n, it in enumerate(email_items([dict(it, n=it.get("n", k)) for k, it in enumerate(m.get("items") or [], 1)],
+                                              IMAGE_SIZE), 1):
         start = float(it.get("start_ms", 0)) / 1000
-        item = dict(it, n=it.get("n", n), start_s=f"{start:.1f}", clock=clock(start * 1000),
-                    seek_href=f"{audio}#t={start:.1f}", links=[lk for lk in it.get("links") or []
-                                                             if safe_url(lk.get("url", ""))])
-        items.append(item)
-        if not sections or sections[-1]["name"] != it.get("section", ""):
-            sections.append({"name": it.get("section", ""), "items": []})
-        sections[-1]["items"].append(item)
+        items.append(dict(it, start_s=f"{start:.1f}", clock=clock(start * 1000), seek_href=f"{audio}#t={start:.1f}"))
     found = [dict(t, label=TRANSCRIPT_LABELS.get(t["type"], t["type"]), href=_media(show, m, t["file"], quote(t["file"])))
              for t in transcripts(out, m)]
+    vtt = next((t for t in found if t["type"] == "text/vtt"), None)
     chapters = chapters_file(out, m)
     episode = dict(m, audio_rel=audio, duration=clock(m["audio"]["duration_ms"]),
                    page_url=urls.episode_page(show, m["slug"]))
-    return {"show": show, "episode": episode, "items": items, "sections": sections, "transcripts": found,
-            "chapters_json": _media(show, m, chapters, quote(chapters)) if chapters else None, "feed_url": urls.feed(show),
-            "home": "../../", "cover": _cover(show, "../../")}
+    return {**_site(show, "../../"), "episode": episode, "items": items,
+            "sections": sections(items, m.get("section_images")), "transcripts": found, "captions": vtt,
+            "transcript_page": TRANSCRIPT_PAGE if vtt else None,
+            "chapters_json": _media(show, m, chapters, quote(chapters)) if chapters else None, "home": "../../"}
 
 
 def render_episode_page(show: Show, m: dict[str, Any], out: Path, env=None) -> str:
@@ -105,12 +133,51 @@ def render_episode_page(show: Show, m: dict[str, Any], out: Path, env=None) -> s
     return env.get_template("episode.html.j2").render(**episode_context(show, m, out))
 
 
+TRANSCRIPT_PAGE = "transcript.html"
+_CUE_TIME = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{3})\s*-->\s*(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{3})")
+
+
+def read_vtt(path: Path) -> list[dict[str, Any]]:
+    """The cues of a WebVTT file: [{"start_ms", "text"}] (our own transcripts; other blocks are skipped)."""
+    cues = []
+    for block in re.split(r"\r?\n\s*\r?\n", path.read_text("utf-8", errors="replace")):
+        lines = block.strip().splitlines()
+        for i, line in enumerate(lines):
+            m = _CUE_TIME.search(line)
+            if m:
+                h, mi, s, ms = (int(g or 0) for g in m.groups()[:4])
+                text = " ".join(x.strip() for x in lines[i + 1:] if x.strip())
+                if text:
+                    cues.append({"start_ms": ((h * 60 + mi) * 60 + s) * 1000 + ms, "text": text})
+                break
+        if len(cues) >= MAX_CUES:
+            break
+    return cues
+
+
+def render_transcript_page(show: Show, m: dict[str, Any], out: Path, env=None) -> str | None:
+    """The transcript as a page: the player, then each item's cues with timestamps that seek it."""
+    ctx = episode_context(show, m, out)
+    if not ctx["captions"]:
+        return None
+    cues = read_vtt(episode_dir(out, m) / ctx["captions"]["file"])
+    starts = [float(it.get("start_ms", 0)) for it in ctx["items"]]
+    parts = [{"item": it, "cues": []} for it in ctx["items"]] or [{"item": None, "cues": []}]
+    for cue in cues:
+        k = max([i for i, s in enumerate(starts) if s <= cue["start_ms"] + 500] or [0])
+        s = cue["start_ms"] / 1000
+        parts[k]["cues"].append(dict(cue, start_s=f"{s:.1f}", clock=clock(cue["start_ms"])))
+    env = env or _env(show)
+    return env.get_template("transcript.html.j2").render(**ctx, parts=[p for p in parts if p["cues"]])
+
+
 def _settings_mtime(show: Show) -> float:
     """When the page template or show.toml (title, links on every page) last changed."""
     from studio.config import SHOW_FILE
     from studio.templating import DEFAULT_TEMPLATES
 
-    names = ("episode.html.j2", "_style.html.j2")
+    names = ("episode.html.j2", "transcript.html.j2", "_style.html.j2", "_header.html.j2", "_footer.html.j2",
+             "_player.html.j2")
     files = [d / n for d in (show.path("templates"), DEFAULT_TEMPLATES) for n in names] + [show.root / SHOW_FILE]
     stamps = [f.stat().st_mtime for f in files if f.is_file()]
     return max(stamps, default=0.0)
@@ -137,5 +204,8 @@ def write_episode_pages(show: Show, manifests: list[dict[str, Any]], out: Path) 
             env = env or _env(show)
             full = load_manifest(episode_dir(out, m) / MANIFEST) or m  # with the items' text
             atomic_write_text(page, render_episode_page(show, full, out, env))
+            transcript = render_transcript_page(show, full, out, env)
+            if transcript is not None:
+                atomic_write_text(page.with_name(TRANSCRIPT_PAGE), transcript)
             written += 1
     return written

@@ -1,0 +1,84 @@
+async () => {
+  // Measures the page as rendered: text contrast against its effective background (WCAG 2),
+  // font stacks, tap targets, images, horizontal overflow. Used by tests/browser_support.py.
+  const parse = (c) => {
+    const m = /rgba?\(([^)]+)\)/.exec(c || '');
+    if (!m) return [0, 0, 0, 0];
+    const p = m[1].split(/[\s,/]+/).filter(Boolean).map(Number);
+    return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+  };
+  const over = (top, bottom) => {
+    const a = top[3] + bottom[3] * (1 - top[3]);
+    if (!a) return [0, 0, 0, 0];
+    return [0, 1, 2].map((i) => (top[i] * top[3] + bottom[i] * bottom[3] * (1 - top[3])) / a).concat([a]);
+  };
+  const darkCanvas = matchMedia('(prefers-color-scheme: dark)').matches &&
+    /dark/.test(getComputedStyle(document.documentElement).colorScheme + getComputedStyle(document.body).colorScheme);
+  const canvas = darkCanvas ? [18, 18, 18, 1] : [255, 255, 255, 1];
+  const background = (el) => {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c[3] > 0) { layers.push(c); if (c[3] >= 1) break; }
+    }
+    let out = canvas;
+    for (let i = layers.length - 1; i >= 0; i--) out = over(layers[i], out);
+    return out;
+  };
+  const lum = (c) => {
+    const f = (v) => { v /= 255; return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]);
+  };
+  const ratio = (a, b) => { const x = lum(a), y = lum(b); return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05); };
+  const rgb = (c) => `rgb(${c.slice(0, 3).map(Math.round).join(',')})`;
+  const visible = (el) => el.checkVisibility({ opacityProperty: true, visibilityProperty: true }) && !el.closest('[aria-hidden="true"]');
+
+  // every image loaded: lazy ones are scrolled into view first
+  for (const img of document.images) {
+    if (!img.complete) { img.scrollIntoView(); await img.decode().catch(() => {}); }
+  }
+  window.scrollTo(0, 0);
+
+  const texts = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    const el = node.parentElement;
+    if (!node.data.trim() || !el || ['SCRIPT', 'STYLE', 'NOSCRIPT', 'TITLE'].includes(el.tagName) || !visible(el)) continue;
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    if (![...range.getClientRects()].some((r) => r.width > 0 && r.height > 0)) continue;
+    const cs = getComputedStyle(el);
+    const bg = background(el);
+    const fg = over(parse(cs.color), bg);
+    const stack = cs.fontFamily.split(',').map((s) => s.trim().replace(/^["']|["']$/g, '').toLowerCase());
+    const generic = stack.find((s) => ['serif', 'sans-serif', 'system-ui', 'monospace', 'ui-sans-serif'].includes(s));
+    texts.push({ text: node.data.trim().slice(0, 40), tag: el.tagName, ratio: Math.round(ratio(fg, bg) * 100) / 100,
+                 color: rgb(fg), bg: rgb(bg), font: cs.fontFamily, serif_fallback: !generic || generic === 'serif' });
+  }
+
+  const taps = [];
+  for (const el of document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, summary, audio[controls]')) {
+    if (!visible(el)) continue;
+    const r = el.getBoundingClientRect();
+    if (!r.width || !r.height) continue;
+    const block = el.parentElement.closest('p, li, td, div, h1, h2, h3, dd, span');
+    const own = (el.textContent || '').trim().length;
+    const around = block ? (block.textContent || '').replace(/\s+/g, '').length - own : 0;
+    // WCAG 2.5.8 exempts links inside a sentence; a link alone on its line, or one that is a button, is not
+    const inline = getComputedStyle(el).display === 'inline' && around > 20 && !el.closest('nav, footer, .tap');
+    taps.push({ text: (el.textContent || el.tagName).trim().slice(0, 40), h: Math.round(r.height * 10) / 10,
+                w: Math.round(r.width * 10) / 10, inline });
+  }
+
+  const images = [...document.images].map((img) => {
+    const r = img.getBoundingClientRect();
+    return { src: img.currentSrc || img.src, ok: img.complete && img.naturalWidth > 0 && r.width > 0 && r.height > 0 && visible(img),
+             w: Math.round(r.width), h: Math.round(r.height), alt: img.alt,
+             sized: img.hasAttribute('width') && img.hasAttribute('height') };
+  });
+
+  return { texts, taps, images,
+           overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+           color_scheme: document.querySelector('meta[name="color-scheme"]')?.content || getComputedStyle(document.documentElement).colorScheme };
+}
