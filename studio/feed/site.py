@@ -51,7 +51,7 @@ def write_icons(cover: Path, out: Path) -> None:
             small.save(tmp, "PNG", optimize=True)
 
 
-def _site(show: Show, root: str) -> dict[str, Any]:
+def page_context(show: Show, root: str) -> dict[str, Any]:
     """What every page's header and footer need; `root` leads back to the site's top ("" or "../../")."""
     from studio.email import colors
     from studio.email.render import FONTS
@@ -96,7 +96,7 @@ def _listing(show: Show, m: dict[str, Any]) -> dict[str, Any]:
 def render_index(show: Show, manifests: list[dict[str, Any]]) -> str:
     shown = [_listing(show, m) for m in manifests[: show.site.index_episodes]]
     return _env(show).get_template("index.html.j2").render(
-        **_site(show, ""), episodes=shown, total=len(manifests), more=len(manifests) > len(shown),
+        **page_context(show, ""), episodes=shown, total=len(manifests), more=len(manifests) > len(shown),
     )
 
 
@@ -104,7 +104,7 @@ def render_archive(show: Show, manifests: list[dict[str, Any]]) -> str:
     years: dict[str, list[dict[str, Any]]] = {}
     for m in manifests:
         years.setdefault(str(m.get("date", m["pub_date"]))[:4], []).append(_listing(show, m))
-    return _env(show).get_template("archive.html.j2").render(**_site(show, ""), years=years, total=len(manifests))
+    return _env(show).get_template("archive.html.j2").render(**page_context(show, ""), years=years, total=len(manifests))
 
 
 def episode_context(show: Show, m: dict[str, Any], out: Path) -> dict[str, Any]:
@@ -122,7 +122,7 @@ def episode_context(show: Show, m: dict[str, Any], out: Path) -> dict[str, Any]:
     chapters = chapters_file(out, m)
     episode = dict(m, audio_rel=audio, duration=clock(m["audio"]["duration_ms"]),
                    page_url=urls.episode_page(show, m["slug"]))
-    return {**_site(show, "../../"), "episode": episode, "items": items,
+    return {**page_context(show, "../../"), "episode": episode, "items": items,
             "sections": sections(items, m.get("section_images")), "transcripts": found, "captions": vtt,
             "transcript_page": TRANSCRIPT_PAGE if vtt else None,
             "chapters_json": _media(show, m, chapters, quote(chapters)) if chapters else None, "home": "../../"}

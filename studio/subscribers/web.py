@@ -32,6 +32,7 @@ from studio.email import tokens
 from studio.email.content import one_line
 from studio.email.subscribers import normalize_address
 from studio.errors import StudioError
+from studio.feed.site import page_context
 from studio.subscribers.mail import ConfirmMailer
 from studio.subscribers.store import Store, open_store
 from studio.templating import environment
@@ -133,7 +134,7 @@ class ListApp:
         labels = {"email": self.texts["email"], "subscribe": self.texts["subscribe"],
                   "unsubscribe": self.texts["unsubscribe_button"]}
         html = self.env.get_template("list_page.html.j2").render(
-            show=self.show, site_url=self.show.site_url, heading=heading, paragraphs=paragraphs,
+            **page_context(self.show, self.show.site_url), site_url=self.show.site_url, heading=heading, paragraphs=paragraphs,
             form=form, token=token, labels=labels)
         return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
 
