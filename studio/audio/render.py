@@ -8,13 +8,13 @@ misses the loudness target) -> cut clips from it (no re-encode) -> tags, chapter
 from __future__ import annotations
 
 import io
-import json
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from studio.audio.chapters import chapters_json, chapters_of
 from studio.audio.calibrate import calibrate, encode_to_spec
 from studio.audio.encode import cut_clips
 from studio.audio.loudness import music_gain, plan_master, speech_gains
@@ -23,6 +23,7 @@ from studio.audio.reuse import previous_result, render_key
 from studio.audio.settings import AudioSettings, episode_audio
 from studio.audio.tags import Chapter, EpisodeTags, write_tags
 from studio.config import Show
+from studio.email.content import safe_url
 from studio.errors import AudioError
 from studio.fsutil import atomic_path, atomic_write_text, sha256_file
 from studio.model import Episode
@@ -92,7 +93,7 @@ def render_audio(episode: Episode, clips: list[Clip], show: Show, ep_dir: Path, 
             items = _clip_files(episode, show, settings, placements, rate, total, mp3, ep_dir, tmp, cover)
             write_tags(mp3, _tags(show, episode, cover, episode.title, [Chapter(**c) for c in chapters]))
             size, digest = mp3.stat().st_size, sha256_file(mp3)
-    atomic_write_text(ep_dir / CHAPTERS_FILE, chapters_json(show, episode, chapters))
+    atomic_write_text(ep_dir / CHAPTERS_FILE, chapters_file_text(show, episode, chapters))
     loudness = {
         "integrated_lufs": measured.integrated,
         "true_peak_dbtp": measured.true_peak,
@@ -127,38 +128,17 @@ def _ms(frames: int, rate: int) -> int:
 
 
 def make_chapters(episode: Episode, placements: list[Placement], rate: int, total: int) -> list[dict[str, Any]]:
-    """One chapter per item with speech, covering the whole episode without overlap.
-
-    A chapter starts where its item's speech starts, except the first, which starts at 0 and
-    so holds the intro jingle; each ends where the next starts, the last at the episode's end.
-    """
-    voiced = [(it, p) for it, p in zip(episode.items, placements) if p.end > p.start]
-    chapters = []
-    for n, (item, placed) in enumerate(voiced):
-        start = 0 if n == 0 else _ms(placed.start, rate)
-        end = _ms(voiced[n + 1][1].start, rate) if n + 1 < len(voiced) else _ms(total, rate)
-        chapters.append({
-            "start_ms": start, "end_ms": end, "title": item.title,
-            "url": item.links[0].url if item.links else "",
-        })
-    return chapters
+    """One chapter per item with speech (studio.audio.chapters): the first from 0, the others at their speech."""
+    items = [
+        {"title": it.title, "start_ms": _ms(p.start, rate), "end_ms": _ms(p.end, rate), "links": it.links}
+        for it, p in zip(episode.items, placements)
+    ]
+    return chapters_of(items, _ms(total, rate))
 
 
-def chapters_json(show: Show, episode: Episode, chapters: list[dict[str, Any]]) -> str:
-    """Podcasting 2.0 JSON chapters (https://github.com/Podcastindex-org/podcast-namespace)."""
-    images = {it.title: it.image for it in episode.items if it.image and it.image.startswith(("https://", "http://"))}
-    out = []
-    for ch in chapters:
-        entry: dict[str, Any] = {
-            "startTime": ch["start_ms"] / 1000, "endTime": ch["end_ms"] / 1000, "title": ch["title"],
-        }
-        if ch["url"]:
-            entry["url"] = ch["url"]
-        if ch["title"] in images:
-            entry["img"] = images[ch["title"]]
-        out.append(entry)
-    doc = {"version": "1.2.0", "author": show.author, "title": episode.title, "podcastName": show.title, "chapters": out}
-    return json.dumps(doc, ensure_ascii=False, indent=1)
+def chapters_file_text(show: Show, episode: Episode, chapters: list[dict[str, Any]]) -> str:
+    images = {it.title: url for it in episode.items if (url := safe_url(it.image))}
+    return chapters_json(show.author, show.title, episode.title, chapters, images)
 
 
 def _clip_files(
