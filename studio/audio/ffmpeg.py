@@ -101,53 +101,7 @@ def decode_measured(source: Path | bytes, rate: int, channels: int) -> tuple[byt
     return run_ffmpeg_measured(["-i", str(source), *out])
 
 
-def decode_measured_many(sources: list[bytes | Path], rate: int, channels: int, workdir: Path) -> list[tuple[bytes, Loudness]]:
-    """`decode_measured` for several sources in one ffmpeg run (one start-up, one filter graph).
-
-    Bytes are written to files in `workdir` first; each input gets its own chain and its own
-    raw output file, and its own ebur128 summary (instances are numbered in graph order).
-    """
-    layout = "mono" if channels == 1 else "stereo"
-    inputs, chains, outputs, outs = [], [], [], []
-    for i, source in enumerate(sources):
-        if isinstance(source, (bytes, bytearray)):
-            path = Path(workdir) / f"in{i:04d}"
-            path.write_bytes(source)
-        elif not Path(source).is_file():
-            raise AudioError("audio file not found", source)
-        else:
-            path = Path(source)
-        out = Path(workdir) / f"out{i:04d}.raw"
-        inputs += ["-i", str(path)]
-        chains.append(f"[{i}:a]aresample={rate},aformat=channel_layouts={layout},{MEASURE_FAST}[a{i}]")
-        outputs += ["-map", f"[a{i}]", "-f", "s16le", "-ac", str(channels), "-ar", str(rate), "-y", str(out)]
-        outs.append(out)
-    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info",
-           *inputs, "-filter_complex", ";".join(chains), *outputs]
-    proc = subprocess.run(cmd, capture_output=True)
-    err = proc.stderr.decode("utf-8", "replace")
-    if proc.returncode != 0:
-        lines = [ln for ln in err.strip().splitlines() if "error" in ln.lower()] or err.strip().splitlines()
-        raise AudioError(f"ffmpeg failed: {lines[-1] if lines else 'exit ' + str(proc.returncode)}")
-    blocks = re.split(r"\[Parsed_ebur128_(\d+) @ [^\]]*\] Summary:", err)
-    summaries = sorted((int(blocks[k]), "Summary:" + blocks[k + 1]) for k in range(1, len(blocks) - 1, 2))
-    if len(summaries) != len(sources):
-        raise AudioError(f"ffmpeg printed {len(summaries)} loudness summaries for {len(sources)} clips")
-    results = []
-    for out, (_, summary) in zip(outs, summaries):
-        results.append((out.read_bytes(), parse_ebur128(summary)))
-        out.unlink()
-    return results
-
-
 def measure_file(path: Path) -> Loudness:
     """Integrated loudness and true peak of an audio file, as a player would decode it."""
     _, loudness = run_ffmpeg_measured(["-i", str(path), "-af", MEASURE, "-f", "null", "-"])
-    return loudness
-
-
-def measure_raw(raw: Path, rate: int, channels: int) -> Loudness:
-    """Loudness of a raw s16le PCM file."""
-    fmt = ["-f", "s16le", "-ar", str(rate), "-ac", str(channels)]
-    _, loudness = run_ffmpeg_measured([*fmt, "-i", str(raw), "-af", MEASURE, "-f", "null", "-"])
     return loudness
