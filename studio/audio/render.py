@@ -20,7 +20,7 @@ from studio.audio.calibrate import calibrate, encode_to_spec, excerpt_of
 from studio.audio.chapters import chapters_json, chapters_of
 from studio.audio.encode import cut_clips
 from studio.audio.decoder import ClipDecoder
-from studio.audio.loudness import music_gain, plan_master, speech_gains
+from studio.audio.loudness import codec_loss_lu, music_gain, plan_master, speech_gains
 from studio.audio.mix import Jingles, Layout, Placement, write_mix
 from studio.audio.reuse import previous_result, render_key
 from studio.audio.settings import AudioSettings, episode_audio
@@ -92,7 +92,8 @@ def _render(
     music_db = music_gain(music, speech_lufs, cfg.music_level)
     layout = Layout(cfg.gap, cfg.music_under, cfg.fade_in, cfg.fade_out, gains, music_db)
     sections = [it.section for it in episode.items]
-    master, _ = plan_master(parts, gains, music, music_db, cfg.loudness, cfg.true_peak)
+    aim = cfg.loudness + codec_loss_lu(cfg.bitrate, cfg.channels)  # the mix's loudness before encoding
+    master, _ = plan_master(parts, gains, music, music_db, aim, cfg.true_peak)
     slope, calibrated = 1.0, master.limit_db is not None  # a limiter is where prediction misses
     if calibrated:
         master, slope = calibrate(excerpt_of(stage, parts, gains), rate, channels, master, cfg)
