@@ -17,7 +17,10 @@ from pathlib import Path
 
 from studio.audio.ffmpeg import Loudness, decode_measured
 from studio.audio.mix import Part, Stage
+from studio.audio.settings import AudioSettings
+from studio.config import Show
 from studio.fsutil import atomic_write_bytes
+from studio.model import Episode
 
 JOBS = 2  # ffmpeg decodes at a time (each is short; more only adds start-ups on 2 cores)
 
@@ -117,3 +120,8 @@ class ClipDecoder:
     def __exit__(self, *exc) -> None:
         self.close()
 
+
+def episode_decoder(show: Show, episode: Episode, settings: AudioSettings) -> ClipDecoder:
+    """A decoder at the episode's rate and layout, caching its PCM under the clip cache."""
+    cache = show.path(show.speech.cache_dir) / "decoded" / episode.slug
+    return ClipDecoder(settings.config.sample_rate, settings.config.channels, cache)

@@ -114,6 +114,7 @@ def _render(
         write_tags(mp3, _tags(show, episode, cover, episode.title, [Chapter(**c) for c in chapters]))
         size, digest = mp3.stat().st_size, sha256_file(mp3)
     atomic_write_text(ep_dir / CHAPTERS_FILE, chapters_file_text(show, episode, chapters))
+    decoder.prune()  # cached PCM of clips this episode no longer has
     loudness = {
         "integrated_lufs": measured.integrated,
         "true_peak_dbtp": measured.true_peak,

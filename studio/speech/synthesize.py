@@ -16,6 +16,7 @@ from studio.model import Episode
 from studio.speech.assemble import join_clips
 from studio.speech.base import Clip, Engine
 from studio.speech.cache import ClipCache, cache_key
+from studio.speech.handoff import ClipHandoff
 from studio.speech.lexicon import load_lexicon
 from studio.speech.plan import ItemSpeech, chunks_of, plan_speech
 from studio.speech.scheduler import ItemJob, Progress, Request, RetryPolicy, Summary, run_jobs
@@ -103,12 +104,17 @@ def synthesize_episode(
     limit: int = MAX_REQUEST_BYTES,
     seed: int | None = None,
     warn: Callable[[str], None] | None = None,
+    on_clip: Callable[[int, Clip], None] | None = None,
 ) -> SpeechResult:
-    """Clips for every item, in order; `warn` hears about an engine fallback at once."""
+    """Clips for every item, in order; `warn` hears about an engine fallback at once, `on_clip`
+    gets each item's clip as soon as it is complete (the audio stage decodes it meanwhile)."""
     cache = ClipCache(cache_dir)
     lexicon = load_lexicon(show.path(show.speech.lexicon), required=show.speech.lexicon != "lexicon.toml")
     plans = plan_speech(show, episode, known_voices(cache_dir), lexicon)  # voice errors before any work
 
+    joined: dict[int, Clip] = {}  # item index -> its clip, joined the moment its last chunk is in
+    if on_clip is not None:
+        progress = ClipHandoff(progress, {p.index: p.text for p in plans}, joined, on_clip)
     name, warnings = choose_engine(engine_name, plans, cache, limit)
     for w in warnings if warn else []:
         warn(w)
@@ -126,7 +132,7 @@ def synthesize_episode(
                 progress.item_done(j, cached=True)
     if summary.failures:
         raise SpeechError(failure_message(summary, len(work)), episode.source)
-    clips = [join_clips([r.clip for r in j.requests], text=p.text) for j, p in zip(work, plans)]
+    clips = [joined.get(j.index) or join_clips([r.clip for r in j.requests], text=p.text) for j, p in zip(work, plans)]
     return SpeechResult(
         clips=clips, voices=[p.voices for p in plans], engine=name,
         synthesized=summary.synthesized, cached=summary.cached, retried=summary.retried,
@@ -140,3 +146,4 @@ def failure_message(summary: Summary, total: int) -> str:
     more = f"; {summary.failed} of {total} items failed" if summary.failed > 1 else ""
     kept_note = f"; the other {kept} clips are kept in the cache" if kept else ""
     return f"{first.label}: {first.error}{more}{kept_note}"
+
