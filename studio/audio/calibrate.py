@@ -5,7 +5,7 @@ right for the mix as long as nothing non-linear follows: then the episode is enc
 the MP3 measured on the way. A limiter is where prediction is known to miss (the louder it is
 driven, the more loudness it takes), so only then `calibrate` runs the gain + limiter chain on
 up to three 15-second speech excerpts taken from the staged clips (no encoding, no mix file)
-and corrects the gain (secant steps) and the limiter's ceiling. `encode_to_spec` encodes,
+and corrects the gain and the limiter's ceiling (one ffmpeg run in the common case). `encode_to_spec` encodes,
 and encodes once more only if the MP3 still misses the target.
 """
 
@@ -14,15 +14,14 @@ from __future__ import annotations
 import math
 
 from studio.audio.encode import Feed, encode_master, master_filter
-from studio.audio.ffmpeg import MEASURE, Loudness, run_ffmpeg_measured
+from studio.audio.ffmpeg import MEASURE, Loudness, run_ffmpeg_stderr, summaries
 from studio.audio.loudness import LIMIT_BELOW_CEILING_DB, Master, correct
 from studio.audio.mix import Part, Stage, apply_gain
 from studio.config import AudioConfig
 
 EXCERPT_S = 15.0  # longest excerpt (long episodes)
 MIN_EXCERPT_S = 5.0  # shortest: a few seconds of speech calibrate a short episode just as well
-TRIES = 6
-CLOSE_LU = 0.1  # good enough on the excerpt
+TRIES = 3
 PEAK_MARGIN_DB = 0.5  # keep the excerpt's true peak this far under the ceiling (the codec adds some)
 
 
@@ -49,41 +48,54 @@ def excerpt_of(stage: Stage, parts: list[Part], gains: list[float]) -> bytes:
     return b"".join(out)
 
 
-def measure_chain(pcm: bytes, rate: int, channels: int, master: Master | None) -> Loudness:
-    """Loudness and true peak of raw PCM after the master's gain and limiter (None: as it is)."""
-    graph = MEASURE if master is None else f"{master_filter(master)},{MEASURE}"
+STEPS_DB = (-1.0, 0.0, 1.0, 2.0, 3.5)  # gains tried at once, around the predicted one
+
+
+def measure_chains(pcm: bytes, rate: int, channels: int, masters: list[Master | None]) -> list[Loudness]:
+    """Loudness and true peak of raw PCM after each master's gain and limiter (None: as it is), for several masters in one ffmpeg run (asplit: one start-up, one read)."""
     fmt = ["-f", "s16le", "-ar", str(rate), "-ac", str(channels)]
-    return run_ffmpeg_measured([*fmt, "-i", "pipe:0", "-af", graph, "-f", "null", "-"], pcm)[1]
+    n = len(masters)
+    graph = [f"[0:a]asplit={n}" + "".join(f"[s{i}]" for i in range(n))] if n > 1 else []
+    for i, m in enumerate(masters):  # the first branch goes to the null output, the others end in sinks
+        src = f"[s{i}]" if n > 1 else "[0:a]"
+        chain = MEASURE if m is None else f"{master_filter(m)},{MEASURE}"
+        graph.append(f"{src}{chain}" + ("[out]" if i == 0 else ",anullsink"))
+    args = [*fmt, "-i", "pipe:0", "-filter_complex", ";".join(graph), "-map", "[out]", "-f", "null", "-"]
+    err = run_ffmpeg_stderr(args, pcm)
+    return summaries(err, n)
 
 
 def calibrate(excerpt: bytes, rate: int, channels: int, master: Master, cfg: AudioConfig) -> tuple[Master, float]:
-    """Return the corrected master and the slope (dB of gain per LU gained) seen on the way."""
-    linear = measure_chain(excerpt, rate, channels, None).integrated
-    if not math.isfinite(linear):
-        return master, 1.0
-    want = linear + master.gain_db  # what the gain alone gives on the excerpt: the target there
+    """Return the corrected master and the slope (dB of gain per LU gained) seen on the way.
+
+    One ffmpeg run measures the excerpt as it is and through the limiter at a few gains around
+    the predicted one; the gain that meets the target is interpolated between them. Only when
+    the limiter's output still peaks over the ceiling is its ceiling lowered and the run repeated.
+    """
     ceiling = cfg.true_peak - PEAK_MARGIN_DB
-    tried: list[tuple[float, float]] = []  # (gain, loudness after the chain) at the current limit
     for _ in range(TRIES):
-        got = measure_chain(excerpt, rate, channels, master)
-        if got.true_peak > ceiling:  # (more) limiting needed: lower the ceiling, start over
-            limit = master.limit_db if master.limit_db is not None else cfg.true_peak - LIMIT_BELOW_CEILING_DB + 0.5
-            gain = master.gain_db + max(0.0, want - got.integrated)  # more limiting will take more
-            master = Master(min(gain, master.gain_db + 12), limit - (got.true_peak - ceiling) - 0.1)
-            tried = []
-            continue
-        tried.append((master.gain_db, got.integrated))
-        if abs(got.integrated - want) <= CLOSE_LU:
-            break
-        gain = master.gain_db + (want - got.integrated)
-        if len(tried) >= 2 and abs(tried[-1][1] - tried[-2][1]) > 0.05:  # secant step
-            (g0, l0), (g1, l1) = tried[-2:]
-            gain = g1 + (want - l1) * (g1 - g0) / (l1 - l0)
-        master = Master(min(gain, master.gain_db + 12), master.limit_db)
-    slope = 1.0
-    if len(tried) >= 2 and abs(tried[-1][1] - tried[-2][1]) > 0.05:
-        slope = min(4.0, max(1.0, (tried[-1][0] - tried[-2][0]) / (tried[-1][1] - tried[-2][1])))
-    return master, slope
+        gains = [master.gain_db + step for step in STEPS_DB]
+        linear, *tried = measure_chains(excerpt, rate, channels, [None] + [Master(g, master.limit_db) for g in gains])
+        if not math.isfinite(linear.integrated):
+            return master, 1.0
+        want = linear.integrated + master.gain_db  # what the gain alone gives on the excerpt
+        points = [(g, got.integrated) for g, got in zip(gains, tried)]
+        gain, slope = _solve(points, want)
+        peak = max(got.true_peak for g, got in zip(gains, tried) if g <= gain + 1.0)
+        if peak <= ceiling or master.limit_db is None:
+            return Master(min(gain, master.gain_db + 12), master.limit_db), slope
+        master = Master(gain, master.limit_db - (peak - ceiling) - 0.1)  # lower the ceiling, again
+    return master, 1.0
+
+
+def _solve(points: list[tuple[float, float]], want: float) -> tuple[float, float]:
+    """The gain whose loudness is `want`, interpolated (or extrapolated from the last two)."""
+    for (g0, l0), (g1, l1) in zip(points, points[1:]):
+        if l0 <= want <= l1 or (g1, l1) == points[-1]:
+            slope = (g1 - g0) / (l1 - l0) if l1 - l0 > 0.01 else 4.0
+            slope = min(4.0, max(1.0, slope))
+            return g0 + (want - l0) * slope, slope
+    return points[0][0], 1.0
 
 
 def encode_to_spec(source: Feed, rate: int, channels: int, master: Master, slope: float, mp3, cfg: AudioConfig) -> tuple[Master, Loudness, int]:

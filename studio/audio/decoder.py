@@ -122,6 +122,11 @@ class ClipDecoder:
 
 
 def episode_decoder(show: Show, episode: Episode, settings: AudioSettings) -> ClipDecoder:
-    """A decoder at the episode's rate and layout, caching its PCM under the clip cache."""
+    """A decoder at the episode's rate and layout, caching its PCM under the clip cache; the
+    jingles start decoding at once."""
     cache = show.path(show.speech.cache_dir) / "decoded" / episode.slug
-    return ClipDecoder(settings.config.sample_rate, settings.config.channels, cache)
+    decoder = ClipDecoder(settings.config.sample_rate, settings.config.channels, cache)
+    for jingle in (settings.intro, settings.outro, settings.stinger):
+        if jingle is not None:
+            decoder.submit(jingle)  # while the first clips are synthesized
+    return decoder

@@ -76,13 +76,31 @@ MEASURE_FAST = "ebur128=peak=sample:framelog=quiet"  # sample peak: no 4x oversa
 
 def run_ffmpeg_measured(args: list[str], input_bytes: bytes | None = None) -> tuple[bytes, Loudness]:
     """Run ffmpeg whose filter graph ends in `MEASURE`; return stdout and the measurement."""
+    out: list[bytes] = []
+    err = run_ffmpeg_stderr(args, input_bytes, out)
+    return out[0], parse_ebur128(err)
+
+
+def run_ffmpeg_stderr(args: list[str], input_bytes: bytes | None = None, stdout: list[bytes] | None = None) -> str:
+    """Run ffmpeg at log level info; return its stderr (stdout appended to `stdout`)."""
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", *args]
     proc = subprocess.run(cmd, input=input_bytes, capture_output=True)
     err = proc.stderr.decode("utf-8", "replace")
     if proc.returncode != 0:
         lines = [ln for ln in err.strip().splitlines() if "error" in ln.lower()] or err.strip().splitlines()
         raise AudioError(f"ffmpeg failed: {lines[-1] if lines else 'exit ' + str(proc.returncode)}")
-    return proc.stdout, parse_ebur128(err)
+    if stdout is not None:
+        stdout.append(proc.stdout)
+    return err
+
+
+def summaries(stderr: str, count: int) -> list[Loudness]:
+    """The summaries of `count` ebur128 filters of one graph, in graph order."""
+    blocks = re.split(r"\[Parsed_ebur128_(\d+) @ [^\]]*\] Summary:", stderr)
+    found = sorted((int(blocks[k]), "Summary:" + blocks[k + 1]) for k in range(1, len(blocks) - 1, 2))
+    if len(found) != count:
+        raise AudioError(f"ffmpeg printed {len(found)} loudness summaries for {count} measurements")
+    return [parse_ebur128(text) for _, text in found]
 
 
 def decode_measured(source: Path | bytes, rate: int, channels: int) -> tuple[bytes, Loudness]:
