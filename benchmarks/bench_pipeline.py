@@ -67,7 +67,8 @@ def sequential(texts_file: str, out: str, voice: str) -> None:
 
     import edge_tts
 
-    from studio.audio.segments import AudioSegment
+    from studio.audio.ffmpeg import decode_pcm
+    from studio.audio.segments import AudioSegment, from_pcm
     from studio.speech.edge import point_edge_tts_at_endpoint
 
     point_edge_tts_at_endpoint()  # the stand-in, like Studio
@@ -81,8 +82,9 @@ def sequential(texts_file: str, out: str, voice: str) -> None:
     asyncio.run(speak())
     seg = AudioSegment()
     episode = seg.empty()
-    for n in range(len(texts)):
-        episode += seg.from_mp3(folder / f"seq{n}.mp3") + seg.silent(GAP_MS)
+    for n in range(len(texts)):  # pydub's from_mp3 runs ffmpeg the same way, then asks ffprobe (not installed)
+        clip = from_pcm(decode_pcm(folder / f"seq{n}.mp3", 24000, 1), 24000)
+        episode += clip + seg.silent(GAP_MS, frame_rate=24000)
     episode.export(out, format="mp3", bitrate="96k")
 
 

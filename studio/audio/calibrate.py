@@ -4,7 +4,7 @@ The master gain predicted from the parts' measurements (studio.audio.loudness.pl
 right for the mix as long as nothing non-linear follows: then the episode is encoded once and
 the MP3 measured on the way. A limiter is where prediction is known to miss (the louder it is
 driven, the more loudness it takes), so only then `calibrate` runs the gain + limiter chain on
-up to three 15-second speech excerpts taken from the staged clips (no encoding, no mix file)
+a minute of speech taken from all over the staged clips (no encoding, no mix file)
 and corrects the gain and the limiter's ceiling (one ffmpeg run in the common case). `encode_to_spec` encodes,
 and encodes once more only if the MP3 still misses the target.
 """
@@ -19,32 +19,29 @@ from studio.audio.loudness import LIMIT_BELOW_CEILING_DB, Master, correct
 from studio.audio.mix import Part, Stage, apply_gain
 from studio.config import AudioConfig
 
-EXCERPT_S = 15.0  # longest excerpt (long episodes)
-MIN_EXCERPT_S = 5.0  # shortest: a few seconds of speech calibrate a short episode just as well
+EXCERPT_S = 60.0  # speech the limiter is calibrated on (the whole speech when shorter)
+MIN_WINDOW_S = 2.0  # shortest window taken from one clip
 TRIES = 3
 PEAK_MARGIN_DB = 0.5  # keep the excerpt's true peak this far under the ceiling (the codec adds some)
 
 
 def excerpt_of(stage: Stage, parts: list[Part], gains: list[float]) -> bytes:
-    """The levelled speech when short, else three windows of it (at 1/6, 1/2 and 5/6)."""
+    """The levelled speech when short, else a window from the middle of many clips (evenly
+    spread over the episode, at least 2 s each, EXCERPT_S in all): every voice and level counts."""
     voiced = [(p, g) for p, g in zip(parts, gains) if not p.silent]
-    frame = stage.frame
+    frame, rate = stage.frame, stage.rate
     total = sum(p.size for p, _ in voiced)
-    n = int(min(EXCERPT_S, max(MIN_EXCERPT_S, total / frame / stage.rate / 100)) * stage.rate) * frame
-    if total <= 6 * n:
+    budget = int(EXCERPT_S * rate) * frame
+    if total <= budget:
         return b"".join(apply_gain(stage.read(p), g) for p, g in voiced)
+    count = max(1, min(len(voiced), int(EXCERPT_S // MIN_WINDOW_S)))
+    window = budget // count // frame * frame
     out = []
-    for centre in (total // 6, total // 2, total * 5 // 6):
-        at = 0
-        for p, g in voiced:
-            if at + p.size > centre:
-                pcm = stage.read(p)
-                mid = centre - at
-                a = max(0, min(len(pcm) - n, mid - n // 2))
-                a -= a % frame
-                out.append(apply_gain(pcm[a : a + n], g))
-                break
-            at += p.size
+    for k in range(count):
+        part, gain = voiced[round(k * (len(voiced) - 1) / max(1, count - 1))]
+        pcm = stage.read(part)
+        a = max(0, (len(pcm) - window) // 2 // frame * frame)
+        out.append(apply_gain(pcm[a : a + window], gain))
     return b"".join(out)
 
 
