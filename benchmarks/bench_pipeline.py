@@ -3,7 +3,7 @@
     python -m benchmarks pipeline [--quick]
 
 Cases (seconds, wall, each whole process; every baseline measured in this run):
-- edge-overlap: a cold `studio build` of the weekly transcript against the local Edge stand-in
+- edge-overlap: a cold `studio build` of the weekly transcript (quick mode: 4 short items) against the local Edge stand-in
   (300 ms latency per request, audio rendered ahead) vs speech alone (a process that only
   synthesizes the same episode, same stand-in, same jobs) + one plain ffmpeg encode of the
   episode's PCM; target <= 1.3x.
@@ -25,6 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.bench_build import _episode as weekly_or_quick
 from benchmarks.common import REPO, WEEKLY, row, scratch_show, studio_cmd, timed_run
 
 LATENCY = 0.3
@@ -93,15 +94,13 @@ def bench_edge(quick: bool) -> list[dict]:
 
     root = scratch_show()
     try:
-        script = root / WEEKLY
+        script = weekly_or_quick(root, quick)
         from studio.config import load_show
         from studio.ingest import read_episode
 
         show = load_show(root / "show.toml")
         episode = read_episode(script)
         texts = [it.speech_text for it in episode.items if it.speech_text.strip()]
-        if quick:
-            texts = texts[:4]
         server = StandInProcess(texts, "--latency", str(LATENCY))  # the baseline's texts rendered ahead
         try:
             env = _env(server.url)
