@@ -102,3 +102,41 @@ def test_a_damaged_decoded_clip_is_decoded_again(built_twice):
     proc = run_studio(["build", str(script), "--engine", "espeak", "--json", "--quiet", "--force"], cwd=root)
     assert proc.returncode == 0, proc.stderr
     assert (out / "episode.mp3").read_bytes() == mp3  # the same episode, not half a clip
+
+
+def _build_on_a_terminal(root: Path, script: Path, *flags: str) -> tuple[str, str]:
+    """Run `studio build` with stderr on a pseudo-terminal (as a host runs it); return stdout, stderr."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    from tests.conftest import bare_env
+
+    main, child = pty.openpty()
+    env = dict(bare_env(), COLUMNS="120", TERM="xterm")
+    proc = subprocess.Popen([sys.executable, "-m", "studio", "build", str(script), "--engine", "espeak", "--force", *flags],
+                            cwd=root, env=env, stdout=subprocess.PIPE, stderr=child)
+    os.close(child)
+    chunks = []
+    while True:
+        try:
+            data = os.read(main, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    out = proc.communicate(timeout=300)[0]
+    os.close(main)
+    assert proc.returncode == 0
+    return out.decode(), b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_mastering_shows_a_progress_bar_with_time_left_unless_quiet(built_twice):
+    root, script, *_ = built_twice
+    _, err = _build_on_a_terminal(root, script)
+    assert "Mastering and encoding" in err and "left" in err
+    out, err = _build_on_a_terminal(root, script, "--quiet", "--json")
+    assert "Mastering" not in err
+    assert json.loads(out)["items"] == 3
