@@ -12,6 +12,7 @@ and encodes once more only if the MP3 still misses the target.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 from studio.audio.encode import Feed, encode_master, master_filter
 from studio.audio.ffmpeg import MEASURE, Loudness, run_ffmpeg_stderr, summaries
@@ -21,35 +22,43 @@ from studio.config import AudioConfig
 
 EXCERPT_S = 60.0  # speech the limiter is calibrated on (the whole speech when shorter)
 MIN_WINDOW_S = 2.0  # shortest window taken from one clip
-TRIES = 3
+TRIES = 4
 PEAK_MARGIN_DB = 0.5  # keep the excerpt's true peak this far under the ceiling (the codec adds some)
 
 
-def excerpt_of(stage: Stage, parts: list[Part], gains: list[float]) -> bytes:
-    """The levelled speech when short, else a window from the middle of many clips (evenly
-    spread over the episode, at least 2 s each, EXCERPT_S in all): every voice and level counts."""
+def excerpt_of(stage: Stage, parts: list[Part], gains: list[float], music: list[Part], music_db: float, out: Path) -> Path:
+    """Write to `out` what the limiter will see, in proportion: the levelled speech and the
+    jingles when short, else a window from the middle of many clips (evenly spread over the
+    episode, at least 2 s each, EXCERPT_S in all) and the same share of every jingle."""
     voiced = [(p, g) for p, g in zip(parts, gains) if not p.silent]
+    voiced += [(j, music_db) for j in music if not j.silent]
     frame, rate = stage.frame, stage.rate
     total = sum(p.size for p, _ in voiced)
     budget = int(EXCERPT_S * rate) * frame
-    if total <= budget:
-        return b"".join(apply_gain(stage.read(p), g) for p, g in voiced)
-    count = max(1, min(len(voiced), int(EXCERPT_S // MIN_WINDOW_S)))
-    window = budget // count // frame * frame
-    out = []
-    for k in range(count):
-        part, gain = voiced[round(k * (len(voiced) - 1) / max(1, count - 1))]
-        pcm = stage.read(part)
-        a = max(0, (len(pcm) - window) // 2 // frame * frame)
-        out.append(apply_gain(pcm[a : a + window], gain))
-    return b"".join(out)
+    with open(out, "wb") as f:
+        if total <= budget:
+            for p, g in voiced:
+                f.write(apply_gain(stage.read(p), g))
+            return out
+        speech = voiced[: len(voiced) - len(music)]
+        for j in music:  # the jingles' share of the mix
+            size = j.size * budget // total // frame * frame
+            f.write(apply_gain(stage.read(j)[:size], music_db))
+        budget -= sum(j.size * budget // total // frame * frame for j in music)
+        count = max(1, min(len(speech), int(EXCERPT_S // MIN_WINDOW_S)))
+        window = budget // count // frame * frame
+        for k in range(count):
+            part, gain = speech[round(k * (len(speech) - 1) / max(1, count - 1))]
+            a = max(0, (part.size - window) // 2 // frame * frame)
+            f.write(apply_gain(stage.read(part)[a : a + window], gain))
+    return out
 
 
 STEPS_DB = (-1.0, 0.0, 1.0, 2.0, 3.5)  # gains tried at once, around the predicted one
 
 
-def measure_chains(pcm: bytes, rate: int, channels: int, masters: list[Master | None]) -> list[Loudness]:
-    """Loudness and true peak of raw PCM after each master's gain and limiter (None: as it is), for several masters in one ffmpeg run (asplit: one start-up, one read)."""
+def measure_chains(pcm: Path, rate: int, channels: int, masters: list[Master | None]) -> list[Loudness]:
+    """Loudness and true peak of a raw PCM file after each master's gain and limiter (None: as it is), for several masters in one ffmpeg run (asplit: one start-up, one read)."""
     fmt = ["-f", "s16le", "-ar", str(rate), "-ac", str(channels)]
     n = len(masters)
     graph = [f"[0:a]asplit={n}" + "".join(f"[s{i}]" for i in range(n))] if n > 1 else []
@@ -57,32 +66,39 @@ def measure_chains(pcm: bytes, rate: int, channels: int, masters: list[Master | 
         src = f"[s{i}]" if n > 1 else "[0:a]"
         chain = MEASURE if m is None else f"{master_filter(m)},{MEASURE}"
         graph.append(f"{src}{chain}" + ("[out]" if i == 0 else ",anullsink"))
-    args = [*fmt, "-i", "pipe:0", "-filter_complex", ";".join(graph), "-map", "[out]", "-f", "null", "-"]
-    err = run_ffmpeg_stderr(args, pcm)
+    args = [*fmt, "-i", str(pcm), "-filter_complex", ";".join(graph), "-map", "[out]", "-f", "null", "-"]
+    err = run_ffmpeg_stderr(args)
     return summaries(err, n)
 
 
-def calibrate(excerpt: bytes, rate: int, channels: int, master: Master, cfg: AudioConfig) -> tuple[Master, float]:
+def calibrate(excerpt: Path, rate: int, channels: int, master: Master, cfg: AudioConfig) -> tuple[Master, float]:
     """Return the corrected master and the slope (dB of gain per LU gained) seen on the way.
 
     One ffmpeg run measures the excerpt as it is and through the limiter at a few gains around
-    the predicted one; the gain that meets the target is interpolated between them. Only when
-    the limiter's output still peaks over the ceiling is its ceiling lowered and the run repeated.
+    the predicted one; the gain that meets the target is interpolated between them. Another
+    run follows only when that gain lies outside the gains tried (heavy limiting) or the
+    limiter's output still peaks over the ceiling (its ceiling is lowered).
     """
     ceiling = cfg.true_peak - PEAK_MARGIN_DB
+    start, want = master.gain_db, None
+    slope = 1.0
     for _ in range(TRIES):
         gains = [master.gain_db + step for step in STEPS_DB]
         linear, *tried = measure_chains(excerpt, rate, channels, [None] + [Master(g, master.limit_db) for g in gains])
-        if not math.isfinite(linear.integrated):
-            return master, 1.0
-        want = linear.integrated + master.gain_db  # what the gain alone gives on the excerpt
-        points = [(g, got.integrated) for g, got in zip(gains, tried)]
-        gain, slope = _solve(points, want)
+        if want is None:
+            if not math.isfinite(linear.integrated):
+                return master, 1.0
+            want = linear.integrated + start  # what the predicted gain alone gives on the excerpt
+        gain, slope = _solve([(g, got.integrated) for g, got in zip(gains, tried)], want)
+        gain = min(gain, start + 12)
         peak = max(got.true_peak for g, got in zip(gains, tried) if g <= gain + 1.0)
-        if peak <= ceiling or master.limit_db is None:
-            return Master(min(gain, master.gain_db + 12), master.limit_db), slope
-        master = Master(gain, master.limit_db - (peak - ceiling) - 0.1)  # lower the ceiling, again
-    return master, 1.0
+        if peak > ceiling and master.limit_db is not None:
+            master = Master(gain, master.limit_db - (peak - ceiling) - 0.1)  # lower the ceiling, again
+            continue
+        master = Master(gain, master.limit_db)
+        if gains[0] <= gain <= gains[-1]:
+            break
+    return master, slope
 
 
 def _solve(points: list[tuple[float, float]], want: float) -> tuple[float, float]:

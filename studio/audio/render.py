@@ -95,8 +95,6 @@ def _render(
     aim = cfg.loudness + codec_loss_lu(cfg.bitrate, cfg.channels)  # the mix's loudness before encoding
     master, _ = plan_master(parts, gains, music, music_db, aim, cfg.true_peak)
     slope, calibrated = 1.0, master.limit_db is not None  # a limiter is where prediction misses
-    if calibrated:
-        master, slope = calibrate(excerpt_of(stage, parts, gains), rate, channels, master, cfg)
     mixed: dict[str, Any] = {}
 
     def feed(pipe) -> None:
@@ -107,6 +105,9 @@ def _render(
 
     out = ep_dir / "episode.mp3"
     with tempfile.TemporaryDirectory(prefix="studio-audio-") as tmp_name, atomic_path(out) as mp3:
+        if calibrated:
+            excerpt = excerpt_of(stage, parts, gains, music, music_db, Path(tmp_name) / "excerpt.raw")
+            master, slope = calibrate(excerpt, rate, channels, master, cfg)
         master, measured, passes = encode_to_spec(feed, rate, channels, master, slope, mp3, cfg)
         placements, total = mixed["placements"], mixed["total"]
         chapters = make_chapters(episode, placements, rate, total)
