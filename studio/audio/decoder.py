@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -19,7 +20,7 @@ from studio.audio.ffmpeg import Loudness, decode_measured
 from studio.audio.mix import Part, Stage
 from studio.audio.settings import AudioSettings
 from studio.config import Show
-from studio.fsutil import atomic_write_bytes
+from studio.fsutil import TMP_PREFIX
 from studio.model import Episode
 
 JOBS = 2  # ffmpeg decodes at a time (each is short; more only adds start-ups on 2 cores)
@@ -92,12 +93,15 @@ class ClipDecoder:
         paths = self._paths(key)
         if paths is None:
             return
-        try:
+        meta = {"bytes": len(pcm), "sha256": hashlib.sha256(pcm).hexdigest(), "integrated": loudness.integrated,
+                "true_peak": loudness.true_peak, "lra": loudness.lra}
+        try:  # no fsync: an entry is verified against its hash before use
             paths[0].parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(paths[0], pcm)
-            meta = {"bytes": len(pcm), "sha256": hashlib.sha256(pcm).hexdigest(), "integrated": loudness.integrated,
-                    "true_peak": loudness.true_peak, "lra": loudness.lra}
-            atomic_write_bytes(paths[1], json.dumps(meta).encode())
+            for path, data in ((paths[0], pcm), (paths[1], json.dumps(meta).encode())):
+                fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=path.parent)
+                with os.fdopen(fd, "wb") as f:
+                    f.write(data)
+                os.replace(tmp, path)
         except OSError:
             pass  # a cache that cannot be written only costs time
 
@@ -106,8 +110,8 @@ class ClipDecoder:
         if self.cache_dir is None or not self.cache_dir.is_dir():
             return
         for path in self.cache_dir.iterdir():
-            if path.suffix in (".pcm", ".json") and path.stem not in self.used:
-                path.unlink(missing_ok=True)
+            if path.name.startswith(TMP_PREFIX) or (path.suffix in (".pcm", ".json") and path.stem not in self.used):
+                path.unlink(missing_ok=True)  # unused, or left by a killed build
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
