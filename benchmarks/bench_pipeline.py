@@ -132,13 +132,13 @@ def bench_edge(quick: bool) -> list[dict]:
 
 
 def long_script(items: int) -> str:
-    """A 60-minute episode (120 items of ~170 characters: about 30 s of espeak-ng speech each)."""
+    """A 60-minute episode (120 items of ~120 characters: about 30 s of espeak-ng speech each)."""
     body = (REPO / WEEKLY).read_text("utf-8").split("+++")[-1]
     text = "".join(body.split())
     parts = ["+++\ntitle = '长节目'\ndate = 2026-01-12\nnumber = 12\nslug = 'long'\n+++\n"]
     for n in range(items):
-        start = (n * 173) % max(1, len(text) - 180)
-        parts.append(f"## 第{n + 1}条\n\n第{n + 1}条。{text[start:start + 170]}\n")
+        start = (n * 123) % max(1, len(text) - 130)
+        parts.append(f"## 第{n + 1}条\n\n第{n + 1}条。{text[start:start + 120]}\n")
     return "\n".join(parts)
 
 
