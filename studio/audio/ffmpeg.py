@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,13 +75,6 @@ MEASURE = "ebur128=peak=true:framelog=quiet"
 MEASURE_FAST = "ebur128=peak=sample:framelog=quiet"  # sample peak: no 4x oversampling
 
 
-def run_ffmpeg_measured(args: list[str], input_bytes: bytes | None = None) -> tuple[bytes, Loudness]:
-    """Run ffmpeg whose filter graph ends in `MEASURE`; return stdout and the measurement."""
-    out: list[bytes] = []
-    err = run_ffmpeg_stderr(args, input_bytes, out)
-    return out[0], parse_ebur128(err)
-
-
 def run_ffmpeg_stderr(args: list[str], input_bytes: bytes | None = None, stdout: list[bytes] | None = None) -> str:
     """Run ffmpeg at log level info; return its stderr (stdout appended to `stdout`)."""
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", *args]
@@ -111,15 +105,16 @@ def decode_measured(source: Path | bytes, rate: int, channels: int) -> tuple[byt
     """
     layout = "mono" if channels == 1 else "stereo"
     graph = f"aresample={rate},aformat=channel_layouts={layout},{MEASURE_FAST}"
-    out = ["-af", graph, "-f", "s16le", "-ac", str(channels), "-ar", str(rate), "pipe:1"]
-    if isinstance(source, (bytes, bytearray)):
-        return run_ffmpeg_measured(["-i", "pipe:0", *out], bytes(source))
-    if not Path(source).is_file():
+    is_bytes = isinstance(source, (bytes, bytearray))
+    if not is_bytes and not Path(source).is_file():
         raise AudioError("audio file not found", source)
-    return run_ffmpeg_measured(["-i", str(source), *out])
+    with tempfile.TemporaryDirectory(prefix="studio-pcm-") as tmp:  # read back once: no pipe buffers
+        raw = Path(tmp) / "pcm.raw"
+        out = ["-af", graph, "-f", "s16le", "-ac", str(channels), "-ar", str(rate), "-y", str(raw)]
+        err = run_ffmpeg_stderr(["-i", "pipe:0" if is_bytes else str(source), *out], bytes(source) if is_bytes else None)
+        return raw.read_bytes(), parse_ebur128(err)
 
 
 def measure_file(path: Path) -> Loudness:
     """Integrated loudness and true peak of an audio file, as a player would decode it."""
-    _, loudness = run_ffmpeg_measured(["-i", str(path), "-af", MEASURE, "-f", "null", "-"])
-    return loudness
+    return parse_ebur128(run_ffmpeg_stderr(["-i", str(path), "-af", MEASURE, "-f", "null", "-"]))
