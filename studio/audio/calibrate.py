@@ -4,7 +4,7 @@ The master gain predicted from the parts' measurements (studio.audio.loudness.pl
 right for the mix as long as nothing non-linear follows: then the episode is encoded once and
 the MP3 measured on the way. A limiter is where prediction is known to miss (the louder it is
 driven, the more loudness it takes), so only then `calibrate` runs the gain + limiter chain on
-half a minute of speech (and the jingles' share) from all over the staged clips (no encoding, no mix file)
+a minute of speech (and the jingles' share) from all over the staged clips (no encoding, no mix file)
 and corrects the gain and the limiter's ceiling (one ffmpeg run in the common case). `encode_to_spec` encodes,
 and encodes once more only if the MP3 still misses the target.
 """
@@ -20,7 +20,7 @@ from studio.audio.loudness import LIMIT_BELOW_CEILING_DB, Master, correct
 from studio.audio.mix import Part, Stage, apply_gain
 from studio.config import AudioConfig
 
-EXCERPT_S = 30.0  # speech the limiter is calibrated on (the whole speech when shorter)
+EXCERPT_S = 60.0  # speech the limiter is calibrated on (the whole speech when shorter)
 MIN_WINDOW_S = 2.0  # shortest window taken from one clip
 TRIES = 4
 PEAK_MARGIN_DB = 0.5  # keep the excerpt's true peak this far under the ceiling (the codec adds some)
@@ -54,7 +54,7 @@ def excerpt_of(stage: Stage, parts: list[Part], gains: list[float], music: list[
     return out
 
 
-STEPS_DB = (-1.0, 0.5, 2.0, 3.5)  # gains tried at once, around the predicted one
+STEPS_DB = (-1.0, 0.0, 1.0, 2.0, 3.5)  # gains tried at once, around the predicted one
 
 
 def measure_chains(pcm: Path, rate: int, channels: int, masters: list[Master | None]) -> list[Loudness]:
