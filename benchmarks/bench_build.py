@@ -65,7 +65,7 @@ def _run(root: Path, quick: bool) -> list[dict]:
         for _ in range(repeats)
     )
     rows = [row(f"offline build, {len(manifest['items'])} items, {summary['duration_ms'] / 60000:.1f} min",
-                cold, floor, "≤ 1.5×", cold / floor <= 1.5, f"s, best of {repeats}; baseline = espeak-ng + one ffmpeg encode of the episode's length")]
+                cold, floor, "≤ 1.25×", cold / floor <= 1.25, f"s, best of {repeats}; baseline = espeak-ng + one ffmpeg encode of the episode's length")]
 
     noop, _, proc = timed_run(build, cwd=root)
     assert json.loads(proc.stdout)["synthesized"] == 0

@@ -107,19 +107,26 @@ def build_episode(
     require_valid_episode(show, episode, script, out)
     from studio.audio.settings import episode_audio
 
-    jingles = episode_audio(show, episode)  # jingle files and per-episode [audio] checked before synthesis
-    inputs = [source_key(show, p) for p in (jingles.intro, jingles.outro, jingles.stinger) if p]
+    settings = episode_audio(show, episode)  # jingle files and per-episode [audio] checked before synthesis
+    inputs = [source_key(show, p) for p in (settings.intro, settings.outro, settings.stinger) if p]
     ep_dir = out / "episodes" / episode.slug
     reporter.info(f"[bold]{episode.title}[/] — {len(episode.items)} items ({episode.format})")
 
     from studio.speech.display import SpeechDisplay
     from studio.speech.synthesize import synthesize_episode
 
-    with SpeechDisplay.open(reporter, len(episode.items)) as display:
-        speech = synthesize_episode(
-            episode, show, engine or show.speech.engine, show.path(show.speech.cache_dir),
-            jobs=jobs, progress=display, warn=reporter.warn,
-        )
+    from studio.audio.decoder import episode_decoder
+
+    decoder = episode_decoder(show, episode, settings)  # decodes each clip as it arrives
+    try:
+        with SpeechDisplay.open(reporter, len(episode.items)) as display:
+            speech = synthesize_episode(
+                episode, show, engine or show.speech.engine, show.path(show.speech.cache_dir),
+                jobs=jobs, progress=display, warn=reporter.warn, on_clip=lambda _, clip: decoder.submit(clip.audio),
+            )
+    except BaseException:
+        decoder.close()
+        raise
     reporter.info(
         f"Speech ({speech.engine}): {speech.synthesized} synthesized, {speech.cached} cached, "
         f"{speech.retried} retried, {speech.failed} failed"
@@ -127,12 +134,12 @@ def build_episode(
 
     from studio.audio.render import render_audio
 
-    reporter.info("Mixing and encoding audio")
     ep_dir.mkdir(parents=True, exist_ok=True)
     with locked(ep_dir):  # one build writes an episode at a time
         require_valid_episode(show, episode, script, out)  # again, under the lock: a same-slug build may have landed
         remove_stale_temps(ep_dir)
-        audio = render_audio(episode, speech.clips, show, ep_dir, cover)
+        with reporter.task("Mastering and encoding", len(episode.items), time_left=True) as task:
+            audio = render_audio(episode, speech.clips, show, ep_dir, cover, decoder=decoder, on_item=task.advance)
 
         from studio.speech.transcript import TRANSCRIPTS, timing_note, write_transcripts
 

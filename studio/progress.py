@@ -29,16 +29,20 @@ class Reporter:
         self.err.print(f"[bold yellow]WARNING:[/] {msg}")
 
     @contextmanager
-    def task(self, label: str, total: int) -> Iterator["_Task"]:
+    def task(self, label: str, total: int, time_left: bool = False) -> Iterator["_Task"]:
+        """A progress bar on a terminal (with the estimated time left if asked); nothing with
+        --quiet/--json or off a terminal."""
         if self.quiet or not sys.stderr.isatty():
             yield _Task(None, None)
             return
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import (
+            BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn,
+        )
 
-        with Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=self.err, transient=True,
-        ) as p:
+        columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+        if time_left:
+            columns += [TextColumn("left"), TimeRemainingColumn()]
+        with Progress(*columns, console=self.err, transient=True) as p:
             yield _Task(p, p.add_task(label, total=total))
 
 

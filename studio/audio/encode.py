@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import subprocess
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 from studio.audio.ffmpeg import MEASURE, Loudness, ffmpeg_exe, parse_ebur128
 from studio.audio.loudness import Master, db_to_limit
@@ -18,41 +21,62 @@ def master_filter(master: Master) -> str:
     return graph
 
 
-def encode_master(raw: Path, rate: int, channels: int, master: Master, out: Path | None, bitrate_kbps: int) -> Loudness:
-    """Raw s16le PCM -> gain (+ limiter) -> CBR MP3 with a Xing/LAME header (exact length).
+Feed = Callable[[BinaryIO], None]  # writes the raw PCM into the encoder's stdin
+
+
+def encode_master(source: Path | Feed, rate: int, channels: int, master: Master, out: Path, bitrate_kbps: int) -> Loudness:
+    """Raw s16le PCM (a file, or written by `source` into a pipe as it is mixed) -> gain
+    (+ limiter) -> CBR MP3 with a Xing/LAME header (exact length).
 
     The encoder's packets also go (tee muxer) to a second ffmpeg that decodes and measures
     them while the file is written: the loudness of the MP3 a player decodes, at no extra wall
-    time. With `out` None the MP3 is only measured (calibration: LAME's fast mode, whose
-    loudness and peaks match the full-quality encode's to within measurement precision).
+    time.
     """
-    if out is None:
-        target = ["-compression_level", "7", "-f", "mp3", "-id3v2_version", "0", "-write_xing", "0", "pipe:1"]
-    else:
-        target = ["-f", "tee", f"[f=mp3:id3v2_version=0:write_xing=1]{_tee_escape(out)}"
-                  "|[f=mp3:id3v2_version=0:write_xing=0]pipe:1"]
+    feed = None if isinstance(source, (str, Path)) else source
+    target = ["-f", "tee", f"[f=mp3:id3v2_version=0:write_xing=1]{_tee_escape(out)}"
+              "|[f=mp3:id3v2_version=0:write_xing=0]pipe:1"]
     encoder = [
         ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error",
-        "-f", "s16le", "-ar", str(rate), "-ac", str(channels), "-i", str(raw),
+        "-f", "s16le", "-ar", str(rate), "-ac", str(channels), "-i", "pipe:0" if feed else str(source),
         "-map", "0:a", "-af", master_filter(master),
         "-c:a", "libmp3lame", "-b:a", f"{bitrate_kbps}k", "-ar", str(rate), "-ac", str(channels),
         "-map_metadata", "-1", *target,
     ]
     meter = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info",
              "-f", "mp3", "-i", "pipe:0", "-af", MEASURE, "-f", "null", "-"]
-    enc = subprocess.Popen(encoder, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        meter_proc = subprocess.run(meter, stdin=enc.stdout, capture_output=True)
-    finally:
-        enc.stdout.close()
-        enc_err = enc.stderr.read().decode("utf-8", "replace").strip()
-        enc.stderr.close()
-        enc.wait()
+    with tempfile.TemporaryFile() as enc_err, tempfile.TemporaryFile() as meter_err:
+        enc = subprocess.Popen(encoder, stdin=subprocess.PIPE if feed else subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=enc_err)
+        meter_proc = subprocess.Popen(meter, stdin=enc.stdout, stdout=subprocess.DEVNULL, stderr=meter_err)
+        enc.stdout.close()  # the meter reads it
+        try:
+            if feed:
+                try:
+                    feed(enc.stdin)
+                except BrokenPipeError:
+                    pass  # the encoder stopped: its error is reported below
+                finally:
+                    _close(enc.stdin)
+        except BaseException:
+            enc.kill(), meter_proc.kill()
+            raise
+        finally:
+            enc.wait(), meter_proc.wait()
+        enc_err.seek(0), meter_err.seek(0)
+        enc_text = enc_err.read().decode("utf-8", "replace").strip()
+        meter_text = meter_err.read().decode("utf-8", "replace")
     if enc.returncode != 0:
-        raise AudioError(f"ffmpeg (MP3 encoder) failed: {enc_err.splitlines()[-1] if enc_err else enc.returncode}")
+        raise AudioError(f"ffmpeg (MP3 encoder) failed: {enc_text.splitlines()[-1] if enc_text else enc.returncode}")
     if meter_proc.returncode != 0:
         raise AudioError("ffmpeg (loudness meter) failed on the encoded MP3")
-    return parse_ebur128(meter_proc.stderr.decode("utf-8", "replace"))
+    return parse_ebur128(meter_text)
+
+
+def _close(pipe: BinaryIO) -> None:
+    try:
+        pipe.close()
+    except BrokenPipeError:
+        pass
 
 
 def _tee_escape(path: Path) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,15 +75,26 @@ MEASURE = "ebur128=peak=true:framelog=quiet"
 MEASURE_FAST = "ebur128=peak=sample:framelog=quiet"  # sample peak: no 4x oversampling
 
 
-def run_ffmpeg_measured(args: list[str], input_bytes: bytes | None = None) -> tuple[bytes, Loudness]:
-    """Run ffmpeg whose filter graph ends in `MEASURE`; return stdout and the measurement."""
+def run_ffmpeg_stderr(args: list[str], input_bytes: bytes | None = None, stdout: list[bytes] | None = None) -> str:
+    """Run ffmpeg at log level info; return its stderr (stdout appended to `stdout`)."""
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", *args]
     proc = subprocess.run(cmd, input=input_bytes, capture_output=True)
     err = proc.stderr.decode("utf-8", "replace")
     if proc.returncode != 0:
         lines = [ln for ln in err.strip().splitlines() if "error" in ln.lower()] or err.strip().splitlines()
         raise AudioError(f"ffmpeg failed: {lines[-1] if lines else 'exit ' + str(proc.returncode)}")
-    return proc.stdout, parse_ebur128(err)
+    if stdout is not None:
+        stdout.append(proc.stdout)
+    return err
+
+
+def summaries(stderr: str, count: int) -> list[Loudness]:
+    """The summaries of `count` ebur128 filters of one graph, in graph order."""
+    blocks = re.split(r"\[Parsed_ebur128_(\d+) @ [^\]]*\] Summary:", stderr)
+    found = sorted((int(blocks[k]), "Summary:" + blocks[k + 1]) for k in range(1, len(blocks) - 1, 2))
+    if len(found) != count:
+        raise AudioError(f"ffmpeg printed {len(found)} loudness summaries for {count} measurements")
+    return [parse_ebur128(text) for _, text in found]
 
 
 def decode_measured(source: Path | bytes, rate: int, channels: int) -> tuple[bytes, Loudness]:
@@ -93,61 +105,16 @@ def decode_measured(source: Path | bytes, rate: int, channels: int) -> tuple[byt
     """
     layout = "mono" if channels == 1 else "stereo"
     graph = f"aresample={rate},aformat=channel_layouts={layout},{MEASURE_FAST}"
-    out = ["-af", graph, "-f", "s16le", "-ac", str(channels), "-ar", str(rate), "pipe:1"]
-    if isinstance(source, (bytes, bytearray)):
-        return run_ffmpeg_measured(["-i", "pipe:0", *out], bytes(source))
-    if not Path(source).is_file():
+    is_bytes = isinstance(source, (bytes, bytearray))
+    if not is_bytes and not Path(source).is_file():
         raise AudioError("audio file not found", source)
-    return run_ffmpeg_measured(["-i", str(source), *out])
-
-
-def decode_measured_many(sources: list[bytes | Path], rate: int, channels: int, workdir: Path) -> list[tuple[bytes, Loudness]]:
-    """`decode_measured` for several sources in one ffmpeg run (one start-up, one filter graph).
-
-    Bytes are written to files in `workdir` first; each input gets its own chain and its own
-    raw output file, and its own ebur128 summary (instances are numbered in graph order).
-    """
-    layout = "mono" if channels == 1 else "stereo"
-    inputs, chains, outputs, outs = [], [], [], []
-    for i, source in enumerate(sources):
-        if isinstance(source, (bytes, bytearray)):
-            path = Path(workdir) / f"in{i:04d}"
-            path.write_bytes(source)
-        elif not Path(source).is_file():
-            raise AudioError("audio file not found", source)
-        else:
-            path = Path(source)
-        out = Path(workdir) / f"out{i:04d}.raw"
-        inputs += ["-i", str(path)]
-        chains.append(f"[{i}:a]aresample={rate},aformat=channel_layouts={layout},{MEASURE_FAST}[a{i}]")
-        outputs += ["-map", f"[a{i}]", "-f", "s16le", "-ac", str(channels), "-ar", str(rate), "-y", str(out)]
-        outs.append(out)
-    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info",
-           *inputs, "-filter_complex", ";".join(chains), *outputs]
-    proc = subprocess.run(cmd, capture_output=True)
-    err = proc.stderr.decode("utf-8", "replace")
-    if proc.returncode != 0:
-        lines = [ln for ln in err.strip().splitlines() if "error" in ln.lower()] or err.strip().splitlines()
-        raise AudioError(f"ffmpeg failed: {lines[-1] if lines else 'exit ' + str(proc.returncode)}")
-    blocks = re.split(r"\[Parsed_ebur128_(\d+) @ [^\]]*\] Summary:", err)
-    summaries = sorted((int(blocks[k]), "Summary:" + blocks[k + 1]) for k in range(1, len(blocks) - 1, 2))
-    if len(summaries) != len(sources):
-        raise AudioError(f"ffmpeg printed {len(summaries)} loudness summaries for {len(sources)} clips")
-    results = []
-    for out, (_, summary) in zip(outs, summaries):
-        results.append((out.read_bytes(), parse_ebur128(summary)))
-        out.unlink()
-    return results
+    with tempfile.TemporaryDirectory(prefix="studio-pcm-") as tmp:  # read back once: no pipe buffers
+        raw = Path(tmp) / "pcm.raw"
+        out = ["-af", graph, "-f", "s16le", "-ac", str(channels), "-ar", str(rate), "-y", str(raw)]
+        err = run_ffmpeg_stderr(["-i", "pipe:0" if is_bytes else str(source), *out], bytes(source) if is_bytes else None)
+        return raw.read_bytes(), parse_ebur128(err)
 
 
 def measure_file(path: Path) -> Loudness:
     """Integrated loudness and true peak of an audio file, as a player would decode it."""
-    _, loudness = run_ffmpeg_measured(["-i", str(path), "-af", MEASURE, "-f", "null", "-"])
-    return loudness
-
-
-def measure_raw(raw: Path, rate: int, channels: int) -> Loudness:
-    """Loudness of a raw s16le PCM file."""
-    fmt = ["-f", "s16le", "-ar", str(rate), "-ac", str(channels)]
-    _, loudness = run_ffmpeg_measured([*fmt, "-i", str(raw), "-af", MEASURE, "-f", "null", "-"])
-    return loudness
+    return parse_ebur128(run_ffmpeg_stderr(["-i", str(path), "-af", MEASURE, "-f", "null", "-"]))

@@ -1,7 +1,7 @@
 """Lay out an episode: intro jingle -> items (gaps, stingers) -> outro jingle, as one raw PCM file.
 
 Every clip is decoded once (resampled to the episode's rate and layout, measured on the way)
-into a staging file; the mix is then written front to back from it. Memory holds a few clips
+into a staging file (studio.audio.decoder); the mix is then written front to back from it. Memory holds a few clips
 at a time, never the whole episode, and nothing is copied more than once (linear in the clips).
 Gain, fades and overlays work on s16 samples with audioop (C speed, exact lengths).
 """
@@ -10,22 +10,19 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import threading
 import warnings
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from studio.audio.ffmpeg import Loudness, decode_measured, decode_measured_many
+from studio.audio.ffmpeg import Loudness, decode_measured
 
 with warnings.catch_warnings():  # stdlib up to 3.12 (deprecated there), audioop-lts from 3.13
     warnings.simplefilter("ignore", DeprecationWarning)
     import audioop
 
-BATCH = 8  # clips per ffmpeg run when decoding
 SILENT = -70.0  # LUFS: ebur128's absolute gate; quieter means "no speech"
 
 
@@ -55,9 +52,9 @@ class Stage:
     def add(self, source: bytes | Path) -> Part:
         if isinstance(source, (bytes, bytearray)) and not source:  # an item with nothing to say
             return Part(0, 0, Loudness(SILENT, -math.inf), -math.inf)
-        return self._append(*decode_measured(source, self.rate, self.channels))
+        return self.append(*decode_measured(source, self.rate, self.channels))
 
-    def _append(self, pcm: bytes, loudness: Loudness) -> Part:
+    def append(self, pcm: bytes, loudness: Loudness) -> Part:
         pcm = pcm[: len(pcm) - len(pcm) % self.frame]
         peak = audioop.max(pcm, 2) if pcm else 0
         with self._lock:
@@ -65,30 +62,6 @@ class Stage:
             offset = self._file.tell()
             self._file.write(pcm)
         return Part(offset, len(pcm), loudness, 20 * math.log10(peak / 32768) if peak else -math.inf)
-
-    def add_all(self, sources: Iterable[bytes | Path], jobs: int | None = None) -> list[Part]:
-        """Decode in parallel: batches of clips, one ffmpeg run per batch, `jobs` runs at a time.
-
-        Batching saves an ffmpeg start-up per clip; few clips are in memory at once.
-        """
-        sources = list(sources)
-        jobs = jobs or 4
-        parts: list[Part | None] = [None] * len(sources)
-        todo = [i for i, s in enumerate(sources) if not (isinstance(s, (bytes, bytearray)) and not s)]
-        for i in set(range(len(sources))) - set(todo):
-            parts[i] = self.add(b"")
-        size = max(1, min(BATCH, -(-len(todo) // jobs)))
-        batches = [todo[k : k + size] for k in range(0, len(todo), size)]
-
-        def run(batch: list[int]) -> None:
-            with tempfile.TemporaryDirectory(dir=self.path.parent) as work:
-                decoded = decode_measured_many([sources[i] for i in batch], self.rate, self.channels, Path(work))
-            for i, (pcm, loudness) in zip(batch, decoded):
-                parts[i] = self._append(pcm, loudness)
-
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            list(pool.map(run, batches))
-        return parts  # type: ignore[return-value]
 
     def read(self, part: Part) -> bytes:
         with self._lock:
@@ -159,8 +132,11 @@ def write_mix(
     jingles: Jingles,
     layout: Layout,
     new_section: Callable[[int], bool],
+    on_item: Callable[[], None] | None = None,
 ) -> tuple[list[Placement], int]:
-    """Write the episode's PCM to `out`; return each clip's placement and the total frames."""
+    """Write the episode's PCM to `out`; return each clip's placement and the total frames.
+
+    `on_item` hears about every item written (progress: `out` may be an encoder's pipe)."""
     frame, rate = stage.frame, stage.rate
     gap = bytes(int(round(layout.gap_s * rate)) * frame)
     written = 0
@@ -187,6 +163,8 @@ def write_mix(
         start = written // frame
         if part.size == 0:
             placements.append(Placement(start, start))
+            if on_item is not None:
+                on_item()
             continue
         if spoken:
             emit(gap)
@@ -202,6 +180,8 @@ def write_mix(
         emit(pcm)
         spoken += 1
         placements.append(Placement(start, written // frame))
+        if on_item is not None:
+            on_item()
     if jingles.outro:
         if spoken:
             emit(gap)

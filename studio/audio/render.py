@@ -1,28 +1,32 @@
 """Speech clips -> the mastered, tagged episode MP3, its chapters and the per-item clip MP3s.
 
-Pipeline: decode + measure every clip and jingle once (staging file) -> level -> lay out the
-mix (raw PCM file) -> gain (+ limiter) -> CBR MP3 -> measure the MP3 (re-encode once if it
-misses the loudness target) -> cut clips from it (no re-encode) -> tags, chapters.json.
+Pipeline: decode + measure every clip and jingle once (staging file, studio.audio.decoder; in a
+build while the clips are synthesized) -> level -> predict the master gain (calibrate only when
+a limiter is needed) -> lay out the mix straight into the encoder: gain (+ limiter) -> CBR MP3,
+measured as it is written (re-encode once if it misses the loudness target) -> cut clips from
+it (no re-encode) -> tags, chapters.json.
 """
 
 from __future__ import annotations
 
 import io
-import json
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from studio.audio.calibrate import calibrate, encode_to_spec
+from studio.audio.calibrate import calibrate, encode_to_spec, excerpt_of
+from studio.audio.chapters import chapters_json, chapters_of
 from studio.audio.encode import cut_clips
-from studio.audio.loudness import music_gain, plan_master, speech_gains
-from studio.audio.mix import Jingles, Layout, Placement, Stage, write_mix
+from studio.audio.decoder import ClipDecoder
+from studio.audio.loudness import codec_loss_lu, music_gain, plan_master, speech_gains
+from studio.audio.mix import Jingles, Layout, Placement, write_mix
 from studio.audio.reuse import previous_result, render_key
 from studio.audio.settings import AudioSettings, episode_audio
 from studio.audio.tags import Chapter, EpisodeTags, write_tags
 from studio.config import Show
+from studio.email.content import safe_url
 from studio.errors import AudioError
 from studio.fsutil import atomic_path, atomic_write_text, sha256_file
 from studio.model import Episode
@@ -45,54 +49,73 @@ class AudioResult:
     reused: bool = False
 
 
-def render_audio(episode: Episode, clips: list[Clip], show: Show, ep_dir: Path, cover: Path) -> AudioResult:
+def render_audio(
+    episode: Episode, clips: list[Clip], show: Show, ep_dir: Path, cover: Path,
+    decoder: ClipDecoder | None = None, on_item: Callable[[], None] | None = None,
+) -> AudioResult:
+    """The episode MP3, clips and chapters. `decoder` may already hold (some of) the clips,
+    decoded while they were synthesized; it is closed here. `on_item` hears of every item mastered."""
     settings = episode_audio(show, episode)
-    key = render_key(episode, clips, show, settings, cover)
-    previous = previous_result(ep_dir, key)
-    if previous is not None:
-        audio = previous["audio"]
-        return AudioResult(
-            duration_ms=audio["duration_ms"], bytes=audio["bytes"], sha256=audio["sha256"],
-            items=previous["items"], loudness=previous["loudness"], key=key, reused=True,
-        )
+    cfg = settings.config
+    if decoder is not None and (decoder.rate, decoder.channels) != (cfg.sample_rate, cfg.channels):
+        decoder.close()
+        decoder = None
+    decoder = decoder or ClipDecoder(cfg.sample_rate, cfg.channels)
+    with decoder:
+        key = render_key(episode, clips, show, settings, cover)
+        previous = previous_result(ep_dir, key)
+        if previous is not None:
+            audio = previous["audio"]
+            return AudioResult(
+                duration_ms=audio["duration_ms"], bytes=audio["bytes"], sha256=audio["sha256"],
+                items=previous["items"], loudness=previous["loudness"], key=key, reused=True,
+            )
+        return _render(episode, clips, show, settings, ep_dir, cover, decoder, key, on_item)
+
+
+def _render(
+    episode: Episode, clips: list[Clip], show: Show, settings: AudioSettings, ep_dir: Path, cover: Path,
+    decoder: ClipDecoder, key: str, on_item: Callable[[], None] | None,
+) -> AudioResult:
     cfg = settings.config
     rate, channels = cfg.sample_rate, cfg.channels
-    with tempfile.TemporaryDirectory(prefix="studio-audio-") as tmp_name:
-        tmp = Path(tmp_name)
-        stage = Stage(tmp / "stage.raw", rate, channels)
-        try:
-            parts = stage.add_all([c.audio for c in clips])
-        except AudioError as e:
-            stage.close()
-            raise AudioError(f"cannot decode a speech clip: {e.message}", episode.source) from None
-        jingles = Jingles(**{k: _add_jingle(stage, k, p, show) for k, p in _jingle_paths(settings).items()})
-        music = [j for j in (jingles.intro, jingles.outro, jingles.stinger) if j]
-        gains, speech_lufs = speech_gains(parts, cfg.level_items)
-        music_db = music_gain(music, speech_lufs, cfg.music_level)
-        layout = Layout(cfg.gap, cfg.music_under, cfg.fade_in, cfg.fade_out, gains, music_db)
-        sections = [it.section for it in episode.items]
-        raw = tmp / "mix.raw"
-        with open(raw, "wb") as f:
-            placements, total = write_mix(
-                f, stage, parts, jingles, layout,
-                new_section=lambda i: bool(sections[i]) and sections[i] != sections[i - 1],
-            )
-        stage.close()
-        (tmp / "stage.raw").unlink()
-        if total == 0:
-            raise AudioError("the episode has no audio (every item is silent)", episode.source)
-        master, _ = plan_master(parts, gains, music, music_db, cfg.loudness, cfg.true_peak)
-        master, slope = calibrate(raw, rate, channels, total, master, cfg, tmp)
+    try:
+        parts = decoder.parts([c.audio for c in clips])
+    except AudioError as e:
+        raise AudioError(f"cannot decode a speech clip: {e.message}", episode.source) from None
+    jingles = Jingles(**{k: _add_jingle(decoder, k, p, show) for k, p in _jingle_paths(settings).items()})
+    music = [j for j in (jingles.intro, jingles.outro, jingles.stinger) if j]
+    if not any(p.size for p in parts + music):
+        raise AudioError("the episode has no audio (every item is silent)", episode.source)
+    stage = decoder.stage
+    gains, speech_lufs = speech_gains(parts, cfg.level_items)
+    music_db = music_gain(music, speech_lufs, cfg.music_level)
+    layout = Layout(cfg.gap, cfg.music_under, cfg.fade_in, cfg.fade_out, gains, music_db)
+    sections = [it.section for it in episode.items]
+    aim = cfg.loudness + codec_loss_lu(cfg.bitrate, cfg.channels)  # the mix's loudness before encoding
+    master, _ = plan_master(parts, gains, music, music_db, aim, cfg.true_peak)
+    slope, calibrated = 1.0, master.limit_db is not None  # a limiter is where prediction misses
+    mixed: dict[str, Any] = {}
 
-        out = ep_dir / "episode.mp3"
-        with atomic_path(out) as mp3:
-            master, measured, passes = encode_to_spec(raw, rate, channels, master, slope, mp3, cfg)
-            raw.unlink()
-            chapters = make_chapters(episode, placements, rate, total)
-            items = _clip_files(episode, show, settings, placements, rate, total, mp3, ep_dir, tmp, cover)
-            write_tags(mp3, _tags(show, episode, cover, episode.title, [Chapter(**c) for c in chapters]))
-            size, digest = mp3.stat().st_size, sha256_file(mp3)
-    atomic_write_text(ep_dir / CHAPTERS_FILE, chapters_json(show, episode, chapters))
+    def feed(pipe) -> None:
+        mixed["placements"], mixed["total"] = write_mix(
+            pipe, stage, parts, jingles, layout,
+            new_section=lambda i: bool(sections[i]) and sections[i] != sections[i - 1], on_item=on_item,
+        )
+
+    out = ep_dir / "episode.mp3"
+    with tempfile.TemporaryDirectory(prefix="studio-audio-") as tmp_name, atomic_path(out) as mp3:
+        if calibrated:
+            excerpt = excerpt_of(stage, parts, gains, music, music_db, Path(tmp_name) / "excerpt.raw")
+            master, slope = calibrate(excerpt, rate, channels, master, cfg)
+        master, measured, passes = encode_to_spec(feed, rate, channels, master, slope, mp3, cfg)
+        placements, total = mixed["placements"], mixed["total"]
+        chapters = make_chapters(episode, placements, rate, total)
+        items = _clip_files(episode, show, settings, placements, rate, total, mp3, ep_dir, Path(tmp_name), cover)
+        write_tags(mp3, _tags(show, episode, cover, episode.title, [Chapter(**c) for c in chapters]))
+        size, digest = mp3.stat().st_size, sha256_file(mp3)
+    atomic_write_text(ep_dir / CHAPTERS_FILE, chapters_file_text(show, episode, chapters))
+    decoder.prune()  # cached PCM of clips this episode no longer has
     loudness = {
         "integrated_lufs": measured.integrated,
         "true_peak_dbtp": measured.true_peak,
@@ -101,6 +124,7 @@ def render_audio(episode: Episode, clips: list[Clip], show: Show, ep_dir: Path, 
         "target_true_peak_dbtp": cfg.true_peak,
         "gain_db": round(master.gain_db, 2),
         "limiter": master.limit_db is not None,
+        "calibrated": calibrated,
         "passes": passes,
         "standard": "EBU R128 / ITU-R BS.1770-4, measured on episode.mp3",
     }
@@ -110,11 +134,10 @@ def render_audio(episode: Episode, clips: list[Clip], show: Show, ep_dir: Path, 
     )
 
 
-def _add_jingle(stage: Stage, key: str, path: Path, show: Show):
+def _add_jingle(decoder: ClipDecoder, key: str, path: Path, show: Show):
     try:
-        return stage.add(path)
+        return decoder.part(path)
     except AudioError as e:
-        stage.close()
         raise AudioError(f"key 'audio.{key}': cannot decode {path}: {e.message}", show.root / "show.toml") from None
 
 
@@ -127,38 +150,17 @@ def _ms(frames: int, rate: int) -> int:
 
 
 def make_chapters(episode: Episode, placements: list[Placement], rate: int, total: int) -> list[dict[str, Any]]:
-    """One chapter per item with speech, covering the whole episode without overlap.
-
-    A chapter starts where its item's speech starts, except the first, which starts at 0 and
-    so holds the intro jingle; each ends where the next starts, the last at the episode's end.
-    """
-    voiced = [(it, p) for it, p in zip(episode.items, placements) if p.end > p.start]
-    chapters = []
-    for n, (item, placed) in enumerate(voiced):
-        start = 0 if n == 0 else _ms(placed.start, rate)
-        end = _ms(voiced[n + 1][1].start, rate) if n + 1 < len(voiced) else _ms(total, rate)
-        chapters.append({
-            "start_ms": start, "end_ms": end, "title": item.title,
-            "url": item.links[0].url if item.links else "",
-        })
-    return chapters
+    """One chapter per item with speech (studio.audio.chapters): the first from 0, the others at their speech."""
+    items = [
+        {"title": it.title, "start_ms": _ms(p.start, rate), "end_ms": _ms(p.end, rate), "links": it.links}
+        for it, p in zip(episode.items, placements)
+    ]
+    return chapters_of(items, _ms(total, rate))
 
 
-def chapters_json(show: Show, episode: Episode, chapters: list[dict[str, Any]]) -> str:
-    """Podcasting 2.0 JSON chapters (https://github.com/Podcastindex-org/podcast-namespace)."""
-    images = {it.title: it.image for it in episode.items if it.image and it.image.startswith(("https://", "http://"))}
-    out = []
-    for ch in chapters:
-        entry: dict[str, Any] = {
-            "startTime": ch["start_ms"] / 1000, "endTime": ch["end_ms"] / 1000, "title": ch["title"],
-        }
-        if ch["url"]:
-            entry["url"] = ch["url"]
-        if ch["title"] in images:
-            entry["img"] = images[ch["title"]]
-        out.append(entry)
-    doc = {"version": "1.2.0", "author": show.author, "title": episode.title, "podcastName": show.title, "chapters": out}
-    return json.dumps(doc, ensure_ascii=False, indent=1)
+def chapters_file_text(show: Show, episode: Episode, chapters: list[dict[str, Any]]) -> str:
+    images = {it.title: url for it in episode.items if (url := safe_url(it.image))}
+    return chapters_json(show.author, show.title, episode.title, chapters, images)
 
 
 def _clip_files(

@@ -41,7 +41,7 @@ def language_code(language: str) -> str:
 
 
 def write_tags(path: Path, tags: EpisodeTags) -> None:
-    """Replace the file's ID3 tag with these tags (ID3v2.3)."""
+    """Replace the file's ID3 tag with these tags (ID3v2.3: only v2.3 frames)."""
     id3 = ID3()
     id3.add(TIT2(encoding=3, text=tags.title))
     id3.add(TPE1(encoding=3, text=tags.artist))
@@ -64,6 +64,7 @@ def write_tags(path: Path, tags: EpisodeTags) -> None:
         mime = "image/png" if cover.startswith(b"\x89PNG") else "image/jpeg"
         id3.add(APIC(encoding=3, mime=mime, type=3, desc="Cover", data=cover))
     add_chapters(id3, tags.chapters)
+    id3.update_to_v23()  # TDRC exists only in v2.4: as TYER (+ TDAT) players reading v2.3 see the date
     id3.save(path, v2_version=3)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from studio import __version__, urls
+from studio.audio.chapters import chapters_of
 from studio.config import Show
 from studio.manifest import chapters_file, episode_dir, transcripts
 from studio.feed.shownotes import notes_html, notes_text
@@ -118,6 +119,6 @@ def _add_entry(fg, show: Show, m: dict[str, Any], out: Path, cover_url: str) -> 
     chapters = chapters_file(out, m)
     if chapters:
         fe.podcastindex.chapters(urls.media_file(show, slug, chapters))
-    for item in m.get("items") or []:
-        if "start_ms" in item:
-            fe.psc.chapter(item["start_ms"], item.get("title", ""))
+    timed = [it for it in m.get("items") or [] if "start_ms" in it]
+    for chapter in chapters_of(timed, audio["duration_ms"]):  # the starts of chapters.json and ID3 CHAP
+        fe.psc.chapter(chapter["start_ms"], chapter["title"])

@@ -21,6 +21,7 @@ from studio.speech.assemble import join_clips
 from studio.speech.base import Clip
 from studio.speech.cache import ClipCache, cache_key
 from studio.speech.engines import LABELS, engine_version, make_engine, reach_problem, settings_problem
+from studio.speech.handoff import ClipHandoff
 from studio.speech.lexicon import load_lexicon
 from studio.speech.plan import ItemSpeech, chunks_of, plan_speech
 from studio.speech.scheduler import ItemJob, Progress, Request, RetryPolicy, Summary, run_jobs
@@ -89,8 +90,10 @@ def synthesize_episode(
     limit: int = MAX_REQUEST_BYTES,
     seed: int | None = None,
     warn: Callable[[str], None] | None = None,
+    on_clip: Callable[[int, Clip], None] | None = None,
 ) -> SpeechResult:
-    """Clips for every item, in order; `warn` hears about an engine fallback at once."""
+    """Clips for every item, in order; `warn` hears about an engine fallback at once, `on_clip`
+    gets each item's clip as soon as it is complete (the audio stage decodes it meanwhile)."""
     cache = ClipCache(cache_dir, warn=warn)  # warns about a damaged clip it drops
     lexicon = load_lexicon(show.path(show.speech.lexicon), required=show.speech.lexicon != "lexicon.toml")
     plans = plan_speech(show, episode, known_voices(cache_dir), lexicon)  # voice errors before any work
@@ -98,6 +101,9 @@ def synthesize_episode(
     auto = engine_name == "auto"
     candidates = list(show.speech.engines) if auto else [engine_name]
     warnings: list[str] = []
+    joined: dict[int, Clip] = {}  # item index -> its clip, joined the moment its last chunk is in
+    if on_clip is not None:
+        progress = ClipHandoff(progress, {p.index: p.text for p in plans}, joined, on_clip)
 
     def skip(name: str, why: str, nxt: str) -> None:
         warnings.append(f"{LABELS[name]} skipped: {why}; trying {LABELS[nxt]}")
@@ -138,7 +144,7 @@ def synthesize_episode(
         break
     if summary.failures:
         raise SpeechError(failure_message(summary, len(work)), episode.source)
-    clips = [replace(join_clips([r.clip for r in j.requests], text=p.text), shown=p.shown) for j, p in zip(work, plans)]
+    clips = [replace(joined.get(j.index) or join_clips([r.clip for r in j.requests], text=p.text), shown=p.shown) for j, p in zip(work, plans)]
     return SpeechResult(
         clips=clips, voices=[p.voices for p in plans], engine=name,
         synthesized=summary.synthesized, cached=summary.cached, retried=summary.retried,
@@ -155,3 +161,4 @@ def failure_message(summary: Summary, total: int) -> str:
     more = f"; {summary.failed} of {total} items failed" if summary.failed > 1 else ""
     kept_note = f"; the other {kept} clips are kept in the cache" if kept else ""
     return f"{first.label}: {first.error}{more}{kept_note}"
+

@@ -1,0 +1,50 @@
+"""Chapters: one per item with speech, the same starts in chapters.json, ID3 CHAP and the feed.
+
+The first chapter starts at 0 and so holds the intro jingle (a player's "chapter 1" is the
+start of the episode); every other starts where its item's speech starts; each ends where the
+next starts, the last at the episode's end. A chapter's link is the item's first link that is
+an https URL (`http` is upgraded; `data:`, `javascript:` and relative links never become one).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from studio.email.content import safe_url
+
+
+def chapter_url(links: list[Any]) -> str:
+    """The first https link of an item (`Link` objects or manifest dicts), or ""."""
+    for link in links or []:
+        url = safe_url(link.get("url") if isinstance(link, dict) else getattr(link, "url", None))
+        if url:
+            return url
+    return ""
+
+
+def chapters_of(items: list[dict[str, Any]], total_ms: float) -> list[dict[str, Any]]:
+    """Chapters from items with `title`, `start_ms`, `end_ms` and `links` (a manifest's items)."""
+    voiced = [it for it in items if it.get("end_ms", it.get("start_ms", 0) + 1) > it.get("start_ms", 0)]
+    chapters = []
+    for n, item in enumerate(voiced):
+        start = 0 if n == 0 else round(item["start_ms"])
+        end = round(voiced[n + 1]["start_ms"]) if n + 1 < len(voiced) else round(total_ms)
+        chapters.append({"start_ms": start, "end_ms": end, "title": item.get("title", ""),
+                         "url": chapter_url(item.get("links") or [])})
+    return chapters
+
+
+def chapters_json(author: str, podcast: str, title: str, chapters: list[dict[str, Any]],
+                  images: dict[str, str]) -> str:
+    """Podcasting 2.0 JSON chapters (https://github.com/Podcastindex-org/podcast-namespace)."""
+    out = []
+    for ch in chapters:
+        entry: dict[str, Any] = {"startTime": ch["start_ms"] / 1000, "endTime": ch["end_ms"] / 1000, "title": ch["title"]}
+        if ch["url"]:
+            entry["url"] = ch["url"]
+        if ch["title"] in images:
+            entry["img"] = images[ch["title"]]
+        out.append(entry)
+    doc = {"version": "1.2.0", "author": author, "title": title, "podcastName": podcast, "chapters": out}
+    return json.dumps(doc, ensure_ascii=False, indent=1)
