@@ -23,7 +23,7 @@ from studio.ingest.words import content_words, is_wide
 
 _CONT = re.compile(
     r"^(?:此前|此后|随后|之后|然而|不过|但是|但|而且|并且|而|此外|另外|同时|与此同时|其中|对此|目前|此次|此举|还|也|并|"
-    r"双方|两家|该|其|这|那|他们|她们|它们|他|她|它|据了解|据悉|据称|有学者|有专家|因此|所以|同样|另一方面|除此之外|"
+    r"双方|两家|公司|该公司|集团|官方|该|其|这|那|他们|她们|它们|他|她|它|据了解|据悉|据称|有学者|有专家|因此|所以|同样|另一方面|除此之外|"
     r"具体|例如|比如|包括|尽管|虽然|如果|新版|最后|首先|其次|总之|当然|因为|由于|通过|随着)"
 )
 _META = re.compile(r"^(?:本文|文章|作者|该文|该项目|项目|这篇|这是一|一款|一个|一篇)")
@@ -44,7 +44,7 @@ _DATE_LEAD = re.compile(
 )
 _REPORTER = re.compile(r"^(?:本报)?(?:记者)?(?:从|自).{1,24}?(?:了解到|获悉|获得)|^据.{1,24}?(?:报道|消息|统计|数据|披露)|^记者")
 _GREETING = re.compile(
-    r"大家好|早上好|晚上好|下午好|中午好|各位|欢迎|这里是|收听|收看|本期|今天是|开车了|开始吧|过一遍|"
+    r"大家好|早上好|晚上好|下午好|中午好|各位|欢迎|这里是|收听|收看|本期|今天是|"
     r"\b(?:Welcome|Hello|Hi|Hey|Good (?:morning|evening|afternoon)|this is|issue|edition|roundup|digest|newsletter)\b",
     re.I,
 )
@@ -62,8 +62,8 @@ FEATURES = (
     "bias", "cos1", "cos2", "cos3", "dip2", "fwd", "bridge", "novel", "novel_n", "ent_new", "subj_new", "subj_known",
     "cont", "meta", "en_cont", "en_adverb", "quote", "colon_lead", "date_lead", "reporter", "first_person",
     "len_s", "len_p", "len_q", "short_s", "short_p", "title_s", "title_p", "switch", "question_s", "question_p",
-    "first_gap", "last_gap", "greeting_p", "sign_off_s", "sign_off_p", "en_doc",
-    "cos1_rel", "cos2_rel", "novel_rel", "doc_len", "short_doc_novel",
+    "greeting_p", "sign_off_s", "sign_off_p", "en_doc",
+    "s_back", "s_ahead", "lean", "cos1_rel", "cos2_rel", "novel_rel", "doc_len", "short_doc_novel",
 )
 
 
@@ -140,6 +140,9 @@ def gap_features(fs: list[Facts], en_doc: bool) -> list[list[float]]:
             "cos3": _cos(_union(fs, j - 3, j), _union(fs, j, j + 3)),
             "dip2": (sum(neighbours) / len(neighbours) - cos2[j]) if neighbours else 0.0,
             "fwd": _cos(s.words, q.words) if q else 0.0,
+            "s_back": _cos(s.words, back),
+            "s_ahead": _cos(s.words, _union(fs, j + 1, j + 4)),
+            "lean": _cos(s.words, _union(fs, j + 1, j + 4)) - _cos(s.words, back),
             "bridge": _cos(p.words, q.words) if q else 0.0,
             "novel": novel,
             "novel_n": math.log1p(len(s.words - back)),
@@ -165,8 +168,6 @@ def gap_features(fs: list[Facts], en_doc: bool) -> list[list[float]]:
             "switch": float(s.wide != p.wide),
             "question_s": float(bool(_QUESTION.search(text))),
             "question_p": float(bool(_QUESTION.search(p.text))),
-            "first_gap": float(j == 1),
-            "last_gap": float(j == n - 1),
             "greeting_p": float(j == 1 and bool(_GREETING.search(p.text))),
             "sign_off_s": float(j >= n - 2 and bool(_SIGN_OFF.search(text))),
             "sign_off_p": float(j >= n - 1 and bool(_SIGN_OFF.search(p.text))),
