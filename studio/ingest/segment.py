@@ -39,6 +39,15 @@ class Model:
                 z += w * (x - self.mean.get(name, 0.0)) / (self.scale.get(name, 1.0) or 1.0)
         return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
 
+    def contributions(self, row: list[float]) -> dict[str, float]:
+        """Each feature's share of the log-odds (positive: towards a new story)."""
+        out = {}
+        for name, x in zip(self.features, row):
+            w = self.weights.get(name, 0.0)
+            if w and name != "bias":
+                out[name] = w * (x - self.mean.get(name, 0.0)) / (self.scale.get(name, 1.0) or 1.0)
+        return out
+
     def to_json(self) -> dict:
         return {"weights": self.weights, "mean": self.mean, "scale": self.scale, "threshold": self.threshold,
                 "features": list(self.features)}
@@ -90,6 +99,10 @@ class Gap:
     starts: bool
     forced: bool = False
     features: dict[str, float] = field(default_factory=dict)
+    evidence: dict[str, float] = field(default_factory=dict)  # log-odds contributions
+
+    def strongest(self, n: int = 4) -> list[tuple[str, float]]:
+        return sorted(self.evidence.items(), key=lambda kv: -abs(kv[1]))[:n]
 
 
 def doc_language(texts: list[str]) -> str:
@@ -114,7 +127,7 @@ def segment(
     for j, (p, row) in enumerate(zip(probs, rows), 1):
         hard = j in forced
         start = hard or p >= model.stage2.threshold
-        gaps.append(Gap(j, p, start, hard, dict(zip(STAGE2, row))))
+        gaps.append(Gap(j, p, start, hard, dict(zip(STAGE2, row)), model.stage2.contributions(row)))
         if start:
             groups.append([j])
         else:

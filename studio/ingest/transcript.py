@@ -43,6 +43,12 @@ class TranscriptReader:
             return 0.7 if spoken else 0.5
         return 0.3 if spoken else 0.0
 
+    def explain(self, doc: SourceDoc) -> list:
+        """(sentence text, Gap | None) for every sentence: why it does or does not start an item."""
+        out: list = []
+        transcript_items(doc.body, explain=out)
+        return [(s.text, gap) for s, gap in out]
+
     def read(self, doc: SourceDoc) -> Episode:
         items = transcript_items(doc.body)
         show = _SHOW_NAME.search(items[0].text) if items and items[0].kind == "intro" else None
