@@ -22,6 +22,7 @@ from pathlib import Path
 from studio.ingest.boundary import FEATURES, facts, gap_features
 from studio.ingest.segment import MODEL_FILE, STAGE2, Model, Segmenter, doc_language, stage2_rows
 from studio.ingest.transcript import _sentences, transcript_items
+from studio.ingest.typography import display_text
 
 _WS = re.compile(r"\s+")
 L2 = 0.1
@@ -144,7 +145,7 @@ def score_doc(doc: Doc, models: dict[str, Segmenter], sc) -> tuple[float, float]
     items = [it.text for it in transcript_items(doc.text, models)]
     n = len(doc.sentences)
     k = sc.window_k(doc.starts, n)
-    hyp, _ = sc.hyp_starts(doc.sentences, items)
+    hyp, _ = sc.hyp_starts([display_text(s) for s in doc.sentences], items)  # items carry display typography
     ref_b, hyp_b = sc.boundaries(doc.starts, n), sc.boundaries(hyp, n)
     return sc.pk(ref_b, hyp_b, k), sc.windowdiff(ref_b, hyp_b, k)
 

@@ -34,7 +34,7 @@ _ATTRIBUTION = re.compile(
     r"|^From [^:.]{1,60}:\s*|^(?:According to|Per) [^,]{1,60},\s*"
 )
 _DESCRIPTOR = re.compile(
-    r"^[^，,。“”《》]{0,16}?(?:公司|提供商|开发商|服务商|运营商|供应商|厂商|制造商|平台|机构|实验室|组织|巨头|龙头|"
+    r"^[^，,。“”《》了将已被把向对在收购投资与和]{0,16}?(?:公司|提供商|开发商|服务商|运营商|供应商|厂商|制造商|平台|机构|实验室|组织|巨头|龙头|"
     r"独角兽|初创企业|创企)\s?(?=[A-Za-z])"
 )
 _CLAUSE_END = re.compile(r"[，,；;：:—]|\s[-–]\s")
@@ -42,7 +42,7 @@ _OPEN, _CLOSE = "“‘「『《（(【[\"", "”’」』》）)】]\""
 _DANGLING_ZH = set("的了和与及或在对把被将从向于为以等是并而也还就都着过")
 _DANGLING_EN = {"a", "an", "the", "of", "and", "or", "to", "for", "with", "in", "on", "at", "by", "from", "as",
                 "is", "are", "was", "that", "which", "its", "their", "our", "your", "but", "into", "via"}
-_TRAILING = " ，,。.;；:：、!！?？—-–“”\"'「」『』《》（）()【】[]"
+_TRAILING = " ，,。.;；:：、!！?？—-–“\"'「『《（(【["
 
 
 def plain_text(text: str) -> str:
@@ -86,7 +86,7 @@ def _balanced_ends(text: str) -> list[int]:
 def _clean(title: str) -> str:
     title = title.strip().rstrip(_TRAILING).strip()
     while True:
-        if is_wide(title) and title and title[-1] in _DANGLING_ZH and len(title) > 2:
+        if is_wide(title) and len(title) > 2 and title[-1] in _DANGLING_ZH and cut(title)[-1] == title[-1]:
             title = title[:-1].rstrip(_TRAILING)
             continue
         words = title.split()
@@ -122,7 +122,7 @@ def fit_headline(text: str) -> str:
     best = ""
     for m in _CLAUSE_END.finditer(text):  # the longest clause prefix that fits
         head = _clean(text[: m.start()])
-        if m.start() in safe or m.start() + 1 in safe:
+        if m.start() in safe:
             if _measure(head) <= limit and _measure(head) >= least:
                 best = head
             elif _measure(head) > limit:
@@ -175,16 +175,22 @@ def unique_titles(titles: list[str], texts: list[str]) -> list[str]:
     """Make equal titles distinct: a longer cut of the item's own words, else a number."""
     out: list[str] = []
     seen: set[str] = set()
+    counts: dict[str, int] = {}
     for title, text in zip(titles, texts):
         if title in seen:
-            longer = _longer(title, text)
+            longer = _longer(title, text) if counts.get(title, 1) < 3 else ""  # linear on repetitive input
             if longer and longer not in seen:
                 title = longer
             else:
-                n = 2
-                while f"{title}（{n}）" in seen or f"{title} ({n})" in seen:
+                base = title
+                n = counts.get(base, 1)
+                while True:
                     n += 1
-                title = f"{title}（{n}）" if is_wide(title) else f"{title} ({n})"
+                    title = f"{base}（{n}）" if is_wide(base) else f"{base} ({n})"
+                    if title not in seen:
+                        break
+                counts[base] = n
+        counts.setdefault(title, 1)
         seen.add(title)
         out.append(title)
     return out

@@ -14,6 +14,7 @@ from studio.ingest.segment import segment
 from studio.ingest.sentences import Sentence, split_sentences
 from studio.ingest.source import SourceDoc, episode_fields
 from studio.ingest.speech_text import to_speech_text
+from studio.ingest.typography import display_text
 from studio.ingest.titles import headline, unique_titles
 from studio.model import Episode, Item
 
@@ -102,7 +103,7 @@ def _item(body: str, sentences: list[Sentence], kind: str) -> Item:
         title = "结束语" if wide else "Outro"
     else:
         title = headline(text)
-    return Item(title=title, text=text, speech_text=to_speech_text(text), kind=kind)
+    return Item(title=display_text(title), text=display_text(text), speech_text=to_speech_text(text), kind=kind)
 
 
 register(TranscriptReader())
