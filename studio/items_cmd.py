@@ -13,7 +13,7 @@ from studio.ingest.textwidth import clip, width
 from studio.model import Episode
 
 _COLUMNS = ("n", "section", "title", "chars", "links")
-_MAX = {"section": 16, "title": 40}
+_MAX = {"section": 16, "title": 48}  # a headline is at most 48 columns
 
 
 def items_command(path: str | Path, fmt: str | None = None, as_json: bool = False, explain: bool = False) -> int:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from studio.ingest.entities import find_entities
 from studio.ingest.words import content_words, is_wide
@@ -55,6 +56,7 @@ _SIGN_OFF = re.compile(
     re.I,
 )
 _FIRST_PERSON = re.compile(r"^(?:我|我们|I\b|We\b)")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 _COMMA = re.compile(r"[，,；;：:]")
 _QUESTION = re.compile(r"[？?][”\"」』）)]*$")
 
@@ -67,7 +69,12 @@ FEATURES = (
 )
 
 
-@dataclass(slots=True)
+_FLAGS = (("cont", _CONT), ("meta", _META), ("en_cont", _EN_CONT), ("en_adverb", _EN_ADVERB), ("quote", _QUOTE),
+          ("colon_lead", _COLON_LEAD), ("date_lead", _DATE_LEAD), ("reporter", _REPORTER),
+          ("first_person", _FIRST_PERSON))
+
+
+@dataclass(slots=True, frozen=True)
 class Facts:
     """What the features need from one sentence."""
 
@@ -78,20 +85,23 @@ class Facts:
     chars: int
     commas: int
     wide: bool  # mostly CJK
+    flags: tuple[float, ...]  # the _FLAGS cue patterns matched at its start
+    question: float
 
 
+@lru_cache(maxsize=65536)
 def facts(text: str) -> Facts:
     ents = find_entities(text)
     head = _DATE_LEAD.sub("", text, count=1)
     offset = len(text) - len(head)
-    subject = next((e.key for e in ents if e.start >= offset), "")
     first = next((e for e in ents if e.start >= offset), None)
-    if first is not None and first.start - offset > 12:
-        subject = ""
-    chars = len(re.sub(r"\s", "", text))
-    cjk = len(re.findall(r"[\u4e00-\u9fff]", text))
+    subject = first.key if first is not None and first.start - offset <= 12 else ""
+    chars = len(text) - sum(map(text.count, " \t\n\u3000"))
+    cjk = len(_HAN.findall(text))
+    flags = tuple(1.0 if rx.match(text) else 0.0 for _, rx in _FLAGS)
     return Facts(text, content_words(text), frozenset(e.key for e in ents), subject, chars,
-                 len(_COMMA.findall(text)), cjk >= 0.3 * max(1, chars))
+                 len(_COMMA.findall(text)), cjk >= 0.3 * max(1, chars), flags,
+                 1.0 if _QUESTION.search(text) else 0.0)
 
 
 def _cos(a: set | frozenset, b: set | frozenset) -> float:
@@ -100,9 +110,12 @@ def _cos(a: set | frozenset, b: set | frozenset) -> float:
     return len(a & b) / math.sqrt(len(a) * len(b))
 
 
-def _union(fs: list[Facts], lo: int, hi: int) -> set[str]:
+def _union(fs: list[Facts], lo: int, hi: int) -> frozenset[str] | set[str]:
+    lo, hi = max(0, lo), max(0, min(hi, len(fs)))
+    if hi - lo == 1:
+        return fs[lo].words
     out: set[str] = set()
-    for f in fs[max(0, lo) : max(0, hi)]:
+    for f in fs[lo:hi]:
         out |= f.words
     return out
 
@@ -118,71 +131,69 @@ def gap_features(fs: list[Facts], en_doc: bool) -> list[list[float]]:
         return []
     chars = sorted(f.chars for f in fs)
     median = max(1, chars[len(chars) // 2])
+    # w2[j] / w3[j]: the words of the 2 / 3 sentences before j (forward windows are w[j + k])
+    w2 = [_union(fs, j - 2, j) for j in range(n + 5)]
+    w3 = [_union(fs, j - 3, j) for j in range(n + 5)]
     cos2 = [0.0] * (n + 1)
     for j in range(1, n):
-        cos2[j] = _cos(_union(fs, j - 2, j), _union(fs, j, j + 2))
+        cos2[j] = _cos(w2[j], w2[j + 2])
+    log1p, log = math.log1p, math.log
     rows = []
     for j in range(1, n):
         p, s = fs[j - 1], fs[j]
         q = fs[j + 1] if j + 1 < n else None
-        back = _union(fs, j - 3, j)
-        back_names: set[str] = set()
-        for f in fs[max(0, j - 3) : j]:
-            back_names |= f.names
-        novel = len(s.words - back) / len(s.words) if s.words else 0.5
-        new_names = [k for k in s.names if not _known(k, back_names)]
+        back = w3[j]
+        if s.names:
+            back_names: set[str] = set()
+            for f in fs[max(0, j - 3) : j]:
+                back_names |= f.names
+            ent_new = sum(1 for k in s.names if not _known(k, back_names)) / len(s.names)
+            known = bool(s.subject) and _known(s.subject, back_names)
+        else:
+            ent_new, known = 0.0, False
+        new_words = len(s.words - back)
+        novel = new_words / len(s.words) if s.words else 0.5
         neighbours = [cos2[i] for i in (j - 1, j + 1) if 1 <= i < n]
-        text = s.text
-        row = {
-            "bias": 1.0,
-            "cos1": _cos(p.words, s.words),
-            "cos2": cos2[j],
-            "cos3": _cos(_union(fs, j - 3, j), _union(fs, j, j + 3)),
-            "dip2": (sum(neighbours) / len(neighbours) - cos2[j]) if neighbours else 0.0,
-            "fwd": _cos(s.words, q.words) if q else 0.0,
-            "s_back": _cos(s.words, back),
-            "s_ahead": _cos(s.words, _union(fs, j + 1, j + 4)),
-            "lean": _cos(s.words, _union(fs, j + 1, j + 4)) - _cos(s.words, back),
-            "bridge": _cos(p.words, q.words) if q else 0.0,
-            "novel": novel,
-            "novel_n": math.log1p(len(s.words - back)),
-            "ent_new": len(new_names) / len(s.names) if s.names else 0.0,
-            "subj_new": float(bool(s.subject) and not _known(s.subject, back_names)),
-            "subj_known": float(bool(s.subject) and _known(s.subject, back_names)),
-            "cont": float(bool(_CONT.match(text))),
-            "meta": float(bool(_META.match(text))),
-            "en_cont": float(bool(_EN_CONT.match(text))),
-            "en_adverb": float(bool(_EN_ADVERB.match(text))),
-            "quote": float(bool(_QUOTE.match(text))),
-            "colon_lead": float(bool(_COLON_LEAD.match(text))),
-            "date_lead": float(bool(_DATE_LEAD.match(text))),
-            "reporter": float(bool(_REPORTER.match(text))),
-            "first_person": float(bool(_FIRST_PERSON.match(text))),
-            "len_s": math.log(1 + s.chars / median),
-            "len_p": math.log(1 + p.chars / median),
-            "len_q": math.log(1 + q.chars / median) if q else 0.0,
-            "short_s": float(s.chars < 0.5 * median),
-            "short_p": float(p.chars < 0.5 * median),
-            "title_s": float(s.commas == 0 and s.chars < 0.7 * median),
-            "title_p": float(p.commas == 0 and p.chars < 0.7 * median),
-            "switch": float(s.wide != p.wide),
-            "question_s": float(bool(_QUESTION.search(text))),
-            "question_p": float(bool(_QUESTION.search(p.text))),
-            "greeting_p": float(j == 1 and bool(_GREETING.search(p.text))),
-            "sign_off_s": float(j >= n - 2 and bool(_SIGN_OFF.search(text))),
-            "sign_off_p": float(j >= n - 1 and bool(_SIGN_OFF.search(p.text))),
-            "en_doc": float(en_doc),
-        }
+        ahead = _cos(s.words, w3[j + 4])
+        s_back = _cos(s.words, back)
+        row = [
+            1.0,
+            _cos(p.words, s.words),
+            cos2[j],
+            _cos(back, w3[j + 3]),
+            (sum(neighbours) / len(neighbours) - cos2[j]) if neighbours else 0.0,
+            _cos(s.words, q.words) if q else 0.0,
+            _cos(p.words, q.words) if q else 0.0,
+            novel,
+            log1p(new_words),
+            ent_new,
+            float(bool(s.subject) and not known),
+            float(known),
+            *s.flags,
+            log(1 + s.chars / median),
+            log(1 + p.chars / median),
+            log(1 + q.chars / median) if q else 0.0,
+            float(s.chars < 0.5 * median),
+            float(p.chars < 0.5 * median),
+            float(s.commas == 0 and s.chars < 0.7 * median),
+            float(p.commas == 0 and p.chars < 0.7 * median),
+            float(s.wide != p.wide),
+            s.question,
+            p.question,
+            float(j == 1 and bool(_GREETING.search(p.text))),
+            float(j >= n - 2 and bool(_SIGN_OFF.search(s.text))),
+            float(j >= n - 1 and bool(_SIGN_OFF.search(p.text))),
+            float(en_doc),
+            s_back,
+            ahead,
+            ahead - s_back,
+        ]
         rows.append(row)
-    for key in ("cos1", "cos2", "novel"):
-        avg = sum(r[key] for r in rows) / len(rows)
-        for r in rows:
-            r[key + "_rel"] = r[key] - avg
-    doc_len = math.log(1 + median / (12 if not en_doc else 40))
+    doc_len = log(1 + median / (12 if not en_doc else 40))
+    avg = [sum(r[i] for r in rows) / len(rows) for i in (1, 2, 7)]  # cos1, cos2, novel
     for r in rows:
-        r["doc_len"] = doc_len
-        r["short_doc_novel"] = r["novel"] / doc_len
-    return [[r[k] for k in FEATURES] for r in rows]
+        r += [r[1] - avg[0], r[2] - avg[1], r[7] - avg[2], doc_len, r[7] / doc_len]
+    return rows
 
 
 def is_greeting(text: str) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -21,7 +22,7 @@ from studio.ingest.boundary import FEATURES, Facts, facts, gap_features
 MODEL_FILE = Path(__file__).with_name("segment_model.json")
 
 
-@dataclass(slots=True)
+@dataclass
 class Model:
     """Logistic weights over standardised features: p = σ(w · (x - mean) / scale)."""
 
@@ -31,12 +32,12 @@ class Model:
     threshold: float = 0.5
     features: tuple[str, ...] = FEATURES
 
+    def __post_init__(self) -> None:
+        self._coef = [self.weights.get(k, 0.0) / (self.scale.get(k, 1.0) or 1.0) for k in self.features]
+        self._intercept = -sum(c * self.mean.get(k, 0.0) for c, k in zip(self._coef, self.features))
+
     def probability(self, row: list[float]) -> float:
-        z = 0.0
-        for name, x in zip(self.features, row):
-            w = self.weights.get(name)
-            if w:
-                z += w * (x - self.mean.get(name, 0.0)) / (self.scale.get(name, 1.0) or 1.0)
+        z = self._intercept + sum(map(operator.mul, self._coef, row))
         return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
 
     def contributions(self, row: list[float]) -> dict[str, float]:
@@ -98,8 +99,17 @@ class Gap:
     probability: float
     starts: bool
     forced: bool = False
-    features: dict[str, float] = field(default_factory=dict)
-    evidence: dict[str, float] = field(default_factory=dict)  # log-odds contributions
+    row: list[float] = field(default_factory=list)  # STAGE2 features
+    model: Model | None = None
+
+    @property
+    def features(self) -> dict[str, float]:
+        return dict(zip(STAGE2, self.row))
+
+    @property
+    def evidence(self) -> dict[str, float]:
+        """Log-odds contributions of the features (positive: towards a new story)."""
+        return self.model.contributions(self.row) if self.model else {}
 
     def strongest(self, n: int = 4) -> list[tuple[str, float]]:
         return sorted(self.evidence.items(), key=lambda kv: -abs(kv[1]))[:n]
@@ -127,7 +137,7 @@ def segment(
     for j, (p, row) in enumerate(zip(probs, rows), 1):
         hard = j in forced
         start = hard or p >= model.stage2.threshold
-        gaps.append(Gap(j, p, start, hard, dict(zip(STAGE2, row)), model.stage2.contributions(row)))
+        gaps.append(Gap(j, p, start, hard, row, model.stage2))
         if start:
             groups.append([j])
         else:

@@ -12,6 +12,7 @@ makes the titles of one episode distinct.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from studio.ingest.textwidth import width
 from studio.ingest.words import cut, is_wide
@@ -37,6 +38,7 @@ _DESCRIPTOR = re.compile(
     r"^[^，,。“”《》了将已被把向对在收购投资与和]{0,16}?(?:公司|提供商|开发商|服务商|运营商|供应商|厂商|制造商|平台|机构|实验室|组织|巨头|龙头|"
     r"独角兽|初创企业|创企)\s?(?=[A-Za-z])"
 )
+_NAME_COLON = re.compile(r"^([^，,：:]{2,16})[：:]\s*(.+)$")
 _CLAUSE_END = re.compile(r"[，,；;：:—]|\s[-–]\s")
 _OPEN, _CLOSE = "“‘「『《（(【[\"", "”’」』》）)】]\""
 _DANGLING_ZH = set("的了和与及或在对把被将从向于为以等是并而也还就都着过")
@@ -102,6 +104,7 @@ def _strip_quotes_if_whole(title: str) -> str:
     return title
 
 
+@lru_cache(maxsize=4096)
 def condense(sentence: str) -> str:
     """The sentence without its date lead, attribution and the descriptor before its subject."""
     s = sentence.strip().rstrip("。.!！?？").strip()
@@ -112,9 +115,10 @@ def condense(sentence: str) -> str:
     return s.strip()
 
 
+@lru_cache(maxsize=4096)
 def fit_headline(text: str) -> str:
     """`text` cut to the title limits at a clause, else a word, boundary; never inside quotes."""
-    text = " ".join(text.split())
+    text = " ".join(text[:400].split())[:160]  # a headline comes from the opening words
     limit, least = _limit(text)
     if _measure(_clean(text)) <= limit:
         return _strip_quotes_if_whole(_clean(text))
@@ -153,6 +157,7 @@ def _hard_cut(text: str, limit: int) -> str:
     return _clean(out)
 
 
+@lru_cache(maxsize=4096)
 def headline(text: str, name: str = "") -> str:
     """A headline for an item whose text is `text`; `name` (its subject) when nothing better exists."""
     sentence = first_sentence(text)
@@ -164,7 +169,7 @@ def headline(text: str, name: str = "") -> str:
         if len(head.split()) >= 3 and len(head) <= LATIN_LIMIT:
             return _clean(head)
     if is_wide(body):
-        m = re.match(r"^([^，,：:]{2,16})[：:]\s*(.+)$", body)  # "央行：下调存款准备金率"
+        m = _NAME_COLON.match(body)  # "央行：下调存款准备金率"
         if m and _measure(body) > WIDE_LIMIT:
             body = m.group(1) + "：" + m.group(2)
     title = fit_headline(body)
