@@ -19,7 +19,8 @@ _MAX = {"section": 16, "title": 48}  # a headline is at most 48 columns
 def items_command(path: str | Path, fmt: str | None = None, as_json: bool = False, explain: bool = False) -> int:
     """Print the segmentation of `path`; 0 on success, 1 (with a one-line error) on bad input."""
     try:
-        episode = read_episode(Path(path), fmt or None)
+        with _show_assist(Path(path), explain):
+            episode = read_episode(Path(path), fmt or None)
         if explain:
             reader = READERS[episode.format]
             rows = reader.explain(load_source(Path(path))) if hasattr(reader, "explain") else None
@@ -30,6 +31,24 @@ def items_command(path: str | Path, fmt: str | None = None, as_json: bool = Fals
         return 1
     _write(episode_json(episode) + "\n" if as_json else items_table(episode), sys.stdout)
     return 0
+
+
+def _show_assist(path: Path, explain: bool):
+    """The [assist] of the show the script belongs to (off for --explain, which shows the built-in evidence)."""
+    from studio.assist import use_assist
+    from studio.config import find_show_file, load_show
+
+    try:
+        show = None if explain else load_show(find_show_file(path.parent))
+    except StudioError:
+        show = None  # a script outside a show, or a show.toml `studio check` will report
+    if show is None or not show.assist.enabled:
+        return use_assist(None, Path("."), _warn)
+    return use_assist(show.assist, show.path(show.assist.cache_dir), _warn)
+
+
+def _warn(msg: str) -> None:
+    _write(f"WARNING: {msg}\n", sys.stderr)
 
 
 def explain_text(episode: Episode, rows: list | None, as_json: bool) -> str:

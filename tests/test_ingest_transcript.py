@@ -12,6 +12,7 @@ from studio.ingest.segment import segment
 from studio.ingest.sentences import split_sentences
 from studio.ingest.speech_text import to_speech_text
 from studio.ingest.textwidth import width
+from studio.ingest.typography import display_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
 REPO = Path(__file__).resolve().parents[1]
@@ -51,9 +52,10 @@ def test_seed_and_example_are_detected_as_transcripts(episode):
 
 def test_intro_and_outro_are_their_own_items(episode):
     assert episode.items[0].kind == "intro"
-    assert episode.items[0].text == "大家好,这里是AI算力Web3周报2023年6月的第一期。"
+    assert episode.items[0].text == "大家好，这里是AI算力Web3周报2023年6月的第一期。"  # display typography
+    assert episode.items[0].speech_text == "大家好,这里是AI算力Web3周报2023年6月的第一期。"  # speech as typed
     assert episode.items[-1].kind == "outro"
-    assert episode.items[-1].text == "这期节目就到这里,Thanks for listening!"
+    assert episode.items[-1].text == "这期节目就到这里,Thanks for listening!"  # CJK then Latin: left alone
     assert {it.kind for it in episode.items[1:-1]} == {"story"}
     assert episode.title == "AI算力Web3周报2023年6月的第一期"  # named in the greeting
 
@@ -61,7 +63,7 @@ def test_intro_and_outro_are_their_own_items(episode):
 def test_stories_match_a_listener_and_titles_are_headlines(episode, labels):
     stories = labels["stories"]
     assert 21 <= len(episode.items) <= 25
-    hits = sum(any(it.text.startswith(story["sentences"][0]) for it in episode.items) for story in stories)
+    hits = sum(any(it.text.startswith(display_text(story["sentences"][0])) for it in episode.items) for story in stories)
     assert hits >= len(stories) - 2
     titles = [it.title for it in episode.items]
     assert len(set(titles)) == len(titles)
@@ -88,9 +90,9 @@ def _hypothesis_labels(items, sentences: list[str], source: str) -> list[int]:
 
 
 def test_pk_on_seed_000_hand_labels(episode, labels, seeds_dir):
-    source = (seeds_dir / SEED).read_text(encoding="utf-8")
+    source = display_text((seeds_dir / SEED).read_text(encoding="utf-8"))  # items carry display typography
     reference = [n for n, story in enumerate(labels["stories"]) for _ in story["sentences"]]
-    sentences = [s for story in labels["stories"] for s in story["sentences"]]
+    sentences = [display_text(s) for story in labels["stories"] for s in story["sentences"]]
     hypothesis = _hypothesis_labels(episode.items, sentences, source)
     k = window(reference)
     score = pk(reference, hypothesis, k)
@@ -152,7 +154,7 @@ def test_host_boundaries_blank_line_and_rule(tmp_path):
     items = read_episode(write(tmp_path, text), "transcript").items
     assert items[0].kind == "intro" and items[-1].kind == "outro"
     texts = [it.text for it in items]
-    assert "公司另有一件事要说明,这是第二个故事。" in texts  # the blank line and the rule win
+    assert "公司另有一件事要说明，这是第二个故事。" in texts  # the blank line and the rule win
     assert "公司还有第三件事。" in texts
     assert items[1].title.startswith("Runway完成融资")
 
@@ -160,5 +162,5 @@ def test_host_boundaries_blank_line_and_rule(tmp_path):
 def test_transcript_without_greeting_or_sign_off(tmp_path):
     text = "微软发布了新模型,面向企业客户。公司表示将持续投入。5月30日,英伟达市值突破1万亿美元。华尔街分析师看好英伟达。"
     items = read_episode(write(tmp_path, text), "transcript").items
-    assert [(it.kind, it.title) for it in items] == [("story", "微软发布了新模型,面向企业客户"),
+    assert [(it.kind, it.title) for it in items] == [("story", "微软发布了新模型，面向企业客户"),
                                                      ("story", "英伟达市值突破1万亿美元")]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from studio import assist
 from studio.ingest import register
 from studio.ingest.boundary import is_greeting, is_sign_off
 from studio.ingest.segment import segment
@@ -59,15 +60,48 @@ class TranscriptReader:
 def transcript_items(body: str, models=None, explain: list | None = None) -> list[Item]:
     """The items of a transcript body. `explain`: filled with (sentence, Gap | None) pairs."""
     sentences, forced = _sentences(body)
-    groups, gaps = segment([s.text for s in sentences], forced, models)
-    if explain is not None:
-        explain.extend(zip(sentences, [None, *gaps]))
+    texts = [s.text for s in sentences]
+    proposal = _assisted(texts, forced) if models is None and explain is None else None
+    if proposal is not None:
+        groups, given = proposal
+    else:
+        groups, gaps = segment(texts, forced, models)
+        given = [None] * len(groups)
+        if explain is not None:
+            explain.extend(zip(sentences, [None, *gaps]))
     kinds = _kinds(groups, sentences)
     items = [_item(body, [sentences[i] for i in g], kind) for g, kind in zip(groups, kinds)]
+    for it, title in zip(items, given):
+        if title and it.kind == "story":
+            it.title = display_text(title)
     titles = unique_titles([it.title for it in items], [it.text for it in items])
     for it, title in zip(items, titles):
         it.title = title
     return items
+
+
+def _assisted(texts: list[str], forced: set[int]) -> tuple[list[list[int]], list[str | None]] | None:
+    """The assist model's groups and titles (split again at the host's own breaks), or None."""
+    ctx = assist.current()
+    if ctx is None or not texts:
+        return None
+    from studio.assist.propose import AssistError, propose
+
+    try:
+        proposal = propose(ctx.config, texts, ctx.cache_dir)
+    except AssistError as e:
+        ctx.warn(f"assist: {e}; using the built-in segmenter")
+        return None
+    groups: list[list[int]] = []
+    titles: list[str | None] = []
+    for group, title in zip(proposal.groups, proposal.titles):
+        for i in group:
+            if not groups or i == group[0] or i in forced:
+                groups.append([i])
+                titles.append(title if i == group[0] else None)  # a host break: the piece gets a headline
+            else:
+                groups[-1].append(i)
+    return groups, titles
 
 
 def _kinds(groups: list[list[int]], sentences: list[Sentence]) -> list[str]:
