@@ -38,7 +38,9 @@ _DESCRIPTOR = re.compile(
     r"^[^，,。“”《》了将已被把向对在收购投资与和]{0,16}?(?:公司|提供商|开发商|服务商|运营商|供应商|厂商|制造商|平台|机构|实验室|组织|巨头|龙头|"
     r"独角兽|初创企业|创企)\s?(?=[A-Za-z])"
 )
-_NAME_COLON = re.compile(r"^([^，,：:]{2,16})[：:]\s*(.+)$")
+_QUOTE_MARKS = re.compile(r"[《》“”「」『』]")
+_LONG_QUOTE = re.compile(r"(?:就|对|关于|围绕|针对)?(?:《[^《》]{9,}》|“[^“”]{9,}”)")
+_TARGET_WIDE, _TARGET_LATIN = 16, 30  # a headline this long says what happened
 _CLAUSE_END = re.compile(r"[，,；;：:—]|\s[-–]\s")
 _OPEN, _CLOSE = "“‘「『《（(【[\"", "”’」』》）)】]\""
 _DANGLING_ZH = set("的了和与及或在对把被将从向于为以等是并而也还就都着过")
@@ -123,12 +125,15 @@ def fit_headline(text: str) -> str:
     if _measure(_clean(text)) <= limit:
         return _strip_quotes_if_whole(_clean(text))
     safe = set(_balanced_ends(text))
+    target = _target(text)
     best = ""
-    for m in _CLAUSE_END.finditer(text):  # the longest clause prefix that fits
+    for m in _CLAUSE_END.finditer(text):  # the first clause prefix that says enough, else the longest that fits
         head = _clean(text[: m.start()])
         if m.start() in safe:
-            if _measure(head) <= limit and _measure(head) >= least:
+            if least <= _measure(head) <= limit:
                 best = head
+                if _measure(head) >= target:
+                    break
             elif _measure(head) > limit:
                 break
     if best:
@@ -168,12 +173,29 @@ def headline(text: str, name: str = "") -> str:
         head = body.split(":", 1)[0].strip()
         if len(head.split()) >= 3 and len(head) <= LATIN_LIMIT:
             return _clean(head)
-    if is_wide(body):
-        m = _NAME_COLON.match(body)  # "央行：下调存款准备金率"
-        if m and _measure(body) > WIDE_LIMIT:
-            body = m.group(1) + "：" + m.group(2)
-    title = fit_headline(body)
-    return title or name
+    # When the opening sentence gives too little (a bare name, or a long quote that cannot
+    # be cut), try it with quote marks dropped, then without long quotes, then the next sentence.
+    candidates = [body, _QUOTE_MARKS.sub("", body), _dropped_quotes(body)]
+    rest = plain_text(text)[len(sentence) :].strip()
+    if rest:
+        candidates.append(condense(first_sentence(rest)))
+    best = ""
+    for candidate in dict.fromkeys(c for c in candidates if c):
+        title = fit_headline(candidate)
+        if _measure(title) >= _target(title):
+            return title
+        if _measure(title) > _measure(best):
+            best = title
+    return best or name
+
+
+def _target(text: str) -> int:
+    return _TARGET_WIDE if is_wide(text) else _TARGET_LATIN
+
+
+def _dropped_quotes(text: str) -> str:
+    """Without quoted titles longer than 8 characters (and the preposition before them)."""
+    return _LONG_QUOTE.sub("", text)
 
 
 def unique_titles(titles: list[str], texts: list[str]) -> list[str]:
