@@ -66,6 +66,7 @@ FEATURES = (
     "len_s", "len_p", "len_q", "short_s", "short_p", "title_s", "title_p", "switch", "question_s", "question_p",
     "greeting_p", "sign_off_s", "sign_off_p", "en_doc",
     "s_back", "s_ahead", "lean", "cos1_rel", "cos2_rel", "novel_rel", "doc_len", "short_doc_novel",
+    "subj_recent", "s_long",
 )
 
 
@@ -134,6 +135,7 @@ def gap_features(fs: list[Facts], en_doc: bool) -> list[list[float]]:
     # w2[j] / w3[j]: the words of the 2 / 3 sentences before j (forward windows are w[j + k])
     w2 = [_union(fs, j - 2, j) for j in range(n + 5)]
     w3 = [_union(fs, j - 3, j) for j in range(n + 5)]
+    w8 = [_union(fs, j - 8, j) for j in range(n)]
     cos2 = [0.0] * (n + 1)
     for j in range(1, n):
         cos2[j] = _cos(w2[j], w2[j + 2])
@@ -149,8 +151,9 @@ def gap_features(fs: list[Facts], en_doc: bool) -> list[list[float]]:
                 back_names |= f.names
             ent_new = sum(1 for k in s.names if not _known(k, back_names)) / len(s.names)
             known = bool(s.subject) and _known(s.subject, back_names)
+            recent = bool(s.subject) and any(_known(s.subject, f.names) for f in fs[max(0, j - 8) : j])
         else:
-            ent_new, known = 0.0, False
+            ent_new, known, recent = 0.0, False, False
         new_words = len(s.words - back)
         novel = new_words / len(s.words) if s.words else 0.5
         neighbours = [cos2[i] for i in (j - 1, j + 1) if 1 <= i < n]
@@ -188,12 +191,14 @@ def gap_features(fs: list[Facts], en_doc: bool) -> list[list[float]]:
             ahead,
             ahead - s_back,
         ]
-        rows.append(row)
+        tail = [float(recent), _cos(s.words, w8[j])]
+        rows.append((row, tail))
     doc_len = log(1 + median / (12 if not en_doc else 40))
-    avg = [sum(r[i] for r in rows) / len(rows) for i in (1, 2, 7)]  # cos1, cos2, novel
-    for r in rows:
-        r += [r[1] - avg[0], r[2] - avg[1], r[7] - avg[2], doc_len, r[7] / doc_len]
-    return rows
+    avg = [sum(r[i] for r, _ in rows) / len(rows) for i in (1, 2, 7)]  # cos1, cos2, novel
+    out = []
+    for r, tail in rows:
+        out.append(r + [r[1] - avg[0], r[2] - avg[1], r[7] - avg[2], doc_len, r[7] / doc_len] + tail)
+    return out
 
 
 def is_greeting(text: str) -> bool:
