@@ -111,13 +111,13 @@ def _cos(a: set | frozenset, b: set | frozenset) -> float:
     return len(a & b) / math.sqrt(len(a) * len(b))
 
 
-def _union(fs: list[Facts], lo: int, hi: int) -> frozenset[str] | set[str]:
+def _union(fs: list[Facts], lo: int, hi: int, attr: str = "words") -> frozenset[str] | set[str]:
     lo, hi = max(0, lo), max(0, min(hi, len(fs)))
     if hi - lo == 1:
-        return fs[lo].words
+        return getattr(fs[lo], attr)
     out: set[str] = set()
     for f in fs[lo:hi]:
-        out |= f.words
+        out |= getattr(f, attr)
     return out
 
 
@@ -132,10 +132,16 @@ def gap_features(fs: list[Facts], en_doc: bool) -> list[list[float]]:
         return []
     chars = sorted(f.chars for f in fs)
     median = max(1, chars[len(chars) // 2])
-    # w2[j] / w3[j]: the words of the 2 / 3 sentences before j (forward windows are w[j + k])
-    w2 = [_union(fs, j - 2, j) for j in range(n + 5)]
-    w3 = [_union(fs, j - 3, j) for j in range(n + 5)]
-    w8 = [_union(fs, j - 8, j) for j in range(n)]
+    # w2[j] / w3[j] / w8[j]: the words of the 2 / 3 / 8 sentences before j (forward windows are w[j + k])
+    empty: frozenset[str] = frozenset()
+    words = [f.words for f in fs] + [empty] * 5
+    w1 = [empty] + words  # w1[j] = words[j - 1]
+    w2 = [w1[j] | w1[j - 1] if j >= 1 else empty for j in range(n + 5)]
+    w3 = [w2[j] | w1[j - 2] if j >= 2 else w2[j] for j in range(n + 5)]
+    w8 = [w3[j] | w3[max(0, j - 3)] | w2[max(0, j - 6)] for j in range(n)]
+    names = [empty] + [f.names for f in fs]
+    n3 = [names[j] | names[max(0, j - 1)] | names[max(0, j - 2)] for j in range(n)]
+    n8 = [n3[j] | n3[max(0, j - 3)] | names[max(0, j - 6)] | names[max(0, j - 7)] for j in range(n)]
     cos2 = [0.0] * (n + 1)
     for j in range(1, n):
         cos2[j] = _cos(w2[j], w2[j + 2])
@@ -146,12 +152,10 @@ def gap_features(fs: list[Facts], en_doc: bool) -> list[list[float]]:
         q = fs[j + 1] if j + 1 < n else None
         back = w3[j]
         if s.names:
-            back_names: set[str] = set()
-            for f in fs[max(0, j - 3) : j]:
-                back_names |= f.names
+            back_names = n3[j]
             ent_new = sum(1 for k in s.names if not _known(k, back_names)) / len(s.names)
             known = bool(s.subject) and _known(s.subject, back_names)
-            recent = bool(s.subject) and any(_known(s.subject, f.names) for f in fs[max(0, j - 8) : j])
+            recent = known or (bool(s.subject) and _known(s.subject, n8[j]))
         else:
             ent_new, known, recent = 0.0, False, False
         new_words = len(s.words - back)
