@@ -145,11 +145,17 @@ def gap_features(fs: list[Facts], en_doc: bool) -> list[list[float]]:
     cos2 = [0.0] * (n + 1)
     for j in range(1, n):
         cos2[j] = _cos(w2[j], w2[j + 2])
-    log1p, log = math.log1p, math.log
+    log = math.log
+    # per sentence: relative length, short, title-like (no comma, short)
+    size = [log(1 + f.chars / median) for f in fs] + [0.0]
+    short = [float(f.chars < 0.5 * median) for f in fs]
+    titled = [float(f.commas == 0 and f.chars < 0.7 * median) for f in fs]
+    lens = [len(w) for w in words]
+    const = float(en_doc)
     rows = []
     for j in range(1, n):
         p, s = fs[j - 1], fs[j]
-        q = fs[j + 1] if j + 1 < n else None
+        sw, pw, qw = words[j], words[j - 1], words[j + 1]
         back = w3[j]
         if s.names:
             back_names = n3[j]
@@ -158,51 +164,37 @@ def gap_features(fs: list[Facts], en_doc: bool) -> list[list[float]]:
             recent = known or (bool(s.subject) and _known(s.subject, n8[j]))
         else:
             ent_new, known, recent = 0.0, False, False
-        new_words = len(s.words - back)
-        novel = new_words / len(s.words) if s.words else 0.5
-        neighbours = [cos2[i] for i in (j - 1, j + 1) if 1 <= i < n]
-        ahead = _cos(s.words, w3[j + 4])
-        s_back = _cos(s.words, back)
-        row = [
-            1.0,
-            _cos(p.words, s.words),
-            cos2[j],
-            _cos(back, w3[j + 3]),
-            (sum(neighbours) / len(neighbours) - cos2[j]) if neighbours else 0.0,
-            _cos(s.words, q.words) if q else 0.0,
-            _cos(p.words, q.words) if q else 0.0,
-            novel,
-            log1p(new_words),
-            ent_new,
-            float(bool(s.subject) and not known),
-            float(known),
+        new_words = lens[j] - len(sw & back) if sw else 0
+        novel = new_words / lens[j] if sw else 0.5
+        if 1 < j < n - 1:
+            dip = (cos2[j - 1] + cos2[j + 1]) / 2 - cos2[j]
+        elif n > 2:
+            dip = (cos2[j + 1] if j == 1 else cos2[j - 1]) - cos2[j]
+        else:
+            dip = 0.0
+        ahead = _cos(sw, w3[j + 4])
+        s_back = _cos(sw, back)
+        rows.append([
+            1.0, _cos(pw, sw), cos2[j], _cos(back, w3[j + 3]), dip, _cos(sw, qw), _cos(pw, qw),
+            novel, log(1 + new_words), ent_new, float(bool(s.subject) and not known), float(known),
             *s.flags,
-            log(1 + s.chars / median),
-            log(1 + p.chars / median),
-            log(1 + q.chars / median) if q else 0.0,
-            float(s.chars < 0.5 * median),
-            float(p.chars < 0.5 * median),
-            float(s.commas == 0 and s.chars < 0.7 * median),
-            float(p.commas == 0 and p.chars < 0.7 * median),
-            float(s.wide != p.wide),
-            s.question,
-            p.question,
+            size[j], size[j - 1], size[j + 1], short[j], short[j - 1], titled[j], titled[j - 1],
+            float(s.wide != p.wide), s.question, p.question,
             float(j == 1 and bool(_GREETING.search(p.text))),
             float(j >= n - 2 and bool(_SIGN_OFF.search(s.text))),
             float(j >= n - 1 and bool(_SIGN_OFF.search(p.text))),
-            float(en_doc),
-            s_back,
-            ahead,
-            ahead - s_back,
-        ]
-        tail = [float(recent), _cos(s.words, w8[j])]
-        rows.append((row, tail))
+            const, s_back, ahead, ahead - s_back,
+            0.0, 0.0, 0.0, 0.0, 0.0,  # the document-relative features, below
+            float(recent), _cos(sw, w8[j]),
+        ])
     doc_len = log(1 + median / (12 if not en_doc else 40))
-    avg = [sum(r[i] for r, _ in rows) / len(rows) for i in (1, 2, 7)]  # cos1, cos2, novel
-    out = []
-    for r, tail in rows:
-        out.append(r + [r[1] - avg[0], r[2] - avg[1], r[7] - avg[2], doc_len, r[7] / doc_len] + tail)
-    return out
+    avg = [sum(r[i] for r in rows) / len(rows) for i in (1, 2, 7)]  # cos1, cos2, novel
+    for r in rows:
+        r[_REL:_REL + 5] = [r[1] - avg[0], r[2] - avg[1], r[7] - avg[2], doc_len, r[7] / doc_len]
+    return rows
+
+
+_REL = FEATURES.index("cos1_rel")
 
 
 def is_greeting(text: str) -> bool:
