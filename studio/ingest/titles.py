@@ -165,22 +165,23 @@ def _hard_cut(text: str, limit: int) -> str:
 @lru_cache(maxsize=4096)
 def headline(text: str, name: str = "") -> str:
     """A headline for an item whose text is `text`; `name` (its subject) when nothing better exists."""
-    sentence = first_sentence(text)
+    plain = plain_text(text)
+    sentence = _SENTENCE.split(plain, maxsplit=1)[0].strip() if plain else ""
     body = condense(sentence)
     if not body:
-        return name or fit_headline(plain_text(text)[:200])
+        return name or fit_headline(plain[:200])
     if not is_wide(body) and ":" in body:  # "oil.nvim: A new take on …" / "How to migrate …: r/nvim …"
         head = body.split(":", 1)[0].strip()
         if len(head.split()) >= 3 and len(head) <= LATIN_LIMIT:
             return _clean(head)
     # When the opening sentence gives too little (a bare name, or a long quote that cannot
     # be cut), try it with quote marks dropped, then without long quotes, then the next sentence.
-    candidates = [body, _QUOTE_MARKS.sub("", body), _dropped_quotes(body)]
-    rest = plain_text(text)[len(sentence) :].strip()
-    if rest:
-        candidates.append(condense(first_sentence(rest)))
     best = ""
-    for candidate in dict.fromkeys(c for c in candidates if c):
+    for make in (lambda: body, lambda: _QUOTE_MARKS.sub("", body), lambda: _dropped_quotes(body),
+                 lambda: condense(first_sentence(plain[len(sentence) :]))):
+        candidate = make()
+        if not candidate:
+            continue
         title = fit_headline(candidate)
         if _measure(title) >= _target(title):
             return title

@@ -14,11 +14,12 @@ _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", ".": "。"}
 _BETWEEN = re.compile(rf"(?<=[{_CJK}])[ \t]*([,:;?!])[ \t]*(?=[{_CJK}“‘「『《（])")
 _FINAL = re.compile(rf"(?<=[{_CJK}])([.?!])(?=[”’」』）]*(?:\s|$))")
+_ANY = re.compile(rf"[{_CJK}][ \t]*[,:;?!.]")
 _URL = re.compile(r"https?://\S+|\]\([^)\s]*\)")
 
 
 def display_text(text: str) -> str:
-    if not re.search(rf"[{_CJK}][ \t]*[,:;?!.]", text):
+    if not _ANY.search(text):
         return text
     parts, pos = [], 0
     for m in _URL.finditer(text):  # links stay exactly as written
