@@ -106,7 +106,7 @@ def facts(text: str) -> Facts:
 
 
 def _cos(a: set | frozenset, b: set | frozenset) -> float:
-    if not a or not b:
+    if not a or not b or a.isdisjoint(b):
         return 0.0
     return len(a & b) / math.sqrt(len(a) * len(b))
 
