@@ -138,10 +138,10 @@ def gap_features(fs: list[Facts], en_doc: bool) -> list[list[float]]:
     w1 = [empty] + words  # w1[j] = words[j - 1]
     w2 = [w1[j] | w1[j - 1] if j >= 1 else empty for j in range(n + 5)]
     w3 = [w2[j] | w1[j - 2] if j >= 2 else w2[j] for j in range(n + 5)]
-    w8 = [w3[j] | w3[max(0, j - 3)] | w2[max(0, j - 6)] for j in range(n)]
-    names = [empty] + [f.names for f in fs]
-    n3 = [names[j] | names[max(0, j - 1)] | names[max(0, j - 2)] for j in range(n)]
-    n8 = [n3[j] | n3[max(0, j - 3)] | names[max(0, j - 6)] | names[max(0, j - 7)] for j in range(n)]
+    w8 = [w3[j] | w3[j - 3] | w2[j - 6] if j >= 6 else w3[j] | w3[j - 3] if j >= 3 else w3[j] for j in range(n)]
+    names = [empty] * 8 + [f.names for f in fs]  # names[j + 7] = fs[j - 1].names
+    n3 = [names[j + 7] | names[j + 6] | names[j + 5] for j in range(n)]
+    n8 = [n3[j] | names[j + 4] | names[j + 3] | names[j + 2] | names[j + 1] | names[j] for j in range(n)]
     cos2 = [0.0] * (n + 1)
     for j in range(1, n):
         cos2[j] = _cos(w2[j], w2[j + 2])
