@@ -120,8 +120,10 @@ class NewsletterReader:
             fields["summary"] = _LEAD_LABEL.sub("", " ".join(b.lead).strip())
         if b.section_images:
             fields["meta"] = {**fields["meta"], "section_images": b.section_images}
-        titles = unique_titles([it.title for it in b.items], [it.text for it in b.items])
-        for it, title in zip(b.items, titles):
+        derived = [it for it in b.items if not it.show_heading]  # the script's own headings stay as written
+        titles = unique_titles([it.title for it in derived], [it.text for it in derived],
+                               {it.title for it in b.items if it.show_heading})
+        for it, title in zip(derived, titles):
             it.title = title
         return Episode(items=b.items, sections=b.sections, **fields)
 

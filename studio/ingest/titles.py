@@ -199,10 +199,13 @@ def _dropped_quotes(text: str) -> str:
     return _LONG_QUOTE.sub("", text)
 
 
-def unique_titles(titles: list[str], texts: list[str]) -> list[str]:
-    """Make equal titles distinct: a longer cut of the item's own words, else a number."""
+def unique_titles(titles: list[str], texts: list[str], taken: set[str] = frozenset()) -> list[str]:
+    """Make equal titles distinct: a longer cut of the item's own words, else a number.
+
+    `taken`: titles already used in the episode (the script's own headings), never changed.
+    """
     out: list[str] = []
-    seen: set[str] = set()
+    seen: set[str] = set(taken)
     counts: dict[str, int] = {}
     for title, text in zip(titles, texts):
         if title in seen:
