@@ -97,9 +97,11 @@ def build_episode(
         reporter.info(f"{current['title']}: up to date")
         clean_after_kill(out, out / "episodes" / current["slug"])
         return BuildResult.from_manifest(current, out)
+    from studio.assist import use_assist
     from studio.ingest import read_episode
 
-    episode = read_episode(script, fmt)
+    with use_assist(show.assist, show.path(show.assist.cache_dir), reporter.warn):
+        episode = read_episode(script, fmt)
     check_episode_limits(episode, show.limits, script)
 
     from studio.feed.rules import require_valid_episode, source_key

@@ -186,6 +186,18 @@ class LimitsConfig:
 
 
 @dataclass
+class AssistConfig:
+    """[assist]: an optional OpenAI-compatible chat model that proposes story boundaries and titles."""
+
+    enabled: bool = False
+    base_url: str = ""  # e.g. http://127.0.0.1:11434/v1 (Ollama), https://api.openai.com/v1
+    model: str = ""
+    api_key_env: str = ""  # env var holding the API key ("" for a local server without one)
+    timeout: float = 60.0  # seconds for the whole answer
+    cache_dir: str = ".studio-cache/assist"  # answers by content, relative to the show root
+
+
+@dataclass
 class Show:
     title: str = field(default=_REQUIRED)
     description: str = field(default=_REQUIRED)
@@ -211,6 +223,7 @@ class Show:
     listen: ListenConfig = field(default_factory=ListenConfig)
     publish: PublishConfig = field(default_factory=PublishConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
+    assist: AssistConfig = field(default_factory=AssistConfig)
     # where show.toml was read from; relative paths resolve against it
     root: Path = field(default=Path("."), metadata={"internal": True})
     file: Path = field(default=Path(SHOW_FILE), metadata={"internal": True})  # the show.toml it came from
@@ -234,6 +247,13 @@ class Show:
 _EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 
 
+def _check_assist(assist: AssistConfig, path: Path) -> None:
+    if assist.enabled and not (assist.base_url.startswith(("http://", "https://")) and assist.model):
+        raise ConfigError("assist.enabled needs assist.base_url (http:// or https://) and assist.model", path)
+    if assist.timeout <= 0:
+        raise ConfigError("assist.timeout must be more than 0 seconds", path)
+
+
 def _check_show(show: Show, path: Path) -> None:
     if not show.base_url.startswith(("https://", "http://")):
         raise ConfigError(f"key 'base_url': must be an absolute URL, got {show.base_url!r}", path)
@@ -249,6 +269,7 @@ def _check_show(show: Show, path: Path) -> None:
     _check_subscribers(show, path)
     _check_feed_settings(show, path)
     _check_limits(show.limits, path)
+    _check_assist(show.assist, path)
 
 
 _LIMIT_RANGES = {"script_kb": (1, 100_000), "items": (1, 10_000), "item_chars": (100, 1_000_000)}

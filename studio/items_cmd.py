@@ -7,23 +7,77 @@ import sys
 from pathlib import Path
 
 from studio.errors import StudioError
-from studio.ingest import read_episode
+from studio.ingest import READERS, read_episode
+from studio.ingest.source import load_source
 from studio.ingest.textwidth import clip, width
 from studio.model import Episode
 
 _COLUMNS = ("n", "section", "title", "chars", "links")
-_MAX = {"section": 16, "title": 40}
+_MAX = {"section": 16, "title": 48}  # a headline is at most 48 columns
 
 
-def items_command(path: str | Path, fmt: str | None = None, as_json: bool = False) -> int:
+def items_command(path: str | Path, fmt: str | None = None, as_json: bool = False, explain: bool = False) -> int:
     """Print the segmentation of `path`; 0 on success, 1 (with a one-line error) on bad input."""
     try:
-        episode = read_episode(Path(path), fmt or None)
+        with _show_assist(Path(path), explain):
+            episode = read_episode(Path(path), fmt or None)
+        if explain:
+            reader = READERS[episode.format]
+            rows = reader.explain(load_source(Path(path))) if hasattr(reader, "explain") else None
+            _write(explain_text(episode, rows, as_json), sys.stdout)
+            return 0
     except StudioError as e:
         _write(f"{e}\n", sys.stderr)
         return 1
     _write(episode_json(episode) + "\n" if as_json else items_table(episode), sys.stdout)
     return 0
+
+
+def _show_assist(path: Path, explain: bool):
+    """The [assist] of the show the script belongs to (off for --explain, which shows the built-in evidence)."""
+    from studio.assist import use_assist
+    from studio.config import find_show_file, load_show
+
+    try:
+        show = None if explain else load_show(find_show_file(path.parent))
+    except StudioError:
+        show = None  # a script outside a show, or a show.toml `studio check` will report
+    if show is None or not show.assist.enabled:
+        return use_assist(None, Path("."), _warn)
+    return use_assist(show.assist, show.path(show.assist.cache_dir), _warn)
+
+
+def _warn(msg: str) -> None:
+    _write(f"WARNING: {msg}\n", sys.stderr)
+
+
+def explain_text(episode: Episode, rows: list | None, as_json: bool) -> str:
+    """Every sentence (or paragraph), whether it starts an item, and the evidence."""
+    if rows is None:
+        note = f"{episode.format}: items come from the script's own structure (headings, bullets), not the segmenter"
+        return json.dumps({"format": episode.format, "note": note, "units": []}) + "\n" if as_json else note + "\n"
+    units = []
+    for n, (text, gap) in enumerate(rows):
+        unit = {"n": n + 1, "text": text, "starts_item": gap is None or gap.starts,
+                "forced": bool(gap and gap.forced), "probability": round(gap.probability, 3) if gap else None}
+        if gap is not None:
+            unit["evidence"] = {k: round(v, 2) for k, v in gap.strongest(len(gap.evidence))}
+            unit["features"] = {k: round(v, 3) for k, v in gap.features.items()}
+        units.append(unit)
+    if as_json:
+        return json.dumps({"format": episode.format, "units": units}, ensure_ascii=False, indent=1) + "\n"
+    lines = [f"{episode.title} — {len(rows)} units, {sum(u['starts_item'] for u in units)} items ({episode.format})",
+             "n  start  p      evidence (log-odds: + new item, - same item)  |  text"]
+    for u, (_text, gap) in zip(units, rows):
+        if gap is None:
+            mark, p, why = "START", "  -  ", "first"
+        else:
+            mark = "START" if u["starts_item"] else "  .  "
+            p = f"{gap.probability:.2f} "
+            why = "host break (blank line / ---)" if gap.forced else " ".join(
+                f"{k}{v:+.1f}" for k, v in gap.strongest(4))
+        lines.append(f"{u['n']:>3} {mark} {p} {why:46} | {clip(' '.join(u['text'].split()), 60)}")
+    return "\n".join(lines) + "\n"
 
 
 def episode_json(episode: Episode) -> str:

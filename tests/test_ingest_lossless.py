@@ -25,6 +25,11 @@ def norm(text: str, digits: bool = True) -> str:
     return kept if digits else re.sub(r"\d", "", kept)
 
 
+def half_width(text: str) -> str:
+    """Display typography (，。：；？！ between CJK) undone, to compare characters."""
+    return text.translate(str.maketrans("，。：；？！", ",.:;?!"))
+
+
 def sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[。！？!?])", text) if s.strip()]
 
@@ -128,7 +133,8 @@ def test_generated_transcript_keeps_every_character(paragraphs, greet, sign_off)
     if sign_off:
         parts[-1] += "这期节目就到这里,感谢收听。"
     episode = read_text("\n\n".join(parts), "transcript")
-    assert "".join(it.text for it in episode.items).replace("\n", "") == "".join(parts)
+    assert half_width("".join(it.text for it in episode.items).replace("\n", "")) == half_width("".join(parts))
+    assert "".join(it.speech_text for it in episode.items).replace("\n", "") == "".join(parts)
 
 
 @SETTINGS
@@ -172,5 +178,5 @@ def test_generated_article_keeps_every_paragraph(lead, sections):
         lines += [f"{numerals[n]}、第{n}部分", ""] + [p for para in paragraphs for p in (para, "")]
     lines += ["作者:某人", "", "题图来自 Unsplash", "评论"]
     episode = read_text("\n".join(lines), "article")
-    assert len(episode.items) == 1 + sum(map(len, sections))
+    assert 1 + len(sections) <= len(episode.items) <= 1 + sum(map(len, sections))  # paragraphs grouped by story
     assert_prose_kept(episode, lead + [p for s in sections for p in s])

@@ -2,8 +2,11 @@
 
 Declared boilerplate: the stats line ("0 评论 2419 浏览…"), author / source /
 reprint / disclaimer lines, image credits ("图片来自网络"), and everything from
-"题图…" or a "评论" line to the end. Headings "一、…" open sections whose
-paragraphs are items; paragraphs before the first one form the intro.
+"题图…" or a "评论" line to the end. Headings "一、…" open sections;
+paragraphs before the first one form the intro (the lead). Within a section the
+paragraphs are grouped by story with the transcript's segmenter run over
+paragraphs, and a group shorter than MIN_CHARS joins its neighbour, so an
+article gives a handful of items of a few hundred characters, titled as headlines.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ import re
 from studio.ingest import register
 from studio.ingest.itemize import make_item
 from studio.ingest.source import SourceDoc, episode_fields
-from studio.ingest.titles import short_title
+from studio.ingest.segment import Gap, segment
+from studio.ingest.titles import headline, unique_titles
 from studio.model import Episode, Item
 
 _STATS = re.compile(r"^\s*\d+\s*评论\s*\d+\s*浏览")
@@ -25,6 +29,7 @@ _BOILERPLATE = re.compile(
 )
 _STOP = re.compile(r"^\s*(?:题图|头图)|^\s*评论\s*$|^\s*(?:相关阅读|推荐阅读|热门评论)\s*$")
 _SENTENCE_END = re.compile(r"[。！？!?.…”」]$")
+MIN_CHARS = 200  # a story shorter than this joins its neighbour
 
 
 def _paragraphs(body: str) -> list[str]:
@@ -60,24 +65,62 @@ class ArticleReader:
         return min(score, 0.85)
 
     def read(self, doc: SourceDoc) -> Episode:
-        paragraphs = _paragraphs(doc.body)
-        title = paragraphs.pop(0) if paragraphs and _is_title(paragraphs[0]) else ""
+        title, intro, sections = _structure(doc.body)
         items: list[Item] = []
-        sections: list[str] = []
-        intro: list[str] = []
-        section = ""
-        for p in paragraphs:
-            m = _NUMBERED.match(p)
-            if m and not _SENTENCE_END.search(p):
-                section = m.group(2)
-                sections.append(section)
-            elif not section:
-                intro.append(p)
-            else:
-                items.append(make_item(short_title(p), p, section=section, speak_title=False))
+        for section, paragraphs in sections:
+            for group in group_paragraphs(paragraphs)[0]:
+                text = "\n\n".join(paragraphs[i] for i in group)
+                items.append(make_item(headline(text), text, section=section, speak_title=False))
+        titles = unique_titles([it.title for it in items], [it.text for it in items])
+        for it, t in zip(items, titles):
+            it.title = t
         if intro:
             items.insert(0, make_item("导语", "\n\n".join(intro), kind="intro", speak_title=False))
-        return Episode(items=items, sections=sections, **episode_fields(doc, title))
+        return Episode(items=items, sections=[name for name, _ in sections], **episode_fields(doc, title))
+
+    def explain(self, doc: SourceDoc) -> list:
+        """(paragraph, Gap | None) for every paragraph of every section."""
+        out: list = []
+        for _section, paragraphs in _structure(doc.body)[2]:
+            gaps = group_paragraphs(paragraphs)[1]
+            out += list(zip(paragraphs, [None, *gaps]))
+        return out
+
+
+def _structure(body: str) -> tuple[str, list[str], list[tuple[str, list[str]]]]:
+    """(title, intro paragraphs, [(section, paragraphs)])."""
+    paragraphs = _paragraphs(body)
+    title = paragraphs.pop(0) if paragraphs and _is_title(paragraphs[0]) else ""
+    intro: list[str] = []
+    sections: list[tuple[str, list[str]]] = []
+    for p in paragraphs:
+        m = _NUMBERED.match(p)
+        if m and not _SENTENCE_END.search(p):
+            sections.append((m.group(2), []))
+        elif not sections:
+            intro.append(p)
+        else:
+            sections[-1][1].append(p)
+    return title, intro, [(name, ps) for name, ps in sections if ps]
+
+
+def group_paragraphs(paragraphs: list[str]) -> tuple[list[list[int]], list[Gap]]:
+    """Paragraphs grouped by story; a group under MIN_CHARS joins the neighbour it coheres with."""
+    groups, gaps = segment(paragraphs)
+    size = lambda g: sum(len(paragraphs[i]) for i in g)  # noqa: E731
+    while len(groups) > 1 and min(size(g) for g in groups) < MIN_CHARS:
+        k = min(range(len(groups)), key=lambda i: size(groups[i]))
+        if k == 0:
+            join = 1
+        elif k == len(groups) - 1:
+            join = k
+        else:  # join across the weaker of its two boundaries
+            join = k if gaps[groups[k][0] - 1].probability <= gaps[groups[k + 1][0] - 1].probability else k + 1
+        groups[join - 1:join + 1] = [groups[join - 1] + groups[join]]
+    starts = {g[0] for g in groups}
+    for gap in gaps:
+        gap.starts = gap.index in starts
+    return groups, gaps
 
 
 register(ArticleReader())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from studio.ingest.mdblocks import links_in
 from studio.ingest.speech_text import to_speech_text
+from studio.ingest.typography import display_text
 from studio.model import Item, Link
 
 
@@ -27,7 +28,8 @@ def make_item(
         speech = f"{spoken_title}{end}{body}"
     else:
         speech = spoken_title or body
-    return Item(title=title.strip(), text=text, speech_text=speech.strip(), section=section, links=found, image=image, kind=kind)
+    return Item(title=display_text(title.strip()), text=display_text(text), speech_text=speech.strip(), section=section,
+                links=found, image=image, kind=kind)
 
 
 def _wide(text: str) -> bool:

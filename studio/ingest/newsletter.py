@@ -1,7 +1,9 @@
 """Newsletter markdown: `>` lead, `#`/`##` sections, `###` and bullet items.
 
 A bullet is its own item, unless it sits under a `###` story and has no link
-of its own (then it is a detail of that story).
+of its own (then it is a detail of that story). An item without a heading of
+its own (a bullet) is shown as a list entry (`show_heading = False`); its
+derived headline is still its chapter title.
 
 The first quote before any heading is the episode summary; a quote with a
 copyright notice is the footer; `---` rules are layout. A section's banner
@@ -16,7 +18,7 @@ from studio.ingest import register
 from studio.ingest.itemize import make_item
 from studio.ingest.mdblocks import Block, blocks
 from studio.ingest.source import SourceDoc, episode_fields
-from studio.ingest.titles import short_title
+from studio.ingest.titles import short_title, unique_titles
 from studio.model import Episode, Item
 
 _LEAD_LABEL = re.compile(r"^(?:导读|导语|摘要|本期导读|TL;?DR|Summary)\s*[:：]\s*", re.I)
@@ -40,7 +42,9 @@ def _finish(draft: _Draft) -> Item | None:
         return None
     if draft.heading:
         return make_item(draft.title, text, section=draft.section, image=draft.image)
-    return make_item(short_title(text), text, section=draft.section, image=draft.image, speak_title=False)
+    item = make_item(short_title(text), text, section=draft.section, image=draft.image, speak_title=False)
+    item.show_heading = False  # listed under its section; the headline serves the chapter
+    return item
 
 
 class _Builder:
@@ -116,6 +120,11 @@ class NewsletterReader:
             fields["summary"] = _LEAD_LABEL.sub("", " ".join(b.lead).strip())
         if b.section_images:
             fields["meta"] = {**fields["meta"], "section_images": b.section_images}
+        derived = [it for it in b.items if not it.show_heading]  # the script's own headings stay as written
+        titles = unique_titles([it.title for it in derived], [it.text for it in derived],
+                               {it.title for it in b.items if it.show_heading})
+        for it, title in zip(derived, titles):
+            it.title = title
         return Episode(items=b.items, sections=b.sections, **fields)
 
 

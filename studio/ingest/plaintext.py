@@ -7,6 +7,7 @@ import re
 from studio.ingest import register
 from studio.ingest.source import SourceDoc, episode_fields
 from studio.ingest.speech_text import to_speech_text
+from studio.ingest.typography import display_text
 from studio.model import Episode, Item
 
 def short_title(text: str, limit: int = 24) -> str:
@@ -23,7 +24,7 @@ class PlainTextReader:
     def read(self, doc: SourceDoc) -> Episode:
         paragraphs = [p.strip() for p in re.split(r"\n\s*\n|\n-{3,}\n", doc.body)]
         items = [
-            Item(title=short_title(p), text=p, speech_text=to_speech_text(p))
+            Item(title=display_text(short_title(p)), text=display_text(p), speech_text=to_speech_text(p))
             for p in paragraphs
             if p and not re.fullmatch(r"-{3,}", p)
         ]

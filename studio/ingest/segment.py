@@ -1,133 +1,145 @@
-"""Segment a spoken transcript's sentences into stories (lexical, no models).
+"""Segment a spoken transcript's sentences into stories.
 
-Between two sentences the rules are tried in order:
-1. a host boundary (blank line or `---`) starts a new story;
-2. a continuation cue at the start (此前, 然而, 双方, 公司, 该, 据了解, ...) continues it;
-3. a date lead ("5月30日,") starts a new story;
-4. a newly introduced name ("韩国搜索引擎公司Naver") starts a new story;
-5. the sentence's subject (its first name, plus names joined by 和/与/同) continues
-   the story when the story already mentioned it, and starts a new one otherwise;
-6. a sentence without a subject continues the story.
+Every gap between two sentences gets the evidence of `studio.ingest.boundary`
+(cohesion, novelty, cues, shape); a logistic model weighs it into the
+probability that a new story starts there. The weights live in
+`segment_model.json`, fitted on real news roundups by
+`python -m studio.devtools.segment_fit` (no per-file rules). A host's blank
+line or `---` always starts a story.
 """
 
 from __future__ import annotations
 
-import re
+import json
+import math
+import operator
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
-from studio.ingest.entities import Entity, find_entities
-from studio.ingest.sentences import Sentence
+from studio.ingest.boundary import FEATURES, Facts, facts, gap_features
 
-_CONTINUATION = re.compile(
-    r"^(?:此前|此后|随后|之后|然而|不过|但是|但|而且|并且|而|此外|另外|同时|与此同时|其中|对此|目前|此次|此举|"
-    r"双方|两家|公司|该|其|这|那|他们|她们|它们|他|她|它|据了解|据悉|据称|据报道|有学者|有专家|学者|专家|"
-    r"研究|报告|白皮书|文件|集团|就在|不仅|因此|所以|同样|另一方面|分析师|业内|官方|"
-    r"(?:However|Meanwhile|It|Its|They|Their|He|She|His|Her|This|That|These|Also|But|And|In addition|"
-    r"Previously|Earlier|Later|The company|The firm|Both)\b)"
-)
-_DATE_LEAD = re.compile(
-    r"^(?:\d{4}年)?\d{1,2}月\d{1,2}日[,，]?|^(?:On )?(?:January|February|March|April|May|June|July|August|"
-    r"September|October|November|December) \d{1,2}\b"
-)
-# Leading adverbials to skip before looking for the subject.
-_ADVERBIAL = re.compile(
-    r"^(?:(?:今年以来|近日|日前|近期|本周|上周|昨天|今天|最近|当地时间\S{0,12}?|(?:\d{4}年)?\d{1,2}月\d{1,2}日)[,，]?\s*)+"
-)
-_ATTRIBUTION = re.compile(r"^(?:据)?[^,，。]{1,12}?(?:报道|消息|称|表示)[,，:：]\s*")
-_DESCRIPTOR = re.compile(
-    r"(?:公司|提供商|开发商|服务商|运营商|供应商|厂商|制造商|平台|机构|实验室|组织|巨头|龙头|独角兽|初创企业|创企)\s?$"
-)
-_JOINER = re.compile(r"\s*(?:和|与|同|及|、|以及|and|&)\s*")
-_SUBJECT_WINDOW = 12  # a first name further in is an object, not the subject
+MODEL_FILE = Path(__file__).with_name("segment_model.json")
+
+
+@dataclass
+class Model:
+    """Logistic weights over standardised features: p = σ(w · (x - mean) / scale)."""
+
+    weights: dict[str, float]
+    mean: dict[str, float]
+    scale: dict[str, float]
+    threshold: float = 0.5
+    features: tuple[str, ...] = FEATURES
+
+    def __post_init__(self) -> None:
+        self._coef = [self.weights.get(k, 0.0) / (self.scale.get(k, 1.0) or 1.0) for k in self.features]
+        self._intercept = -sum(c * self.mean.get(k, 0.0) for c, k in zip(self._coef, self.features))
+
+    def probability(self, row: list[float]) -> float:
+        z = self._intercept + sum(map(operator.mul, self._coef, row))
+        return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
+
+    def contributions(self, row: list[float]) -> dict[str, float]:
+        """Each feature's share of the log-odds (positive: towards a new story)."""
+        out = {}
+        for name, x in zip(self.features, row):
+            w = self.weights.get(name, 0.0)
+            if w and name != "bias":
+                out[name] = w * (x - self.mean.get(name, 0.0)) / (self.scale.get(name, 1.0) or 1.0)
+        return out
+
+    def to_json(self) -> dict:
+        return {"weights": self.weights, "mean": self.mean, "scale": self.scale, "threshold": self.threshold,
+                "features": list(self.features)}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Model":
+        return cls(d["weights"], d["mean"], d["scale"], d.get("threshold", 0.5), tuple(d["features"]))
+
+
+# Stage 2 sees stage 1's probabilities at the neighbouring gaps (a title sentence
+# right after a likely start is no start itself).
+STAGE2 = FEATURES + ("p_prev", "p_self", "p_next", "p_rank")
 
 
 @dataclass(slots=True)
-class SentenceInfo:
-    sentence: Sentence
-    entities: list[Entity]
-    subject: list[Entity] = field(default_factory=list)
-    introduced: Entity | None = None  # a name introduced with a descriptor
-    cue: bool = False
-    date_lead: bool = False
+class Segmenter:
+    stage1: Model
+    stage2: Model
+
+    def probabilities(self, rows: list[list[float]]) -> tuple[list[float], list[list[float]]]:
+        first = [self.stage1.probability(r) for r in rows]
+        rows2 = stage2_rows(rows, first)
+        return [self.stage2.probability(r) for r in rows2], rows2
 
 
-def analyse(sentence: Sentence) -> SentenceInfo:
-    text = sentence.text
-    info = SentenceInfo(sentence, find_entities(text))
-    info.cue = bool(_CONTINUATION.match(text))
-    lead = _ADVERBIAL.match(text)
-    head = text[lead.end() :] if lead else text
-    attribution = _ATTRIBUTION.match(head)
-    if attribution:
-        head = head[attribution.end() :]
-    info.date_lead = bool(_DATE_LEAD.match(text) or _DATE_LEAD.match(head))
-    offset = len(text) - len(head)
-    later = [e for e in info.entities if e.start >= offset]
-    if later and later[0].start - offset <= _SUBJECT_WINDOW:
-        info.subject = _coordinated(text, later)
-        first = later[0]
-        prefix = text[offset : first.start]
-        if _DESCRIPTOR.search(prefix) and "，" not in prefix and "," not in prefix:
-            info.introduced = first
-    elif later:
-        info.introduced = _descriptor_name(text, offset, later)
-    return info
+def stage2_rows(rows: list[list[float]], first: list[float]) -> list[list[float]]:
+    n = len(rows)
+    out = []
+    for j, r in enumerate(rows):
+        prev = first[j - 1] if j > 0 else 0.0
+        nxt = first[j + 1] if j + 1 < n else 0.0
+        out.append([*r, prev, first[j], nxt, first[j] - max(prev, nxt)])
+    return out
 
 
-def _descriptor_name(text: str, offset: int, entities: list[Entity]) -> Entity | None:
-    first = entities[0]
-    prefix = text[offset : first.start]
-    if len(prefix) <= 30 and _DESCRIPTOR.search(prefix) and not re.search(r"[,，]", prefix):
-        return first
-    return None
+@lru_cache(maxsize=1)
+def default_models() -> dict[str, Segmenter]:
+    data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    return {lang: Segmenter(Model.from_json(m["stage1"]), Model.from_json(m["stage2"]))
+            for lang, m in data["models"].items()}
 
 
-def _coordinated(text: str, entities: list[Entity]) -> list[Entity]:
-    """The first name plus names joined to it by 和/与/同/、 (co-subjects)."""
-    subject = [entities[0]]
-    end = entities[0].start + len(entities[0].name)
-    for e in entities[1:]:
-        if e.start < end:  # nested (北京市 inside 北京市政府办公厅)
-            subject.append(e)
-            continue
-        gap = text[end : e.start]
-        if not _JOINER.fullmatch(gap):
-            break
-        subject.append(e)
-        end = e.start + len(e.name)
-    return subject
+@dataclass(slots=True)
+class Gap:
+    """The decision before sentence `index` and its evidence."""
+
+    index: int
+    probability: float
+    starts: bool
+    forced: bool = False
+    row: list[float] = field(default_factory=list)  # STAGE2 features
+    model: Model | None = None
+
+    @property
+    def features(self) -> dict[str, float]:
+        return dict(zip(STAGE2, self.row))
+
+    @property
+    def evidence(self) -> dict[str, float]:
+        """Log-odds contributions of the features (positive: towards a new story)."""
+        return self.model.contributions(self.row) if self.model else {}
+
+    def strongest(self, n: int = 4) -> list[tuple[str, float]]:
+        return sorted(self.evidence.items(), key=lambda kv: -abs(kv[1]))[:n]
 
 
-def _known(key: str, story_keys: set[str]) -> bool:
-    """Named before in the story, also as part of a longer name (腾讯 ~ 腾讯云)."""
-    if key in story_keys:
-        return True
-    return len(key) >= 2 and any(key in k or (len(k) >= 2 and k in key) for k in story_keys)
+def doc_language(texts: list[str]) -> str:
+    sample = "".join(texts[:50])
+    cjk = sum(1 for c in sample if "\u4e00" <= c <= "\u9fff")
+    return "zh" if cjk >= 0.2 * max(1, len(sample.replace(" ", ""))) else "en"
 
 
-def starts_story(info: SentenceInfo, story_keys: set[str]) -> bool:
-    """Does this sentence start a new story, given the names the story mentioned so far?"""
-    if info.cue:
-        return False
-    if info.date_lead:
-        return True
-    if info.introduced is not None and not _known(info.introduced.key, story_keys):
-        return True
-    if info.subject:
-        return not any(_known(e.key, story_keys) for e in info.subject)
-    return False
-
-
-def segment(infos: list[SentenceInfo], forced: set[int] | None = None) -> list[list[int]]:
-    """Group sentence indexes into stories. `forced`: indexes that must start a story."""
+def segment(
+    texts: list[str], forced: set[int] | None = None, models: dict[str, Segmenter] | None = None
+) -> tuple[list[list[int]], list[Gap]]:
+    """Group sentence indexes into stories; also return the decision at every gap."""
     forced = forced or set()
-    stories: list[list[int]] = []
-    keys: set[str] = set()
-    for i, info in enumerate(infos):
-        if not stories or i in forced or starts_story(info, keys):
-            stories.append([i])
-            keys = set()
+    if not texts:
+        return [], []
+    lang = doc_language(texts)
+    model = (models or default_models())[lang]
+    fs: list[Facts] = [facts(t) for t in texts]
+    probs, rows = model.probabilities(gap_features(fs, lang == "en"))
+    gaps: list[Gap] = []
+    groups: list[list[int]] = [[0]]
+    for j, (p, row) in enumerate(zip(probs, rows), 1):
+        hard = j in forced
+        start = hard or p >= model.stage2.threshold
+        gaps.append(Gap(j, p, start, hard, row, model.stage2))
+        if start:
+            groups.append([j])
         else:
-            stories[-1].append(i)
-        keys.update(e.key for e in info.entities)
-    return stories
+            groups[-1].append(j)
+    return groups, gaps

@@ -20,7 +20,7 @@ def width(text: str) -> int:
 
 def clip(text: str, limit: int) -> str:
     """`text` cut to at most `limit` columns, with "…" when cut; Latin words are not cut in half."""
-    if width(text) <= limit:
+    if 2 * len(text) <= limit or width(text) <= limit:
         return text
     cut, used = 0, 0
     for i, c in enumerate(text):

@@ -1,61 +1,242 @@
-"""Short item titles derived from text: a story's subject, or its first clause."""
+"""Headlines for items that have none: subject and what happened, in the item's own words.
+
+A headline is taken from the item's opening sentence: date leads ("今天（11月15日），"),
+attributions ("据…报道，", "记者从…了解到，", "From X:") and descriptors before a
+name ("AI服务初创公司Runway" -> "Runway") are dropped, then the sentence is cut at
+a clause boundary, or else at a word boundary (jieba words for Chinese), to at most
+24 CJK characters (48 columns) or 70 Latin characters. A cut never falls inside
+quotes or brackets, and never leaves a dangling function word. `unique_titles`
+makes the titles of one episode distinct.
+"""
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-from studio.ingest.entities import COMPANIES, PLACES
-from studio.ingest.segment import SentenceInfo
-from studio.ingest.textwidth import clip, width
+from studio.ingest.textwidth import width
+from studio.ingest.words import cut, is_wide
 
-_PLACES = set(PLACES)
-_COMPANY_PREFIX = re.compile("|".join(sorted(map(re.escape, COMPANIES), key=len, reverse=True)))
-_CITY = re.compile(r"^(\S{2,4}市)")
-_BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
+WIDE_LIMIT = 48  # columns: 24 CJK characters
+LATIN_LIMIT = 70  # characters
+_MIN_WIDE = 12  # columns: a headline shorter than 6 CJK characters says too little
+_MIN_LATIN = 18
+
 _MARKUP = re.compile(r"!\[[^\[\]\n]*\]\([^()\n]*\)|\[([^\[\]\n]*)\]\([^()\n]*\)|[*_`#>]+")
+_BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
+_SENTENCE = re.compile(r"(?<=[。！？!?])[”’\"」』）)]*|(?<=\.)\s+(?=[A-Z\"“'(])|\n")
+_LEAD = re.compile(
+    r"^(?:(?:今天|今日|昨天|昨日|明天|本周[一二三四五六日]?|上周[一二三四五六日]?|近日|日前|近期|最近|目前|此前|今年以来|"
+    r"当地时间\S{0,12}?|北京时间\S{0,12}?|(?:\d{4}年)?\d{1,2}月\d{1,2}日)\s*[（(]?[^，,（）()]{0,12}?[）)]?\s*[，,]?\s*)+"
+)
+_ATTRIBUTION = re.compile(
+    r"^(?:据[^，,。]{1,24}?(?:报道|消息|披露|统计)|(?:本报)?记者(?:从|自)[^，,。]{1,24}?(?:了解到|获悉)|"
+    r"[^，,。]{1,16}?(?:报道|消息)称?)\s*[，,:：]\s*"
+    r"|^From [^:.]{1,60}:\s*|^(?:According to|Per) [^,]{1,60},\s*"
+)
+_DESCRIPTOR = re.compile(
+    r"^[^，,。“”《》了将已被把向对在收购投资与和]{0,16}?(?:公司|提供商|开发商|服务商|运营商|供应商|厂商|制造商|平台|机构|实验室|组织|巨头|龙头|"
+    r"独角兽|初创企业|创企)\s?(?=[A-Za-z])"
+)
+_QUOTE_MARKS = re.compile(r"[《》“”「」『』]")
+_LONG_QUOTE = re.compile(r"(?:就|对|关于|围绕|针对)?(?:《[^《》]{9,}》|“[^“”]{9,}”)")
+_TARGET_WIDE, _TARGET_LATIN = 16, 30  # a headline this long says what happened
+_CLAUSE_END = re.compile(r"[，,；;：:—]|\s[-–]\s")
+_OPEN, _CLOSE = "“‘「『《（(【[\"", "”’」』》）)】]\""
+_DANGLING_ZH = set("的了和与及或在对把被将从向于为以等是并而也还就都着过")
+_DANGLING_EN = {"a", "an", "the", "of", "and", "or", "to", "for", "with", "in", "on", "at", "by", "from", "as",
+                "is", "are", "was", "that", "which", "its", "their", "our", "your", "but", "into", "via"}
+_TRAILING = " ，,。.;；:：、!！?？—-–“\"'「『《（(【["
+
+
+def plain_text(text: str) -> str:
+    plain = _MARKUP.sub(lambda m: m.group(1) or "", text[:3000]).strip()
+    return _BULLET.sub("", plain)
+
+
+def first_sentence(text: str) -> str:
+    plain = plain_text(text)
+    return (_SENTENCE.split(plain, maxsplit=1)[0] if plain else "").strip()
+
+
+def fits(title: str) -> bool:
+    return width(title) <= WIDE_LIMIT if is_wide(title) else len(title) <= LATIN_LIMIT
+
+
+def _limit(title: str) -> tuple[int, int]:
+    return (WIDE_LIMIT, _MIN_WIDE) if is_wide(title) else (LATIN_LIMIT, _MIN_LATIN)
+
+
+def _measure(text: str) -> int:
+    return width(text) if is_wide(text) else len(text)
+
+
+def _balanced_ends(text: str) -> list[int]:
+    """Offsets where a cut would not fall inside quotes or brackets."""
+    depth, ok = 0, []
+    quote_open = False
+    for i, c in enumerate(text):
+        if c == '"':
+            quote_open = not quote_open
+        elif c in _OPEN:
+            depth += 1
+        elif c in _CLOSE and depth:
+            depth -= 1
+        if depth == 0 and not quote_open:
+            ok.append(i + 1)
+    return ok
+
+
+def _clean(title: str) -> str:
+    title = title.strip().rstrip(_TRAILING).strip()
+    while True:
+        if is_wide(title) and len(title) > 2 and title[-1] in _DANGLING_ZH and cut(title)[-1] == title[-1]:
+            title = title[:-1].rstrip(_TRAILING)
+            continue
+        words = title.split()
+        if len(words) > 1 and words[-1].lower() in _DANGLING_EN:
+            title = " ".join(words[:-1]).rstrip(_TRAILING)
+            continue
+        return title.lstrip(" ，,、:：")
+
+
+def _strip_quotes_if_whole(title: str) -> str:
+    if len(title) > 2 and title[0] in "“\"「『" and title[-1] in "”\"」』":
+        return title[1:-1]
+    return title
+
+
+@lru_cache(maxsize=4096)
+def condense(sentence: str) -> str:
+    """The sentence without its date lead, attribution and the descriptor before its subject."""
+    s = sentence.strip().rstrip("。.!！?？").strip()
+    for _ in range(2):
+        s = _LEAD.sub("", s, count=1)
+        s = _ATTRIBUTION.sub("", s, count=1)
+    s = _DESCRIPTOR.sub("", s, count=1)
+    return s.strip()
+
+
+@lru_cache(maxsize=4096)
+def fit_headline(text: str) -> str:
+    """`text` cut to the title limits at a clause, else a word, boundary; never inside quotes."""
+    text = " ".join(text[:400].split())[:160]  # a headline comes from the opening words
+    limit, least = _limit(text)
+    if _measure(_clean(text)) <= limit:
+        return _strip_quotes_if_whole(_clean(text))
+    safe = set(_balanced_ends(text))
+    target = _target(text)
+    best = ""
+    for m in _CLAUSE_END.finditer(text):  # the first clause prefix that says enough, else the longest that fits
+        head = _clean(text[: m.start()])
+        if m.start() in safe:
+            if least <= _measure(head) <= limit:
+                best = head
+                if _measure(head) >= target:
+                    break
+            elif _measure(head) > limit:
+                break
+    if best:
+        return best
+    pos, words_best = 0, ""
+    for tok in cut(text):  # else the longest word prefix that fits
+        at = text.find(tok, pos)
+        if at < 0:
+            continue
+        pos = at + len(tok)
+        if _measure(text[:pos]) > limit:
+            break
+        if pos in safe:
+            words_best = _clean(text[:pos])
+    if words_best and _measure(words_best) >= min(least, _measure(_clean(text))):
+        return words_best
+    return words_best or _hard_cut(text, limit)
+
+
+def _hard_cut(text: str, limit: int) -> str:
+    out = ""
+    for c in text:
+        if _measure(out + c) > limit:
+            break
+        out += c
+    return _clean(out)
+
+
+@lru_cache(maxsize=4096)
+def headline(text: str, name: str = "") -> str:
+    """A headline for an item whose text is `text`; `name` (its subject) when nothing better exists."""
+    plain = plain_text(text)
+    sentence = _SENTENCE.split(plain, maxsplit=1)[0].strip() if plain else ""
+    body = condense(sentence)
+    if not body:
+        return name or fit_headline(plain[:200])
+    if not is_wide(body) and ":" in body:  # "oil.nvim: A new take on …" / "How to migrate …: r/nvim …"
+        head = body.split(":", 1)[0].strip()
+        if len(head.split()) >= 3 and len(head) <= LATIN_LIMIT:
+            return _clean(head)
+    # When the opening sentence gives too little (a bare name, or a long quote that cannot
+    # be cut), try it with quote marks dropped, then without long quotes, then the next sentence.
+    best = ""
+    for make in (lambda: body, lambda: _QUOTE_MARKS.sub("", body), lambda: _dropped_quotes(body),
+                 lambda: condense(first_sentence(plain[len(sentence) :]))):
+        candidate = make()
+        if not candidate:
+            continue
+        title = fit_headline(candidate)
+        if _measure(title) >= _target(title):
+            return title
+        if _measure(title) > _measure(best):
+            best = title
+    return best or name
+
+
+def _target(text: str) -> int:
+    return _TARGET_WIDE if is_wide(text) else _TARGET_LATIN
+
+
+def _dropped_quotes(text: str) -> str:
+    """Without quoted titles longer than 8 characters (and the preposition before them)."""
+    return _LONG_QUOTE.sub("", text)
+
+
+def unique_titles(titles: list[str], texts: list[str], taken: set[str] = frozenset()) -> list[str]:
+    """Make equal titles distinct: a longer cut of the item's own words, else a number.
+
+    `taken`: titles already used in the episode (the script's own headings), never changed.
+    """
+    out: list[str] = []
+    seen: set[str] = set(taken)
+    counts: dict[str, int] = {}
+    for title, text in zip(titles, texts):
+        if title in seen:
+            longer = _longer(title, text) if counts.get(title, 1) < 3 else ""  # linear on repetitive input
+            if longer and longer not in seen:
+                title = longer
+            else:
+                base = title
+                n = counts.get(base, 1)
+                while True:
+                    n += 1
+                    title = f"{base}（{n}）" if is_wide(base) else f"{base} ({n})"
+                    if title not in seen:
+                        break
+                counts[base] = n
+        counts.setdefault(title, 1)
+        seen.add(title)
+        out.append(title)
+    return out
+
+
+def _longer(title: str, text: str) -> str:
+    body = condense(first_sentence(text))
+    if body and body != title and fits(_clean(body)):
+        return _clean(body)
+    rest = plain_text(text)
+    words = [w for w in cut(rest[:400]) if w.strip()]
+    candidate = fit_headline("".join(words) if is_wide(rest) else " ".join(words))
+    return candidate if candidate != title else ""
 
 
 def short_title(text: str, limit: int = 40, min_width: int = 16) -> str:
-    """The opening clause(s) of `text` without markup, at most `limit` columns (CJK = 2).
-
-    Clauses are added until the title is at least `min_width` wide, so a title
-    is never just "所以" or "在国内".
-    """
-    plain = _MARKUP.sub(lambda m: m.group(1) or "", text[:2000]).strip()
-    plain = _BULLET.sub("", plain)
-    sentence = re.split(r"(?<=[。！？!?])|\n", plain, maxsplit=1)[0]
-    title = ""
-    for clause in re.split(r"(?<=[,，;；:：])", sentence):
-        title += clause
-        if width(title.strip(" “”\"'「」『』（）()")) >= min_width:
-            break
-    title = title.strip().rstrip(",，;；:：、。.").strip(" “”\"'「」『』（）()")
-    return clip(title or plain[:limit].strip(), limit)
-
-
-def story_title(infos: list[SentenceInfo]) -> str:
-    """The story's subject: the name it opens with, unless another (non-place) name dominates."""
-    counts: dict[str, int] = {}
-    names: dict[str, str] = {}
-    for info in infos:
-        for e in info.entities:
-            counts[e.key] = counts.get(e.key, 0) + 1
-            names.setdefault(e.key, e.name)
-    if not counts:
-        return short_title(" ".join(i.sentence.text for i in infos))
-    first = infos[0]
-    lead = first.introduced or (first.subject[0] if first.subject else None)
-    if lead is None:
-        lead = next((e for i in infos for e in i.entities), None)
-    assert lead is not None
-    best = max((k for k in counts if names[k] not in _PLACES), key=counts.__getitem__, default=lead.key)
-    key = best if counts[best] > counts[lead.key] else lead.key
-    return _shorten(names[key])
-
-
-def _shorten(name: str) -> str:
-    """City bodies by their city (北京市政府办公厅 -> 北京市), units by their company (阿里云智能集团 -> 阿里云)."""
-    m = _CITY.match(name) or _COMPANY_PREFIX.match(name)
-    if m and len(name) > len(m.group(0)) and (m.group(0) in _PLACES or m.re is _COMPANY_PREFIX):
-        return m.group(0)
-    return name
+    """A headline for an untitled block of text (structured readers)."""
+    return headline(text)

@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import re
 
+from studio import assist
 from studio.ingest import register
-from studio.ingest.segment import SentenceInfo, analyse, segment
+from studio.ingest.boundary import is_greeting, is_sign_off
+from studio.ingest.segment import segment
 from studio.ingest.sentences import Sentence, split_sentences
 from studio.ingest.source import SourceDoc, episode_fields
 from studio.ingest.speech_text import to_speech_text
-from studio.ingest.titles import story_title
+from studio.ingest.typography import display_text
+from studio.ingest.titles import headline, unique_titles
 from studio.model import Episode, Item
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _BREAK = re.compile(r"\n[ \t\u3000]*(?:\n|-{3,}[ \t]*(?:\n|$))\s*")
 _GREETING = re.compile(r"大家好|各位听众|听众朋友|欢迎收听|欢迎来到|这里是|\b(?:Hello|Hi|Welcome)\b", re.I)
-_SHOW_TALK = re.compile(r"^(?:本期|今天|这期|本周|我是|我们将|节目|Today|This week|In this episode|I'm|I am)", re.I)
 _SIGN_OFF = re.compile(
     r"就到这里|感谢收听|谢谢收听|感谢您的收听|谢谢大家|下期再见|我们下期见|下周见|下次见|再见|"
     r"Thanks for listening|Thank you for listening|See you next|That's all|That is all",
@@ -43,22 +45,73 @@ class TranscriptReader:
             return 0.7 if spoken else 0.5
         return 0.3 if spoken else 0.0
 
+    def explain(self, doc: SourceDoc) -> list:
+        """(sentence text, Gap | None) for every sentence: why it does or does not start an item."""
+        out: list = []
+        transcript_items(doc.body, explain=out)
+        return [(s.text, gap) for s, gap in out]
+
     def read(self, doc: SourceDoc) -> Episode:
-        body = doc.body
-        sentences, forced = _sentences(body)
-        intro, outro = _intro_outro(sentences, forced)
-        items: list[Item] = []
-        if intro:
-            items.append(_item(body, sentences[:intro], "intro"))
-        middle = sentences[intro : len(sentences) - outro]
-        infos = [analyse(s) for s in middle]
-        groups = segment(infos, {i - intro for i in forced if intro <= i < len(sentences) - outro})
-        for group in groups:
-            items.append(_item(body, [middle[i] for i in group], "story", [infos[i] for i in group]))
-        if outro:
-            items.append(_item(body, sentences[len(sentences) - outro :], "outro"))
+        items = transcript_items(doc.body)
         show = _SHOW_NAME.search(items[0].text) if items and items[0].kind == "intro" else None
         return Episode(items=items, **episode_fields(doc, show.group(1).strip() if show else ""))
+
+
+def transcript_items(body: str, models=None, explain: list | None = None) -> list[Item]:
+    """The items of a transcript body. `explain`: filled with (sentence, Gap | None) pairs."""
+    sentences, forced = _sentences(body)
+    texts = [s.text for s in sentences]
+    proposal = _assisted(texts, forced) if models is None and explain is None else None
+    if proposal is not None:
+        groups, given = proposal
+    else:
+        groups, gaps = segment(texts, forced, models)
+        given = [None] * len(groups)
+        if explain is not None:
+            explain.extend(zip(sentences, [None, *gaps]))
+    kinds = _kinds(groups, sentences)
+    items = [_item(body, [sentences[i] for i in g], kind) for g, kind in zip(groups, kinds)]
+    for it, title in zip(items, given):
+        if title and it.kind == "story":
+            it.title = display_text(title)
+    titles = unique_titles([it.title for it in items], [it.text for it in items])
+    for it, title in zip(items, titles):
+        it.title = title
+    return items
+
+
+def _assisted(texts: list[str], forced: set[int]) -> tuple[list[list[int]], list[str | None]] | None:
+    """The assist model's groups and titles (split again at the host's own breaks), or None."""
+    ctx = assist.current()
+    if ctx is None or not texts:
+        return None
+    from studio.assist.propose import AssistError, propose
+
+    try:
+        proposal = propose(ctx.config, texts, ctx.cache_dir)
+    except AssistError as e:
+        ctx.warn(f"assist: {e}; using the built-in segmenter")
+        return None
+    groups: list[list[int]] = []
+    titles: list[str | None] = []
+    for group, title in zip(proposal.groups, proposal.titles):
+        for i in group:
+            if not groups or i == group[0] or i in forced:
+                groups.append([i])
+                titles.append(title if i == group[0] else None)  # a host break: the piece gets a headline
+            else:
+                groups[-1].append(i)
+    return groups, titles
+
+
+def _kinds(groups: list[list[int]], sentences: list[Sentence]) -> list[str]:
+    """The first item is the intro when it greets, the last the outro when it signs off."""
+    kinds = ["story"] * len(groups)
+    if len(groups) > 1 and len(groups[0]) <= 3 and is_greeting(sentences[0].text):
+        kinds[0] = "intro"
+    if len(groups) > 1 and len(groups[-1]) <= 2 and is_sign_off(sentences[groups[-1][0]].text):
+        kinds[-1] = "outro"
+    return kinds
 
 
 def _sentences(body: str) -> tuple[list[Sentence], set[int]]:
@@ -75,23 +128,7 @@ def _sentences(body: str) -> tuple[list[Sentence], set[int]]:
     return sentences, forced
 
 
-def _intro_outro(sentences: list[Sentence], forced: set[int]) -> tuple[int, int]:
-    """How many leading sentences are the greeting and how many trailing the sign-off."""
-    n = len(sentences)
-    intro = 0
-    if n > 1 and _GREETING.search(sentences[0].text):
-        intro = 1
-        while intro < n - 1 and intro not in forced and _SHOW_TALK.match(sentences[intro].text):
-            intro += 1
-    outro = 0
-    for i in range(max(intro, n - 3), n):
-        if _SIGN_OFF.search(sentences[i].text) and i > intro:
-            outro = n - i
-            break
-    return intro, outro
-
-
-def _item(body: str, sentences: list[Sentence], kind: str, infos: list[SentenceInfo] | None = None) -> Item:
+def _item(body: str, sentences: list[Sentence], kind: str) -> Item:
     text = body[sentences[0].start : sentences[-1].end]
     wide = bool(_CJK.search(text))
     if kind == "intro":
@@ -99,8 +136,8 @@ def _item(body: str, sentences: list[Sentence], kind: str, infos: list[SentenceI
     elif kind == "outro":
         title = "结束语" if wide else "Outro"
     else:
-        title = story_title(infos or [analyse(s) for s in sentences])
-    return Item(title=title, text=text, speech_text=to_speech_text(text), kind=kind)
+        title = headline(text)
+    return Item(title=display_text(title), text=display_text(text), speech_text=to_speech_text(text), kind=kind)
 
 
 register(TranscriptReader())

@@ -1,0 +1,205 @@
+"""Evidence that a story starts at a sentence: features of the gap before it.
+
+For the gap between sentence j-1 and j the features measure
+- lexical cohesion: do the sentences (and windows of 2 and 3) around the gap share
+  content words (jieba words for Chinese)? A dip below the neighbouring gaps is a sign;
+- novelty: how many of sentence j's words and names the previous three sentences lacked;
+- cue phrases: continuations (此外, 该公司, It, Instead, Currently), story openings
+  (an attribution and colon "央行：", a date lead "今天（11月15日）", "记者从…了解到"),
+  greetings and sign-offs in many wordings;
+- shape: sentence lengths, a short title-like sentence, a switch of script, position.
+
+`studio.ingest.segment` weighs them with a logistic model fitted on real roundups.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from studio.ingest.entities import find_entities
+from studio.ingest.words import content_words, is_wide
+
+_CONT = re.compile(
+    r"^(?:此前|此后|随后|之后|然而|不过|但是|但|而且|并且|而|此外|另外|同时|与此同时|其中|对此|目前|此次|此举|还|也|并|"
+    r"双方|两家|公司|该公司|集团|官方|该|其|这|那|他们|她们|它们|他|她|它|据了解|据悉|据称|有学者|有专家|因此|所以|同样|另一方面|除此之外|"
+    r"具体|例如|比如|包括|尽管|虽然|如果|新版|最后|首先|其次|总之|当然|因为|由于|通过|随着)"
+)
+_META = re.compile(r"^(?:本文|文章|作者|该文|该项目|项目|这篇|这是一|一款|一个|一篇)")
+_EN_CONT = re.compile(
+    r"^(?:However|Meanwhile|It|Its|It's|They|Their|Them|He|She|His|Her|This|That|These|Those|Also|But|And|Or|So|"
+    r"Then|Thus|Still|Yet|Plus|Instead|Overall|Currently|Additionally|Furthermore|Moreover|Otherwise|Finally|"
+    r"Previously|Earlier|Later|Both|Here|There|You|Your|We|Our|I|My|For example|In addition|In short|As a|"
+    r"Now|Note|Again|Which|While|Because|If|When|With|Since|Although|Unlike|Instead)\b"
+)
+_EN_ADVERB = re.compile(r"^[A-Z][a-z]+ly\b|^[A-Z][a-z]+,\s")
+_QUOTE = re.compile(r"^[\"“'‘「『《(（]")
+_COLON_LEAD = re.compile(r"^[^，。；：,;:！？!?]{1,16}[：:](?!//)|^From [^,.;:]{1,60}:\s")
+_DATE_LEAD = re.compile(
+    r"^(?:(?:今天|今日|昨天|昨日|明天|本周[一二三四五六日]?|上周[一二三四五六日]?|当地时间|北京时间|近日|日前|近期|周[一二三四五六日])[，,]?"
+    r"|[（(]?(?:\d{4}年)?\d{1,2}月\d{1,2}日[）)]?[，,]?)"
+    r"|^(?:On |As of )?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Today|Yesterday|This week|Last week|"
+    r"January|February|March|April|May|June|July|August|September|October|November|December)\b"
+)
+_REPORTER = re.compile(r"^(?:本报)?(?:记者)?(?:从|自).{1,24}?(?:了解到|获悉|获得)|^据.{1,24}?(?:报道|消息|统计|数据|披露)|^记者")
+_GREETING = re.compile(
+    r"大家好|早上好|晚上好|下午好|中午好|各位|欢迎|这里是|收听|收看|本期|今天是|"
+    r"\b(?:Welcome|Hello|Hi|Hey|Good (?:morning|evening|afternoon)|this is|issue|edition|roundup|digest|newsletter)\b",
+    re.I,
+)
+_SIGN_OFF = re.compile(
+    r"再见|见[。！!]?$|下期|下周|下次|明天|就到这|到这里|到这儿|感谢|谢谢|收听|关注|订阅|继续|告一段落|结束|"
+    r"\b(?:Thanks|Thank you|See you|next (?:week|time|issue|Monday|month)|until|That's all|That's it|back next|bye|"
+    r"signing off|wrap|for now|stay tuned|happy (?:hacking|coding))\b",
+    re.I,
+)
+_FIRST_PERSON = re.compile(r"^(?:我|我们|I\b|We\b)")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_COMMA = re.compile(r"[，,；;：:]")
+_QUESTION = re.compile(r"[？?][”\"」』）)]*$")
+
+FEATURES = (
+    "bias", "cos1", "cos2", "cos3", "dip2", "fwd", "bridge", "novel", "novel_n", "ent_new", "subj_new", "subj_known",
+    "cont", "meta", "en_cont", "en_adverb", "quote", "colon_lead", "date_lead", "reporter", "first_person",
+    "len_s", "len_p", "len_q", "short_s", "short_p", "title_s", "title_p", "switch", "question_s", "question_p",
+    "greeting_p", "sign_off_s", "sign_off_p", "en_doc",
+    "s_back", "s_ahead", "lean", "cos1_rel", "cos2_rel", "novel_rel", "doc_len", "short_doc_novel",
+    "subj_recent", "s_long",
+)
+
+
+_FLAGS = (("cont", _CONT), ("meta", _META), ("en_cont", _EN_CONT), ("en_adverb", _EN_ADVERB), ("quote", _QUOTE),
+          ("colon_lead", _COLON_LEAD), ("date_lead", _DATE_LEAD), ("reporter", _REPORTER),
+          ("first_person", _FIRST_PERSON))
+
+
+@dataclass(slots=True, frozen=True)
+class Facts:
+    """What the features need from one sentence."""
+
+    text: str
+    words: frozenset[str]
+    names: frozenset[str]
+    subject: str  # the first name when it opens the sentence, else ""
+    chars: int
+    commas: int
+    wide: bool  # mostly CJK
+    flags: tuple[float, ...]  # the _FLAGS cue patterns matched at its start
+    question: float
+
+
+@lru_cache(maxsize=65536)
+def facts(text: str) -> Facts:
+    ents = find_entities(text)
+    head = _DATE_LEAD.sub("", text, count=1)
+    offset = len(text) - len(head)
+    first = next((e for e in ents if e.start >= offset), None)
+    subject = first.key if first is not None and first.start - offset <= 12 else ""
+    chars = len(text) - sum(map(text.count, " \t\n\u3000"))
+    cjk = len(_HAN.findall(text))
+    flags = tuple(1.0 if rx.match(text) else 0.0 for _, rx in _FLAGS)
+    return Facts(text, content_words(text), frozenset(e.key for e in ents), subject, chars,
+                 len(_COMMA.findall(text)), cjk >= 0.3 * max(1, chars), flags,
+                 1.0 if _QUESTION.search(text) else 0.0)
+
+
+def _cos(a: set | frozenset, b: set | frozenset) -> float:
+    if not a or not b or a.isdisjoint(b):
+        return 0.0
+    return len(a & b) / math.sqrt(len(a) * len(b))
+
+
+def _union(fs: list[Facts], lo: int, hi: int, attr: str = "words") -> frozenset[str] | set[str]:
+    lo, hi = max(0, lo), max(0, min(hi, len(fs)))
+    if hi - lo == 1:
+        return getattr(fs[lo], attr)
+    out: set[str] = set()
+    for f in fs[lo:hi]:
+        out |= getattr(f, attr)
+    return out
+
+
+def _known(key: str, seen: set[str]) -> bool:
+    return key in seen or (len(key) >= 2 and any(key in k or (len(k) >= 2 and k in key) for k in seen))
+
+
+def gap_features(fs: list[Facts], en_doc: bool) -> list[list[float]]:
+    """One feature vector (in FEATURES order) for each gap j = 1 .. len(fs)-1."""
+    n = len(fs)
+    if n < 2:
+        return []
+    chars = sorted(f.chars for f in fs)
+    median = max(1, chars[len(chars) // 2])
+    # w2[j] / w3[j] / w8[j]: the words of the 2 / 3 / 8 sentences before j (forward windows are w[j + k])
+    empty: frozenset[str] = frozenset()
+    words = [f.words for f in fs] + [empty] * 5
+    w1 = [empty] + words  # w1[j] = words[j - 1]
+    w2 = [w1[j] | w1[j - 1] if j >= 1 else empty for j in range(n + 5)]
+    w3 = [w2[j] | w1[j - 2] if j >= 2 else w2[j] for j in range(n + 5)]
+    w8 = [w3[j] | w3[j - 3] | w2[j - 6] if j >= 6 else w3[j] | w3[j - 3] if j >= 3 else w3[j] for j in range(n)]
+    names = [empty] * 8 + [f.names for f in fs]  # names[j + 7] = fs[j - 1].names
+    n3 = [names[j + 7] | names[j + 6] | names[j + 5] for j in range(n)]
+    n8 = [n3[j] | names[j + 4] | names[j + 3] | names[j + 2] | names[j + 1] | names[j] for j in range(n)]
+    cos2 = [0.0] * (n + 1)
+    for j in range(1, n):
+        cos2[j] = _cos(w2[j], w2[j + 2])
+    log = math.log
+    # per sentence: relative length, short, title-like (no comma, short)
+    size = [log(1 + f.chars / median) for f in fs] + [0.0]
+    short = [float(f.chars < 0.5 * median) for f in fs]
+    titled = [float(f.commas == 0 and f.chars < 0.7 * median) for f in fs]
+    lens = [len(w) for w in words]
+    const = float(en_doc)
+    rows = []
+    for j in range(1, n):
+        p, s = fs[j - 1], fs[j]
+        sw, pw, qw = words[j], words[j - 1], words[j + 1]
+        back = w3[j]
+        if s.names:
+            back_names = n3[j]
+            ent_new = sum(1 for k in s.names if not _known(k, back_names)) / len(s.names)
+            known = bool(s.subject) and _known(s.subject, back_names)
+            recent = known or (bool(s.subject) and _known(s.subject, n8[j]))
+        else:
+            ent_new, known, recent = 0.0, False, False
+        new_words = lens[j] - len(sw & back) if sw else 0
+        novel = new_words / lens[j] if sw else 0.5
+        if 1 < j < n - 1:
+            dip = (cos2[j - 1] + cos2[j + 1]) / 2 - cos2[j]
+        elif n > 2:
+            dip = (cos2[j + 1] if j == 1 else cos2[j - 1]) - cos2[j]
+        else:
+            dip = 0.0
+        ahead = _cos(sw, w3[j + 4])
+        s_back = _cos(sw, back)
+        rows.append([
+            1.0, _cos(pw, sw), cos2[j], _cos(back, w3[j + 3]), dip, _cos(sw, qw), _cos(pw, qw),
+            novel, log(1 + new_words), ent_new, float(bool(s.subject) and not known), float(known),
+            *s.flags,
+            size[j], size[j - 1], size[j + 1], short[j], short[j - 1], titled[j], titled[j - 1],
+            float(s.wide != p.wide), s.question, p.question,
+            float(j == 1 and bool(_GREETING.search(p.text))),
+            float(j >= n - 2 and bool(_SIGN_OFF.search(s.text))),
+            float(j >= n - 1 and bool(_SIGN_OFF.search(p.text))),
+            const, s_back, ahead, ahead - s_back,
+            0.0, 0.0, 0.0, 0.0, 0.0,  # the document-relative features, below
+            float(recent), _cos(sw, w8[j]),
+        ])
+    doc_len = log(1 + median / (12 if not en_doc else 40))
+    avg = [sum(r[i] for r in rows) / len(rows) for i in (1, 2, 7)]  # cos1, cos2, novel
+    for r in rows:
+        r[_REL:_REL + 5] = [r[1] - avg[0], r[2] - avg[1], r[7] - avg[2], doc_len, r[7] / doc_len]
+    return rows
+
+
+_REL = FEATURES.index("cos1_rel")
+
+
+def is_greeting(text: str) -> bool:
+    return bool(_GREETING.search(text))
+
+
+def is_sign_off(text: str) -> bool:
+    return bool(_SIGN_OFF.search(text))
