@@ -83,15 +83,23 @@ def test_bullets_without_heading_are_listed_with_a_headline_for_the_chapter(seed
     assert sum(not it.show_heading for it in example) == 25
 
 
-def test_templates_list_bullets_without_a_heading(seeds_dir):
-    from jinja2 import Environment, FileSystemLoader
+def test_the_example_newsletter_lists_its_bullets_without_headings(tmp_path):
+    """Bullets read from the script have no heading in the email: they are listed under their section."""
+    from studio.config import load_show
+    from studio.email.preview import episode_context
+    from studio.email.render import render_email
+    from tests.conftest import make_show
 
-    env = Environment(loader=FileSystemLoader(REPO / "templates"))
-    src = (REPO / "templates" / "email.html.j2").read_text(encoding="utf-8")
-    assert "show_heading" in src
-    tpl = env.from_string('{% for item in items %}{% if item.show_heading is not sameas false %}'
-                          '<h3>{{ item.title }}</h3>{% endif %}{% endfor %}')
-    assert tpl.render(items=[{"title": "A", "show_heading": False}, {"title": "B"}]) == "<h3>B</h3>"
+    show = load_show(make_show(tmp_path) / "show.toml")
+    episode = read_episode(REPO / "episodes" / "2024-03-27-ai-newsletter.md")
+    bullets = [it for it in episode.items if not it.show_heading]
+    assert bullets and all(it.title for it in bullets)  # a headline for the chapters all the same
+    html = render_email(show, episode_context(show, episode)).html
+    anchors = dict((int(n), tag) for tag, n in re.findall(r'<(\w+)[^>]*\bid="item-(\d+)"', html))
+    headings = " ".join(re.findall(r"<h3[^>]*>(.*?)</h3>", html, re.S))
+    for n, it in enumerate(episode.items, 1):
+        assert anchors[n] == ("h3" if it.show_heading else "li"), (n, it.title)
+        assert (it.title in headings) == it.show_heading
 
 
 def test_explain_shows_every_sentence_its_decision_and_evidence(seeds_dir, capsys):
