@@ -111,26 +111,7 @@ def _cos(a: set | frozenset, b: set | frozenset) -> float:
     return len(a & b) / math.sqrt(len(a) * len(b))
 
 
-def _cos_counted(a: frozenset, window: dict[str, int]) -> float:
-    """_cos(a, the keys of a sliding-window count)."""
-    if not a or not window:
-        return 0.0
-    shared = sum(1 for w in a if w in window)
-    return shared / math.sqrt(len(a) * len(window)) if shared else 0.0
-
-
-def _slide(window: dict[str, int], add: frozenset[str], drop: frozenset[str]) -> None:
-    for k in add:
-        window[k] = window.get(k, 0) + 1
-    for k in drop:
-        c = window[k] - 1
-        if c:
-            window[k] = c
-        else:
-            del window[k]
-
-
-def _known(key: str, seen: set[str] | dict[str, int]) -> bool:
+def _known(key: str, seen: set[str] | frozenset[str]) -> bool:
     return key in seen or (len(key) >= 2 and any(key in k or (len(k) >= 2 and k in key) for k in seen))
 
 
@@ -142,17 +123,15 @@ def gap_features(fs: list[Facts], en_doc: bool) -> list[list[float]]:
     chars = sorted(f.chars for f in fs)
     median = max(1, chars[len(chars) // 2])
     # w2[j] / w3[j]: the words of the 2 / 3 sentences before j (forward windows are w[j + k]);
-    # the last 8 sentences' words and the last 3 sentences' names are counted in sliding windows
+    # w8 (the last 8 sentences' words) and the last 3 sentences' names are built only when needed
     empty: frozenset[str] = frozenset()
     words = [f.words for f in fs] + [empty] * 5
     w1 = [empty] + words  # w1[j] = words[j - 1]
     w2 = [w1[j] | w1[j - 1] if j >= 1 else empty for j in range(n + 5)]
     w3 = [w2[j] | w1[j - 2] if j >= 2 else w2[j] for j in range(n + 5)]
-    w8: dict[str, int] = {}
-    n3: dict[str, int] = {}
-    cos2 = [0.0] * (n + 1)
-    for j in range(1, n):
-        cos2[j] = _cos(w2[j], w2[j + 2])
+    names = [empty] * 3 + [f.names for f in fs]  # names[j + 2] = fs[j - 1].names
+    cos1 = [0.0] + [_cos(words[j - 1], words[j]) for j in range(1, n + 1)]  # cos1[j]: sentences j-1, j
+    cos2 = [0.0] + [_cos(w2[j], w2[j + 2]) for j in range(1, n)] + [0.0]
     log = math.log
     # per sentence: relative length, short, title-like (no comma, short)
     size = [log(1 + f.chars / median) for f in fs] + [0.0]
@@ -163,17 +142,18 @@ def gap_features(fs: list[Facts], en_doc: bool) -> list[list[float]]:
     rows = []
     for j in range(1, n):
         p, s = fs[j - 1], fs[j]
-        _slide(w8, p.words, fs[j - 9].words if j >= 9 else empty)
-        _slide(n3, p.names, fs[j - 4].names if j >= 4 else empty)
         sw, pw, qw = words[j], words[j - 1], words[j + 1]
         back = w3[j]
         if s.names:
+            n3 = names[j + 2] | names[j + 1] | names[j]
             ent_new = sum(1 for k in s.names if not _known(k, n3)) / len(s.names)
             known = bool(s.subject) and _known(s.subject, n3)
         else:
             ent_new, known = 0.0, False
-        new_words = lens[j] - len(sw & back) if sw else 0
+        shared = len(sw & back) if sw and back else 0
+        new_words = lens[j] - shared if sw else 0
         novel = new_words / lens[j] if sw else 0.5
+        s_back = shared / math.sqrt(lens[j] * len(back)) if shared else 0.0
         if 1 < j < n - 1:
             dip = (cos2[j - 1] + cos2[j + 1]) / 2 - cos2[j]
         elif n > 2:
@@ -181,9 +161,8 @@ def gap_features(fs: list[Facts], en_doc: bool) -> list[list[float]]:
         else:
             dip = 0.0
         ahead = _cos(sw, w3[j + 4])
-        s_back = _cos(sw, back)
         rows.append([
-            1.0, _cos(pw, sw), cos2[j], _cos(back, w3[j + 3]), dip, _cos(sw, qw), _cos(pw, qw),
+            1.0, cos1[j], cos2[j], _cos(back, w3[j + 3]), dip, cos1[j + 1], _cos(pw, qw),
             novel, log(1 + new_words), ent_new, float(bool(s.subject) and not known),
             *s.flags,
             size[j], size[j - 1], size[j + 1], short[j], short[j - 1], titled[j], titled[j - 1],
@@ -193,7 +172,7 @@ def gap_features(fs: list[Facts], en_doc: bool) -> list[list[float]]:
             float(j >= n - 1 and bool(_SIGN_OFF.search(p.text))),
             const, s_back, ahead, ahead - s_back,
             0.0, 0.0, 0.0, 0.0, 0.0,  # the document-relative features, below
-            _cos_counted(sw, w8),
+            _cos(sw, back | w3[j - 3] | w2[j - 6]) if j >= 6 else _cos(sw, back | w3[j - 3]) if j >= 3 else s_back,
         ])
     doc_len = log(1 + median / (12 if not en_doc else 40))
     avg = [sum(r[i] for r in rows) / len(rows) for i in (1, 2, 7)]  # cos1, cos2, novel
