@@ -10,16 +10,15 @@ line or `---` always starts a story.
 
 from __future__ import annotations
 
-import gc
 import json
 import math
 import operator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from studio.ingest.boundary import FEATURES, Facts, facts, gap_features
+from studio.memory import gc_paused
 
 MODEL_FILE = Path(__file__).with_name("segment_model.json")
 BARE_CHARS = 12
@@ -139,23 +138,10 @@ def segment(
         return [], []
     lang = doc_language(texts)
     model = (models or default_models())[lang]
-    with _paused_gc():
+    with gc_paused():  # many small lists, no cycles (articles segment outside read_episode's pause)
         fs: list[Facts] = [facts(t) for t in texts]
         probs, rows = model.probabilities(gap_features(fs, lang == "en"))
         return _decide(probs, rows, fs, forced, lang, model.final)
-
-
-@contextmanager
-def _paused_gc():
-    """The cyclic collector off while many small lists are built (they hold no cycles):
-    on a 10 MB transcript its passes cost a third of the time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _decide(probs: list[float], rows: list[list[float]], fs: list[Facts], forced: set[int], lang: str,
