@@ -1,7 +1,7 @@
 """Evidence that a story starts at a sentence: features of the gap before it.
 
 For the gap between sentence j-1 and j the features measure
-- lexical cohesion: do the sentences (and windows of 2 and 3) around the gap share
+- lexical cohesion: do the sentences (and windows of 2, 3 and 8) around the gap share
   content words (jieba words for Chinese)? A dip below the neighbouring gaps is a sign;
 - novelty: how many of sentence j's words and names the previous three sentences lacked;
 - cue phrases: continuations (此外, 该公司, It, Instead, Currently), story openings
@@ -65,7 +65,7 @@ FEATURES = (
     "cont", "meta", "en_cont", "en_adverb", "quote", "colon_lead", "date_lead", "reporter", "first_person",
     "len_s", "len_p", "len_q", "short_s", "short_p", "title_s", "title_p", "switch", "question_s", "question_p",
     "greeting_p", "sign_off_s", "sign_off_p", "en_doc",
-    "s_back", "s_ahead", "lean", "cos1_rel", "cos2_rel", "novel_rel", "doc_len", "short_doc_novel",
+    "s_back", "cos1_rel", "cos2_rel", "novel_rel", "doc_len", "short_doc_novel",
     "s_long",
 )
 
@@ -160,7 +160,6 @@ def gap_features(fs: list[Facts], en_doc: bool) -> list[list[float]]:
             dip = (cos2[j + 1] if j == 1 else cos2[j - 1]) - cos2[j]
         else:
             dip = 0.0
-        ahead = _cos(sw, w3[j + 4])
         rows.append([
             1.0, cos1[j], cos2[j], _cos(back, w3[j + 3]), dip, cos1[j + 1], _cos(pw, qw),
             novel, log(1 + new_words), ent_new, float(bool(s.subject) and not known),
@@ -170,7 +169,7 @@ def gap_features(fs: list[Facts], en_doc: bool) -> list[list[float]]:
             float(j == 1 and bool(_GREETING.search(p.text))),
             float(j >= n - 2 and bool(_SIGN_OFF.search(s.text))),
             float(j >= n - 1 and bool(_SIGN_OFF.search(p.text))),
-            const, s_back, ahead, ahead - s_back,
+            const, s_back,
             0.0, 0.0, 0.0, 0.0, 0.0,  # the document-relative features, below
             _cos(sw, back | w3[j - 3] | w2[j - 6]) if j >= 6 else _cos(sw, back | w3[j - 3]) if j >= 3 else s_back,
         ])
