@@ -1,7 +1,7 @@
 """Evidence that a story starts at a sentence: features of the gap before it.
 
 For the gap between sentence j-1 and j the features measure
-- lexical cohesion: do the sentences (and windows of 2 and 3) around the gap share
+- lexical cohesion: do the sentences (and windows of 2, 3 and 8) around the gap share
   content words (jieba words for Chinese)? A dip below the neighbouring gaps is a sign;
 - novelty: how many of sentence j's words and names the previous three sentences lacked;
 - cue phrases: continuations (此外, 该公司, It, Instead, Currently), story openings
@@ -61,12 +61,12 @@ _COMMA = re.compile(r"[，,；;：:]")
 _QUESTION = re.compile(r"[？?][”\"」』）)]*$")
 
 FEATURES = (
-    "bias", "cos1", "cos2", "cos3", "dip2", "fwd", "bridge", "novel", "novel_n", "ent_new", "subj_new", "subj_known",
+    "bias", "cos1", "cos2", "cos3", "dip2", "fwd", "bridge", "novel", "novel_n", "ent_new", "subj_new",
     "cont", "meta", "en_cont", "en_adverb", "quote", "colon_lead", "date_lead", "reporter", "first_person",
     "len_s", "len_p", "len_q", "short_s", "short_p", "title_s", "title_p", "switch", "question_s", "question_p",
     "greeting_p", "sign_off_s", "sign_off_p", "en_doc",
-    "s_back", "s_ahead", "lean", "cos1_rel", "cos2_rel", "novel_rel", "doc_len", "short_doc_novel",
-    "subj_recent", "s_long",
+    "s_back", "cos1_rel", "cos2_rel", "novel_rel", "doc_len", "short_doc_novel",
+    "s_long",
 )
 
 
@@ -111,17 +111,7 @@ def _cos(a: set | frozenset, b: set | frozenset) -> float:
     return len(a & b) / math.sqrt(len(a) * len(b))
 
 
-def _union(fs: list[Facts], lo: int, hi: int, attr: str = "words") -> frozenset[str] | set[str]:
-    lo, hi = max(0, lo), max(0, min(hi, len(fs)))
-    if hi - lo == 1:
-        return getattr(fs[lo], attr)
-    out: set[str] = set()
-    for f in fs[lo:hi]:
-        out |= getattr(f, attr)
-    return out
-
-
-def _known(key: str, seen: set[str]) -> bool:
+def _known(key: str, seen: set[str] | frozenset[str]) -> bool:
     return key in seen or (len(key) >= 2 and any(key in k or (len(k) >= 2 and k in key) for k in seen))
 
 
@@ -132,19 +122,16 @@ def gap_features(fs: list[Facts], en_doc: bool) -> list[list[float]]:
         return []
     chars = sorted(f.chars for f in fs)
     median = max(1, chars[len(chars) // 2])
-    # w2[j] / w3[j] / w8[j]: the words of the 2 / 3 / 8 sentences before j (forward windows are w[j + k])
+    # w2[j] / w3[j]: the words of the 2 / 3 sentences before j (forward windows are w[j + k]);
+    # w8 (the last 8 sentences' words) and the last 3 sentences' names are built only when needed
     empty: frozenset[str] = frozenset()
     words = [f.words for f in fs] + [empty] * 5
     w1 = [empty] + words  # w1[j] = words[j - 1]
     w2 = [w1[j] | w1[j - 1] if j >= 1 else empty for j in range(n + 5)]
     w3 = [w2[j] | w1[j - 2] if j >= 2 else w2[j] for j in range(n + 5)]
-    w8 = [w3[j] | w3[j - 3] | w2[j - 6] if j >= 6 else w3[j] | w3[j - 3] if j >= 3 else w3[j] for j in range(n)]
-    names = [empty] * 8 + [f.names for f in fs]  # names[j + 7] = fs[j - 1].names
-    n3 = [names[j + 7] | names[j + 6] | names[j + 5] for j in range(n)]
-    n8 = [n3[j] | names[j + 4] | names[j + 3] | names[j + 2] | names[j + 1] | names[j] for j in range(n)]
-    cos2 = [0.0] * (n + 1)
-    for j in range(1, n):
-        cos2[j] = _cos(w2[j], w2[j + 2])
+    names = [empty] * 3 + [f.names for f in fs]  # names[j + 2] = fs[j - 1].names
+    cos1 = [0.0] + [_cos(words[j - 1], words[j]) for j in range(1, n + 1)]  # cos1[j]: sentences j-1, j
+    cos2 = [0.0] + [_cos(w2[j], w2[j + 2]) for j in range(1, n)] + [0.0]
     log = math.log
     # per sentence: relative length, short, title-like (no comma, short)
     size = [log(1 + f.chars / median) for f in fs] + [0.0]
@@ -158,34 +145,33 @@ def gap_features(fs: list[Facts], en_doc: bool) -> list[list[float]]:
         sw, pw, qw = words[j], words[j - 1], words[j + 1]
         back = w3[j]
         if s.names:
-            back_names = n3[j]
-            ent_new = sum(1 for k in s.names if not _known(k, back_names)) / len(s.names)
-            known = bool(s.subject) and _known(s.subject, back_names)
-            recent = known or (bool(s.subject) and _known(s.subject, n8[j]))
+            n3 = names[j + 2] | names[j + 1] | names[j]
+            ent_new = sum(1 for k in s.names if not _known(k, n3)) / len(s.names)
+            known = bool(s.subject) and _known(s.subject, n3)
         else:
-            ent_new, known, recent = 0.0, False, False
-        new_words = lens[j] - len(sw & back) if sw else 0
+            ent_new, known = 0.0, False
+        shared = len(sw & back) if sw and back else 0
+        new_words = lens[j] - shared if sw else 0
         novel = new_words / lens[j] if sw else 0.5
+        s_back = shared / math.sqrt(lens[j] * len(back)) if shared else 0.0
         if 1 < j < n - 1:
             dip = (cos2[j - 1] + cos2[j + 1]) / 2 - cos2[j]
         elif n > 2:
             dip = (cos2[j + 1] if j == 1 else cos2[j - 1]) - cos2[j]
         else:
             dip = 0.0
-        ahead = _cos(sw, w3[j + 4])
-        s_back = _cos(sw, back)
         rows.append([
-            1.0, _cos(pw, sw), cos2[j], _cos(back, w3[j + 3]), dip, _cos(sw, qw), _cos(pw, qw),
-            novel, log(1 + new_words), ent_new, float(bool(s.subject) and not known), float(known),
+            1.0, cos1[j], cos2[j], _cos(back, w3[j + 3]), dip, cos1[j + 1], _cos(pw, qw),
+            novel, log(1 + new_words), ent_new, float(bool(s.subject) and not known),
             *s.flags,
             size[j], size[j - 1], size[j + 1], short[j], short[j - 1], titled[j], titled[j - 1],
             float(s.wide != p.wide), s.question, p.question,
             float(j == 1 and bool(_GREETING.search(p.text))),
             float(j >= n - 2 and bool(_SIGN_OFF.search(s.text))),
             float(j >= n - 1 and bool(_SIGN_OFF.search(p.text))),
-            const, s_back, ahead, ahead - s_back,
+            const, s_back,
             0.0, 0.0, 0.0, 0.0, 0.0,  # the document-relative features, below
-            float(recent), _cos(sw, w8[j]),
+            _cos(sw, back | w3[j - 3] | w2[j - 6]) if j >= 6 else _cos(sw, back | w3[j - 3]) if j >= 3 else s_back,
         ])
     doc_len = log(1 + median / (12 if not en_doc else 40))
     avg = [sum(r[i] for r in rows) / len(rows) for i in (1, 2, 7)]  # cos1, cos2, novel

@@ -18,8 +18,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from studio.ingest.boundary import FEATURES, Facts, facts, gap_features
+from studio.memory import gc_paused
 
 MODEL_FILE = Path(__file__).with_name("segment_model.json")
+BARE_CHARS = 12
 
 
 @dataclass
@@ -58,18 +60,24 @@ class Model:
         return cls(d["weights"], d["mean"], d["scale"], d.get("threshold", 0.5), tuple(d["features"]))
 
 
-# Stage 2 sees stage 1's probabilities at the neighbouring gaps (a title sentence
-# right after a likely start is no start itself).
+# An optional stage 2 sees stage 1's probabilities at the neighbouring gaps (a title
+# sentence right after a likely start is no start itself).
 STAGE2 = FEATURES + ("p_prev", "p_self", "p_next", "p_rank")
 
 
 @dataclass(slots=True)
 class Segmenter:
     stage1: Model
-    stage2: Model
+    stage2: Model | None = None
+
+    @property
+    def final(self) -> Model:
+        return self.stage2 or self.stage1
 
     def probabilities(self, rows: list[list[float]]) -> tuple[list[float], list[list[float]]]:
         first = [self.stage1.probability(r) for r in rows]
+        if self.stage2 is None:
+            return first, rows
         rows2 = stage2_rows(rows, first)
         return [self.stage2.probability(r) for r in rows2], rows2
 
@@ -87,7 +95,7 @@ def stage2_rows(rows: list[list[float]], first: list[float]) -> list[list[float]
 @lru_cache(maxsize=1)
 def default_models() -> dict[str, Segmenter]:
     data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
-    return {lang: Segmenter(Model.from_json(m["stage1"]), Model.from_json(m["stage2"]))
+    return {lang: Segmenter(Model.from_json(m["stage1"]), Model.from_json(m["stage2"]) if m.get("stage2") else None)
             for lang, m in data["models"].items()}
 
 
@@ -99,12 +107,12 @@ class Gap:
     probability: float
     starts: bool
     forced: bool = False
-    row: list[float] = field(default_factory=list)  # STAGE2 features
+    row: list[float] = field(default_factory=list)  # the final model's features
     model: Model | None = None
 
     @property
     def features(self) -> dict[str, float]:
-        return dict(zip(STAGE2, self.row))
+        return dict(zip(self.model.features if self.model else STAGE2, self.row))
 
     @property
     def evidence(self) -> dict[str, float]:
@@ -130,16 +138,31 @@ def segment(
         return [], []
     lang = doc_language(texts)
     model = (models or default_models())[lang]
-    fs: list[Facts] = [facts(t) for t in texts]
-    probs, rows = model.probabilities(gap_features(fs, lang == "en"))
+    with gc_paused():  # many small lists, no cycles (articles segment outside read_episode's pause)
+        fs: list[Facts] = [facts(t) for t in texts]
+        probs, rows = model.probabilities(gap_features(fs, lang == "en"))
+        return _decide(probs, rows, fs, forced, lang, model.final)
+
+
+def _decide(probs: list[float], rows: list[list[float]], fs: list[Facts], forced: set[int], lang: str,
+            model: Model) -> tuple[list[list[int]], list[Gap]]:
+    starts = [p >= model.threshold for p in probs]
+    for j in range(1, len(starts) if lang == "zh" else 0):  # in Chinese a bare heading opens the next story
+        if starts[j - 1] and starts[j] and j + 1 not in forced and _bare(fs[j]):
+            starts[j] = False
     gaps: list[Gap] = []
     groups: list[list[int]] = [[0]]
-    for j, (p, row) in enumerate(zip(probs, rows), 1):
+    for j, (p, row, start) in enumerate(zip(probs, rows, starts), 1):
         hard = j in forced
-        start = hard or p >= model.stage2.threshold
-        gaps.append(Gap(j, p, start, hard, row, model.stage2))
+        start = hard or start
+        gaps.append(Gap(j, p, start, hard, row, model))
         if start:
             groups.append([j])
         else:
             groups[-1].append(j)
     return groups, gaps
+
+
+def _bare(f: Facts) -> bool:
+    """A heading-like sentence: a few characters, no clause."""
+    return f.chars <= BARE_CHARS and f.commas == 0
