@@ -117,17 +117,18 @@ def build_episode(
     from studio.speech.display import SpeechDisplay
     from studio.speech.synthesize import synthesize_episode
 
-    from studio.audio.decoder import episode_decoder
+    from studio.audio.mastering import episode_mastering
 
-    decoder = episode_decoder(show, episode, settings)  # decodes each clip as it arrives
+    mastering = episode_mastering(show, episode, settings)  # decodes each clip as it arrives, encodes ahead
+    mastering.ahead()
     try:
         with SpeechDisplay.open(reporter, len(episode.items)) as display:
             speech = synthesize_episode(
                 episode, show, engine or show.speech.engine, show.path(show.speech.cache_dir),
-                jobs=jobs, progress=display, warn=reporter.warn, on_clip=lambda _, clip: decoder.submit(clip.audio),
+                jobs=jobs, progress=display, warn=reporter.warn, on_clip=lambda i, clip: mastering.clip(i, clip.audio),
             )
     except BaseException:
-        decoder.close()
+        mastering.close()
         raise
     reporter.info(
         f"Speech ({speech.engine}): {speech.synthesized} synthesized, {speech.cached} cached, "
@@ -137,11 +138,11 @@ def build_episode(
     from studio.audio.render import render_audio
 
     ep_dir.mkdir(parents=True, exist_ok=True)
-    with locked(ep_dir):  # one build writes an episode at a time
+    with mastering, locked(ep_dir):  # one build writes an episode at a time
         require_valid_episode(show, episode, script, out)  # again, under the lock: a same-slug build may have landed
         remove_stale_temps(ep_dir)
         with reporter.task("Mastering and encoding", len(episode.items), time_left=True) as task:
-            audio = render_audio(episode, speech.clips, show, ep_dir, cover, decoder=decoder, on_item=task.advance)
+            audio = render_audio(episode, speech.clips, show, ep_dir, cover, mastering=mastering, on_item=task.advance)
 
         from studio.speech.transcript import TRANSCRIPTS, timing_note, write_transcripts
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from studio.audio.encode import cut_clips, mp3_frames
 from studio.audio.ffmpeg import Loudness, parse_ebur128, run_ffmpeg
 from studio.audio.loudness import Master, correct, power_mean
-from studio.audio.mix import Jingles, Layout, Part, fade, write_mix
+from studio.audio.mix import Jingles, Layout, Part, PieceMix, fade, write_piece
 from studio.config import load_show
 from studio.errors import ConfigError
 from tests.audio_helpers import RATE, decode
@@ -119,9 +119,10 @@ def test_layout_is_exact(lengths, gap, with_intro, with_outro, under):
     clips = [stage.put(tone(s)) for s in lengths]
     jingles = Jingles(intro=stage.put(tone(1.0, 0.2)) if with_intro else None,
                       outro=stage.put(tone(0.7, 0.2)) if with_outro else None)
-    layout = Layout(gap, under, 0.1, 0.3, [0.0] * len(clips), -3.0)
+    layout = Layout(gap, under, 0.1, 0.3)
     out = io.BytesIO()
-    placements, total = write_mix(out, stage, clips, jingles, layout, new_section=lambda i: False)
+    whole = PieceMix(0, clips, [0.0] * len(clips), -3.0)
+    placements, total = write_piece(out, stage, whole, jingles, layout, new_section=lambda i: False)
     assert len(out.getvalue()) == total * 2
     gap_n = int(round(gap * RATE))
     voiced = [(c, p) for c, p in zip(clips, placements) if c.size]
@@ -138,6 +139,41 @@ def test_layout_is_exact(lengths, gap, with_intro, with_outro, under):
             assert first == 0
         tail = int(0.7 * RATE) + gap_n if with_outro else 0
         assert total == voiced[-1][1].end + tail
+
+
+@given(
+    st.lists(st.sampled_from([0.0, 0.3, 0.8, 1.2]), min_size=2, max_size=7),
+    st.lists(st.booleans(), min_size=7, max_size=7), st.booleans(), st.booleans(), st.booleans(),
+)
+@settings(max_examples=60, deadline=None)
+def test_pieces_written_one_after_another_are_the_whole_mix(lengths, cut_wanted, with_intro, with_outro, with_stinger):
+    """Cutting the episode into pieces (in the middle of gaps) changes no sample and no placement."""
+    stage = FakeStage()
+    clips = [stage.put(tone(s)) for s in lengths]
+    jingles = Jingles(intro=stage.put(tone(1.0, 0.2)) if with_intro else None,
+                      outro=stage.put(tone(0.7, 0.2)) if with_outro else None,
+                      stinger=stage.put(tone(0.3, 0.3)) if with_stinger else None)
+    layout = Layout(0.5, 0.4, 0.1, 0.3)
+    gains = [-1.0 - 0.5 * i for i in range(len(clips))]
+    new_section = lambda i: i % 2 == 1  # noqa: E731
+    whole = io.BytesIO()
+    placements, total = write_piece(whole, stage, PieceMix(0, clips, gains, -3.0), jingles, layout, new_section)
+    # the planner's rule: a cut follows some speech and comes before an item with speech
+    cuts = [i for i in range(len(clips) - 1)
+            if cut_wanted[i] and any(c.size for c in clips[: i + 1]) and clips[i + 1].size]
+    bounds = [0] + [i + 1 for i in cuts] + [len(clips)]
+    joined, joined_placements, offset = b"", [], 0
+    for n, (a, b) in enumerate(zip(bounds, bounds[1:])):
+        out = io.BytesIO()
+        mix = PieceMix(a, clips[a:b], gains[a:b], -3.0, intro=n == 0, outro=b == len(clips), after_cut=n > 0,
+                       before_cut=b < len(clips), spoken_before=n > 0)
+        got, frames = write_piece(out, stage, mix, jingles, layout, new_section)
+        assert len(out.getvalue()) == frames * 2
+        joined += out.getvalue()
+        joined_placements += [(offset + p.start, offset + p.end) for p in got]
+        offset += frames
+    assert joined == whole.getvalue() and offset == total
+    assert joined_placements == [(p.start, p.end) for p in placements]
 
 
 def test_clips_cut_from_mp3_frames_hold_the_right_audio(tmp_path):
@@ -199,6 +235,6 @@ def test_encoding_into_a_directory_with_awkward_characters(tmp_path):
     folder.mkdir()
     raw = folder / "in.raw"
     raw.write_bytes(tone(1.0))
-    measured = encode_master(raw, RATE, 1, Master(0.0, None), folder / "out put.mp3", 96)
+    measured = encode_master(raw, RATE, 1, Master(0.0, None), folder / "out put.mp3", 96).loudness
     assert abs(len(decode(folder / "out put.mp3")) - RATE) <= 1
     assert measured.integrated == pytest.approx(-9.0, abs=1.5)  # a 440 Hz sine at half scale

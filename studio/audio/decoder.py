@@ -18,10 +18,7 @@ from pathlib import Path
 
 from studio.audio.ffmpeg import Loudness, decode_measured
 from studio.audio.mix import Part, Stage
-from studio.audio.settings import AudioSettings
-from studio.config import Show
 from studio.fsutil import TMP_PREFIX
-from studio.model import Episode
 
 JOBS = 2  # ffmpeg decodes at a time (each is short; more only adds start-ups on 2 cores)
 
@@ -69,7 +66,7 @@ class ClipDecoder:
             pcm, loudness = decode_measured(source, self.rate, self.channels)
             self.decoded += 1
             self._store(key, pcm, loudness)
-        return self.stage.append(pcm, loudness)
+        return self.stage.append(pcm, loudness, key)
 
     def _paths(self, key: str) -> tuple[Path, Path] | None:
         if self.cache_dir is None:
@@ -123,14 +120,3 @@ class ClipDecoder:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-def episode_decoder(show: Show, episode: Episode, settings: AudioSettings) -> ClipDecoder:
-    """A decoder at the episode's rate and layout, caching its PCM under the clip cache; the
-    jingles start decoding at once."""
-    cache = show.path(show.speech.cache_dir) / "decoded" / episode.slug
-    decoder = ClipDecoder(settings.config.sample_rate, settings.config.channels, cache)
-    for jingle in (settings.intro, settings.outro, settings.stinger):
-        if jingle is not None:
-            decoder.submit(jingle)  # while the first clips are synthesized
-    return decoder

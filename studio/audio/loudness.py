@@ -94,14 +94,15 @@ def plan_master(
     return Master(gain, limit), mix_lufs
 
 
-def correct(master: Master, measured: Loudness, target_lufs: float, ceiling: float, slope: float = 1.0) -> Master | None:
+def correct(master: Master, measured: Loudness, target_lufs: float, ceiling: float, slope: float = 1.0,
+            tolerance: float = TOLERANCE_LU) -> Master | None:
     """A second try when the encoded file misses the target; None when it is within spec.
 
     `slope` is how many dB of gain buy one LU (the calibration's estimate; above 1 when limiting).
     """
     off = target_lufs - measured.integrated
     over = measured.true_peak - ceiling
-    if abs(off) <= TOLERANCE_LU and over <= 0:
+    if abs(off) <= tolerance and over <= 0:
         return None
     limit = master.limit_db
     if over > 0 or (limit is None and measured.true_peak + off > ceiling - CODEC_MARGIN_DB / 2):

@@ -1,8 +1,8 @@
-"""Lay out an episode: intro jingle -> items (gaps, stingers) -> outro jingle, as one raw PCM file.
+"""Lay out an episode: intro jingle -> items (gaps, stingers) -> outro jingle, as raw PCM pieces.
 
 Every clip is decoded once (resampled to the episode's rate and layout, measured on the way)
-into a staging file (studio.audio.decoder); the mix is then written front to back from it. Memory holds a few clips
-at a time, never the whole episode, and nothing is copied more than once (linear in the clips).
+into a staging file (studio.audio.decoder); each piece of the mix (studio.audio.pieces) is then
+written front to back from it straight into its encoder. Memory holds a clip at a time.
 Gain, fades and overlays work on s16 samples with audioop (C speed, exact lengths).
 """
 
@@ -34,6 +34,7 @@ class Part:
     size: int
     loudness: Loudness
     peak_db: float  # sample peak, dBFS
+    key: str = ""  # what it was decoded from (studio.audio.decoder), "" for nothing
 
     @property
     def silent(self) -> bool:
@@ -54,14 +55,14 @@ class Stage:
             return Part(0, 0, Loudness(SILENT, -math.inf), -math.inf)
         return self.append(*decode_measured(source, self.rate, self.channels))
 
-    def append(self, pcm: bytes, loudness: Loudness) -> Part:
+    def append(self, pcm: bytes, loudness: Loudness, key: str = "") -> Part:
         pcm = pcm[: len(pcm) - len(pcm) % self.frame]
         peak = audioop.max(pcm, 2) if pcm else 0
         with self._lock:
             self._file.seek(0, os.SEEK_END)
             offset = self._file.tell()
             self._file.write(pcm)
-        return Part(offset, len(pcm), loudness, 20 * math.log10(peak / 32768) if peak else -math.inf)
+        return Part(offset, len(pcm), loudness, 20 * math.log10(peak / 32768) if peak else -math.inf, key)
 
     def read(self, part: Part) -> bytes:
         with self._lock:
@@ -121,24 +122,36 @@ class Layout:
     music_under_s: float
     fade_in_s: float
     fade_out_s: float
-    speech_gain_db: list[float]
-    music_gain_db: float
 
 
-def write_mix(
-    out: BinaryIO,
-    stage: Stage,
-    clips: list[Part],
-    jingles: Jingles,
-    layout: Layout,
+@dataclass
+class PieceMix:
+    """What one piece of the episode holds (studio.audio.pieces cuts the episode into pieces)."""
+
+    first: int  # index of its first item
+    parts: list[Part]  # its items' speech
+    gains: list[float]  # dB applied to each
+    music_db: float  # dB applied to the jingles in it
+    intro: bool = True  # starts the episode (intro jingle)
+    outro: bool = True  # ends the episode (outro jingle)
+    after_cut: bool = False  # starts in the middle of the gap before its first item
+    before_cut: bool = False  # ends in the middle of the gap after its last item
+    spoken_before: bool = False  # an earlier piece has speech
+
+
+def write_piece(
+    out: BinaryIO, stage: Stage, piece: PieceMix, jingles: Jingles, layout: Layout,
     new_section: Callable[[int], bool],
-    on_item: Callable[[], None] | None = None,
 ) -> tuple[list[Placement], int]:
-    """Write the episode's PCM to `out`; return each clip's placement and the total frames.
+    """Write a piece's PCM to `out`; return each item's placement in it and its length in frames.
 
-    `on_item` hears about every item written (progress: `out` may be an encoder's pipe)."""
+    Pieces written one after the other make the whole episode: intro (fading under the first
+    speech) -> items with a gap between spoken ones (and a stinger where a section starts) ->
+    outro. A cut falls in the middle of a gap.
+    """
     frame, rate = stage.frame, stage.rate
-    gap = bytes(int(round(layout.gap_s * rate)) * frame)
+    gap_frames = int(round(layout.gap_s * rate))
+    gap = bytes(gap_frames * frame)
     written = 0
 
     def emit(pcm: bytes) -> None:
@@ -147,28 +160,26 @@ def write_mix(
         written += len(pcm)
 
     def music(part: Part) -> bytes:
-        return apply_gain(stage.read(part), layout.music_gain_db)
+        return apply_gain(stage.read(part), piece.music_db)
 
     pending_tail = b""  # intro music that keeps playing under the first speech
-    if jingles.intro:
+    if piece.intro and jingles.intro:
         intro = fade(music(jingles.intro), frame, rate, layout.fade_in_s, out=False)
-        first = next((c for c in clips if c.size), None)
+        first = next((c for c in piece.parts if c.size), None)
         under = min(int(layout.music_under_s * rate) * frame, len(intro), first.size if first else 0)
         emit(intro[: len(intro) - under])
         pending_tail = fade(intro[len(intro) - under :], frame, rate, under / frame / rate, out=True, floor_db=-6.0)
 
     placements: list[Placement] = []
-    spoken = 0
-    for i, (part, gain) in enumerate(zip(clips, layout.speech_gain_db)):
+    spoken = piece.spoken_before
+    for k, (part, gain) in enumerate(zip(piece.parts, piece.gains)):
         start = written // frame
         if part.size == 0:
             placements.append(Placement(start, start))
-            if on_item is not None:
-                on_item()
             continue
         if spoken:
-            emit(gap)
-            if jingles.stinger and new_section(i):
+            emit(bytes((gap_frames - gap_frames // 2) * frame) if k == 0 and piece.after_cut else gap)
+            if jingles.stinger and new_section(piece.first + k):
                 emit(music(jingles.stinger))
                 emit(gap)
         pcm = apply_gain(stage.read(part), gain)
@@ -178,11 +189,11 @@ def write_mix(
             pcm = head + pcm[len(pending_tail) :]
             pending_tail = b""
         emit(pcm)
-        spoken += 1
+        spoken = True
         placements.append(Placement(start, written // frame))
-        if on_item is not None:
-            on_item()
-    if jingles.outro:
+    if piece.before_cut:
+        emit(bytes(gap_frames // 2 * frame))
+    elif piece.outro and jingles.outro:
         if spoken:
             emit(gap)
         emit(fade(music(jingles.outro), frame, rate, layout.fade_out_s, out=True))

@@ -1,10 +1,13 @@
 """Speech clips -> the mastered, tagged episode MP3, its chapters and the per-item clip MP3s.
 
-Pipeline: decode + measure every clip and jingle once (staging file, studio.audio.decoder; in a
-build while the clips are synthesized) -> level -> predict the master gain (calibrate only when
-a limiter is needed) -> lay out the mix straight into the encoder: gain (+ limiter) -> CBR MP3,
-measured as it is written (re-encode once if it misses the loudness target) -> cut clips from
-it (no re-encode) -> tags, chapters.json.
+Pipeline: decode + measure every clip and jingle once (studio.audio.decoder; in a build while
+the clips are synthesized) -> plan the pieces: runs of items, each levelled from its clips'
+measurements (studio.audio.pieces) -> mix each piece straight into its own encoder, two at a
+time, measuring the MP3 on the way and re-encoding only a piece that misses (a limiter in the
+chain), keeping every piece by content (studio.audio.piece_encoder) -> join the pieces into
+one MP3 with one Info header (studio.audio.mp3); the episode's loudness is computed from the
+pieces' blocks (studio.audio.blocks) and a second pass runs only if it misses the target ->
+cut the item clips from it (no re-encode) -> tags, chapters.json.
 """
 
 from __future__ import annotations
@@ -16,12 +19,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from studio.audio.calibrate import calibrate, encode_to_spec, excerpt_of
+from studio.audio.blocks import combine
 from studio.audio.chapters import chapters_json, chapters_of
-from studio.audio.encode import cut_clips
 from studio.audio.decoder import ClipDecoder
-from studio.audio.loudness import codec_loss_lu, music_gain, plan_master, speech_gains
-from studio.audio.mix import Jingles, Layout, Placement, write_mix
+from studio.audio.encode import cut_clips
+from studio.audio.loudness import TOLERANCE_LU
+from studio.audio.mastering import Mastering
+from studio.audio.mix import Placement
+from studio.audio.mp3 import DECODER_DELAY, ENCODER_DELAY, join
+from studio.audio.piece_encoder import PieceEncoder, PieceResult
+from studio.audio.pieces import PiecePlan
 from studio.audio.reuse import previous_result, render_key
 from studio.audio.settings import AudioSettings, episode_audio
 from studio.audio.tags import Chapter, EpisodeTags, write_tags
@@ -34,6 +41,7 @@ from studio.speech.base import Clip
 
 CHAPTERS_FILE = "chapters.json"
 CLIP_MARGIN_S = 0.25  # silence kept around an item's speech in its clip file
+MASTER_SLACK_DB = 0.3  # keep the master gain guessed before the clips were in when this close
 
 
 @dataclass
@@ -51,17 +59,19 @@ class AudioResult:
 
 def render_audio(
     episode: Episode, clips: list[Clip], show: Show, ep_dir: Path, cover: Path,
-    decoder: ClipDecoder | None = None, on_item: Callable[[], None] | None = None,
+    mastering: Mastering | None = None, on_item: Callable[[], None] | None = None,
 ) -> AudioResult:
-    """The episode MP3, clips and chapters. `decoder` may already hold (some of) the clips,
-    decoded while they were synthesized; it is closed here. `on_item` hears of every item mastered."""
+    """The episode MP3, clips and chapters. `mastering` may already hold (some of) the clips,
+    decoded and encoded while they were synthesized; it is closed here. `on_item` hears of every item mastered."""
     settings = episode_audio(show, episode)
     cfg = settings.config
-    if decoder is not None and (decoder.rate, decoder.channels) != (cfg.sample_rate, cfg.channels):
-        decoder.close()
-        decoder = None
-    decoder = decoder or ClipDecoder(cfg.sample_rate, cfg.channels)
-    with decoder:
+    if mastering is not None and (mastering.decoder.rate, mastering.decoder.channels) != (cfg.sample_rate, cfg.channels):
+        mastering.close()
+        mastering = None
+    if mastering is None:
+        decoder = ClipDecoder(cfg.sample_rate, cfg.channels)
+        mastering = Mastering(episode, settings, decoder, None, show.root / "show.toml")
+    with mastering:
         key = render_key(episode, clips, show, settings, cover)
         previous = previous_result(ep_dir, key)
         if previous is not None:
@@ -70,63 +80,70 @@ def render_audio(
                 duration_ms=audio["duration_ms"], bytes=audio["bytes"], sha256=audio["sha256"],
                 items=previous["items"], loudness=previous["loudness"], key=key, reused=True,
             )
-        return _render(episode, clips, show, settings, ep_dir, cover, decoder, key, on_item)
+        return _render(episode, clips, show, settings, ep_dir, cover, mastering, key, on_item)
 
 
 def _render(
     episode: Episode, clips: list[Clip], show: Show, settings: AudioSettings, ep_dir: Path, cover: Path,
-    decoder: ClipDecoder, key: str, on_item: Callable[[], None] | None,
+    mastering: Mastering, key: str, on_item: Callable[[], None] | None,
 ) -> AudioResult:
     cfg = settings.config
-    rate, channels = cfg.sample_rate, cfg.channels
-    try:
-        parts = decoder.parts([c.audio for c in clips])
-    except AudioError as e:
-        raise AudioError(f"cannot decode a speech clip: {e.message}", episode.source) from None
-    jingles = Jingles(**{k: _add_jingle(decoder, k, p, show) for k, p in _jingle_paths(settings).items()})
+    rate = cfg.sample_rate
+    for i, clip in enumerate(clips):
+        mastering.clip(i, clip.audio)
+    mastering.ahead()  # (in a build it started with the speech) encodes while the rest is decoded
+    jingles = mastering.jingles()
+    parts = [mastering.part(i) for i in range(len(clips))]
+    master_db = 0.0
+    if cfg.level_items:  # the gain the pieces encoded ahead used, unless the clips show it is off
+        guess, exact = mastering.guess_master(jingles), mastering.exact_master(jingles, parts)
+        master_db = guess if abs(guess - exact) <= MASTER_SLACK_DB else exact
+    mastering.stop_ahead()
+    planner = mastering.planner(jingles, master_db, parts)
+    encoder = mastering.encoder(jingles, planner)
+    plans: list[PiecePlan] = []
+    for plan in planner.plan(len(clips), mastering.part):
+        encoder.submit(plan)  # encoding starts while the rest is planned
+        plans.append(plan)
     music = [j for j in (jingles.intro, jingles.outro, jingles.stinger) if j]
-    if not any(p.size for p in parts + music):
+    if not any(p.size for plan in plans for p in plan.mix.parts) and not any(j.size for j in music):
         raise AudioError("the episode has no audio (every item is silent)", episode.source)
-    stage = decoder.stage
-    gains, speech_lufs = speech_gains(parts, cfg.level_items)
-    music_db = music_gain(music, speech_lufs, cfg.music_level)
-    layout = Layout(cfg.gap, cfg.music_under, cfg.fade_in, cfg.fade_out, gains, music_db)
-    sections = [it.section for it in episode.items]
-    aim = cfg.loudness + codec_loss_lu(cfg.bitrate, cfg.channels)  # the mix's loudness before encoding
-    master, _ = plan_master(parts, gains, music, music_db, aim, cfg.true_peak)
-    slope, calibrated = 1.0, master.limit_db is not None  # a limiter is where prediction misses
-    mixed: dict[str, Any] = {}
-
-    def feed(pipe) -> None:
-        mixed["placements"], mixed["total"] = write_mix(
-            pipe, stage, parts, jingles, layout,
-            new_section=lambda i: bool(sections[i]) and sections[i] != sections[i - 1], on_item=on_item,
-        )
+    results = _finish(plans, encoder, on_item)
+    measured = combine([r.blocks for r in results])
+    passes = 1
+    off = cfg.loudness - measured.integrated
+    if abs(off) > TOLERANCE_LU:  # the prediction missed for the whole episode: everything once more
+        passes = 2
+        results = _finish(plans, encoder, None, off)
+        measured = combine([r.blocks for r in results])
+    placements, total = _timeline(results)
 
     out = ep_dir / "episode.mp3"
     with tempfile.TemporaryDirectory(prefix="studio-audio-") as tmp_name, atomic_path(out) as mp3:
-        if calibrated:
-            excerpt = excerpt_of(stage, parts, gains, music, music_db, Path(tmp_name) / "excerpt.raw")
-            master, slope = calibrate(excerpt, rate, channels, master, cfg)
-        master, measured, passes = encode_to_spec(feed, rate, channels, master, slope, mp3, cfg)
-        placements, total = mixed["placements"], mixed["total"]
+        with open(mp3, "wb") as f:
+            join([r.encoded for r in results], f, _padding(results[-1]))
         chapters = make_chapters(episode, placements, rate, total)
         items = _clip_files(episode, show, settings, placements, rate, total, mp3, ep_dir, Path(tmp_name), cover)
         write_tags(mp3, _tags(show, episode, cover, episode.title, [Chapter(**c) for c in chapters]))
         size, digest = mp3.stat().st_size, sha256_file(mp3)
     atomic_write_text(ep_dir / CHAPTERS_FILE, chapters_file_text(show, episode, chapters))
-    decoder.prune()  # cached PCM of clips this episode no longer has
+    mastering.prune()  # kept PCM and pieces this episode no longer has
+    mastering.remember(planner.master_db)
     loudness = {
         "integrated_lufs": measured.integrated,
         "true_peak_dbtp": measured.true_peak,
         "lra_lu": measured.lra,
         "target_lufs": cfg.loudness,
         "target_true_peak_dbtp": cfg.true_peak,
-        "gain_db": round(master.gain_db, 2),
-        "limiter": master.limit_db is not None,
-        "calibrated": calibrated,
+        "gain_db": round(planner.master_db, 2),
+        "limiter": any(r.master.limit_db is not None for r in results),
+        "pieces": len(results),
+        "pieces_reused": sum(1 for r in results if r.encodes == 0),
+        "pieces_corrected": sum(1 for r in results if r.encodes > 1),
+        "encodes": sum(r.encodes for r in results),
+        "calibrated": any(r.encodes > 1 for r in results),
         "passes": passes,
-        "standard": "EBU R128 / ITU-R BS.1770-4, measured on episode.mp3",
+        "standard": "EBU R128 / ITU-R BS.1770-4, measured on the encoded MP3",
     }
     return AudioResult(
         duration_ms=total / rate * 1000, bytes=size, sha256=digest, items=items,
@@ -134,19 +151,44 @@ def _render(
     )
 
 
-def _add_jingle(decoder: ClipDecoder, key: str, path: Path, show: Show):
-    try:
-        return decoder.part(path)
-    except AudioError as e:
-        raise AudioError(f"key 'audio.{key}': cannot decode {path}: {e.message}", show.root / "show.toml") from None
+def _finish(plans: list[PiecePlan], encoder: PieceEncoder, on_item: Callable[[], None] | None,
+            offset_db: float = 0.0) -> list[PieceResult]:
+    if offset_db:
+        for plan in plans:
+            encoder.submit(plan, offset_db)
+    results = []
+    for plan in plans:
+        results.append(encoder.result(plan, offset_db))
+        for _ in plan.items:
+            if on_item is not None:
+                on_item()
+    return results
 
 
-def _jingle_paths(settings: AudioSettings) -> dict[str, Path]:
-    return {k: p for k in ("intro", "outro", "stinger") if (p := getattr(settings, k)) is not None}
+def _timeline(results: list[PieceResult]) -> tuple[list[Placement], int]:
+    """Every item's place in the joined stream, and its length (frames): piece p's audio starts
+    where its MP3 frames start, its encoder delay later; the join keeps only the first delay."""
+    placements: list[Placement] = []
+    start = 0
+    for r in results:
+        enc = r.encoded
+        if enc.delay + DECODER_DELAY != ENCODER_DELAY or not 0 <= _padding(r) < 4096:
+            raise AudioError("the MP3 encoder framed a piece unexpectedly (delay or length): cannot join it")
+        placements += [Placement(start + p.start, start + p.end) for p in r.placements]
+        last_start, last = start, r
+        start += enc.frames * enc.samples_per_frame
+    return placements, last_start + last.frames
 
 
-def _ms(frames: int, rate: int) -> int:
-    return round(frames * 1000 / rate)
+def _padding(r: PieceResult) -> int:
+    """Samples after a piece's audio in its last frame (from what it holds: the encoder's own
+    figure is off by a few samples for some lengths)."""
+    return r.encoded.frames * r.encoded.samples_per_frame - r.encoded.delay - r.frames
+
+
+def _ms(frames: int, rate: int) -> float:
+    """Milliseconds as the manifest keeps them (0.1 ms): chapters made from either agree."""
+    return round(frames * 1000 / rate, 1)
 
 
 def make_chapters(episode: Episode, placements: list[Placement], rate: int, total: int) -> list[dict[str, Any]]:
@@ -195,8 +237,8 @@ def _clip_files(
         items.append({
             "clip": name,
             "clip_bytes": path.stat().st_size,
-            "start_ms": round(placed.start / rate * 1000, 1),
-            "end_ms": round(placed.end / rate * 1000, 1),
+            "start_ms": _ms(placed.start, rate),
+            "end_ms": _ms(placed.end, rate),
         })
     return items
 
