@@ -1,12 +1,11 @@
-"""Hit the loudness target on the encoded file with one encode in the common case.
+"""What a limiter costs in loudness, measured before encoding.
 
-The master gain predicted from the parts' measurements (studio.audio.loudness.plan_master) is
-right for the mix as long as nothing non-linear follows: then the episode is encoded once and
-the MP3 measured on the way. A limiter is where prediction is known to miss (the louder it is
-driven, the more loudness it takes), so only then `calibrate` runs the gain + limiter chain on
-a minute of speech (and the jingles' share) from all over the staged clips (no encoding, no mix file)
-and corrects the gain and the limiter's ceiling (one ffmpeg run in the common case). `encode_to_spec` encodes,
-and encodes once more only if the MP3 still misses the target.
+The gains predicted from the clips' measurements are right as long as nothing non-linear
+follows. A limiter is where prediction is known to miss (the harder it is driven, the more
+loudness it takes), so when the first limited piece of an episode is encoded, `calibrate` runs
+its gain + limiter chain on the middle of that piece at a few gains (one ffmpeg run, no
+encoding) and finds the gain that gives the loudness the gain alone would have: the limiter's
+cost, which the piece encoder then adds to every limited piece.
 """
 
 from __future__ import annotations
@@ -14,44 +13,25 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from studio.audio.encode import Feed, encode_master, master_filter
+from studio.audio.encode import master_filter
 from studio.audio.ffmpeg import MEASURE, MEASURE_FAST, Loudness, run_ffmpeg_stderr, summaries
-from studio.audio.loudness import LIMIT_BELOW_CEILING_DB, Master, correct
-from studio.audio.mix import Part, Stage, apply_gain
+from studio.audio.loudness import Master
 from studio.config import AudioConfig
 
-EXCERPT_S = 60.0  # speech the limiter is calibrated on (the whole speech when shorter)
-MIN_WINDOW_S = 2.0  # shortest window taken from one clip
+EXCERPT_S = 40.0  # sound the limiter is calibrated on (the whole piece when shorter)
 TRIES = 4
 PEAK_MARGIN_DB = 0.5  # keep the excerpt's true peak this far under the ceiling (the codec adds some)
 INTERSAMPLE_DB = 0.4  # what true peaks add to a limited signal's sample peaks (calibration measures sample peaks)
 
 
-def excerpt_of(stage: Stage, parts: list[Part], gains: list[float], music: list[Part], music_db: float, out: Path) -> Path:
-    """Write to `out` what the limiter will see, in proportion: the levelled speech and the
-    jingles when short, else a window from the middle of many clips (evenly spread over the
-    episode, at least 2 s each, EXCERPT_S in all) and the same share of every jingle."""
-    voiced = [(p, g) for p, g in zip(parts, gains) if not p.silent]
-    voiced += [(j, music_db) for j in music if not j.silent]
-    frame, rate = stage.frame, stage.rate
-    total = sum(p.size for p, _ in voiced)
-    budget = int(EXCERPT_S * rate) * frame
-    with open(out, "wb") as f:
-        if total <= budget:
-            for p, g in voiced:
-                f.write(apply_gain(stage.read(p), g))
-            return out
-        speech = voiced[: len(voiced) - len(music)]
-        for j in music:  # the jingles' share of the mix
-            size = j.size * budget // total // frame * frame
-            f.write(apply_gain(stage.read(j)[:size], music_db))
-        budget -= sum(j.size * budget // total // frame * frame for j in music)
-        count = max(1, min(len(speech), int(EXCERPT_S // MIN_WINDOW_S)))
-        window = budget // count // frame * frame
-        for k in range(count):
-            part, gain = speech[round(k * (len(speech) - 1) / max(1, count - 1))]
-            a = max(0, (part.size - window) // 2 // frame * frame)
-            f.write(apply_gain(stage.read(part)[a : a + window], gain))
+def middle_of(raw: Path, frame: int, rate: int, out: Path, seconds: float = EXCERPT_S) -> Path:
+    """The middle `seconds` of a raw PCM file (all of it when shorter), written to `out`."""
+    size = raw.stat().st_size
+    want = int(seconds * rate) * frame
+    start = max(0, (size - want) // 2 // frame * frame)
+    with open(raw, "rb") as src, open(out, "wb") as dst:
+        src.seek(start)
+        dst.write(src.read(want))
     return out
 
 
@@ -114,12 +94,3 @@ def _solve(points: list[tuple[float, float]], want: float) -> tuple[float, float
             slope = min(4.0, max(1.0, slope))
             return g0 + (want - l0) * slope, slope
     return points[0][0], 1.0
-
-
-def encode_to_spec(source: Feed, rate: int, channels: int, master: Master, slope: float, mp3, cfg: AudioConfig) -> tuple[Master, Loudness, int]:
-    """Encode (measuring the MP3 on the way); encode once more with a corrected gain if it misses."""
-    measured = encode_master(source, rate, channels, master, mp3, cfg.bitrate)
-    fix = correct(master, measured, cfg.loudness, cfg.true_peak, slope)
-    if fix is None:
-        return master, measured, 1
-    return fix, encode_master(source, rate, channels, fix, mp3, cfg.bitrate), 2

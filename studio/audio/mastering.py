@@ -13,6 +13,7 @@ simply never used.
 from __future__ import annotations
 
 import json
+import math
 import threading
 from concurrent.futures import Future
 from pathlib import Path
@@ -47,6 +48,10 @@ def _read_state(folder: Path | None) -> dict:
         return state if isinstance(state, dict) else {}
     except (OSError, ValueError):
         return {}
+
+
+def _number(value) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and math.isfinite(value) else None
 
 
 class _Stopped(Exception):
@@ -136,7 +141,7 @@ class Mastering:
 
     def guess_master(self, jingles: Jingles) -> float:
         """The master gain before the clips are in: the last build's, else one from the text's length."""
-        if isinstance(self.state.get("master_db"), (int, float)):
+        if _number(self.state.get("master_db")) is not None:
             return float(self.state["master_db"])
         frame = 2 * self.cfg.channels * self.cfg.sample_rate
         speech = [(None, speech_seconds(it.speech_text) * frame) for it in self.episode.items]
@@ -151,14 +156,16 @@ class Mastering:
         with self._lock:
             if self._encoder is None:
                 self._encoder = PieceEncoder(self.decoder.stage, jingles, planner, self.cfg, self.folder,
-                                             limiter_db=self.state.get("limiter_db"))
+                                             limiter_db=_number(self.state.get("limiter_db")),
+                                             limiter_ceiling=_number(self.state.get("limiter_ceiling")))
             return self._encoder
 
     def remember(self, master_db: float) -> None:
         """Keep the master gain and the limiter's measured cost for the next build of this episode."""
         if self.folder is None or self._encoder is None:
             return
-        state = {"master_db": master_db, "limiter_db": self._encoder.limiter_db()}
+        state = {"master_db": master_db, "limiter_db": self._encoder.limiter_db(),
+                 "limiter_ceiling": self._encoder.limiter_ceiling()}
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             atomic_write_text(self.folder / STATE_FILE, json.dumps(state))

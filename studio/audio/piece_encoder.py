@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from studio.audio.blocks import Blocks
+from studio.audio.calibrate import calibrate, middle_of
 from studio.audio.encode import encode_master
 from studio.audio.loudness import Master, correct
 from studio.audio.mix import Jingles, Placement, Stage, write_piece
@@ -32,10 +33,10 @@ from studio.fsutil import TMP_PREFIX, sha256_file
 
 JOBS = 2
 TRIES = 3  # encodes of one piece at most
-PIECE_TOLERANCE_LU = 0.5
+PIECE_TOLERANCE_LU = 1.0  # a piece is encoded again only when this far off (the episode's total is held to 0.5)
 MIN_BLOCKS = 20  # a piece shorter than 2 s of sound is not corrected for loudness (too few blocks)
 STALE_TMP_S = 3600  # a temp file older than this is no other build's work in progress
-LIMITED_SLOPE = 1.5  # dB of gain per LU gained when a limiter is in the chain
+LIMITED_SLOPE = 1.5  # dB of gain per LU gained when a limiter is in the chain (at least)
 
 
 @dataclass
@@ -52,7 +53,8 @@ class PieceResult:
 
 class PieceEncoder:
     def __init__(self, stage: Stage, jingles: Jingles, planner: Planner, cfg: AudioConfig,
-                 folder: Path | None, jobs: int = JOBS, limiter_db: float | None = None):
+                 folder: Path | None, jobs: int = JOBS, limiter_db: float | None = None,
+                 limiter_ceiling: float | None = None):
         self.stage, self.jingles, self.planner, self.cfg = stage, jingles, planner, cfg
         self._tmp = None if folder is not None else tempfile.TemporaryDirectory(prefix="studio-pieces-")
         self.folder = folder if folder is not None else Path(self._tmp.name)
@@ -60,7 +62,12 @@ class PieceEncoder:
         self._futures: dict[tuple[str, float], Future] = {}
         self._lock = threading.Lock()
         self.used: set[str] = set()
-        self._limiter: list[float] = [limiter_db] if isinstance(limiter_db, (int, float)) else []
+        self._limiter: list[float] = []  # what limiting cost the pieces encoded so far (dB of gain)
+        self._calibrated: float | None = limiter_db  # ... or, before any, the calibration's (or last build's) figure
+        self._calibrating = threading.Lock()
+        self._slope = LIMITED_SLOPE  # dB of gain per LU gained, limited (the calibration measures it)
+        self._ceiling: float | None = limiter_ceiling  # a limiter ceiling under the plan's, learned
+        self.calibrations = 0
 
     def submit(self, plan: PiecePlan, offset_db: float = 0.0) -> Future:
         """The piece, reused or encoded; `offset_db` moves its gain (a second pass over the whole)."""
@@ -78,17 +85,25 @@ class PieceEncoder:
                 return kept
         return self.encode(plan, offset_db)
 
+    def limiter_ceiling(self) -> float | None:
+        return self._ceiling
+
     def limiter_db(self) -> float | None:
         """The gain a limiter has cost the pieces of this episode so far (the median; None: no limiter)."""
         with self._lock:
-            return statistics.median(self._limiter[-9:]) if self._limiter else None
+            return statistics.median(self._limiter[-9:]) if self._limiter else self._calibrated
 
     def encode(self, plan: PiecePlan, offset_db: float = 0.0) -> PieceResult:
         """Encode a piece, starting from its plan (plus, when limited, what limiting cost the
         pieces before it) and correcting it until its MP3 meets its predicted loudness."""
         limited = plan.master.limit_db is not None
         start = plan.master.gain_db + offset_db
-        master = Master(start + ((self.limiter_db() or 0.0) if limited else 0.0), plan.master.limit_db)
+        master = plan.master
+        if limited:
+            cost = self._limiter_cost(plan, start)
+            master = Master(start + cost, min(plan.master.limit_db, self._ceiling or 0.0))
+        else:
+            master = Master(start, None)
         target = plan.predicted_lufs + offset_db
         self.folder.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=".mp3", dir=self.folder)
@@ -106,10 +121,16 @@ class PieceEncoder:
                 fix = self._correction(target, master, blocks)
                 if fix is None or attempt == TRIES:
                     break
+                if limited and fix.limit_db is not None and fix.limit_db < master.limit_db:
+                    with self._lock:  # the codec overshoots this limiter: lower it for the next pieces too
+                        if fix.limit_db < (self._ceiling or 0.0):
+                            self._ceiling = fix.limit_db
+                            self._limiter.clear()  # what limiting costs there: calibrated again
+                            self._calibrated = None
                 master = fix
-            if limited:
+            if limited and self._judged(blocks):  # what limiting cost this piece, as measured
                 with self._lock:
-                    self._limiter.append(master.gain_db - start)
+                    self._limiter.append(master.gain_db - start + (target - blocks.loudness.integrated) * self._slope)
             final = self.folder / f"{plan.key}.mp3"
             os.replace(tmp, final)
         finally:
@@ -119,13 +140,39 @@ class PieceEncoder:
         self._store(result)
         return result
 
+    def _limiter_cost(self, plan: PiecePlan, start: float) -> float:
+        """What limiting costs: learned from the pieces so far, or calibrated on this one (once
+        per episode: the other pieces wait for it)."""
+        with self._calibrating:
+            known = self.limiter_db()
+            if known is not None:
+                return known
+            rate, channels = self.stage.rate, self.stage.channels
+            with tempfile.TemporaryDirectory(prefix="studio-calibrate-") as tmp:
+                raw = Path(tmp) / "piece.raw"
+                with open(raw, "wb") as f:
+                    write_piece(f, self.stage, plan.mix, self.jingles, self.planner.layout, self.planner.new_section)
+                excerpt = middle_of(raw, self.stage.frame, rate, Path(tmp) / "excerpt.raw")
+                calibrated, slope = calibrate(excerpt, rate, channels, Master(start, plan.master.limit_db), self.cfg)
+            cost = max(0.0, calibrated.gain_db - start)
+            with self._lock:
+                self._calibrated, self._slope = cost, max(LIMITED_SLOPE, slope)
+                if calibrated.limit_db is not None and calibrated.limit_db < plan.master.limit_db:
+                    self._ceiling = min(self._ceiling or 0.0, calibrated.limit_db)
+            self.calibrations += 1
+            return cost
+
     def _correction(self, target: float, master: Master, blocks: Blocks) -> Master | None:
         """A corrected master when the MP3 misses its predicted loudness or peaks over the ceiling."""
         measured = blocks.loudness
-        if sum(1 for v in blocks.momentary if v > -70) < MIN_BLOCKS:
+        if not self._judged(blocks):
             measured.integrated = target  # too short to judge its loudness: only its peak
-        slope = LIMITED_SLOPE if master.limit_db is not None else 1.0
+        slope = self._slope if master.limit_db is not None else 1.0
         return correct(master, measured, target, self.cfg.true_peak, slope, PIECE_TOLERANCE_LU)
+
+    @staticmethod
+    def _judged(blocks: Blocks) -> bool:
+        return sum(1 for v in blocks.momentary if v > -70) >= MIN_BLOCKS
 
     def _paths(self, key: str) -> tuple[Path, Path]:
         return self.folder / f"{key}.mp3", self.folder / f"{key}.json"

@@ -25,8 +25,8 @@ from studio.audio.loudness import CODEC_MARGIN_DB, LIMIT_BELOW_CEILING_DB, PEAK_
 from studio.audio.mix import Jingles, Layout, Part, PieceMix
 from studio.config import AudioConfig
 
-AVERAGE_ITEMS = 4  # an item ends a piece when its clip's hash is 0 modulo this
-MAX_ITEMS = 12  # ...or when the piece has this many items
+AVERAGE_ITEMS = 3  # an item ends a piece when its clip's hash is 0 modulo this
+MAX_ITEMS = 6  # ...or when the piece has this many items
 MIN_CUT_GAP_S = 0.2  # no cuts in shorter gaps (the codec's overlap must fall in silence)
 MAX_LIMITING_DB = 6.0  # levelling never drives a clip's peaks further than this into the limiter
 FORMAT = "studio-piece-1"  # bump when a piece's audio changes for the same plan
