@@ -152,9 +152,9 @@ def run(quick: bool = False) -> list[dict]:
         clip_s = time_clip_files(work)
 
     loud = report["loudness"]
-    note = (f"{minutes:.0f} min, {count} clips of {CLIP_S} s (24 kHz MP3); output {loud['integrated_lufs']} LUFS, "
-            f"{loud['true_peak_dbtp']} dBTP, limiter={loud['limiter']}, calibrated={loud.get('calibrated')}, "
-            f"encodes={loud['passes']}")
+    from benchmarks.common import mastering_note
+
+    note = f"{minutes:.0f} min, {count} clips of {CLIP_S} s (24 kHz MP3); " + mastering_note(loud)
     in_spec = abs(loud["integrated_lufs"] - loud["target_lufs"]) <= 0.5 and loud["true_peak_dbtp"] <= loud["target_true_peak_dbtp"]
     peak_mb = max(report["self_mb"], report["children_mb"])
     return [

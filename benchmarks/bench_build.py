@@ -8,7 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.common import WEEKLY, row, scratch_show, studio_cmd, timed_run
+from benchmarks.common import WEEKLY, mastering_note, row, scratch_show, studio_cmd, timed_run
 
 
 def _episode(root: Path, quick: bool) -> Path:
@@ -65,7 +65,8 @@ def _run(root: Path, quick: bool) -> list[dict]:
         for _ in range(repeats)
     )
     rows = [row(f"offline build, {len(manifest['items'])} items, {summary['duration_ms'] / 60000:.1f} min",
-                cold, floor, "≤ 1.25×", cold / floor <= 1.25, f"s, best of {repeats}; baseline = espeak-ng + one ffmpeg encode of the episode's length")]
+                cold, floor, "≤ 1.25×", cold / floor <= 1.25, f"s, best of {repeats}; baseline = espeak-ng + one ffmpeg "
+                f"encode of the episode's length; " + mastering_note(manifest["loudness"]))]
 
     noop, _, proc = timed_run(build, cwd=root)
     assert json.loads(proc.stdout)["synthesized"] == 0

@@ -67,3 +67,10 @@ def timed_run(cmd: list[str], cwd: Path | None = None, env: dict | None = None) 
 
 def studio_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "studio", *args]
+
+
+def mastering_note(loud: dict) -> str:
+    """How the episode was mastered: pieces, encodes (and how many pieces missed their prediction), passes."""
+    return (f"{loud['integrated_lufs']} LUFS, {loud['true_peak_dbtp']} dBTP; {loud.get('pieces', 1)} pieces "
+            f"({loud.get('pieces_reused', 0)} reused), {loud.get('encodes', loud['passes'])} encodes, "
+            f"{loud.get('pieces_corrected', 0)} pieces re-encoded, limiter={loud['limiter']}, passes={loud['passes']}")

@@ -115,8 +115,9 @@ def test_stinger_from_front_matter_separates_sections(built):
     stinger_s = len(decode(root / "assets" / "stinger.mp3")) / RATE
     same = (items[1]["start_ms"] - items[0]["end_ms"]) / 1000
     new_section = (items[2]["start_ms"] - items[1]["end_ms"]) / 1000
-    assert same == pytest.approx(0.6, abs=0.002)
-    assert new_section == pytest.approx(1.2 + stinger_s, abs=0.002)
+    half_frame = 576 / RATE  # a gap where the episode is cut into pieces may move by half an MP3 frame
+    assert same == pytest.approx(0.6, abs=half_frame + 0.001)
+    assert new_section == pytest.approx(1.2 + stinger_s, abs=half_frame + 0.001)
 
 
 def test_missing_jingle_is_one_line_naming_show_toml(tmp_path):

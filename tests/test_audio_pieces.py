@@ -142,7 +142,7 @@ def test_an_episode_is_encoded_in_pieces_and_meets_the_target(edited):
     first, _, _, _, _ = edited
     loud = first.loudness
     assert loud["pieces"] >= 3 and loud["passes"] == 1
-    assert loud["encodes"] <= loud["pieces"] + 2  # one encode a piece; these noise bursts need 9 dB of limiting
+    assert loud["encodes"] < 2 * loud["pieces"]  # these noise bursts need 9 dB of limiting: some pieces twice
     assert abs(loud["integrated_lufs"] - -16.0) <= 0.5 and loud["true_peak_dbtp"] <= -1.0
 
 

@@ -25,6 +25,7 @@ from tests.audio_helpers import RATE, decode, locate, loudness, make_clip
 from tests.conftest import make_show
 
 TOL_MS = 50
+HALF_FRAME_MS = 576 / RATE * 1000  # where the episode is cut into pieces, a gap may move by half an MP3 frame
 
 
 def items() -> list[Item]:
@@ -113,7 +114,7 @@ def test_layout_intro_gaps_stinger_outro(mastered):
     for i in range(1, len(starts)):
         changed = ep.items[i].section and ep.items[i].section != ep.items[i - 1].section
         expected = 2 * cfg.gap * 1000 + stinger_ms if changed else cfg.gap * 1000
-        assert abs(starts[i] - ends[i - 1] - expected) <= 1, i
+        assert abs(starts[i] - ends[i - 1] - expected) <= 1 + HALF_FRAME_MS, i  # a cut may move a gap
     assert abs(result.duration_ms - (ends[-1] + cfg.gap * 1000 + outro_ms)) <= 1
 
 
@@ -231,7 +232,7 @@ def test_stereo_192k_at_minus_19_without_jingles(tmp_path):
 def test_front_matter_overrides_show_audio(tmp_path):
     _, _, _, _, result = render(tmp_path, meta={"audio": {"intro": "", "gap": 1.0}})
     assert result.items[0]["start_ms"] == 0
-    assert abs(result.items[1]["start_ms"] - result.items[0]["end_ms"] - 1000) <= 1
+    assert abs(result.items[1]["start_ms"] - result.items[0]["end_ms"] - 1000) <= 1 + HALF_FRAME_MS
 
 
 def test_missing_jingle_names_the_key_and_file(tmp_path):

@@ -176,6 +176,24 @@ def test_pieces_written_one_after_another_are_the_whole_mix(lengths, cut_wanted,
     assert joined_placements == [(p.start, p.end) for p in placements]
 
 
+@given(st.lists(st.sampled_from([0.3, 0.8, 1.2]), min_size=1, max_size=4), st.sampled_from([0.2, 0.6, 1.5]))
+@settings(max_examples=30, deadline=None)
+def test_a_piece_before_a_cut_fills_whole_mp3_frames_and_gives_up_only_silence(lengths, gap):
+    stage = FakeStage()
+    clips = [stage.put(tone(s)) for s in lengths]
+    layout = Layout(gap, 0.0, 0.1, 0.3)
+    plain, aligned = io.BytesIO(), io.BytesIO()
+    common = dict(intro=True, outro=False, before_cut=True)
+    _, n_plain = write_piece(plain, stage, PieceMix(0, clips, [0.0] * len(clips), 0.0, **common), Jingles(), layout, lambda i: False)
+    placements, n = write_piece(aligned, stage, PieceMix(0, clips, [0.0] * len(clips), 0.0, align=1152, **common),
+                                Jingles(), layout, lambda i: False)
+    assert (n + 1152) % 1152 == 0  # with the frame the encoder adds: whole frames
+    assert abs((n + 1152) - n_plain) <= 576  # the cut moved by at most half a frame
+    speech_end = placements[-1].end
+    assert aligned.getvalue()[: speech_end * 2] == plain.getvalue()[: speech_end * 2]
+    assert not any(aligned.getvalue()[speech_end * 2 :])  # what follows the speech is silence
+
+
 def test_clips_cut_from_mp3_frames_hold_the_right_audio(tmp_path):
     # 7 s: a silent second, a 440 Hz second, a silent second, a 880 Hz second, ...
     t = np.arange(RATE) / RATE

@@ -22,7 +22,7 @@ from studio.audio.decoder import ClipDecoder
 from studio.audio.ffmpeg import ffmpeg_exe
 from studio.audio.loudness import codec_loss_lu, music_gain, power_mean
 from studio.audio.mix import Jingles, Part
-from studio.audio.piece_encoder import PieceEncoder
+from studio.audio.piece_encoder import Calibration, PieceEncoder
 from studio.audio.pieces import Planner
 from studio.audio.settings import JINGLES, AudioSettings
 from studio.config import Show
@@ -156,16 +156,15 @@ class Mastering:
         with self._lock:
             if self._encoder is None:
                 self._encoder = PieceEncoder(self.decoder.stage, jingles, planner, self.cfg, self.folder,
-                                             limiter_db=_number(self.state.get("limiter_db")),
-                                             limiter_ceiling=_number(self.state.get("limiter_ceiling")))
+                                             calibration=Calibration.from_json(self.state.get("calibration")))
             return self._encoder
 
     def remember(self, master_db: float) -> None:
-        """Keep the master gain and the limiter's measured cost for the next build of this episode."""
+        """Keep the master gain and the limiter's calibration for the next build of this episode."""
         if self.folder is None or self._encoder is None:
             return
-        state = {"master_db": master_db, "limiter_db": self._encoder.limiter_db(),
-                 "limiter_ceiling": self._encoder.limiter_ceiling()}
+        calibration = self._encoder.calibration
+        state = {"master_db": master_db, "calibration": calibration.to_json() if calibration else None}
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             atomic_write_text(self.folder / STATE_FILE, json.dumps(state))

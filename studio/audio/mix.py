@@ -137,6 +137,7 @@ class PieceMix:
     after_cut: bool = False  # starts in the middle of the gap before its first item
     before_cut: bool = False  # ends in the middle of the gap after its last item
     spoken_before: bool = False  # an earlier piece has speech
+    align: int = 0  # with a cut after it: end it `align` samples short of a multiple of `align`
 
 
 def write_piece(
@@ -192,7 +193,11 @@ def write_piece(
         spoken = True
         placements.append(Placement(start, written // frame))
     if piece.before_cut:
-        emit(bytes(gap_frames // 2 * frame))
+        tail = gap_frames // 2
+        if piece.align:  # whole MP3 frames: the codec adds `align` samples, the cut moves < half a frame
+            nominal = written // frame + tail
+            tail = max(0, round(nominal / piece.align) * piece.align - piece.align - written // frame)
+        emit(bytes(tail * frame))
     elif piece.outro and jingles.outro:
         if spoken:
             emit(gap)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import tempfile
 import threading
 import time
@@ -51,10 +50,29 @@ class PieceResult:
     encodes: int  # encodes this build ran for it (0: reused)
 
 
+@dataclass
+class Calibration:
+    """What limiting costs in this episode, measured on one piece (`key`) before it was encoded."""
+
+    key: str
+    cost_db: float  # gain to add to a limited piece's planned gain
+    ceiling_db: float  # the limiter's ceiling (lowered when the chain peaked over)
+    slope: float  # dB of gain per LU gained through the limiter
+
+    def to_json(self) -> dict:
+        return {"key": self.key, "cost_db": self.cost_db, "ceiling_db": self.ceiling_db, "slope": self.slope}
+
+    @classmethod
+    def from_json(cls, data) -> "Calibration | None":
+        try:
+            return cls(str(data["key"]), float(data["cost_db"]), float(data["ceiling_db"]), float(data["slope"]))
+        except (TypeError, KeyError, ValueError):
+            return None
+
+
 class PieceEncoder:
     def __init__(self, stage: Stage, jingles: Jingles, planner: Planner, cfg: AudioConfig,
-                 folder: Path | None, jobs: int = JOBS, limiter_db: float | None = None,
-                 limiter_ceiling: float | None = None):
+                 folder: Path | None, jobs: int = JOBS, calibration: Calibration | None = None):
         self.stage, self.jingles, self.planner, self.cfg = stage, jingles, planner, cfg
         self._tmp = None if folder is not None else tempfile.TemporaryDirectory(prefix="studio-pieces-")
         self.folder = folder if folder is not None else Path(self._tmp.name)
@@ -62,48 +80,46 @@ class PieceEncoder:
         self._futures: dict[tuple[str, float], Future] = {}
         self._lock = threading.Lock()
         self.used: set[str] = set()
-        self._limiter: list[float] = []  # what limiting cost the pieces encoded so far (dB of gain)
-        self._calibrated: float | None = limiter_db  # ... or, before any, the calibration's (or last build's) figure
-        self._calibrating = threading.Lock()
-        self._slope = LIMITED_SLOPE  # dB of gain per LU gained, limited (the calibration measures it)
-        self._ceiling: float | None = limiter_ceiling  # a limiter ceiling under the plan's, learned
-        self.calibrations = 0
+        self.calibration = calibration  # the last build's, until this build's first limited piece shows
+        self._checked = False  # this round's first limited piece was seen
+
+    def begin(self) -> None:
+        """A new round of plans (the render after the encode-ahead): its first limited piece decides
+        the calibration again, so the episode never depends on what was guessed ahead."""
+        self._checked = False
 
     def submit(self, plan: PiecePlan, offset_db: float = 0.0) -> Future:
-        """The piece, reused or encoded; `offset_db` moves its gain (a second pass over the whole)."""
+        """The piece, reused or encoded; `offset_db` moves its gain (a second pass over the whole).
+        Plans come in episode order: the first limited one is calibrated here, before any is encoded."""
+        if plan.master.limit_db is not None and not self._checked:
+            self._checked = True
+            if self.calibration is None or self.calibration.key != plan.key:
+                self.calibration = self._calibrate(plan)
         with self._lock:
             self.used.add(plan.key)
             slot = (plan.key, round(offset_db, 3))
             if slot not in self._futures:
-                self._futures[slot] = self._pool.submit(self._piece, plan, offset_db)
+                self._futures[slot] = self._pool.submit(self._piece, plan, offset_db, self.calibration)
             return self._futures[slot]
 
-    def _piece(self, plan: PiecePlan, offset_db: float) -> PieceResult:
+    def _piece(self, plan: PiecePlan, offset_db: float, calibration: Calibration | None) -> PieceResult:
         if offset_db == 0.0:
             kept = self._load(plan)
             if kept is not None:
                 return kept
-        return self.encode(plan, offset_db)
+        return self.encode(plan, offset_db, calibration)
 
-    def limiter_ceiling(self) -> float | None:
-        return self._ceiling
-
-    def limiter_db(self) -> float | None:
-        """The gain a limiter has cost the pieces of this episode so far (the median; None: no limiter)."""
-        with self._lock:
-            return statistics.median(self._limiter[-9:]) if self._limiter else self._calibrated
-
-    def encode(self, plan: PiecePlan, offset_db: float = 0.0) -> PieceResult:
-        """Encode a piece, starting from its plan (plus, when limited, what limiting cost the
-        pieces before it) and correcting it until its MP3 meets its predicted loudness."""
+    def encode(self, plan: PiecePlan, offset_db: float = 0.0, calibration: Calibration | None = None) -> PieceResult:
+        """Encode a piece from its plan (plus, when limited, what limiting costs) and correct it
+        while its MP3 misses its predicted loudness or peaks over the ceiling."""
         limited = plan.master.limit_db is not None
         start = plan.master.gain_db + offset_db
-        master = plan.master
-        if limited:
-            cost = self._limiter_cost(plan, start)
-            master = Master(start + cost, min(plan.master.limit_db, self._ceiling or 0.0))
-        else:
-            master = Master(start, None)
+        master, slope = Master(start, plan.master.limit_db), 1.0
+        if limited and calibration is not None:
+            master = Master(start + calibration.cost_db, min(plan.master.limit_db, calibration.ceiling_db))
+            slope = calibration.slope
+        elif limited:
+            slope = LIMITED_SLOPE
         target = plan.predicted_lufs + offset_db
         self.folder.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=".mp3", dir=self.folder)
@@ -118,19 +134,10 @@ class PieceEncoder:
                         pipe, self.stage, plan.mix, self.jingles, self.planner.layout, self.planner.new_section)
 
                 blocks = encode_master(feed, self.stage.rate, self.stage.channels, master, tmp, self.cfg.bitrate)
-                fix = self._correction(target, master, blocks)
+                fix = self._correction(target, master, blocks, slope)
                 if fix is None or attempt == TRIES:
                     break
-                if limited and fix.limit_db is not None and fix.limit_db < master.limit_db:
-                    with self._lock:  # the codec overshoots this limiter: lower it for the next pieces too
-                        if fix.limit_db < (self._ceiling or 0.0):
-                            self._ceiling = fix.limit_db
-                            self._limiter.clear()  # what limiting costs there: calibrated again
-                            self._calibrated = None
                 master = fix
-            if limited and self._judged(blocks):  # what limiting cost this piece, as measured
-                with self._lock:
-                    self._limiter.append(master.gain_db - start + (target - blocks.loudness.integrated) * self._slope)
             final = self.folder / f"{plan.key}.mp3"
             os.replace(tmp, final)
         finally:
@@ -140,39 +147,26 @@ class PieceEncoder:
         self._store(result)
         return result
 
-    def _limiter_cost(self, plan: PiecePlan, start: float) -> float:
-        """What limiting costs: learned from the pieces so far, or calibrated on this one (once
-        per episode: the other pieces wait for it)."""
-        with self._calibrating:
-            known = self.limiter_db()
-            if known is not None:
-                return known
-            rate, channels = self.stage.rate, self.stage.channels
-            with tempfile.TemporaryDirectory(prefix="studio-calibrate-") as tmp:
-                raw = Path(tmp) / "piece.raw"
-                with open(raw, "wb") as f:
-                    write_piece(f, self.stage, plan.mix, self.jingles, self.planner.layout, self.planner.new_section)
-                excerpt = middle_of(raw, self.stage.frame, rate, Path(tmp) / "excerpt.raw")
-                calibrated, slope = calibrate(excerpt, rate, channels, Master(start, plan.master.limit_db), self.cfg)
-            cost = max(0.0, calibrated.gain_db - start)
-            with self._lock:
-                self._calibrated, self._slope = cost, max(LIMITED_SLOPE, slope)
-                if calibrated.limit_db is not None and calibrated.limit_db < plan.master.limit_db:
-                    self._ceiling = min(self._ceiling or 0.0, calibrated.limit_db)
-            self.calibrations += 1
-            return cost
+    def _calibrate(self, plan: PiecePlan) -> Calibration:
+        """Run the piece's gain + limiter chain on its middle at a few gains (studio.audio.calibrate)."""
+        rate, channels = self.stage.rate, self.stage.channels
+        with tempfile.TemporaryDirectory(prefix="studio-calibrate-") as tmp:
+            raw = Path(tmp) / "piece.raw"
+            with open(raw, "wb") as f:
+                write_piece(f, self.stage, plan.mix, self.jingles, self.planner.layout, self.planner.new_section)
+            excerpt = middle_of(raw, self.stage.frame, rate, Path(tmp) / "excerpt.raw")
+            calibrated, slope = calibrate(excerpt, rate, channels, plan.master, self.cfg)
+        ceiling = min(plan.master.limit_db, calibrated.limit_db if calibrated.limit_db is not None else 0.0)
+        return Calibration(plan.key, max(0.0, calibrated.gain_db - plan.master.gain_db), ceiling,
+                           max(LIMITED_SLOPE, slope))
 
-    def _correction(self, target: float, master: Master, blocks: Blocks) -> Master | None:
+    def _correction(self, target: float, master: Master, blocks: Blocks, slope: float) -> Master | None:
         """A corrected master when the MP3 misses its predicted loudness or peaks over the ceiling."""
         measured = blocks.loudness
-        if not self._judged(blocks):
+        if sum(1 for v in blocks.momentary if v > -70) < MIN_BLOCKS:
             measured.integrated = target  # too short to judge its loudness: only its peak
-        slope = self._slope if master.limit_db is not None else 1.0
-        return correct(master, measured, target, self.cfg.true_peak, slope, PIECE_TOLERANCE_LU)
-
-    @staticmethod
-    def _judged(blocks: Blocks) -> bool:
-        return sum(1 for v in blocks.momentary if v > -70) >= MIN_BLOCKS
+        return correct(master, measured, target, self.cfg.true_peak, slope if master.limit_db is not None else 1.0,
+                       PIECE_TOLERANCE_LU)
 
     def _paths(self, key: str) -> tuple[Path, Path]:
         return self.folder / f"{key}.mp3", self.folder / f"{key}.json"
@@ -211,7 +205,7 @@ class PieceEncoder:
         except ValueError as e:
             raise AudioError(f"the encoder wrote an unusable MP3 piece: {e}") from None
         if not done.mp3.is_file():
-            return self.encode(plan, offset_db)
+            return self.encode(plan, offset_db, self.calibration)
         return done
 
     def prune(self) -> None:

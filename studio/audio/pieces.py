@@ -1,6 +1,9 @@
 """Cut the episode into pieces, each mixed, levelled and encoded on its own, then joined.
 
-A piece is a run of items; it ends in the middle of the gap after its last item. Where to cut
+A piece is a run of items; it ends in the middle of the gap after its last item, moved by
+less than half an MP3 frame so that the piece fills whole frames once its encoder has added its
+delay and padding (LAME adds one frame's worth): the joined stream then keeps the mix's timeline
+exactly, and a gap with a cut in it is within 13 ms of `gap`. Where to cut
 depends only on each item's own clip (a hash of its content picks about one item in
 AVERAGE_ITEMS, and MAX_ITEMS bounds a piece), so editing one item changes the pieces around it
 and nothing else: a rebuild re-encodes those (studio.audio.piece_encoder) and joins the rest
@@ -29,6 +32,7 @@ AVERAGE_ITEMS = 3  # an item ends a piece when its clip's hash is 0 modulo this
 MAX_ITEMS = 6  # ...or when the piece has this many items
 MIN_CUT_GAP_S = 0.2  # no cuts in shorter gaps (the codec's overlap must fall in silence)
 MAX_LIMITING_DB = 6.0  # levelling never drives a clip's peaks further than this into the limiter
+MP3_FRAME = 1152  # samples per MPEG-1 Layer III frame (44.1 and 48 kHz)
 FORMAT = "studio-piece-1"  # bump when a piece's audio changes for the same plan
 
 
@@ -108,7 +112,8 @@ class Planner:
         if top + master_db > cfg.true_peak - CODEC_MARGIN_DB / 2:
             limit = cfg.true_peak - LIMIT_BELOW_CEILING_DB
         mix = PieceMix(first, parts, [g - headroom for g in gains], music_db - headroom, intro=first == 0,
-                       outro=last, after_cut=after_cut, before_cut=before_cut, spoken_before=spoken_before)
+                       outro=last, after_cut=after_cut, before_cut=before_cut, spoken_before=spoken_before,
+                       align=MP3_FRAME if before_cut else 0)
         master = Master(master_db + headroom, limit)
         levels = [(p.loudness.integrated + g + master_db, p.size) for p, g in zip(parts, gains) if not p.silent]
         levels += [(j.loudness.integrated + music_db + master_db, j.size) for j in music if not j.silent]
@@ -119,7 +124,7 @@ class Planner:
         stingers = [self.new_section(i) for i in range(mix.first, mix.first + len(mix.parts))]
         described = [
             FORMAT, self.context, asdict(self.layout), [p.key for p in mix.parts], [round(g, 4) for g in mix.gains],
-            round(mix.music_db, 4), [mix.intro, mix.outro, mix.after_cut, mix.before_cut, mix.spoken_before],
+            round(mix.music_db, 4), [mix.intro, mix.outro, mix.after_cut, mix.before_cut, mix.spoken_before, mix.align],
             stingers, [j.key for j in music], [round(master.gain_db, 4), master.limit_db],
         ]
         return hashlib.sha256(json.dumps(described, default=str).encode()).hexdigest()[:40]

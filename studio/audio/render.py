@@ -101,6 +101,7 @@ def _render(
     mastering.stop_ahead()
     planner = mastering.planner(jingles, master_db, parts)
     encoder = mastering.encoder(jingles, planner)
+    encoder.begin()
     plans: list[PiecePlan] = []
     for plan in planner.plan(len(clips), mastering.part):
         encoder.submit(plan)  # encoding starts while the rest is planned
