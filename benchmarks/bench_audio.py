@@ -87,7 +87,7 @@ def child(work: Path) -> None:
     cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
     print(json.dumps({
         "seconds": seconds, "cpu": cpu, "self_mb": self_kb / 1024, "children_mb": kids_kb / 1024,
-        "duration_ms": result.duration_ms, "loudness": result.loudness,
+        "duration_ms": result.duration_ms, "loudness": result.loudness, "work": result.work,
     }))
 
 
@@ -154,7 +154,7 @@ def run(quick: bool = False) -> list[dict]:
     loud = report["loudness"]
     from benchmarks.common import mastering_note
 
-    note = f"{minutes:.0f} min, {count} clips of {CLIP_S} s (24 kHz MP3); " + mastering_note(loud)
+    note = f"{minutes:.0f} min, {count} clips of {CLIP_S} s (24 kHz MP3); " + mastering_note(loud, report["work"])
     in_spec = abs(loud["integrated_lufs"] - loud["target_lufs"]) <= 0.5 and loud["true_peak_dbtp"] <= loud["target_true_peak_dbtp"]
     peak_mb = max(report["self_mb"], report["children_mb"])
     return [

@@ -66,7 +66,7 @@ def _run(root: Path, quick: bool) -> list[dict]:
     )
     rows = [row(f"offline build, {len(manifest['items'])} items, {summary['duration_ms'] / 60000:.1f} min",
                 cold, floor, "≤ 1.25×", cold / floor <= 1.25, f"s, best of {repeats}; baseline = espeak-ng + one ffmpeg "
-                f"encode of the episode's length; " + mastering_note(manifest["loudness"]))]
+                f"encode of the episode's length; " + mastering_note(manifest["loudness"], summary.get("mastering")))]
 
     noop, _, proc = timed_run(build, cwd=root)
     assert json.loads(proc.stdout)["synthesized"] == 0

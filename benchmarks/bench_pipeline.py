@@ -110,6 +110,7 @@ def bench_edge(quick: bool) -> list[dict]:
             t_build, _, proc = timed_run(build, cwd=root, env=env)
             out = Path(json.loads(proc.stdout)["out"])
             loud = json.loads((out / "manifest.json").read_text("utf-8"))["loudness"]
+            work = json.loads(proc.stdout).get("mastering")
             t_speech, _, _ = timed_run([sys.executable, "-m", "benchmarks.bench_pipeline", "--speech-only",
                                         str(root), str(script), str(root / "speech-cache")], cwd=REPO, env=env)
             with tempfile.TemporaryDirectory() as tmp:
@@ -126,7 +127,7 @@ def bench_edge(quick: bool) -> list[dict]:
     n = len(texts)
     return [
         row("edge 300 ms: weekly build vs speech alone + one encode", t_build, floor, "≤ 1.3×",
-            t_build / floor <= 1.3, f"s; speech {t_speech:.2f} s + encode {t_encode:.2f} s; {n} items; " + mastering_note(loud)),
+            t_build / floor <= 1.3, f"s; speech {t_speech:.2f} s + encode {t_encode:.2f} s; {n} items; " + mastering_note(loud, work)),
         row("edge 300 ms: weekly build vs sequential edge-tts + pydub", t_build, t_seq, "≤ 0.25× (≥ 4× faster)",
             t_build / t_seq <= 0.25, f"s; {n} requests one after another, pydub concat + export"),
     ]
@@ -163,7 +164,7 @@ def bench_edit(quick: bool) -> list[dict]:
     in_spec = abs(loud["integrated_lufs"] - loud["target_lufs"]) <= 0.5 and loud["true_peak_dbtp"] <= loud["target_true_peak_dbtp"]
     return [row(f"{summary['duration_ms'] / 60000:.0f}-min episode: one item edited vs full build", t_edit, t_full,
                 "≤ 0.5×, loudness in spec", t_edit / t_full <= 0.5 and in_spec and edited["synthesized"] == 1,
-                f"s; {items} items, {edited['synthesized']} synthesized; " + mastering_note(loud))]
+                f"s; {items} items, {edited['synthesized']} synthesized; " + mastering_note(loud, edited.get("mastering")))]
 
 
 def run(quick: bool = False) -> list[dict]:

@@ -69,8 +69,9 @@ def studio_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "studio", *args]
 
 
-def mastering_note(loud: dict) -> str:
-    """How the episode was mastered: pieces, encodes (and how many pieces missed their prediction), passes."""
+def mastering_note(loud: dict, work: dict | None = None) -> str:
+    """How the episode was mastered: pieces (reused), encodes, pieces that missed their prediction, passes."""
+    work = work or {}
     return (f"{loud['integrated_lufs']} LUFS, {loud['true_peak_dbtp']} dBTP; {loud.get('pieces', 1)} pieces "
-            f"({loud.get('pieces_reused', 0)} reused), {loud.get('encodes', loud['passes'])} encodes, "
-            f"{loud.get('pieces_corrected', 0)} pieces re-encoded, limiter={loud['limiter']}, passes={loud['passes']}")
+            f"({work.get('pieces_reused', 0)} reused), {work.get('encodes', '?')} encodes, "
+            f"{work.get('pieces_corrected', 0)} pieces re-encoded, limiter={loud['limiter']}, passes={loud['passes']}")

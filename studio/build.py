@@ -40,6 +40,7 @@ class BuildResult:
     warnings: list[str] = field(default_factory=list)
     retried: int = 0
     failed: int = 0
+    mastering: dict[str, int] = field(default_factory=dict)  # studio.audio.render's work counters
 
     @classmethod
     def from_manifest(cls, m: dict[str, Any], out: Path) -> "BuildResult":
@@ -66,6 +67,7 @@ class BuildResult:
             "failed": self.failed,
             "engine": self.engine,
             "warnings": self.warnings,
+            "mastering": self.mastering,
         }
 
 
@@ -192,6 +194,7 @@ def build_episode(
         warnings=speech.warnings,
         retried=speech.retried,
         failed=speech.failed,
+        mastering=audio.work,
     )
 
 

@@ -55,6 +55,7 @@ class AudioResult:
     chapters_file: str = CHAPTERS_FILE
     key: str = ""  # hash of every input (studio.audio.reuse); the manifest keeps it as audio_key
     reused: bool = False
+    work: dict[str, int] = field(default_factory=dict)  # pieces reused / re-encoded, encodes run
 
 
 def render_audio(
@@ -130,6 +131,7 @@ def _render(
     atomic_write_text(ep_dir / CHAPTERS_FILE, chapters_file_text(show, episode, chapters))
     mastering.prune()  # kept PCM and pieces this episode no longer has
     mastering.remember(planner.master_db)
+    limited = any(r.master.limit_db is not None for r in results)
     loudness = {
         "integrated_lufs": measured.integrated,
         "true_peak_dbtp": measured.true_peak,
@@ -137,18 +139,20 @@ def _render(
         "target_lufs": cfg.loudness,
         "target_true_peak_dbtp": cfg.true_peak,
         "gain_db": round(planner.master_db, 2),
-        "limiter": any(r.master.limit_db is not None for r in results),
+        "limiter": limited,
+        "calibrated": limited and encoder.calibration is not None,
         "pieces": len(results),
-        "pieces_reused": sum(1 for r in results if r.encodes == 0),
-        "pieces_corrected": sum(1 for r in results if r.encodes > 1),
-        "encodes": sum(r.encodes for r in results),
-        "calibrated": any(r.encodes > 1 for r in results),
         "passes": passes,
         "standard": "EBU R128 / ITU-R BS.1770-4, measured on the encoded MP3",
     }
+    work = {  # what this build did (not in the manifest: the same episode, however it was made)
+        "pieces_reused": sum(1 for r in results if r.encodes == 0),
+        "pieces_corrected": sum(1 for r in results if r.encodes > 1),
+        "encodes": sum(r.encodes for r in results),
+    }
     return AudioResult(
         duration_ms=total / rate * 1000, bytes=size, sha256=digest, items=items,
-        loudness=loudness, chapters=chapters, key=key,
+        loudness=loudness, chapters=chapters, key=key, work=work,
     )
 
 
