@@ -55,7 +55,8 @@ class OpenAISpeechConfig:
 class SpeechConfig:
     engine: str = "auto"  # auto | edge | azure | openai | espeak
     engines: list[str] = field(default_factory=lambda: ["edge", "espeak"])  # what `auto` tries, in order
-    jobs: int = 4  # concurrent requests to the voice service
+    jobs: int = 4  # concurrent requests to the voice service at first
+    max_jobs: int = 16  # ... up to this many while the service keeps up (studio.speech.gate)
     cache_dir: str = ".studio-cache"
     rate: str = "+0%"  # speaking rate, e.g. "+10%"
     pitch: str = "+0Hz"
@@ -359,6 +360,8 @@ _PROSODY = {"rate": r"[+-]\d+%", "volume": r"[+-]\d+%", "pitch": r"[+-]\d+Hz"}
 def _check_speech(speech: SpeechConfig, path: Path) -> None:
     if not 1 <= speech.jobs <= 64:
         raise ConfigError("key 'speech.jobs': must be between 1 and 64", path)
+    if not speech.jobs <= speech.max_jobs <= 64:
+        raise ConfigError(f"key 'speech.max_jobs': must be between speech.jobs ({speech.jobs}) and 64", path)
     for key, pattern in _PROSODY.items():
         value = getattr(speech, key)
         if not re.fullmatch(pattern, value):

@@ -116,11 +116,13 @@ class EdgeStandIn(LoopbackServer):
     extra_voices: list[dict] = field(default_factory=list)  # beyond the bundled list, for /voices/list
     port: int = 0
     boundaries: str = "word"  # metadata sent: "word", "sentence" (SentenceBoundary only) or "none"
+    max_connections: int = 0  # more at once are refused with 429, as a throttling service does (0: no limit)
 
     def __post_init__(self) -> None:
         self.requests = 0  # websocket handshakes seen, refused ones included
         self.voice_list_requests = 0
         self.in_flight = self.max_in_flight = 0  # requests between SSML and turn.end
+        self.connections = self.throttled = 0  # websockets open now; handshakes refused for too many
         self.texts: list[str] = []  # every SSML text received, in order
         self.voices_used: list[str] = []
         self.outcomes: list[str] = []  # "ok" or the fault kind, per SSML received
@@ -159,7 +161,7 @@ class EdgeStandIn(LoopbackServer):
         with self._lock:
             return {"requests": self.requests, "voice_list_requests": self.voice_list_requests,
                     "max_in_flight": self.max_in_flight, "outcomes": list(self.outcomes),
-                    "texts": len(self.texts)}
+                    "texts": len(self.texts), "throttled": self.throttled}
 
     async def _stats(self, request):
         from aiohttp import web
@@ -220,15 +222,24 @@ class EdgeStandIn(LoopbackServer):
         q = request.query
         if not all(k in q for k in ("TrustedClientToken", "ConnectionId", "Sec-MS-GEC", "Sec-MS-GEC-Version")):
             return web.Response(status=403, text="missing TrustedClientToken/ConnectionId/Sec-MS-GEC")
-        ws = web.WebSocketResponse(max_msg_size=0, compress=False)
-        await ws.prepare(request)
+        with self._lock:
+            if self.max_connections and self.connections >= self.max_connections:
+                self.throttled += 1
+                return web.Response(status=429, text="too many connections")
+            self.connections += 1
         try:
-            await self._serve_turn(request, ws)
-        except (ConnectionError, asyncio.CancelledError):
-            pass
-        if not ws.closed:
-            await ws.close()
-        return ws
+            ws = web.WebSocketResponse(max_msg_size=0, compress=False)
+            await ws.prepare(request)
+            try:
+                await self._serve_turn(request, ws)
+            except (ConnectionError, asyncio.CancelledError):
+                pass
+            if not ws.closed:
+                await ws.close()
+            return ws
+        finally:
+            with self._lock:
+                self.connections -= 1
 
     async def _serve_turn(self, request, ws) -> None:
         from aiohttp import WSMsgType
@@ -422,6 +433,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0, help="seed choosing which texts fail")
     ap.add_argument("--boundaries", choices=BOUNDARY_MODES, default="word",
                     help="metadata sent: word boundaries, sentence boundaries only, or none")
+    ap.add_argument("--max-connections", type=int, default=0, help="refuse more at once with 429 (throttling)")
     ap.add_argument("--prerender", metavar="FILE", help="render these texts (one per line) before serving")
     ap.add_argument("--voice", default="zh-CN-XiaoxiaoNeural", help="voice for --prerender")
     args = ap.parse_args()
@@ -430,7 +442,8 @@ def main() -> None:
         kind, first, rate = (spec.split(":") + ["", ""])[:3]
         faults.append(Fault(kind, first=int(first) if first else None,
                             rate=float(rate) if rate else args.rate, seed=args.seed))
-    with EdgeStandIn(latency=args.latency, faults=faults, port=args.port, boundaries=args.boundaries) as server:
+    with EdgeStandIn(latency=args.latency, faults=faults, port=args.port, boundaries=args.boundaries,
+                     max_connections=args.max_connections) as server:
         if args.prerender:
             with open(args.prerender, encoding="utf-8") as f:
                 server.prerender([line.strip() for line in f if line.strip()], args.voice)

@@ -58,5 +58,6 @@ class Engine(Protocol):
     version: str
     fmt: str  # "mp3" | "wav"
     checks_coverage: bool  # verify each clip reaches the end of its text
+    max_jobs: int | None  # at most this many requests at once (a local engine: its cores), None: no cap
 
     async def synthesize(self, text: str, voice: VoiceSettings) -> Clip: ...

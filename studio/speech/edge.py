@@ -90,6 +90,7 @@ class EdgeEngine:
     name = "edge"
     fmt = "mp3"
     checks_coverage = True  # a network service can cut a clip short without saying so
+    max_jobs = None  # a service: the gate adapts to it
 
     def __init__(self, timeout: float = 60.0) -> None:
         point_edge_tts_at_endpoint()

@@ -148,6 +148,7 @@ class EspeakEngine:
     name = "espeak"
     fmt = "wav"
     checks_coverage = False  # a local library: it never cuts a clip short
+    max_jobs = os.cpu_count() or 1  # one forked synthesis per core: more only fight for them
 
     def __init__(self) -> None:
         self.version = _espeak().version

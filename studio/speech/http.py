@@ -53,6 +53,7 @@ class HttpEngine:
     """Base for engines that POST text and get audio back."""
 
     checks_coverage = True  # no word timings: each clip's duration is checked against its text
+    max_jobs = None  # a service: the gate adapts to it
     key_env = ""  # named in a 401/403 error
 
     def __init__(self, timeout: float, secret: str = "") -> None:

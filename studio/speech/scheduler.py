@@ -16,6 +16,7 @@ from studio.speech.align import coverage_problem
 from studio.speech.assemble import clip_duration_ms
 from studio.speech.base import Clip, Engine, EngineConfigError, TransientSpeechError, VoiceSettings
 from studio.speech.cache import ClipCache
+from studio.speech.gate import AdaptiveGate
 
 MAX_BACKOFF_S = 20.0
 MAX_RETRY_AFTER_S = 120.0  # a longer Retry-After is honoured only up to this
@@ -54,6 +55,7 @@ class Summary:
     failed: int = 0  # items that could not be synthesized
     requests: int = 0  # requests sent to the engine
     failures: list[ItemJob] = field(default_factory=list)
+    gate: AdaptiveGate | None = None  # how concurrency adapted (peak, backoffs)
 
 
 class Progress(Protocol):
@@ -86,12 +88,16 @@ class _FailFast(Exception):
 
 
 async def run_jobs(jobs: list[ItemJob], engine: Engine, cache: ClipCache, concurrency: int,
-                   policy: RetryPolicy, progress: Progress | None = None, fail_fast: bool = False) -> Summary:
+                   policy: RetryPolicy, progress: Progress | None = None, fail_fast: bool = False,
+                   max_concurrency: int | None = None) -> Summary:
     """Synthesize every pending request of every job; fill `request.clip` and the cache.
-    With `fail_fast`, the first item that fails stops all the others."""
+    Requests run `concurrency` at a time at first, adapting up to `max_concurrency`
+    (studio.speech.gate). With `fail_fast`, the first item that fails stops all the others."""
     progress = progress or _Silent()
     summary = Summary()
-    gate = asyncio.Semaphore(max(1, concurrency))
+    cap = getattr(engine, "max_jobs", None) or max(concurrency, max_concurrency or 0)
+    gate = AdaptiveGate(min(concurrency, cap), min(max_concurrency or concurrency, cap))
+    summary.gate = gate
     same: dict[str, asyncio.Future] = {}  # one request per distinct (voice, text) key
 
     async def speak(job: ItemJob, req: Request) -> None:
@@ -118,7 +124,9 @@ async def run_jobs(jobs: list[ItemJob], engine: Engine, cache: ClipCache, concur
             attempt += 1
             job.attempts = max(job.attempts, attempt)
             try:
-                async with gate:
+                await gate.acquire()
+                ok = False
+                try:
                     if not job.started:
                         job.started = True
                         progress.item_started(job)
@@ -128,6 +136,9 @@ async def run_jobs(jobs: list[ItemJob], engine: Engine, cache: ClipCache, concur
                         problem = coverage_problem(req.text, clip.boundaries, clip_duration_ms(clip), req.voice.rate)
                         if problem:
                             raise TransientSpeechError(problem)
+                    ok = True
+                finally:
+                    await asyncio.shield(gate.release(ok))
                 break
             except TransientSpeechError as e:
                 if attempt > policy.retries:

@@ -72,7 +72,9 @@ def _run(name: str, show: Show, work: list[ItemJob], cache: ClipCache, jobs: int
         engine = make_engine(name, show)
         policy = RetryPolicy(retries=show.speech.retries, backoff=show.speech.retry_backoff, rng=random.Random(seed))
         try:
-            return await run_jobs(work, engine, cache, jobs or show.speech.jobs, policy, progress, fail_fast)
+            ceiling = jobs or show.speech.max_jobs  # --jobs fixes the number; the setting adapts up to max_jobs
+            return await run_jobs(work, engine, cache, jobs or show.speech.jobs, policy, progress, fail_fast,
+                                  max_concurrency=max(ceiling, jobs or show.speech.jobs))
         finally:
             if hasattr(engine, "aclose"):
                 await engine.aclose()

@@ -1,0 +1,67 @@
+"""Concurrency that adapts to the voice service: more requests while it keeps up, half as
+many as soon as it throttles (the real edge-tts client against the stand-in)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from studio.config import load_show
+from studio.errors import ConfigError
+from studio.speech.gate import AdaptiveGate
+from studio.speech.synthesize import synthesize_episode
+from tests.speech_support import episode, show_at, stand_in, write_show  # noqa: F401 (fixture)
+
+TEXTS = [f"第{k}条：英伟达发布了新的芯片，性能提升了{k}倍，价格不变。" for k in range(1, 25)]
+
+
+def test_the_gate_grows_while_busy_and_halves_on_a_refusal():
+    async def run() -> AdaptiveGate:
+        gate = AdaptiveGate(2, 5)
+        for _ in range(2):
+            await gate.acquire()
+        await gate.release(True)  # all slots were busy: one more
+        assert gate.limit == 3
+        await gate.acquire()
+        await gate.acquire()
+        await gate.release(False)  # refused: half
+        assert gate.limit == 1
+        await gate.release(True)  # over the halved limit (2 active, limit 1): no growth yet
+        assert gate.limit == 1
+        return gate
+
+    gate = asyncio.run(run())
+    assert gate.peak == 3 and gate.backoffs == 1
+
+
+def test_a_service_that_keeps_up_gets_more_requests_at_once(tmp_path, stand_in):  # noqa: F811
+    stand_in.latency = 0.15
+    show = show_at(tmp_path / "show", speech="jobs = 2\nmax_jobs = 12")
+    result = synthesize_episode(episode(TEXTS, tmp_path), show, "edge", tmp_path / "cache")
+    assert result.synthesized == len(TEXTS) and result.failed == 0
+    assert stand_in.stats()["max_in_flight"] >= 6  # grew from 2
+
+
+def test_a_throttling_service_is_backed_off_from_and_every_item_still_arrives(tmp_path, stand_in):  # noqa: F811
+    stand_in.latency = 0.1
+    stand_in.max_connections = 3
+    show = show_at(tmp_path / "show", speech="jobs = 8\nmax_jobs = 16")
+    result = synthesize_episode(episode(TEXTS, tmp_path), show, "edge", tmp_path / "cache")
+    stats = stand_in.stats()
+    assert result.synthesized == len(TEXTS) and result.failed == 0
+    assert stats["max_in_flight"] <= 3
+    assert 0 < stats["throttled"] <= 12  # refusals halve the requests at once: no storm of retries
+
+
+def test_jobs_on_the_command_line_fix_the_number(tmp_path, stand_in):  # noqa: F811
+    stand_in.latency = 0.1
+    show = show_at(tmp_path / "show", speech="jobs = 2\nmax_jobs = 16")
+    synthesize_episode(episode(TEXTS[:12], tmp_path), show, "edge", tmp_path / "cache", jobs=3)
+    assert stand_in.stats()["max_in_flight"] <= 3
+
+
+def test_max_jobs_under_jobs_is_one_clear_error(tmp_path):
+    path = write_show(tmp_path / "show", speech="jobs = 8\nmax_jobs = 4")
+    with pytest.raises(ConfigError, match="speech.max_jobs"):
+        load_show(path)
