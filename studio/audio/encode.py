@@ -96,8 +96,7 @@ def cut_clips(episode_mp3: Path, windows: list[tuple[float, float]], outs: list[
     No re-encoding: clips sound exactly like the episode and cost almost nothing. Cuts fall on
     frame boundaries (26 ms), inside the silence kept around each item.
     """
-    data = episode_mp3.read_bytes()
-    offsets, per_frame, rate = mp3_frames(data)
+    offsets, per_frame, rate = mp3_frames(episode_mp3)
     count = len(offsets) - 1
     if count <= 0:
         raise AudioError("the encoded episode has no MP3 frames", episode_mp3)
@@ -105,7 +104,9 @@ def cut_clips(episode_mp3: Path, windows: list[tuple[float, float]], outs: list[
     def frame_at(seconds: float) -> int:
         return min(count, max(0, int((seconds * rate + ENCODER_DELAY) // per_frame)))
 
-    for (start, end), out in zip(windows, outs):
-        a = frame_at(start)
-        b = min(count, max(a + 1, frame_at(end) + 1))
-        out.write_bytes(data[offsets[a] : offsets[b]])
+    with open(episode_mp3, "rb") as f:
+        for (start, end), out in zip(windows, outs):
+            a = frame_at(start)
+            b = min(count, max(a + 1, frame_at(end) + 1))
+            f.seek(offsets[a])
+            out.write_bytes(f.read(offsets[b] - offsets[a]))

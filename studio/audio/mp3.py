@@ -9,7 +9,9 @@ tag CRC. Decoders then trim exactly what a single encode would have them trim.
 
 from __future__ import annotations
 
+import io
 import struct
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -24,34 +26,45 @@ ENCODER_DELAY = 1105  # LAME's 576 + decoder's 529 samples, trimmed by decoders 
 DECODER_DELAY = 529
 
 
-def mp3_frames(data: bytes) -> tuple[list[int], int, int]:
+def mp3_frames(source: bytes | Path, chunk: int = 1 << 20) -> tuple[array, int, int]:
     """Byte offsets of the audio frames of an MP3 (ID3v2 and the Xing/Info frame skipped).
 
-    Returns (offsets + [end], samples per frame, sample rate).
+    Returns (offsets + [end], samples per frame, sample rate). A file is read a chunk at a
+    time: a 60-minute episode is never held in memory.
     """
-    pos = 0
-    if data[:3] == b"ID3":
-        size = (data[6] & 0x7F) << 21 | (data[7] & 0x7F) << 14 | (data[8] & 0x7F) << 7 | (data[9] & 0x7F)
-        pos = 10 + size + (10 if data[5] & 0x10 else 0)
-    offsets: list[int] = []
-    samples = rate = 0
-    first = True
-    while pos + 4 <= len(data):
-        h = int.from_bytes(data[pos : pos + 4], "big")
-        version, layer = (h >> 19) & 3, (h >> 17) & 3
-        br_index, sr_index, padding = (h >> 12) & 15, (h >> 10) & 3, (h >> 9) & 1
-        if (h >> 21) != 0x7FF or layer != 1 or version == 1 or br_index in (0, 15) or sr_index == 3:
-            break  # not a Layer III frame: the end (or trailing tags)
-        mpeg1 = version == 3
-        rate = _RATES[version][sr_index]
-        samples = 1152 if mpeg1 else 576
-        length = (144 if mpeg1 else 72) * _BITRATES[1 if mpeg1 else 2][br_index] * 1000 // rate + padding
-        head = data[pos : pos + 64]
-        if not (first and (b"Xing" in head or b"Info" in head)):  # the Xing/Info frame carries no audio
-            offsets.append(pos)
-        first = False
-        pos += length
-    return offsets + [pos], samples, rate
+    with (io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else open(source, "rb")) as f:
+        head = f.read(10)
+        pos = 0
+        if head[:3] == b"ID3" and len(head) == 10:
+            size = (head[6] & 0x7F) << 21 | (head[7] & 0x7F) << 14 | (head[8] & 0x7F) << 7 | (head[9] & 0x7F)
+            pos = 10 + size + (10 if head[5] & 0x10 else 0)
+        offsets = array("q")
+        samples = rate = 0
+        first = True
+        base, buf = pos, b""  # buf holds the file from byte `base` on
+        f.seek(pos)
+        while True:
+            if pos + 64 > base + len(buf):  # refill: keep what is left of the window
+                buf = buf[pos - base :] + f.read(chunk)
+                base = pos
+                if pos + 4 > base + len(buf):
+                    break
+            at = pos - base
+            h = int.from_bytes(buf[at : at + 4], "big")
+            version, layer = (h >> 19) & 3, (h >> 17) & 3
+            br_index, sr_index, padding = (h >> 12) & 15, (h >> 10) & 3, (h >> 9) & 1
+            if (h >> 21) != 0x7FF or layer != 1 or version == 1 or br_index in (0, 15) or sr_index == 3:
+                break  # not a Layer III frame: the end (or trailing tags)
+            mpeg1 = version == 3
+            rate = _RATES[version][sr_index]
+            samples = 1152 if mpeg1 else 576
+            length = (144 if mpeg1 else 72) * _BITRATES[1 if mpeg1 else 2][br_index] * 1000 // rate + padding
+            if not (first and (b"Xing" in buf[at : at + 64] or b"Info" in buf[at : at + 64])):
+                offsets.append(pos)  # the Xing/Info frame carries no audio
+            first = False
+            pos += length
+    offsets.append(pos)
+    return offsets, samples, rate
 
 
 # CRC-16/ARC (polynomial 0x8005, reflected, initial 0), as LAME and ffmpeg use in the Info tag
@@ -130,11 +143,11 @@ def _tag_offset(frame: bytes) -> int:
 
 def read_encoded(path: Path) -> Encoded:
     """Parse a piece written by the encoder (no ID3 tag, an Info frame with a LAME tag)."""
-    data = path.read_bytes()
-    offsets, per_frame, rate = mp3_frames(data)
+    offsets, per_frame, rate = mp3_frames(path)
+    with open(path, "rb") as f:
+        info = f.read(offsets[0]) if offsets else b""
     if len(offsets) < 2 or offsets[0] == 0:
         raise ValueError(f"{path.name}: no Info frame or no audio frames")
-    info = data[: offsets[0]]
     tag = _tag_offset(info)
     if struct.unpack(">I", info[tag + 4 : tag + 8])[0] != 0x0F:
         raise ValueError(f"{path.name}: unexpected Info tag layout")

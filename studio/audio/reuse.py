@@ -22,7 +22,7 @@ from studio.fsutil import sha256_file
 from studio.model import Episode
 from studio.speech.base import Clip
 
-FORMAT = "studio-audio-1"  # bump when the audio stage's output changes for the same inputs
+FORMAT = "studio-audio-2"  # bump when the audio stage's output changes for the same inputs
 
 
 def render_key(episode: Episode, clips: list[Clip], show: Show, settings: AudioSettings, cover: Path) -> str:
