@@ -45,7 +45,12 @@ def mp3_frames(source: bytes | Path, chunk: int = 1 << 20) -> tuple[array, int, 
         f.seek(pos)
         while True:
             if pos + 64 > base + len(buf):  # refill: keep what is left of the window
-                buf = buf[pos - base :] + f.read(chunk)
+                if pos - base >= len(buf):
+                    f.seek(pos)
+                    buf = b""
+                else:
+                    buf = buf[pos - base :]
+                buf += f.read(max(chunk, 64))
                 base = pos
                 if pos + 4 > base + len(buf):
                     break
