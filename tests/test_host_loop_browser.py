@@ -54,7 +54,7 @@ def test_pages_reload_and_show_errors_in_chromium(tmp_path: Path):
             a.write_text(script("一", "2026-03-01", 1, EDITED, slug="one").replace("title = '一'", "title = '一"), "utf-8")
             # the overlay, shown and naming the problem (polled: the draft and the full build may each reload the page)
             page.wait_for_function("() => { const b = document.querySelector('#studio-errors');"
-                                   " return b && b.offsetParent !== null && b.innerText.includes('front matter TOML error'); }",
+                                   " return b && b.getClientRects().length > 0 && b.innerText.includes('front matter TOML error'); }",
                                    timeout=ms)
             a.write_text(script("一", "2026-03-01", 1, EDITED, slug="one"), "utf-8")
             page.wait_for_selector("#studio-errors", state="detached", timeout=ms)
