@@ -46,6 +46,7 @@ def write_icons(cover: Path, out: Path) -> None:
         if dest.is_file() and dest.stat().st_mtime >= cover.stat().st_mtime:
             continue
         with Image.open(cover) as im:
+            im.draft("RGB", (size * 2, size * 2))  # a JPEG decodes straight at a fraction of its size
             small = im.convert("RGB").resize((size, size), Image.LANCZOS)
         with atomic_path(dest) as tmp:
             small.save(tmp, "PNG", optimize=True)
