@@ -257,11 +257,15 @@ def cache_info(obj, as_json: bool) -> None:
 
     from studio.speech.cache import ClipCache
 
+    from studio.audio.workfiles import work_info
+
     show = load_show_for(obj["show_file"])
     info = ClipCache(show.path(show.speech.cache_dir)).info()
+    work = work_info(show.path(show.speech.cache_dir))
     if as_json:
         click.echo(json.dumps({"dir": str(info.root), "entries": info.entries, "bytes": info.bytes,
-                               "engines": info.by_engine, "voices": info.by_voice}, ensure_ascii=False))
+                               "engines": info.by_engine, "voices": info.by_voice,
+                               "audio_work": {"episodes": work.episodes, "bytes": work.bytes}}, ensure_ascii=False))
         return
 
     def when(t: float | None) -> str:
@@ -274,6 +278,7 @@ def cache_info(obj, as_json: bool) -> None:
             click.echo(f"  {engine}: {n}")
         for voice, n in sorted(info.by_voice.items(), key=lambda kv: -kv[1]):
             click.echo(f"  {voice}: {n}")
+    click.echo(f"audio working copies (decoded PCM, encoded pieces): {work.episodes} episodes, {work.bytes / 1e6:.1f} MB")
 
 
 @cache.command("prune")
@@ -283,7 +288,7 @@ def cache_info(obj, as_json: bool) -> None:
 @click.pass_obj
 @handle_errors
 def cache_prune(obj, days: float, everything: bool) -> None:
-    """Remove clips no build has used lately (or all of them)."""
+    """Remove clips no build has used lately (or all of them), and episodes' audio working copies."""
     from studio.speech.cache import ClipCache
 
     show = load_show_for(obj["show_file"])
@@ -293,6 +298,10 @@ def cache_prune(obj, days: float, everything: bool) -> None:
         return
     removed, freed = cache.prune(days, everything)
     click.echo(f"removed {removed} clips ({freed / 1e6:.1f} MB)")
+    from studio.audio.workfiles import prune_work
+
+    episodes, freed = prune_work(cache.root, days, everything)
+    click.echo(f"removed the audio working copies of {episodes} episodes ({freed / 1e6:.1f} MB)")
 
 
 @cli.command()

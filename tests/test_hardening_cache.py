@@ -56,10 +56,14 @@ def test_prune_leaves_a_foreign_folder_alone(show_dir: Path):
     assert (stuff / "STUDIO-CACHE").is_file()
     info = json.loads(run_studio(["cache", "info", "--json"], cwd=show_dir).stdout)
     assert info["entries"] == 2
+    assert info["audio_work"]["episodes"] == 1 and info["audio_work"]["bytes"] > 100_000  # decoded PCM, pieces
+    foreign += _foreign(stuff / "decoded" / "someone")  # a user's files beside the working copies
     proc = run_studio(["cache", "prune", "--all"], cwd=show_dir)
     assert proc.returncode == 0 and "removed 2 clips" in proc.stdout, proc.stdout
+    assert "audio working copies of 1 episodes" in proc.stdout, proc.stdout
     assert all(p.is_file() for p in foreign), [p for p in foreign if not p.is_file()]
-    assert json.loads(run_studio(["cache", "info", "--json"], cwd=show_dir).stdout)["entries"] == 0
+    info = json.loads(run_studio(["cache", "info", "--json"], cwd=show_dir).stdout)
+    assert info["entries"] == 0 and info["audio_work"]["bytes"] == 0
 
 
 def test_a_damaged_cached_clip_is_synthesized_again(show_dir: Path):
