@@ -10,6 +10,7 @@ from studio.errors import StudioError
 from studio.ingest import READERS, read_episode
 from studio.ingest.source import load_source
 from studio.ingest.textwidth import clip, width
+from studio.memory import gc_paused
 from studio.model import Episode
 
 _COLUMNS = ("n", "section", "title", "chars", "links")
@@ -29,7 +30,9 @@ def items_command(path: str | Path, fmt: str | None = None, as_json: bool = Fals
     except StudioError as e:
         _write(f"{e}\n", sys.stderr)
         return 1
-    _write(episode_json(episode) + "\n" if as_json else items_table(episode), sys.stdout)
+    with gc_paused():  # one row per item: no cycles to collect
+        out = episode_json(episode) + "\n" if as_json else items_table(episode)
+    _write(out, sys.stdout)
     return 0
 
 

@@ -12,8 +12,9 @@ import re
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", ".": "。"}
-_BETWEEN = re.compile(rf"(?<=[{_CJK}])[ \t]*([,:;?!])[ \t]*(?=[{_CJK}“‘「『《（])")
-_FINAL = re.compile(rf"(?<=[{_CJK}])([.?!])(?=[”’」』）]*(?:\s|$))")
+# (?=[...]) first: the character a match starts with, checked before the look-behind (same matches, faster)
+_BETWEEN = re.compile(rf"(?=[ \t,:;?!])(?<=[{_CJK}])[ \t]*([,:;?!])[ \t]*(?=[{_CJK}“‘「『《（])")
+_FINAL = re.compile(rf"(?=[.?!])(?<=[{_CJK}])([.?!])(?=[”’」』）]*(?:\s|$))")
 _ANY = re.compile(rf"[{_CJK}][ \t]*[,:;?!.]")
 _URL = re.compile(r"https?://\S+|\]\([^)\s]*\)")
 
