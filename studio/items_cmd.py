@@ -104,28 +104,28 @@ def episode_json(episode: Episode) -> str:
 
 
 def items_table(episode: Episode) -> str:
-    rows = [_COLUMNS] + [
-        (str(n), _cell(it.section, _MAX["section"]), _cell(it.title, _MAX["title"]),
-         str(len(it.speech_text)), str(len(it.links)))
-        for n, it in enumerate(episode.items, 1)
+    sections: dict[str, tuple[str, int]] = {}  # few distinct sections: each measured once
+    rows = [tuple((c, len(c)) for c in _COLUMNS)]
+    for n, it in enumerate(episode.items, 1):
+        if it.section not in sections:
+            sections[it.section] = _cell(it.section, _MAX["section"])
+        num, chars, links = str(n), str(len(it.speech_text)), str(len(it.links))
+        rows.append(((num, len(num)), sections[it.section], _cell(it.title, _MAX["title"]), (chars, len(chars)),
+                     (links, len(links))))
+    w0, w1, w2, w3, w4 = (max(row[i][1] for row in rows) for i in range(len(_COLUMNS)))
+    lines = [  # n, chars and links right-aligned; columns two spaces apart
+        f"{' ' * (w0 - n[1])}{n[0]}  {sec[0]}{' ' * (w1 - sec[1])}  {title[0]}{' ' * (w2 - title[1])}  "
+        f"{' ' * (w3 - chars[1])}{chars[0]}  {' ' * (w4 - links[1])}{links[0]}".rstrip()
+        for n, sec, title, chars, links in rows
     ]
-    cell_widths = [[width(cell) for cell in row] for row in rows]  # measured once per cell
-    widths = [max(w[i] for w in cell_widths) for i in range(len(_COLUMNS))]
-    right = {0, 3, 4}
-
-    def line(cells: tuple[str, ...], cws: list[int]) -> str:
-        out = []
-        for i, (cell, w) in enumerate(zip(cells, cws)):
-            pad = " " * (widths[i] - w)
-            out.append(pad + cell if i in right else cell + pad)
-        return "  ".join(out).rstrip()
-
     head = f"{episode.title} — {len(episode.items)} items ({episode.format})\n"
-    return head + "\n".join(line(r, w) for r, w in zip(rows, cell_widths)) + "\n"
+    return head + "\n".join(lines) + "\n"
 
 
-def _cell(text: str, limit: int) -> str:
-    return clip(" ".join(text.split()), limit)
+def _cell(text: str, limit: int) -> tuple[str, int]:
+    """The cell text on one line, clipped to `limit` columns, and its width."""
+    cell = clip(" ".join(text.split()), limit)
+    return cell, width(cell)
 
 
 def _write(text: str, stream) -> None:

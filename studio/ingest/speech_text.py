@@ -72,8 +72,11 @@ def _join_lines(text: str) -> str:
     pieces: list[str] = []
     last = ""  # last character written so far
     for raw in text.split("\n"):
-        bullet = bool(_BULLET.match(raw))
-        line = _SPACES.sub(" ", _BULLET.sub("", raw)).strip()
+        bullet = _BULLET.match(raw)
+        line = raw[bullet.end() :] if bullet else raw
+        if "\t" in line or "\u3000" in line or "  " in line:  # else every space run is one space already
+            line = _SPACES.sub(" ", line)
+        line = line.strip()
         if not line:
             continue
         if bullet and line[-1] not in _END:
@@ -86,4 +89,5 @@ def _join_lines(text: str) -> str:
                 pieces.append(" ")
         pieces.append(line)
         last = line[-1]
-    return _BEFORE_PUNCT.sub("", "".join(pieces)).strip()
+    joined = "".join(pieces)
+    return (_BEFORE_PUNCT.sub("", joined) if " " in joined or "\t" in joined else joined).strip()
