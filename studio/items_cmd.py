@@ -124,7 +124,11 @@ def items_table(episode: Episode) -> str:
 
 def _cell(text: str, limit: int) -> tuple[str, int]:
     """The cell text on one line, clipped to `limit` columns, and its width."""
-    cell = clip(" ".join(text.split()), limit)
+    text = " ".join(text.split())
+    columns = width(text)
+    if columns <= limit:
+        return text, columns
+    cell = clip(text, limit)
     return cell, width(cell)
 
 
