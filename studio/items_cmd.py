@@ -19,20 +19,23 @@ _MAX = {"section": 16, "title": 48}  # a headline is at most 48 columns
 
 def items_command(path: str | Path, fmt: str | None = None, as_json: bool = False, explain: bool = False) -> int:
     """Print the segmentation of `path`; 0 on success, 1 (with a one-line error) on bad input."""
+    with gc_paused():  # no collection while the episode's millions of objects are alive (they hold no cycles)
+        return _items(Path(path), fmt, as_json, explain)
+
+
+def _items(path: Path, fmt: str | None, as_json: bool, explain: bool) -> int:
     try:
-        with _show_assist(Path(path), explain):
-            episode = read_episode(Path(path), fmt or None)
+        with _show_assist(path, explain):
+            episode = read_episode(path, fmt or None)
         if explain:
             reader = READERS[episode.format]
-            rows = reader.explain(load_source(Path(path))) if hasattr(reader, "explain") else None
+            rows = reader.explain(load_source(path)) if hasattr(reader, "explain") else None
             _write(explain_text(episode, rows, as_json), sys.stdout)
             return 0
     except StudioError as e:
         _write(f"{e}\n", sys.stderr)
         return 1
-    with gc_paused():  # one row per item: no cycles to collect
-        out = episode_json(episode) + "\n" if as_json else items_table(episode)
-    _write(out, sys.stdout)
+    _write(episode_json(episode) + "\n" if as_json else items_table(episode), sys.stdout)
     return 0
 
 
