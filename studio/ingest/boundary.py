@@ -130,10 +130,10 @@ def gap_features(fs: list[Facts], en_doc: bool) -> list[list[float]]:
     empty: frozenset[str] = frozenset()
     words = [f.words for f in fs] + [empty] * 5
     w1 = [empty] + words  # w1[j] = words[j - 1]
-    w2 = [w1[j] | w1[j - 1] if j >= 1 else empty for j in range(n + 5)]
-    w3 = [w2[j] | w1[j - 2] if j >= 2 else w2[j] for j in range(n + 5)]
+    w2 = [empty] + [a | b for a, b in zip(w1[1:], w1)]  # w2[j] = w1[j] | w1[j - 1]
+    w3 = w2[:2] + [a | b for a, b in zip(w2[2:], w1)]  # w3[j] = w2[j] | w1[j - 2]
     cos1 = [0.0] + [_cos(a, b) for a, b in zip(words, words[1 : n + 1])]  # cos1[j]: sentences j-1, j
-    cos2 = [0.0] + [_cos(w2[j], w2[j + 2]) for j in range(1, n)] + [0.0]
+    cos2 = [0.0] + [_cos(a, b) for a, b in zip(w2[1:n], w2[3 : n + 2])] + [0.0]
     log = math.log
     # per sentence: relative length, short, title-like (no comma, short)
     size = [log(1 + f.chars / median) for f in fs] + [0.0]
