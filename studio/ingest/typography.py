@@ -12,9 +12,18 @@ import re
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", ".": "。"}
-# (?=[...]) first: the character a match starts with, checked before the look-behind (same matches, faster)
-_BETWEEN = re.compile(rf"(?=[ \t,:;?!])(?<=[{_CJK}])[ \t]*([,:;?!])[ \t]*(?=[{_CJK}“‘「『《（])")
-_FINAL = re.compile(rf"(?=[.?!])(?<=[{_CJK}])([.?!])(?=[”’」』）]*(?:\s|$))")
+# One pattern per mark, each with a constant replacement (no Python call per match); a (?=…) first
+# checks the character a match starts with before the look-behind. A replaced mark is as foreign to
+# the CJK and quote classes as the original, so applying them one after another changes the same places.
+_BETWEEN = tuple(
+    (mark, re.compile(rf"(?=[ \t{re.escape(mark)}])(?<=[{_CJK}])[ \t]*{re.escape(mark)}[ \t]*(?=[{_CJK}“‘「『《（])"),
+     _FULL[mark])
+    for mark in ",:;?!"
+)
+_FINAL = tuple(
+    (mark, re.compile(rf"(?={re.escape(mark)})(?<=[{_CJK}]){re.escape(mark)}(?=[”’」』）]*(?:\s|$))"), _FULL[mark])
+    for mark in ".?!"
+)
 _ANY = re.compile(rf"[{_CJK}][ \t]*[,:;?!.]")
 _URL = re.compile(r"https?://\S+|\]\([^)\s]*\)")
 
@@ -32,5 +41,8 @@ def display_text(text: str) -> str:
 
 
 def _fix(text: str) -> str:
-    text = _BETWEEN.sub(lambda m: _FULL[m.group(1)], text)
-    return _FINAL.sub(lambda m: _FULL[m.group(1)], text)
+    for patterns in (_BETWEEN, _FINAL):  # all marks between characters first, then sentence ends
+        for mark, pattern, full in patterns:
+            if mark in text:
+                text = pattern.sub(full, text)
+    return text
