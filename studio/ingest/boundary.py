@@ -112,7 +112,14 @@ def _cos(a: set | frozenset, b: set | frozenset) -> float:
 
 
 def _known(key: str, seen: set[str] | frozenset[str]) -> bool:
-    return key in seen or (len(key) >= 2 and any(key in k or (len(k) >= 2 and k in key) for k in seen))
+    """`key` or a name containing it (or contained in it, two characters or more) is in `seen`."""
+    if key in seen:
+        return True
+    if len(key) >= 2:
+        for k in seen:  # a loop, not any(…): this runs for every name of every sentence
+            if key in k or (len(k) >= 2 and k in key):
+                return True
+    return False
 
 
 def gap_features(fs: list[Facts], en_doc: bool) -> list[list[float]]:
@@ -132,49 +139,53 @@ def gap_features(fs: list[Facts], en_doc: bool) -> list[list[float]]:
     w1 = [empty] + words  # w1[j] = words[j - 1]
     w2 = [empty] + [a | b for a, b in zip(w1[1:], w1)]  # w2[j] = w1[j] | w1[j - 1]
     w3 = w2[:2] + [a | b for a, b in zip(w2[2:], w1)]  # w3[j] = w2[j] | w1[j - 2]
-    cos1 = [0.0] + [_cos(a, b) for a, b in zip(words, words[1 : n + 1])]  # cos1[j]: sentences j-1, j
-    cos2 = [0.0] + [_cos(a, b) for a, b in zip(w2[1:n], w2[3 : n + 2])] + [0.0]
+    cos1 = [0.0] + _cosines(words, words[1 : n + 1])  # cos1[j]: sentences j-1, j
+    cos2 = [0.0] + _cosines(w2[1:n], w2[3 : n + 2]) + [0.0]
     log = math.log
     # per sentence: relative length, short, title-like (no comma, short)
     size = [log(1 + f.chars / median) for f in fs] + [0.0]
     short = [float(f.chars < 0.5 * median) for f in fs]
     titled = [float(f.commas == 0 and f.chars < 0.7 * median) for f in fs]
+    question = [f.question for f in fs]
     # per gap j = 1 .. n-1 (list index j - 1)
-    gaps = range(1, n)
     sws, backs = words[1:n], w3[1:n]
     lens = [len(w) for w in sws]
     shared = [len(sw & back) if sw and back else 0 for sw, back in zip(sws, backs)]
     new_words = [k - s if k else 0 for k, s in zip(lens, shared)]
     novel = [w / k if k else 0.5 for w, k in zip(new_words, lens)]
     s_back = [s / math.sqrt(k * len(back)) if s else 0.0 for s, k, back in zip(shared, lens, backs)]
-    s_long = [_cos(words[j], w3[j] | w3[j - 3] | w2[j - 6]) if j >= 6 else _cos(words[j], w3[j] | w3[j - 3])
-              if j >= 3 else s_back[j - 1] for j in gaps]
-    dips = [_dip(cos2, j, n) for j in gaps]
+    back8 = [w3[j] | w3[j - 3] for j in range(3, min(n, 6))] + [  # the words of up to 8 sentences before j
+        a | b | c for a, b, c in zip(w3[6:n], w3[3:n], w2[:n])]
+    s_long = s_back[:2] + _cosines(words[3:n], back8)
     ent_new, subj_new = _name_novelty(fs)
+    switch = [float(a.wide != b.wide) for a, b in zip(fs, fs[1:])]
+    greeting = [float(bool(_GREETING.search(fs[0].text)))] + [0.0] * (n - 2)  # at gap 1 only
+    sign_off_s, sign_off_p = [0.0] * (n - 1), [0.0] * (n - 1)  # at the last two gaps / the last gap only
+    for j in range(max(1, n - 2), n):
+        sign_off_s[j - 1] = float(bool(_SIGN_OFF.search(fs[j].text)))
+    sign_off_p[n - 2] = float(bool(_SIGN_OFF.search(fs[n - 2].text)))
     doc_len = log(1 + median / (12 if not en_doc else 40))
     # document-relative: each gap against the document's mean (summed in gap order)
-    avg = [sum(cos1[1:n]) / (n - 1), sum(cos2[1:n]) / (n - 1), sum(novel) / (n - 1)]
+    a1, a2, a3 = sum(cos1[1:n]) / (n - 1), sum(cos2[1:n]) / (n - 1), sum(novel) / (n - 1)
     const = float(en_doc)
-    last = fs[-1].text
     columns = zip(
-        gaps, fs, fs[1:], cos1[1:n], cos2[1:n], [_cos(a, b) for a, b in zip(backs, w3[4 : n + 3])], dips,
-        cos1[2 : n + 1], [_cos(a, b) for a, b in zip(words, words[2 : n + 1])], novel,
-        [log(1 + w) for w in new_words], ent_new, subj_new, size[1:], size, size[2:], short[1:], short, titled[1:],
-        titled, s_back, s_long,
+        cos1[1:n], cos2[1:n], _cosines(backs, w3[4 : n + 3]), [_dip(cos2, j, n) for j in range(1, n)], cos1[2 : n + 1],
+        _cosines(words, words[2 : n + 1]), novel, [log(1 + w) for w in new_words], ent_new, subj_new,
+        [f.flags for f in fs[1:]], size[1:], size, size[2:], short[1:], short, titled[1:], titled, switch,
+        question[1:], question, greeting, sign_off_s, sign_off_p, s_back, s_long,
     )
     return [
-        [
-            1.0, c1, c2, c3, dip, fwd, bridge, nov, nov_n, ent, subj, *s.flags,
-            sz, sz_p, sz_q, sh, sh_p, ti, ti_p,
-            float(s.wide != p.wide), s.question, p.question,
-            float(j == 1 and bool(_GREETING.search(p.text))),
-            float(j >= n - 2 and bool(_SIGN_OFF.search(s.text))),
-            float(j >= n - 1 and bool(_SIGN_OFF.search(p.text))),
-            const, sb, c1 - avg[0], c2 - avg[1], nov - avg[2], doc_len, nov / doc_len, sl,
-        ]
-        for (j, p, s, c1, c2, c3, dip, fwd, bridge, nov, nov_n, ent, subj, sz, sz_p, sz_q, sh, sh_p, ti, ti_p, sb,
-             sl) in columns
+        [1.0, c1, c2, c3, dip, fwd, bridge, nov, nov_n, ent, subj, *flags, sz, sz_p, sz_q, sh, sh_p, ti, ti_p, sw, q, q_p,
+         g, so_s, so_p, const, sb, c1 - a1, c2 - a2, nov - a3, doc_len, nov / doc_len, sl]
+        for (c1, c2, c3, dip, fwd, bridge, nov, nov_n, ent, subj, flags, sz, sz_p, sz_q, sh, sh_p, ti, ti_p, sw, q, q_p,
+             g, so_s, so_p, sb, sl) in columns
     ]
+
+
+def _cosines(xs: list[frozenset[str]], ys: list[frozenset[str]]) -> list[float]:
+    """_cos of each pair (inlined: this runs several times for every gap; empty or disjoint sets share nothing)."""
+    sqrt = math.sqrt
+    return [k / sqrt(len(a) * len(b)) if (k := len(a & b)) else 0.0 for a, b in zip(xs, ys)]
 
 
 def _dip(cos2: list[float], j: int, n: int) -> float:
@@ -195,7 +206,7 @@ def _name_novelty(fs: list[Facts]) -> tuple[list[float], list[float]]:
         s = fs[j]
         n3 = names[j + 2] | names[j + 1] | names[j] if s.names else empty
         if s.names and n3:
-            ent_new.append(sum(1 for k in s.names if not _known(k, n3)) / len(s.names))
+            ent_new.append(sum([not _known(k, n3) for k in s.names]) / len(s.names))
             known = bool(s.subject) and _known(s.subject, n3)
         else:
             ent_new.append(1.0 if s.names else 0.0)  # no names before: every name is new
