@@ -26,10 +26,12 @@ _EMPTY_BRACKETS = re.compile(
 _RULE = re.compile(r"^[ \t]*(?:-{3,}|\*{3,}|_{3,})[ \t]*$", re.M)
 _HEADING = re.compile(r"^[ \t]*#++[ \t]*", re.M)
 _QUOTE = re.compile(r"^[ \t]*>[ \t]?", re.M)
-_MAYBE_MARKUP = re.compile(
-    rf"(?=[\[\]<>*_`#~hw \t\-报详链原来出阅lsrm])(?:[\[\]<>*_`#~]|https?://|www\.|^[ \t]*-{{3}}|{_LINK_WORDS}[:：])",
-    re.I | re.M,
-)
+# Whether a text may hold markup at all, piece by piece and cheapest first (each piece needs a
+# character the text may lack): markup characters, a URL, a rule line, a link word and colon.
+_MARKUP_CHAR = re.compile(r"[\[\]<>*_`#~]")
+_HTTP = re.compile(r"https?://", re.I)
+_RULE_START = re.compile(r"^[ \t]*-{3}", re.M)
+_LINK_WORD_COLON = re.compile(rf"(?=[报详链原来出阅lsrm]){_LINK_WORDS}[:：]", re.I)
 _SPACES = re.compile(r"[ \t\u3000]+")
 _BEFORE_PUNCT = re.compile(r"[ \t]+(?=[，。！？；：、）」』”])")
 _END = "。！？!?.;；…"
@@ -46,7 +48,7 @@ def _link_label(m: re.Match[str]) -> str:
 
 def to_speech_text(display: str) -> str:
     text = display
-    if _MAYBE_MARKUP.search(text):  # each step only where the text has what its pattern needs
+    if _maybe_markup(text):  # each step only where the text has what its pattern needs
         if "![" in text:
             text = _IMAGE.sub("", text)
         if "](" in text:
@@ -66,6 +68,16 @@ def to_speech_text(display: str) -> str:
             text = _QUOTE.sub("", text)
     text = _EMOJI.sub("", text)
     return _join_lines(text)
+
+
+def _maybe_markup(text: str) -> bool:
+    return bool(
+        _MARKUP_CHAR.search(text)
+        or ("://" in text and _HTTP.search(text))
+        or ("." in text and "www." in text.lower())  # www\. ignoring case: only W lowers to w
+        or ("---" in text and _RULE_START.search(text))
+        or ((":" in text or "：" in text) and _LINK_WORD_COLON.search(text))
+    )
 
 
 def _join_lines(text: str) -> str:
