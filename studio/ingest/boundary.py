@@ -155,7 +155,7 @@ def gap_features(fs: list[Facts], en_doc: bool) -> list[list[float]]:
     novel = [w / k if k else 0.5 for w, k in zip(new_words, lens)]
     s_back = [s / math.sqrt(k * len(back)) if s else 0.0 for s, k, back in zip(shared, lens, backs)]
     back8 = [w3[j] | w3[j - 3] for j in range(3, min(n, 6))] + [  # the words of up to 8 sentences before j
-        a | b | c for a, b, c in zip(w3[6:n], w3[3:n], w2[:n])]
+        a.union(b, c) for a, b, c in zip(w3[6:n], w3[3:n], w2[:n])]  # one copy, not two
     s_long = s_back[:2] + _cosines(words[3:n], back8)
     ent_new, subj_new = _name_novelty(fs)
     switch = [float(a.wide != b.wide) for a, b in zip(fs, fs[1:])]
@@ -204,7 +204,7 @@ def _name_novelty(fs: list[Facts]) -> tuple[list[float], list[float]]:
     names = [empty] * 3 + [f.names for f in fs]  # names[j + 2] = fs[j - 1].names
     for j in range(1, len(fs)):
         s = fs[j]
-        n3 = names[j + 2] | names[j + 1] | names[j] if s.names else empty
+        n3 = names[j + 2].union(names[j + 1], names[j]) if s.names else empty
         if s.names and n3:
             ent_new.append(sum([not _known(k, n3) for k in s.names]) / len(s.names))
             known = bool(s.subject) and _known(s.subject, n3)
