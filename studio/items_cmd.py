@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from operator import itemgetter
 from pathlib import Path
 
 from studio.errors import StudioError
@@ -115,7 +116,7 @@ def items_table(episode: Episode) -> str:
         num, chars, links = str(n), str(len(it.speech_text)), str(len(it.links))
         rows.append(((num, len(num)), sections[it.section], _cell(it.title, _MAX["title"]), (chars, len(chars)),
                      (links, len(links))))
-    w0, w1, w2, w3, w4 = (max(row[i][1] for row in rows) for i in range(len(_COLUMNS)))
+    w0, w1, w2, w3, w4 = (max(column, key=itemgetter(1))[1] for column in zip(*rows))  # column widths
     lines = [  # n, chars and links right-aligned; columns two spaces apart
         f"{' ' * (w0 - n[1])}{n[0]}  {sec[0]}{' ' * (w1 - sec[1])}  {title[0]}{' ' * (w2 - title[1])}  "
         f"{' ' * (w3 - chars[1])}{chars[0]}  {' ' * (w4 - links[1])}{links[0]}".rstrip()
