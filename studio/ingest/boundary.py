@@ -144,8 +144,8 @@ def gap_features(fs: list[Facts], en_doc: bool) -> list[list[float]]:
     log = math.log
     # per sentence: relative length, short, title-like (no comma, short)
     size = [log(1 + f.chars / median) for f in fs] + [0.0]
-    short = [float(f.chars < 0.5 * median) for f in fs]
-    titled = [float(f.commas == 0 and f.chars < 0.7 * median) for f in fs]
+    short = [1.0 if f.chars < 0.5 * median else 0.0 for f in fs]  # shared constants: no float per value
+    titled = [1.0 if f.commas == 0 and f.chars < 0.7 * median else 0.0 for f in fs]
     question = [f.question for f in fs]
     # per gap j = 1 .. n-1 (list index j - 1)
     sws, backs = words[1:n], w3[1:n]
@@ -158,7 +158,7 @@ def gap_features(fs: list[Facts], en_doc: bool) -> list[list[float]]:
         a.union(b, c) for a, b, c in zip(w3[6:n], w3[3:n], w2[:n])]  # one copy, not two
     s_long = s_back[:2] + _cosines(words[3:n], back8)
     ent_new, subj_new = _name_novelty(fs)
-    switch = [float(a.wide != b.wide) for a, b in zip(fs, fs[1:])]
+    switch = [1.0 if a.wide != b.wide else 0.0 for a, b in zip(fs, fs[1:])]
     greeting = [float(bool(_GREETING.search(fs[0].text)))] + [0.0] * (n - 2)  # at gap 1 only
     sign_off_s, sign_off_p = [0.0] * (n - 1), [0.0] * (n - 1)  # at the last two gaps / the last gap only
     for j in range(max(1, n - 2), n):
@@ -211,7 +211,7 @@ def _name_novelty(fs: list[Facts]) -> tuple[list[float], list[float]]:
         else:
             ent_new.append(1.0 if s.names else 0.0)  # no names before: every name is new
             known = False
-        subj_new.append(float(bool(s.subject) and not known))
+        subj_new.append(1.0 if s.subject and not known else 0.0)
     return ent_new, subj_new
 
 
