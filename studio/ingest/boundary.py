@@ -105,12 +105,6 @@ def facts(text: str) -> Facts:
                  1.0 if _QUESTION.search(text) else 0.0)
 
 
-def _cos(a: set | frozenset, b: set | frozenset) -> float:
-    if not a or not b or a.isdisjoint(b):
-        return 0.0
-    return len(a & b) / math.sqrt(len(a) * len(b))
-
-
 def _known(key: str, seen: set[str] | frozenset[str]) -> bool:
     """`key` or a name containing it (or contained in it, two characters or more) is in `seen`."""
     if key in seen:
@@ -183,7 +177,7 @@ def gap_features(fs: list[Facts], en_doc: bool) -> list[list[float]]:
 
 
 def _cosines(xs: list[frozenset[str]], ys: list[frozenset[str]]) -> list[float]:
-    """_cos of each pair (inlined: this runs several times for every gap; empty or disjoint sets share nothing)."""
+    """The cosine |a & b| / sqrt(|a| |b|) of each pair of word sets (0 when they share nothing)."""
     sqrt = math.sqrt
     return [k / sqrt(len(a) * len(b)) if (k := len(a & b)) else 0.0 for a, b in zip(xs, ys)]
 

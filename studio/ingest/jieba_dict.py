@@ -9,6 +9,7 @@ looks up substrings of the text it cuts, so its words are exactly the same.
 
 from __future__ import annotations
 
+import contextlib
 import marshal
 import os
 import sys
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from studio.fsutil import atomic_write_bytes
 
-_FORMAT = 1
+_FORMAT = 2  # words joined by newlines, counts as int64
 
 
 class LazyDictionary:
@@ -35,13 +36,13 @@ class LazyDictionary:
         new = set(text) - self.seen
         if not new:
             return
-        self.seen |= new
         freq = self.tokenizer.FREQ
         for ch in new:
             group = self.groups.pop(ch, None)
             if group is not None:
                 words, counts = group
                 freq.update(zip(words.decode("utf-8").split("\n"), array("q", counts)))
+        self.seen |= new
 
 
 def import_jieba():
@@ -83,9 +84,13 @@ def _load_groups(jieba) -> tuple[int, dict[str, tuple[bytes, bytes]]]:
     for place in places:
         try:
             atomic_write_bytes(place, data)
-            break
         except OSError:
             continue  # neither writable: the next process builds it again
+        for old in place.parent.glob("jieba-*.dict"):  # earlier jieba or format versions
+            if old != place:
+                with contextlib.suppress(OSError):
+                    old.unlink()
+        break
     return total, groups
 
 
