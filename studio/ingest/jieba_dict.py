@@ -14,6 +14,7 @@ import marshal
 import os
 import sys
 import tempfile
+import threading
 from array import array
 from pathlib import Path
 
@@ -31,18 +32,20 @@ class LazyDictionary:
         self.tokenizer.FREQ, self.tokenizer.total = {}, total
         self.tokenizer.initialized = True
         self.seen: set[str] = set()
+        self.lock = threading.Lock()
 
     def need(self, text: str) -> None:
-        new = set(text) - self.seen
-        if not new:
+        if not set(text) - self.seen:  # a character is marked seen only once its group is in FREQ
             return
-        freq = self.tokenizer.FREQ
-        for ch in new:
-            group = self.groups.pop(ch, None)
-            if group is not None:
-                words, counts = group
-                freq.update(zip(words.decode("utf-8").split("\n"), array("q", counts)))
-        self.seen |= new
+        with self.lock:
+            new = set(text) - self.seen
+            freq = self.tokenizer.FREQ
+            for ch in new:
+                group = self.groups.pop(ch, None)
+                if group is not None:
+                    words, counts = group
+                    freq.update(zip(words.decode("utf-8").split("\n"), array("q", counts)))
+            self.seen |= new
 
 
 def import_jieba():
