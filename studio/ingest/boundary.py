@@ -18,6 +18,8 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
+from typing import Iterable
 
 from studio.ingest.entities import find_entities
 from studio.ingest.words import content_words, is_wide
@@ -148,8 +150,9 @@ def gap_features(fs: list[Facts], en_doc: bool) -> list[list[float]]:
     new_words = [k - s if k else 0 for k, s in zip(lens, shared)]
     novel = [w / k if k else 0.5 for w, k in zip(new_words, lens)]
     s_back = [s / math.sqrt(k * len(back)) if s else 0.0 for s, k, back in zip(shared, lens, backs)]
-    back8 = [w3[j] | w3[j - 3] for j in range(3, min(n, 6))] + [  # the words of up to 8 sentences before j
-        a.union(b, c) for a, b, c in zip(w3[6:n], w3[3:n], w2[:n])]  # one copy, not two
+    # the words of up to 8 sentences before j, one union at a time (a list of them all would be big)
+    back8 = chain((w3[j] | w3[j - 3] for j in range(3, min(n, 6))),
+                  (a.union(b, c) for a, b, c in zip(w3[6:n], w3[3:n], w2[:n])))  # one copy, not two
     s_long = s_back[:2] + _cosines(words[3:n], back8)
     ent_new, subj_new = _name_novelty(fs)
     switch = [1.0 if a.wide != b.wide else 0.0 for a, b in zip(fs, fs[1:])]
@@ -176,7 +179,7 @@ def gap_features(fs: list[Facts], en_doc: bool) -> list[list[float]]:
     ]
 
 
-def _cosines(xs: list[frozenset[str]], ys: list[frozenset[str]]) -> list[float]:
+def _cosines(xs: Iterable[frozenset[str]], ys: Iterable[frozenset[str]]) -> list[float]:
     """The cosine |a & b| / sqrt(|a| |b|) of each pair of word sets (0 when they share nothing)."""
     sqrt = math.sqrt
     return [k / sqrt(len(a) * len(b)) if (k := len(a & b)) else 0.0 for a, b in zip(xs, ys)]
