@@ -154,6 +154,8 @@ def gap_features(fs: list[Facts], en_doc: bool) -> list[list[float]]:
     back8 = chain((w3[j] | w3[j - 3] for j in range(3, min(n, 6))),
                   (a.union(b, c) for a, b, c in zip(w3[6:n], w3[3:n], w2[:n])))  # one copy, not two
     s_long = s_back[:2] + _cosines(words[3:n], back8)
+    cos3, bridge = _cosines(backs, w3[4 : n + 3]), _cosines(words, words[2 : n + 1])
+    del w1, w2, w3, backs, back8  # the windows are done with: their memory serves the rows
     ent_new, subj_new = _name_novelty(fs)
     switch = [1.0 if a.wide != b.wide else 0.0 for a, b in zip(fs, fs[1:])]
     greeting = [float(bool(_GREETING.search(fs[0].text)))] + [0.0] * (n - 2)  # at gap 1 only
@@ -166,8 +168,8 @@ def gap_features(fs: list[Facts], en_doc: bool) -> list[list[float]]:
     a1, a2, a3 = sum(cos1[1:n]) / (n - 1), sum(cos2[1:n]) / (n - 1), sum(novel) / (n - 1)
     const = float(en_doc)
     columns = zip(
-        cos1[1:n], cos2[1:n], _cosines(backs, w3[4 : n + 3]), [_dip(cos2, j, n) for j in range(1, n)], cos1[2 : n + 1],
-        _cosines(words, words[2 : n + 1]), novel, [log(1 + w) for w in new_words], ent_new, subj_new,
+        cos1[1:n], cos2[1:n], cos3, [_dip(cos2, j, n) for j in range(1, n)], cos1[2 : n + 1],
+        bridge, novel, [log(1 + w) for w in new_words], ent_new, subj_new,
         [f.flags for f in fs[1:]], size[1:], size, size[2:], short[1:], short, titled[1:], titled, switch,
         question[1:], question, greeting, sign_off_s, sign_off_p, s_back, s_long,
     )
