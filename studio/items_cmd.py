@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from operator import itemgetter
 from pathlib import Path
 
 from studio.errors import StudioError
 from studio.ingest import READERS, read_episode
 from studio.ingest.source import load_source
 from studio.ingest.textwidth import clip, width
+from studio.memory import gc_paused
 from studio.model import Episode
 
 _COLUMNS = ("n", "section", "title", "chars", "links")
@@ -18,12 +20,17 @@ _MAX = {"section": 16, "title": 48}  # a headline is at most 48 columns
 
 def items_command(path: str | Path, fmt: str | None = None, as_json: bool = False, explain: bool = False) -> int:
     """Print the segmentation of `path`; 0 on success, 1 (with a one-line error) on bad input."""
+    with gc_paused():  # no collection while the episode's millions of objects are alive (they hold no cycles)
+        return _items(Path(path), fmt, as_json, explain)
+
+
+def _items(path: Path, fmt: str | None, as_json: bool, explain: bool) -> int:
     try:
-        with _show_assist(Path(path), explain):
-            episode = read_episode(Path(path), fmt or None)
+        with _show_assist(path, explain):
+            episode = read_episode(path, fmt or None)
         if explain:
             reader = READERS[episode.format]
-            rows = reader.explain(load_source(Path(path))) if hasattr(reader, "explain") else None
+            rows = reader.explain(load_source(path)) if hasattr(reader, "explain") else None
             _write(explain_text(episode, rows, as_json), sys.stdout)
             return 0
     except StudioError as e:
@@ -101,28 +108,32 @@ def episode_json(episode: Episode) -> str:
 
 
 def items_table(episode: Episode) -> str:
-    rows = [_COLUMNS] + [
-        (str(n), _cell(it.section, _MAX["section"]), _cell(it.title, _MAX["title"]),
-         str(len(it.speech_text)), str(len(it.links)))
-        for n, it in enumerate(episode.items, 1)
+    sections: dict[str, tuple[str, int]] = {}  # few distinct sections: each measured once
+    rows = [tuple((c, len(c)) for c in _COLUMNS)]
+    for n, it in enumerate(episode.items, 1):
+        if it.section not in sections:
+            sections[it.section] = _cell(it.section, _MAX["section"])
+        num, chars, links = str(n), str(len(it.speech_text)), str(len(it.links))
+        rows.append(((num, len(num)), sections[it.section], _cell(it.title, _MAX["title"]), (chars, len(chars)),
+                     (links, len(links))))
+    w0, w1, w2, w3, w4 = (max(column, key=itemgetter(1))[1] for column in zip(*rows))  # column widths
+    lines = [  # n, chars and links right-aligned; columns two spaces apart
+        f"{' ' * (w0 - n[1])}{n[0]}  {sec[0]}{' ' * (w1 - sec[1])}  {title[0]}{' ' * (w2 - title[1])}  "
+        f"{' ' * (w3 - chars[1])}{chars[0]}  {' ' * (w4 - links[1])}{links[0]}".rstrip()
+        for n, sec, title, chars, links in rows
     ]
-    cell_widths = [[width(cell) for cell in row] for row in rows]  # measured once per cell
-    widths = [max(w[i] for w in cell_widths) for i in range(len(_COLUMNS))]
-    right = {0, 3, 4}
-
-    def line(cells: tuple[str, ...], cws: list[int]) -> str:
-        out = []
-        for i, (cell, w) in enumerate(zip(cells, cws)):
-            pad = " " * (widths[i] - w)
-            out.append(pad + cell if i in right else cell + pad)
-        return "  ".join(out).rstrip()
-
     head = f"{episode.title} — {len(episode.items)} items ({episode.format})\n"
-    return head + "\n".join(line(r, w) for r, w in zip(rows, cell_widths)) + "\n"
+    return head + "\n".join(lines) + "\n"
 
 
-def _cell(text: str, limit: int) -> str:
-    return clip(" ".join(text.split()), limit)
+def _cell(text: str, limit: int) -> tuple[str, int]:
+    """The cell text on one line, clipped to `limit` columns, and its width."""
+    text = " ".join(text.split())
+    columns = width(text)
+    if columns <= limit:
+        return text, columns
+    cell = clip(text, limit)
+    return cell, width(cell)
 
 
 def _write(text: str, stream) -> None:

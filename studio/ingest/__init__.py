@@ -53,10 +53,10 @@ def read_episode(path: Path, fmt: str | None = None) -> Episode:
         reader = max(READERS.values(), key=lambda r: r.detect(doc))
     with gc_paused():  # millions of small objects on big scripts: keep it linear
         episode = reader.read(doc)
-    episode.format = reader.name
-    episode.source = Path(path)
-    clean_episode(episode, path)  # control characters out, pub_date checked
-    episode.items = [it for it in episode.items if it.speech_text.strip() or it.text.strip()]
+        episode.format = reader.name
+        episode.source = Path(path)
+        clean_episode(episode, path)  # control characters out, pub_date checked
+        episode.items = [it for it in episode.items if it.speech_text.strip() or it.text.strip()]
     if not episode.items:
         raise ScriptError("no items found: the script has no speakable text", path)
     return episode

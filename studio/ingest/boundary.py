@@ -18,6 +18,8 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
+from typing import Iterable
 
 from studio.ingest.entities import find_entities
 from studio.ingest.words import content_words, is_wide
@@ -105,82 +107,111 @@ def facts(text: str) -> Facts:
                  1.0 if _QUESTION.search(text) else 0.0)
 
 
-def _cos(a: set | frozenset, b: set | frozenset) -> float:
-    if not a or not b or a.isdisjoint(b):
-        return 0.0
-    return len(a & b) / math.sqrt(len(a) * len(b))
-
-
 def _known(key: str, seen: set[str] | frozenset[str]) -> bool:
-    return key in seen or (len(key) >= 2 and any(key in k or (len(k) >= 2 and k in key) for k in seen))
+    """`key` or a name containing it (or contained in it, two characters or more) is in `seen`."""
+    if key in seen:
+        return True
+    if len(key) >= 2:
+        for k in seen:  # a loop, not any(…): this runs for every name of every sentence
+            if key in k or (len(k) >= 2 and k in key):
+                return True
+    return False
 
 
 def gap_features(fs: list[Facts], en_doc: bool) -> list[list[float]]:
-    """One feature vector (in FEATURES order) for each gap j = 1 .. len(fs)-1."""
+    """One feature vector (in FEATURES order) for each gap j = 1 .. len(fs)-1.
+
+    Built column by column (list comprehensions over shifted lists), then zipped into rows.
+    """
     n = len(fs)
     if n < 2:
         return []
     chars = sorted(f.chars for f in fs)
     median = max(1, chars[len(chars) // 2])
     # w2[j] / w3[j]: the words of the 2 / 3 sentences before j (forward windows are w[j + k]);
-    # w8 (the last 8 sentences' words) and the last 3 sentences' names are built only when needed
+    # the last 8 sentences' words and the last 3 sentences' names are built only where needed
     empty: frozenset[str] = frozenset()
     words = [f.words for f in fs] + [empty] * 5
     w1 = [empty] + words  # w1[j] = words[j - 1]
-    w2 = [w1[j] | w1[j - 1] if j >= 1 else empty for j in range(n + 5)]
-    w3 = [w2[j] | w1[j - 2] if j >= 2 else w2[j] for j in range(n + 5)]
-    names = [empty] * 3 + [f.names for f in fs]  # names[j + 2] = fs[j - 1].names
-    cos1 = [0.0] + [_cos(words[j - 1], words[j]) for j in range(1, n + 1)]  # cos1[j]: sentences j-1, j
-    cos2 = [0.0] + [_cos(w2[j], w2[j + 2]) for j in range(1, n)] + [0.0]
+    w2 = [empty] + [a | b for a, b in zip(w1[1:], w1)]  # w2[j] = w1[j] | w1[j - 1]
+    w3 = w2[:2] + [a | b for a, b in zip(w2[2:], w1)]  # w3[j] = w2[j] | w1[j - 2]
+    cos1 = [0.0] + _cosines(words, words[1 : n + 1])  # cos1[j]: sentences j-1, j
+    cos2 = [0.0] + _cosines(w2[1:n], w2[3 : n + 2]) + [0.0]
     log = math.log
     # per sentence: relative length, short, title-like (no comma, short)
     size = [log(1 + f.chars / median) for f in fs] + [0.0]
-    short = [float(f.chars < 0.5 * median) for f in fs]
-    titled = [float(f.commas == 0 and f.chars < 0.7 * median) for f in fs]
-    lens = [len(w) for w in words]
+    short = [1.0 if f.chars < 0.5 * median else 0.0 for f in fs]  # shared constants: no float per value
+    titled = [1.0 if f.commas == 0 and f.chars < 0.7 * median else 0.0 for f in fs]
+    question = [f.question for f in fs]
+    # per gap j = 1 .. n-1 (list index j - 1)
+    sws, backs = words[1:n], w3[1:n]
+    lens = [len(w) for w in sws]
+    shared = [len(sw & back) if sw and back else 0 for sw, back in zip(sws, backs)]
+    new_words = [k - s if k else 0 for k, s in zip(lens, shared)]
+    novel = [w / k if k else 0.5 for w, k in zip(new_words, lens)]
+    s_back = [s / math.sqrt(k * len(back)) if s else 0.0 for s, k, back in zip(shared, lens, backs)]
+    # the words of up to 8 sentences before j, one union at a time (a list of them all would be big)
+    back8 = chain((w3[j] | w3[j - 3] for j in range(3, min(n, 6))),
+                  (a.union(b, c) for a, b, c in zip(w3[6:n], w3[3:n], w2[:n])))  # one copy, not two
+    s_long = s_back[:2] + _cosines(words[3:n], back8)
+    cos3, bridge = _cosines(backs, w3[4 : n + 3]), _cosines(words, words[2 : n + 1])
+    del w1, w2, w3, backs, back8  # the windows are done with: their memory serves the rows
+    ent_new, subj_new = _name_novelty(fs)
+    switch = [1.0 if a.wide != b.wide else 0.0 for a, b in zip(fs, fs[1:])]
+    greeting = [float(bool(_GREETING.search(fs[0].text)))] + [0.0] * (n - 2)  # at gap 1 only
+    sign_off_s, sign_off_p = [0.0] * (n - 1), [0.0] * (n - 1)  # at the last two gaps / the last gap only
+    for j in range(max(1, n - 2), n):
+        sign_off_s[j - 1] = float(bool(_SIGN_OFF.search(fs[j].text)))
+    sign_off_p[n - 2] = float(bool(_SIGN_OFF.search(fs[n - 2].text)))
+    doc_len = log(1 + median / (12 if not en_doc else 40))
+    # document-relative: each gap against the document's mean (summed in gap order)
+    a1, a2, a3 = sum(cos1[1:n]) / (n - 1), sum(cos2[1:n]) / (n - 1), sum(novel) / (n - 1)
     const = float(en_doc)
-    rows = []
-    for j in range(1, n):
-        p, s = fs[j - 1], fs[j]
-        sw, pw, qw = words[j], words[j - 1], words[j + 1]
-        back = w3[j]
-        if s.names:
-            n3 = names[j + 2] | names[j + 1] | names[j]
-            ent_new = sum(1 for k in s.names if not _known(k, n3)) / len(s.names)
+    columns = zip(
+        cos1[1:n], cos2[1:n], cos3, [_dip(cos2, j, n) for j in range(1, n)], cos1[2 : n + 1],
+        bridge, novel, [log(1 + w) for w in new_words], ent_new, subj_new,
+        [f.flags for f in fs[1:]], size[1:], size, size[2:], short[1:], short, titled[1:], titled, switch,
+        question[1:], question, greeting, sign_off_s, sign_off_p, s_back, s_long,
+    )
+    return [
+        [1.0, c1, c2, c3, dip, fwd, bridge, nov, nov_n, ent, subj, *flags, sz, sz_p, sz_q, sh, sh_p, ti, ti_p, sw, q, q_p,
+         g, so_s, so_p, const, sb, c1 - a1, c2 - a2, nov - a3, doc_len, nov / doc_len, sl]
+        for (c1, c2, c3, dip, fwd, bridge, nov, nov_n, ent, subj, flags, sz, sz_p, sz_q, sh, sh_p, ti, ti_p, sw, q, q_p,
+             g, so_s, so_p, sb, sl) in columns
+    ]
+
+
+def _cosines(xs: Iterable[frozenset[str]], ys: Iterable[frozenset[str]]) -> list[float]:
+    """The cosine |a & b| / sqrt(|a| |b|) of each pair of word sets (0 when they share nothing)."""
+    sqrt = math.sqrt
+    return [k / sqrt(len(a) * len(b)) if (k := len(a & b)) else 0.0 for a, b in zip(xs, ys)]
+
+
+def _dip(cos2: list[float], j: int, n: int) -> float:
+    """How far the cohesion at gap j falls below its neighbours'."""
+    if 1 < j < n - 1:
+        return (cos2[j - 1] + cos2[j + 1]) / 2 - cos2[j]
+    if n > 2:
+        return (cos2[j + 1] if j == 1 else cos2[j - 1]) - cos2[j]
+    return 0.0
+
+
+def _name_novelty(fs: list[Facts]) -> tuple[list[float], list[float]]:
+    """Per gap: the share of sentence j's names the 3 sentences before lack; whether its subject is new."""
+    ent_new, subj_new = [], []
+    empty: frozenset[str] = frozenset()
+    names = [empty] * 3 + [f.names for f in fs]  # names[j + 2] = fs[j - 1].names
+    for j in range(1, len(fs)):
+        s = fs[j]
+        n3 = names[j + 2].union(names[j + 1], names[j]) if s.names else empty
+        if s.names and n3:
+            ent_new.append(sum([not _known(k, n3) for k in s.names]) / len(s.names))
             known = bool(s.subject) and _known(s.subject, n3)
         else:
-            ent_new, known = 0.0, False
-        shared = len(sw & back) if sw and back else 0
-        new_words = lens[j] - shared if sw else 0
-        novel = new_words / lens[j] if sw else 0.5
-        s_back = shared / math.sqrt(lens[j] * len(back)) if shared else 0.0
-        if 1 < j < n - 1:
-            dip = (cos2[j - 1] + cos2[j + 1]) / 2 - cos2[j]
-        elif n > 2:
-            dip = (cos2[j + 1] if j == 1 else cos2[j - 1]) - cos2[j]
-        else:
-            dip = 0.0
-        rows.append([
-            1.0, cos1[j], cos2[j], _cos(back, w3[j + 3]), dip, cos1[j + 1], _cos(pw, qw),
-            novel, log(1 + new_words), ent_new, float(bool(s.subject) and not known),
-            *s.flags,
-            size[j], size[j - 1], size[j + 1], short[j], short[j - 1], titled[j], titled[j - 1],
-            float(s.wide != p.wide), s.question, p.question,
-            float(j == 1 and bool(_GREETING.search(p.text))),
-            float(j >= n - 2 and bool(_SIGN_OFF.search(s.text))),
-            float(j >= n - 1 and bool(_SIGN_OFF.search(p.text))),
-            const, s_back,
-            0.0, 0.0, 0.0, 0.0, 0.0,  # the document-relative features, below
-            _cos(sw, back | w3[j - 3] | w2[j - 6]) if j >= 6 else _cos(sw, back | w3[j - 3]) if j >= 3 else s_back,
-        ])
-    doc_len = log(1 + median / (12 if not en_doc else 40))
-    avg = [sum(r[i] for r in rows) / len(rows) for i in (1, 2, 7)]  # cos1, cos2, novel
-    for r in rows:
-        r[_REL:_REL + 5] = [r[1] - avg[0], r[2] - avg[1], r[7] - avg[2], doc_len, r[7] / doc_len]
-    return rows
-
-
-_REL = FEATURES.index("cos1_rel")
+            ent_new.append(1.0 if s.names else 0.0)  # no names before: every name is new
+            known = False
+        subj_new.append(1.0 if s.subject and not known else 0.0)
+    return ent_new, subj_new
 
 
 def is_greeting(text: str) -> bool:

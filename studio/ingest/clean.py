@@ -10,6 +10,7 @@ import datetime as dt
 import email.utils
 import re
 from dataclasses import fields
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +29,19 @@ def clean_text(text: str) -> str:
 
 
 def _clean(obj: Any) -> None:
-    """Clean every str (and list of str) field of a dataclass in place."""
-    for f in fields(obj):
-        value = getattr(obj, f.name)
+    """Clean every str (and list of str) field of a dataclass in place (only changed values are set)."""
+    for name in _field_names(type(obj)):
+        value = getattr(obj, name)
         if isinstance(value, str):
-            setattr(obj, f.name, clean_text(value))
+            if _CONTROL.search(value):
+                setattr(obj, name, clean_text(value))
         elif isinstance(value, list) and value and isinstance(value[0], str):
-            setattr(obj, f.name, [clean_text(v) if isinstance(v, str) else v for v in value])
+            setattr(obj, name, [clean_text(v) if isinstance(v, str) else v for v in value])
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
 
 
 def clean_episode(episode: Episode, path: Path) -> Episode:

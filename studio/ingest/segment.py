@@ -39,8 +39,11 @@ class Model:
         self._intercept = -sum(c * self.mean.get(k, 0.0) for c, k in zip(self._coef, self.features))
 
     def probability(self, row: list[float]) -> float:
-        z = self._intercept + sum(map(operator.mul, self._coef, row))
-        return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
+        return self.probabilities([row])[0]
+
+    def probabilities(self, rows: list[list[float]]) -> list[float]:
+        coef, intercept, mul, exp = self._coef, self._intercept, operator.mul, math.exp
+        return [1.0 / (1.0 + exp(-max(-40.0, min(40.0, intercept + sum(map(mul, coef, row)))))) for row in rows]
 
     def contributions(self, row: list[float]) -> dict[str, float]:
         """Each feature's share of the log-odds (positive: towards a new story)."""
@@ -75,11 +78,11 @@ class Segmenter:
         return self.stage2 or self.stage1
 
     def probabilities(self, rows: list[list[float]]) -> tuple[list[float], list[list[float]]]:
-        first = [self.stage1.probability(r) for r in rows]
+        first = self.stage1.probabilities(rows)
         if self.stage2 is None:
             return first, rows
         rows2 = stage2_rows(rows, first)
-        return [self.stage2.probability(r) for r in rows2], rows2
+        return self.stage2.probabilities(rows2), rows2
 
 
 def stage2_rows(rows: list[list[float]], first: list[float]) -> list[list[float]]:

@@ -44,10 +44,14 @@ def split_sentences(text: str, offset: int = 0) -> list[Sentence]:
     out: list[Sentence] = []
     start = 0
     for m in _END.finditer(text):
-        if m.group().startswith(".") and not m.group().startswith("...") and _is_abbreviation(text, m.start()):
+        end, mark = m.end(), m.group()
+        if mark[0] == "." and not mark.startswith("...") and _is_abbreviation(text, m.start()):
             continue
-        _add(out, text, start, m.end(), offset)
-        start = m.end()
+        if end - start <= MAX_SENTENCE:
+            _add_one(out, text, start, end, offset)
+        else:
+            _add(out, text, start, end, offset)
+        start = end
     _add(out, text, start, len(text), offset)
     return out
 

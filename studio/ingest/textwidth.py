@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 # East Asian Wide / Fullwidth ranges (Hangul, CJK, kana, full-width forms, ideograph extensions).
 _WIDE = re.compile(
@@ -22,15 +23,23 @@ def clip(text: str, limit: int) -> str:
     """`text` cut to at most `limit` columns, with "…" when cut; Latin words are not cut in half."""
     if 2 * len(text) <= limit or width(text) <= limit:
         return text
-    cut, used = 0, 0
-    for i, c in enumerate(text):
-        used += 2 if _WIDE.match(c) else 1
-        if used > limit - 1:
-            break
-        cut = i + 1
+    cut = _fit(text, limit - 1)
     head = text[:cut]
     if cut < len(text) and text[cut].isascii() and text[cut].isalnum():
         word = re.search(r"[A-Za-z0-9.\-]+$", head)
         if word and word.start() > 0:
             head = head[: word.start()]
     return head.rstrip() + "…"
+
+
+def _fit(text: str, columns: int) -> int:
+    """The most characters of `text` whose width is at most `columns` (binary search on the width)."""
+    wide = [m.start() for m in _WIDE.finditer(text, 0, columns)]  # a prefix that fits has < `columns` characters
+    lo, hi = 0, min(len(text), columns)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if mid + bisect_left(wide, mid) <= columns:  # the width of text[:mid]
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo

@@ -22,7 +22,7 @@ LATIN_LIMIT = 70  # characters
 _MIN_WIDE = 12  # columns: a headline shorter than 6 CJK characters says too little
 _MIN_LATIN = 18
 
-_MARKUP = re.compile(r"!\[[^\[\]\n]*\]\([^()\n]*\)|\[([^\[\]\n]*)\]\([^()\n]*\)|[*_`#>]+")
+_MARKUP = re.compile(r"(?=[!\[*_`#>])(?:!\[[^\[\]\n]*\]\([^()\n]*\)|\[([^\[\]\n]*)\]\([^()\n]*\)|[*_`#>]+)")  # (?=…): fast scan
 _BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
 _SENTENCE = re.compile(r"(?<=[。！？!?])[”’\"」』）)]*|(?<=\.)\s+(?=[A-Z\"“'(])|\n")
 _LEAD = re.compile(
@@ -176,18 +176,33 @@ def headline(text: str, name: str = "") -> str:
             return _clean(head)
     # When the opening sentence gives too little (a bare name, or a long quote that cannot
     # be cut), try it with quote marks dropped, then without long quotes, then the next sentence.
-    best = ""
-    for make in (lambda: body, lambda: _QUOTE_MARKS.sub("", body), lambda: _dropped_quotes(body),
-                 lambda: condense(first_sentence(plain[len(sentence) :]))):
-        candidate = make()
-        if not candidate:
-            continue
+    title, done = _from_opening(body)
+    if done:
+        return title
+    best = title
+    candidate = condense(first_sentence(plain[len(sentence) :]))
+    if candidate:
         title = fit_headline(candidate)
         if _measure(title) >= _target(title):
             return title
         if _measure(title) > _measure(best):
             best = title
     return best or name
+
+
+@lru_cache(maxsize=4096)
+def _from_opening(body: str) -> tuple[str, bool]:
+    """The best headline from the opening sentence `body` and its variants; True when it says enough."""
+    best = ""
+    for candidate in (body, _QUOTE_MARKS.sub("", body), _dropped_quotes(body)):
+        if not candidate:
+            continue
+        title = fit_headline(candidate)
+        if _measure(title) >= _target(title):
+            return title, True
+        if _measure(title) > _measure(best):
+            best = title
+    return best, False
 
 
 def _target(text: str) -> int:

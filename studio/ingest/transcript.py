@@ -130,11 +130,10 @@ def _sentences(body: str) -> tuple[list[Sentence], set[int]]:
 
 def _item(body: str, sentences: list[Sentence], kind: str) -> Item:
     text = body[sentences[0].start : sentences[-1].end]
-    wide = bool(_CJK.search(text))
     if kind == "intro":
-        title = "开场" if wide else "Intro"
+        title = "开场" if _CJK.search(text) else "Intro"
     elif kind == "outro":
-        title = "结束语" if wide else "Outro"
+        title = "结束语" if _CJK.search(text) else "Outro"
     else:
         title = headline(text)
     return Item(title=display_text(title), text=display_text(text), speech_text=to_speech_text(text), kind=kind)

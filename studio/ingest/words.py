@@ -1,8 +1,8 @@
 """Content words of a sentence: jieba for Chinese, lower-cased words for Latin text.
 
 Used for lexical cohesion (do neighbouring sentences share words?) and for
-cutting titles at word boundaries. jieba is imported on first use (its
-dictionary takes about a second to load) and results are memoised per text.
+cutting titles at word boundaries. jieba is imported on first use, its dictionary
+loaded as the texts need it (studio.ingest.jieba_dict), and results are memoised per text.
 """
 
 from __future__ import annotations
@@ -37,18 +37,20 @@ def is_wide(text: str) -> bool:
 def _jieba():
     import logging
 
-    import jieba
+    from studio.ingest.jieba_dict import LazyDictionary, import_jieba
 
+    jieba = import_jieba()
     jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba
+    return jieba, LazyDictionary(jieba)
 
 
 @lru_cache(maxsize=65536)
 def cut(text: str) -> tuple[str, ...]:
     """All tokens of `text` in order (jieba for text with Chinese, whitespace/punctuation otherwise)."""
     if _CJK.search(text):
-        return tuple(t for t in _jieba().cut(text) if t.strip())
+        jieba, dictionary = _jieba()
+        dictionary.need(text)
+        return tuple(t for t in jieba.cut(text) if t.strip())
     return tuple(re.findall(r"\w+(?:[.'’+#-]\w+)*|[^\w\s]", text))
 
 
