@@ -113,7 +113,12 @@ def test_watch_rebuilds_reloads_and_shows_errors(watching):
     # a template saved: the episode is rebuilt with it, from cached clips
     template = root / "templates" / "email.txt.j2"
     template.write_text(template.read_text("utf-8") + "\n-- 模板改了 --\n", "utf-8")
-    channel.next_reload()
+
+    def rebuilt_with_template():
+        """rebuilt with the template (a reload still pending from the fix may come first)"""
+        return status_of(port)["episodes"]["episodes/a.md"]["status"] == "built"
+
+    channel.reload_until(rebuilt_with_template)
     ep = status_of(port)["episodes"]["episodes/a.md"]
     assert (ep["status"], ep["synthesized"]) == ("built", 0)
 
