@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import sys
-import tempfile
 import time
 import tracemalloc
 from pathlib import Path

@@ -1,7 +1,7 @@
 """Decode and measure clips as they arrive, into one staging file, reusing PCM cached by content.
 
 A build hands each clip over the moment the voice engine finishes it (`submit`), so decoding
-overlaps synthesis; `parts` waits for the rest. Decoded PCM (at the episode's rate and layout)
+overlaps synthesis; each returns a future of its part. Decoded PCM (at the episode's rate and layout)
 and its measurement are kept per episode in `<cache_dir>/decoded/<slug>/`, keyed by the clip's
 bytes: a rebuild after editing one item decodes one clip. After a build, entries it did not use
 are removed (`prune`), so the folder holds one episode's PCM (~5 MB a minute at 44.1 kHz mono).
@@ -49,13 +49,6 @@ class ClipDecoder:
         if key not in self._futures:
             self._futures[key] = self._pool.submit(self._part, key, source)
         return self._futures[key]
-
-    def part(self, source: bytes | Path) -> Part:
-        return self.submit(source).result()
-
-    def parts(self, sources: list[bytes | Path]) -> list[Part]:
-        futures = [self.submit(s) for s in sources]
-        return [f.result() for f in futures]
 
     def _part(self, key: str, source: bytes | Path) -> Part:
         cached = self._cached(key)

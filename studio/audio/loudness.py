@@ -1,14 +1,13 @@
-"""Loudness plan: per-item levelling, jingle level, the master gain and whether to limit.
+"""Loudness maths: combining levels, the jingles' level, headroom and limiter thresholds, corrections.
 
-Every part was measured (EBU R128 integrated loudness, true peak) while it was decoded, so
-the episode's loudness is predicted from its parts without another pass over the mix; the
-encoded MP3 is then measured for real and corrected once if it misses the target.
+Every part was measured (EBU R128 integrated loudness, sample peak) while it was decoded, so
+levels are predicted from the parts (studio.audio.pieces) without another pass over the mix;
+each encoded piece is then measured for real and corrected if it misses (`correct`).
 """
 
 from __future__ import annotations
 
 import math
-import statistics
 from dataclasses import dataclass
 
 from studio.audio.ffmpeg import Loudness
@@ -40,19 +39,6 @@ def capped(gain_db: float, part: Part) -> float:
     return min(gain_db, PEAK_HEADROOM_DB - part.peak_db)
 
 
-def speech_gains(clips: list[Part], level_items: bool) -> tuple[list[float], float]:
-    """Gain per clip (dB) and the resulting speech loudness (LUFS)."""
-    voiced = [c for c in clips if not c.silent]
-    if not voiced:
-        return [0.0] * len(clips), -math.inf
-    if not level_items:
-        return [0.0] * len(clips), power_mean([(c.loudness.integrated, c.size) for c in voiced])
-    reference = statistics.median(c.loudness.integrated for c in voiced)
-    gains = [0.0 if c.silent else capped(reference - c.loudness.integrated, c) for c in clips]
-    levels = [(c.loudness.integrated + g, c.size) for c, g in zip(clips, gains) if not c.silent]
-    return gains, power_mean(levels)
-
-
 def music_gain(jingles: list[Part], speech_lufs: float, music_level: float) -> float:
     """One gain for all jingles: the loudest sits `music_level` LU from the speech."""
     loud = [j for j in jingles if not j.silent]
@@ -74,24 +60,6 @@ class Master:
 
     gain_db: float
     limit_db: float | None  # sample-peak ceiling of the limiter, None = no limiter
-
-
-def plan_master(
-    clips: list[Part], clip_gains: list[float], jingles: list[Part], jingle_gain: float,
-    target_lufs: float, ceiling_dbtp: float,
-) -> tuple[Master, float]:
-    """The master gain from the parts' measurements; returns it and the predicted mix loudness."""
-    parts = [(c, g) for c, g in zip(clips, clip_gains) if not c.silent]
-    parts += [(j, jingle_gain) for j in jingles if not j.silent]
-    if not parts:
-        return Master(0.0, None), -math.inf
-    mix_lufs = power_mean([(p.loudness.integrated + g, p.size) for p, g in parts])
-    mix_peak = max(p.peak_db + g for p, g in parts)  # sample peaks: calibration measures true peaks
-    gain = target_lufs - mix_lufs
-    limit = None
-    if mix_peak + gain > ceiling_dbtp - CODEC_MARGIN_DB / 2:
-        limit = ceiling_dbtp - LIMIT_BELOW_CEILING_DB
-    return Master(gain, limit), mix_lufs
 
 
 def correct(master: Master, measured: Loudness, target_lufs: float, ceiling: float, slope: float = 1.0,

@@ -130,8 +130,7 @@ class PieceEncoder:
                 written: dict = {}
 
                 def feed(pipe) -> None:
-                    written["placements"], written["frames"] = write_piece(
-                        pipe, self.stage, plan.mix, self.jingles, self.planner.layout, self.planner.new_section)
+                    written["placements"], written["frames"] = self._write(plan, pipe)
 
                 blocks = encode_master(feed, self.stage.rate, self.stage.channels, master, tmp, self.cfg.bitrate)
                 fix = self._correction(target, master, blocks, slope)
@@ -147,13 +146,16 @@ class PieceEncoder:
         self._store(result)
         return result
 
+    def _write(self, plan: PiecePlan, out) -> tuple[list[Placement], int]:
+        return write_piece(out, self.stage, plan.mix, self.jingles, self.planner.layout, self.planner.new_section)
+
     def _calibrate(self, plan: PiecePlan) -> Calibration:
         """Run the piece's gain + limiter chain on its middle at a few gains (studio.audio.calibrate)."""
         rate, channels = self.stage.rate, self.stage.channels
         with tempfile.TemporaryDirectory(prefix="studio-calibrate-") as tmp:
             raw = Path(tmp) / "piece.raw"
             with open(raw, "wb") as f:
-                write_piece(f, self.stage, plan.mix, self.jingles, self.planner.layout, self.planner.new_section)
+                self._write(plan, f)
             excerpt = middle_of(raw, self.stage.frame, rate, Path(tmp) / "excerpt.raw")
             calibrated, slope = calibrate(excerpt, rate, channels, plan.master, self.cfg)
         ceiling = min(plan.master.limit_db, calibrated.limit_db if calibrated.limit_db is not None else 0.0)

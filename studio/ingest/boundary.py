@@ -22,7 +22,7 @@ from itertools import chain
 from typing import Iterable
 
 from studio.ingest.entities import find_entities
-from studio.ingest.words import content_words, is_wide
+from studio.ingest.words import content_words
 
 _CONT = re.compile(
     r"^(?:此前|此后|随后|之后|然而|不过|但是|但|而且|并且|而|此外|另外|同时|与此同时|其中|对此|目前|此次|此举|还|也|并|"

@@ -55,7 +55,6 @@ class Summary:
     failed: int = 0  # items that could not be synthesized
     requests: int = 0  # requests sent to the engine
     failures: list[ItemJob] = field(default_factory=list)
-    gate: AdaptiveGate | None = None  # how concurrency adapted (peak, backoffs)
 
 
 class Progress(Protocol):
@@ -97,7 +96,6 @@ async def run_jobs(jobs: list[ItemJob], engine: Engine, cache: ClipCache, concur
     summary = Summary()
     cap = getattr(engine, "max_jobs", None) or max(concurrency, max_concurrency or 0)
     gate = AdaptiveGate(min(concurrency, cap), min(max_concurrency or concurrency, cap))
-    summary.gate = gate
     same: dict[str, asyncio.Future] = {}  # one request per distinct (voice, text) key
 
     async def speak(job: ItemJob, req: Request) -> None:
