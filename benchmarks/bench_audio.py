@@ -63,8 +63,8 @@ def child(work: Path) -> None:
     import datetime as dt
 
     from studio.audio.render import render_audio
-    from studio.config import load_show
-    from studio.model import Episode, Item, Link
+    from studio.core.config import load_show
+    from studio.core.model import Episode, Item, Link
     from studio.speech.base import Clip
 
     show = load_show(work / "show" / "show.toml")
@@ -121,7 +121,7 @@ def run(quick: bool = False) -> list[dict]:
         from tests.conftest import make_show
 
         make_show(work / "show")
-        from studio.config import load_show
+        from studio.core.config import load_show
 
         bitrate = load_show(work / "show" / "show.toml").audio.bitrate
         clips = make_clips(work / "clips", count)

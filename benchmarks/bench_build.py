@@ -46,7 +46,7 @@ def _run(root: Path, quick: bool) -> list[dict]:
     manifest = json.loads((Path(summary["out"]) / "manifest.json").read_text("utf-8"))
 
     # the floor: the same speech text, one espeak-ng call, one ffmpeg encode
-    from studio.config import load_show
+    from studio.core.config import load_show
     from studio.speech.base import VoiceSettings
     from studio.speech.espeak import espeak_voice_for
 

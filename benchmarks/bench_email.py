@@ -32,7 +32,7 @@ def _seeds() -> list[Path]:
 
 
 def _show(root: Path, port: int = 0):
-    from studio.config import load_show
+    from studio.core.config import load_show
 
     for name in ("show.toml",):
         shutil.copy(REPO / name, root / name)
@@ -56,7 +56,7 @@ def bench_render(quick: bool) -> list[dict]:
     from studio.email.preview import episode_context
     from studio.email.render import render_email, template_context
     from studio.ingest import read_episode
-    from studio.templating import environment
+    from studio.present.templating import environment
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -121,7 +121,7 @@ def bench_send(quick: bool) -> list[dict]:
             studio = time.perf_counter() - t
             assert len(report.sent) == n
 
-            from studio.build import page_context
+            from studio.build.episode import page_context
             from studio.email.message import built_eml
             from studio.email.render import render_email
 

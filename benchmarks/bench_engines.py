@@ -48,9 +48,9 @@ def _speak(root: Path, texts: list[str], engine: str, speech: str, jobs: int):
 
 
 def _servers(texts: list[str]):
-    from studio.devtools.azure_server import AzureStandIn
-    from studio.devtools.edge_server import EdgeStandIn
-    from studio.devtools.openai_server import OpenAIStandIn
+    from devtools.azure_server import AzureStandIn
+    from devtools.edge_server import EdgeStandIn
+    from devtools.openai_server import OpenAIStandIn
 
     edge = EdgeStandIn(latency=LATENCY).start()
     edge.prerender(texts, VOICE)

@@ -47,7 +47,7 @@ def _manifest(n: int) -> dict:
 
 
 def make_show(root: Path, episodes: int):
-    from studio.config import load_show
+    from studio.core.config import load_show
 
     shutil.copy(REPO / "show.toml", root / "show.toml")
     shutil.copytree(REPO / "assets", root / "assets")
@@ -67,7 +67,7 @@ def time_publish(episodes: int, repeat: int) -> tuple[float, float]:
     target: it is what the rebuild costs, and unlike wall time it does not grow
     when other jobs share the machine's cores. Wall time is reported beside it.
     """
-    from studio.build import check_assets, publish_show
+    from studio.build.episode import check_assets, publish_show
 
     with tempfile.TemporaryDirectory(prefix="bench-feed-") as tmp:
         show = make_show(Path(tmp), episodes)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from studio.items_cmd import items_command  # noqa: E402
+from studio.cli.items import items_command  # noqa: E402
 
 STORIES = [
     "AI服务初创公司Runway帮助用户利用AI基于文本生成视频,公司进行融资1亿美元,估值达到15亿美元,谷歌参与投资。",

@@ -51,7 +51,7 @@ def run(quick: bool = False) -> list[dict]:
 
 
 def _rows(root: Path, quick: bool) -> list[dict]:
-    from studio.config import load_show
+    from studio.core.config import load_show
 
     limits = load_show(root / "show.toml").limits
     eps = root / "episodes"

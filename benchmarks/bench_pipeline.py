@@ -53,7 +53,7 @@ def _plain_encode_s(mp3: Path, work: Path) -> float:
 
 def speech_only(root: str, script: str, cache: str) -> None:
     """Child process: synthesize the episode (nothing else), as a build's speech stage does."""
-    from studio.config import load_show
+    from studio.core.config import load_show
     from studio.ingest import read_episode
     from studio.speech.synthesize import synthesize_episode
 
@@ -95,7 +95,7 @@ def bench_edge(quick: bool) -> list[dict]:
     root = scratch_show()
     try:
         script = weekly_or_quick(root, quick)
-        from studio.config import load_show
+        from studio.core.config import load_show
         from studio.ingest import read_episode
 
         show = load_show(root / "show.toml")

@@ -63,8 +63,8 @@ def _episode(out: Path, n: int, audio: bytes) -> None:
 
 
 def _make_show(root: Path, episodes: int, audio_kb: int):
-    from studio.build import check_assets, publish_show
-    from studio.config import load_show
+    from studio.build.episode import check_assets, publish_show
+    from studio.core.config import load_show
 
     shutil.copy(REPO / "show.toml", root / "show.toml")
     shutil.copytree(REPO / "assets", root / "assets")
@@ -98,7 +98,7 @@ def _start_moto() -> tuple[subprocess.Popen, str]:
 
 def _baseline(client, out: Path) -> tuple[float, int]:
     """`aws s3 sync`-style without state: every file, 8 threads, Content-Type guessed."""
-    from studio.media_types import content_type
+    from studio.core.media_types import content_type
 
     files = [p for p in out.rglob("*") if p.is_file() and not any(s.startswith(".") for s in p.relative_to(out).parts)]
     t0 = time.perf_counter()
@@ -122,7 +122,7 @@ def _studio(show) -> tuple[float, int]:
 def run(quick: bool = False) -> list[dict]:
     import boto3
 
-    from studio.build import check_assets, publish_show
+    from studio.build.episode import check_assets, publish_show
 
     episodes, audio_kb = (12, 64) if quick else (200, 256)
     moto, endpoint = _start_moto()

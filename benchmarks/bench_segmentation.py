@@ -27,7 +27,7 @@ TARGET = 0.15
 
 
 def run(quick: bool = False) -> list[dict]:
-    from studio.devtools import segment_fit as sf
+    from devtools import segment_fit as sf
     from studio.ingest.segment import default_models
     from studio.ingest.transcript import transcript_items
 

@@ -74,7 +74,7 @@ class StandInProcess:
         self.texts_file.write("\n".join(texts))
         self.texts_file.close()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "studio.devtools.edge_server", "--prerender", self.texts_file.name, *args],
+            [sys.executable, "-m", "devtools.edge_server", "--prerender", self.texts_file.name, *args],
             stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1],
         )
         line = self.proc.stdout.readline().strip()

@@ -77,7 +77,7 @@ class Site:
 
 
 def script_images(script: Path) -> list[str]:
-    from studio.email.content import safe_url
+    from studio.present.content import safe_url
     from studio.ingest import read_episode
 
     ep = read_episode(script)
@@ -106,8 +106,8 @@ def build_site(dest: Path) -> tuple[Site, object]:
 
 
 def serve_site(root: Path) -> tuple[Site, object]:
-    from studio.config import load_show
-    from studio.feed.serve import make_server
+    from studio.core.config import load_show
+    from studio.preview.serve import make_server
 
     show = load_show(root / "show.toml")
     out = show.out_dir

@@ -40,10 +40,10 @@ def bare_env() -> dict[str, str]:
 
 
 def make_show(dest: Path) -> Path:
-    """A copy of the repo's show (show.toml, episodes, assets, templates) in `dest`."""
+    """A copy of the repo's show (show.toml, episodes, assets) in `dest`: built-in templates, as after `studio init`."""
     for name in ("show.toml",):
         shutil.copy(REPO / name, dest / name)
-    for name in ("episodes", "assets", "templates"):
+    for name in ("episodes", "assets"):
         shutil.copytree(REPO / name, dest / name)
     return dest
 

@@ -11,8 +11,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from studio.build import check_assets, publish_show
-from studio.config import Show, load_show
+from studio.build.episode import check_assets, publish_show
+from studio.core.config import Show, load_show
 
 
 @functools.cache

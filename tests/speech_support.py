@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from studio.config import load_show
-from studio.devtools.edge_server import EdgeStandIn
-from studio.model import Episode, Item
+from studio.core.config import load_show
+from devtools.edge_server import EdgeStandIn
+from studio.core.model import Episode, Item
 
 SHOW_TOML = """title = "Test Show"
 description = "d"

@@ -21,8 +21,8 @@ from studio.audio.mastering import episode_mastering
 from studio.audio.mp3 import crc16, crc16_combine, join, mp3_frames, read_encoded
 from studio.audio.render import render_audio
 from studio.audio.settings import episode_audio
-from studio.config import load_show
-from studio.model import Episode, Item
+from studio.core.config import load_show
+from studio.core.model import Episode, Item
 from studio.speech.synthesize import synthesize_episode
 from tests.audio_helpers import RATE, decode, loudness, make_clip
 from tests.conftest import make_show

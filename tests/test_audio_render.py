@@ -18,9 +18,9 @@ from mutagen.mp3 import MP3, BitrateMode
 
 from studio.audio.render import render_audio
 from studio.audio.tags import read_chapters
-from studio.config import load_show
-from studio.errors import AudioError, ConfigError
-from studio.model import Episode, Item, Link
+from studio.core.config import load_show
+from studio.core.errors import AudioError, ConfigError
+from studio.core.model import Episode, Item, Link
 from tests.audio_helpers import RATE, decode, locate, loudness, make_clip
 from tests.conftest import make_show
 

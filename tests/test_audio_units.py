@@ -15,8 +15,8 @@ from studio.audio.encode import cut_clips, mp3_frames
 from studio.audio.ffmpeg import Loudness, parse_ebur128, run_ffmpeg
 from studio.audio.loudness import Master, correct, power_mean
 from studio.audio.mix import Jingles, Layout, Part, PieceMix, fade, write_piece
-from studio.config import load_show
-from studio.errors import ConfigError
+from studio.core.config import load_show
+from studio.core.errors import ConfigError
 from tests.audio_helpers import RATE, decode
 from tests.conftest import REPO, make_show
 
@@ -226,7 +226,7 @@ def test_power_mean_and_correction():
 
 
 def test_jingle_generator_is_deterministic_and_sized(tmp_path):
-    from studio.devtools.jingles import intro, outro, stinger, write_mp3
+    from devtools.jingles import intro, outro, stinger, write_mp3
 
     a, b = intro(), intro()
     assert np.array_equal(a, b) and np.abs(a).max() <= 1.0

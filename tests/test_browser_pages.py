@@ -78,7 +78,7 @@ def test_every_text_meets_4_5_to_1_contrast(audits):
 
 
 def test_dark_mode_is_dark(audits):
-    from studio.email.colors import luminance
+    from studio.present.palette import luminance
 
     for row in audits:
         (ground,) = {t["bg"] for t in row["texts"] if t["tag"] == "H1"}

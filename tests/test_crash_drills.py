@@ -22,7 +22,7 @@ import feedparser
 import pytest
 
 from studio.audio.ffmpeg import decode_pcm
-from studio.fsutil import TMP_PREFIX
+from studio.core.fsutil import TMP_PREFIX
 from tests.conftest import bare_env, make_show, run_studio
 
 SEED = int(os.environ.get("STUDIO_DRILL_SEED", "20261123"))
@@ -177,7 +177,7 @@ def test_disk_full_keeps_previous_outputs(drill_show: Path):
 
 def test_failed_build_leaves_previous_episode_and_feed_untouched(drill_show: Path):
     """The Edge stand-in refuses every request: the build fails, nothing changes."""
-    from studio.devtools.edge_server import EdgeStandIn, Fault
+    from devtools.edge_server import EdgeStandIn, Fault
 
     script = drill_show / "episodes" / "drill-1.md"
     env = bare_env()

@@ -11,12 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from studio.config import load_show
-from studio.email.content import safe_url, width, wrap
+from studio.core.config import load_show
+from studio.present.content import safe_url, width, wrap
 from studio.email.preview import episode_context
 from studio.email.render import render_email
 from studio.ingest import read_episode
-from studio.model import Episode, Item, Link
+from studio.core.model import Episode, Item, Link
 from tests.conftest import REPO, make_show
 
 EMAIL_SECTION = """
@@ -310,9 +310,10 @@ def test_wrap_counts_wide_characters_and_keeps_urls_whole():
 
 
 def test_broken_show_template_is_one_clear_error(tmp_path):
-    from studio.errors import StudioError
+    from studio.core.errors import StudioError
 
     root = make_show(tmp_path)
+    (root / "templates").mkdir()
     (root / "templates" / "email.html.j2").write_text("<p>{% for x in %}</p>\n", "utf-8")
     show = load_show(root / "show.toml")
     ep = read_episode(REPO / "episodes" / "2024-03-27-ai-newsletter.md")
@@ -339,7 +340,7 @@ def test_items_without_heading_are_a_list_under_their_section(show):
 
 
 def test_accent_colour_and_postal_address_from_show_toml(tmp_path):
-    from studio.email.colors import contrast
+    from studio.present.palette import contrast
 
     root = make_show(tmp_path)
     with open(root / "show.toml", "a", encoding="utf-8") as f:
@@ -355,7 +356,7 @@ def test_accent_colour_and_postal_address_from_show_toml(tmp_path):
 
 
 def test_bad_accent_colour_is_one_clear_error(tmp_path):
-    from studio.errors import ConfigError
+    from studio.core.errors import ConfigError
 
     root = make_show(tmp_path)
     with open(root / "show.toml", "a", encoding="utf-8") as f:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from studio.email import tokens
+from studio.core import tokens
 from tests.conftest import bare_env, make_show, run_studio
 
 EPISODE = "episodes/2024-03-27-ai-newsletter.md"

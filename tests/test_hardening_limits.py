@@ -30,7 +30,7 @@ def _set_limits(show_dir: Path, **values: int) -> None:
 
 
 def test_show_toml_documents_the_limits():
-    from studio.config import load_show
+    from studio.core.config import load_show
 
     show = load_show(Path(__file__).resolve().parents[1] / "show.toml")
     assert (show.limits.script_kb, show.limits.items, show.limits.item_chars) == (1024, 300, 12000)
@@ -105,7 +105,7 @@ def test_yaml_alias_bomb_is_refused(show_dir: Path):
 
 
 def test_yaml_with_many_aliases_is_refused(show_dir: Path):
-    from studio.errors import ScriptError
+    from studio.core.errors import ScriptError
     from studio.ingest import read_episode
 
     aliases = ", ".join(["*x"] * 150)

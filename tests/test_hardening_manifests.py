@@ -104,8 +104,8 @@ def _bad_manifests(out: Path) -> dict[str, str]:
 
 
 def test_unusable_manifests_are_skipped_by_the_feed_and_reported(show_dir: Path):
-    from studio.build import check_assets, publish_show
-    from studio.config import load_show
+    from studio.build.episode import check_assets, publish_show
+    from studio.core.config import load_show
 
     out = show_dir / "public"
     bad = _bad_manifests(out)

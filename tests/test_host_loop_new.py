@@ -7,7 +7,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from studio.config import load_show
+from studio.core.config import load_show
 from studio.ingest import read_episode
 from studio.loop.newscript import slug_for
 from tests.conftest import run_studio
@@ -58,6 +58,7 @@ def test_new_transcript_and_awkward_titles(tmp_path: Path):
 
 def test_the_show_template_wins(tmp_path: Path):
     root = loop_show(tmp_path)
+    (root / "templates").mkdir(exist_ok=True)
     (root / "templates" / "new-episode.markdown.j2").write_text(
         "+++\ntitle = {{ title | toml }}\ndate = {{ date }}\nnumber = {{ number }}\nslug = {{ slug | toml }}\n+++\n\n"
         "## 本周导读\n\n{{ show.author }} 的开场白。\n", "utf-8")
@@ -74,6 +75,7 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path):
                          (["new", "x", "--date", "2026-13-01"], "Invalid value for '--date'")):
         proc = run_studio(args, cwd=root)
         assert proc.returncode != 0 and needle in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    (root / "templates").mkdir(exist_ok=True)
     (root / "templates" / "new-episode.markdown.j2").write_text("{% if %}\n", "utf-8")
     proc = run_studio(["new", "x"], cwd=root)
     assert proc.returncode == 1 and "new-episode.markdown.j2" in proc.stderr and "template error" in proc.stderr
@@ -81,11 +83,21 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path):
     assert list((root / "episodes").iterdir()) == []
 
 
-def test_a_fresh_show_gets_the_templates_to_override(tmp_path: Path):
+def test_a_fresh_show_uses_the_built_in_templates_until_one_is_copied(tmp_path: Path):
     assert run_studio(["init", "myshow"], cwd=tmp_path).returncode == 0
     root = tmp_path / "myshow"
+    assert not (root / "templates").exists()  # copies would hide every later upgrade of the built-in ones
+    assert ".studio-subscribers.sqlite" in (root / ".gitignore").read_text("utf-8")
+    listed = run_studio(["template", "list"], cwd=root)
+    assert listed.returncode == 0 and "new-episode.markdown.j2" in listed.stdout.split()
+    copied = run_studio(["template", "copy", "new-episode.markdown"], cwd=root)
+    assert copied.returncode == 0, copied.stderr
     assert (root / "templates" / "new-episode.markdown.j2").is_file()
-    assert (root / "templates" / "new-episode.transcript.j2").is_file()
+    assert "(overridden" in run_studio(["template", "list"], cwd=root).stdout
+    again = run_studio(["template", "copy", "new-episode.markdown.j2"], cwd=root)
+    assert again.returncode == 1 and "--force" in again.stderr
+    typo = run_studio(["template", "copy", "emial.html.j2"], cwd=root)
+    assert typo.returncode == 1 and "did you mean email.html.j2" in typo.stderr
     proc = run_studio(["new", "第二期", "--date", "2026-01-12"], cwd=root)
     assert proc.returncode == 0, proc.stderr
     assert _front(root / proc.stdout.strip())["number"] == 2  # after the example episode, number 1

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import run_studio
 from tests.host_loop_support import TIMEOUT, get, loop_show, script, status_of, wait_for, watch_server
 
 ITEMS = [("第一条", "第一条新闻的内容。"), ("第二条", "第二条新闻的内容。")]
@@ -111,6 +112,7 @@ def test_watch_rebuilds_reloads_and_shows_errors(watching):
     assert "studio-errors" not in get(port, "/episodes/one/")[1]
 
     # a template saved: the episode is rebuilt with it, from cached clips
+    assert run_studio(["template", "copy", "email.txt.j2"], cwd=root).returncode == 0
     template = root / "templates" / "email.txt.j2"
     template.write_text(template.read_text("utf-8") + "\n-- 模板改了 --\n", "utf-8")
 

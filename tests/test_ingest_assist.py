@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from studio.assist import use_assist
-from studio.config import AssistConfig
-from studio.errors import ConfigError
+from studio.ingest.assist import use_assist
+from studio.core.config import AssistConfig
+from studio.core.errors import ConfigError
 from studio.ingest import read_episode
 from studio.ingest.transcript import transcript_items
 
@@ -163,7 +163,7 @@ def test_off_by_default_and_checked_in_show_toml(tmp_path, server):
     (tmp_path / "show.txt").write_text(TEXT, encoding="utf-8")
     read_episode(tmp_path / "show.txt")  # no assist context: nothing is asked
     assert server.requests == []
-    from studio.config import load_show
+    from studio.core.config import load_show
 
     toml = ('title = "t"\ndescription = "d"\nauthor = "a"\nowner_email = "a@example.org"\n'
             'base_url = "https://example.org/"\n[assist]\nenabled = true\nmodel = "m"\n')

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from studio.errors import ScriptError
+from studio.core.errors import ScriptError
 from studio.ingest import formats, read_episode
 
 FORMATS = [None, "transcript", "hugo", "newsletter", "article", "report", "markdown", "text"]

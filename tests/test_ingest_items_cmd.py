@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from studio.items_cmd import items_command
+from studio.cli.items import items_command
 
 
 def test_table_lists_every_item(seeds_dir, capsys):

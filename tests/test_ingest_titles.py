@@ -14,7 +14,7 @@ from studio.ingest import read_episode
 from studio.ingest.textwidth import width
 from studio.ingest.titles import headline, unique_titles
 from studio.ingest.typography import display_text
-from studio.items_cmd import items_command
+from studio.cli.items import items_command
 
 REPO = Path(__file__).resolve().parents[1]
 SEGMENTATION = REPO / "tests" / "fixtures" / "segmentation"
@@ -85,7 +85,7 @@ def test_bullets_without_heading_are_listed_with_a_headline_for_the_chapter(seed
 
 def test_the_example_newsletter_lists_its_bullets_without_headings(tmp_path):
     """Bullets read from the script have no heading in the email: they are listed under their section."""
-    from studio.config import load_show
+    from studio.core.config import load_show
     from studio.email.preview import episode_context
     from studio.email.render import render_email
     from tests.conftest import make_show

@@ -30,6 +30,7 @@ def test_noop_rebuild_touches_nothing_and_changes_rebuild(show_dir: Path):
     again = _build(show_dir)
     assert again["synthesized"] == 0 and _state(out) == before  # nothing rewritten
 
+    assert run_studio(["template", "copy", "email.txt.j2"], cwd=show_dir).returncode == 0
     template = show_dir / "templates" / "email.txt.j2"
     template.write_text(template.read_text("utf-8") + "\n-- 模板已改 --\n", "utf-8")
     _build(show_dir)

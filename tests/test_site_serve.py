@@ -212,7 +212,7 @@ def test_conditional_requests_as_feed_pollers_send_them(served):
 
 from hypothesis import given, settings, strategies as st  # noqa: E402
 
-from studio.feed.serve import parse_range  # noqa: E402
+from studio.preview.serve import parse_range  # noqa: E402
 
 
 @settings(max_examples=200, deadline=None)

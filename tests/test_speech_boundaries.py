@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from studio.devtools.edge_server import EdgeStandIn, Fault
+from devtools.edge_server import EdgeStandIn, Fault
 from studio.speech.align import coverage_problem
 from studio.speech.assemble import clip_duration_ms
 from studio.speech.synthesize import synthesize_episode

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from studio.devtools.edge_server import EdgeStandIn, Fault
+from devtools.edge_server import EdgeStandIn, Fault
 from tests.conftest import bare_env, make_show, run_studio
 from tests.speech_support import load_json, parse_cues
 

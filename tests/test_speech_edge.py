@@ -7,8 +7,8 @@ import asyncio
 import pytest
 
 from studio.audio.ffmpeg import decode_pcm
-from studio.devtools.edge_server import Fault
-from studio.errors import SpeechError
+from devtools.edge_server import Fault
+from studio.core.errors import SpeechError
 from studio.speech.assemble import mp3_duration_ms
 from studio.speech.synthesize import synthesize_episode
 from tests.speech_support import cache_entries, episode, show_at, stand_in  # noqa: F401

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from studio.devtools.azure_server import AzureStandIn
-from studio.devtools.http_standin import HttpFault
-from studio.devtools.openai_server import OpenAIStandIn
-from studio.errors import ConfigError, SpeechError
+from devtools.azure_server import AzureStandIn
+from devtools.http_standin import HttpFault
+from devtools.openai_server import OpenAIStandIn
+from studio.core.errors import ConfigError, SpeechError
 from studio.speech.synthesize import synthesize_episode
 from tests.conftest import bare_env, make_show, run_studio
 from tests.speech_support import episode, load_json, parse_cues, show_at

@@ -7,8 +7,8 @@ import asyncio
 
 import pytest
 
-from studio.config import load_show
-from studio.errors import ConfigError
+from studio.core.config import load_show
+from studio.core.errors import ConfigError
 from studio.speech.gate import AdaptiveGate
 from studio.speech.synthesize import synthesize_episode
 from tests.speech_support import episode, show_at, stand_in, write_show  # noqa: F401 (fixture)

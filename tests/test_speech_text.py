@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from studio.errors import ConfigError, ScriptError
+from studio.core.errors import ConfigError, ScriptError
 from studio.speech.lexicon import Lexicon, load_lexicon
 from studio.speech.plan import plan_speech
 from studio.speech.text import is_speakable, language_segments, split_for_requests

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from studio.email import tokens
+from studio.core import tokens
 from tests.conftest import bare_env, make_show, run_studio
 
 

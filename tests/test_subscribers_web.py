@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from studio.email import tokens
+from studio.core import tokens
 from tests.conftest import make_show, run_studio
 from tests.test_email_send import Recorder, env, free_port, smtp_server  # noqa: F401 (a fixture)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from studio.audio.encode import master_filter
 from studio.audio.ffmpeg import MEASURE, MEASURE_FAST, Loudness, run_ffmpeg_stderr, summaries
 from studio.audio.loudness import Master
-from studio.config import AudioConfig
+from studio.core.config import AudioConfig
 
 EXCERPT_S = 40.0  # sound the limiter is calibrated on (the whole piece when shorter)
 TRIES = 4

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from studio.email.content import safe_url
+from studio.present.content import safe_url
 
 
 def chapter_url(links: list[Any]) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from studio.audio.ffmpeg import Loudness, decode_measured
 from studio.audio.mix import Part, Stage
-from studio.fsutil import TMP_PREFIX
+from studio.core.fsutil import TMP_PREFIX
 
 JOBS = 2  # ffmpeg decodes at a time (each is short; more only adds start-ups on 2 cores)
 

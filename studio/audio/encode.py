@@ -12,7 +12,7 @@ from studio.audio.blocks import Blocks, parse_blocks
 from studio.audio.ffmpeg import ffmpeg_exe
 from studio.audio.mp3 import ENCODER_DELAY, mp3_frames
 from studio.audio.loudness import Master, db_to_limit
-from studio.errors import AudioError
+from studio.core.errors import AudioError
 
 
 def master_filter(master: Master) -> str:

@@ -9,7 +9,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from studio.errors import AudioError
+from studio.core.errors import AudioError
 
 
 @functools.cache

@@ -25,10 +25,10 @@ from studio.audio.mix import Jingles, Part
 from studio.audio.piece_encoder import Calibration, PieceEncoder
 from studio.audio.pieces import Planner
 from studio.audio.settings import JINGLES, AudioSettings
-from studio.config import Show
-from studio.errors import AudioError
-from studio.fsutil import atomic_write_text
-from studio.model import Episode
+from studio.core.config import Show
+from studio.core.errors import AudioError
+from studio.core.fsutil import atomic_write_text
+from studio.core.model import Episode
 
 
 STATE_FILE = "state.json"

@@ -26,9 +26,9 @@ from studio.audio.loudness import Master, correct
 from studio.audio.mix import Jingles, Placement, Stage, write_piece
 from studio.audio.mp3 import Encoded, read_encoded
 from studio.audio.pieces import PiecePlan, Planner
-from studio.config import AudioConfig
-from studio.errors import AudioError
-from studio.fsutil import TMP_PREFIX, sha256_file
+from studio.core.config import AudioConfig
+from studio.core.errors import AudioError
+from studio.core.fsutil import TMP_PREFIX, sha256_file
 
 JOBS = 2
 TRIES = 3  # encodes of one piece at most

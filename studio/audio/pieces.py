@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 
 from studio.audio.loudness import CODEC_MARGIN_DB, LIMIT_BELOW_CEILING_DB, PEAK_HEADROOM_DB, Master, power_mean
 from studio.audio.mix import Jingles, Layout, Part, PieceMix
-from studio.config import AudioConfig
+from studio.core.config import AudioConfig
 
 AVERAGE_ITEMS = 3  # an item ends a piece when its clip's hash is 0 modulo this
 MAX_ITEMS = 6  # ...or when the piece has this many items

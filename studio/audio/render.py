@@ -32,11 +32,11 @@ from studio.audio.pieces import PiecePlan
 from studio.audio.reuse import previous_result, render_key
 from studio.audio.settings import AudioSettings, episode_audio
 from studio.audio.tags import Chapter, EpisodeTags, write_tags
-from studio.config import Show
-from studio.email.content import safe_url
-from studio.errors import AudioError
-from studio.fsutil import atomic_path, atomic_write_text, sha256_file
-from studio.model import Episode
+from studio.core.config import Show
+from studio.present.content import safe_url
+from studio.core.errors import AudioError
+from studio.core.fsutil import atomic_path, atomic_write_text, sha256_file
+from studio.core.model import Episode
 from studio.speech.base import Clip
 
 CHAPTERS_FILE = "chapters.json"

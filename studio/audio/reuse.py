@@ -16,10 +16,10 @@ from typing import Any
 
 from studio import __version__
 from studio.audio.settings import AudioSettings
-from studio.config import Show
-from studio.manifest import MANIFEST, load_manifest
-from studio.fsutil import sha256_file
-from studio.model import Episode
+from studio.core.config import Show
+from studio.core.manifest import MANIFEST, load_manifest
+from studio.core.fsutil import sha256_file
+from studio.core.model import Episode
 from studio.speech.base import Clip
 
 FORMAT = "studio-audio-2"  # bump when the audio stage's output changes for the same inputs

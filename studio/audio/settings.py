@@ -6,9 +6,9 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-from studio.config import SHOW_FILE, AudioConfig, Show, check_audio, load_section, read_toml
-from studio.errors import ConfigError
-from studio.model import Episode
+from studio.core.config import SHOW_FILE, AudioConfig, Show, check_audio, load_section, read_toml
+from studio.core.errors import ConfigError
+from studio.core.model import Episode
 
 JINGLES = ("intro", "outro", "stinger")
 DEFAULTS = AudioConfig()

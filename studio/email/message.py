@@ -10,8 +10,8 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from studio.config import Show
-from studio.email.content import one_line
+from studio.core.config import Show
+from studio.present.content import one_line
 
 
 # CRLF line ends; headers set with set_raw (List-Unsubscribe) are kept as given, never RFC 2047-encoded

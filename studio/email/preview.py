@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from studio.config import Show
-from studio.model import Episode
+from studio.core.config import Show
+from studio.core.model import Episode
 
 
 def estimated_timings(episode: Episode, chars_per_second: float = 4.5, gap_ms: float = 600) -> list[tuple[float, float]]:
@@ -42,6 +42,6 @@ def manifest_for(episode: Episode, timings: list[tuple[float, float]] | None = N
 
 
 def episode_context(show: Show, episode: Episode, timings: list[tuple[float, float]] | None = None) -> dict[str, Any]:
-    from studio.build import page_context
+    from studio.build.episode import page_context
 
     return page_context(show, manifest_for(episode, timings))

@@ -14,11 +14,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from studio import urls
-from studio.config import Show
-from studio.email import colors, content
-from studio.errors import StudioError
-from studio.templating import environment
+from studio.core import urls
+from studio.core.config import Show
+from studio.present import content
+from studio.present import palette as colors
+from studio.core.errors import StudioError
+from studio.present.templating import environment
 
 # Latin faces first (their CJK fallbacks are poor), then the CJK system faces, then the generic family
 FONTS = "-apple-system,'Segoe UI',Roboto,Arial,'PingFang SC','Microsoft YaHei','Noto Sans CJK SC',sans-serif"

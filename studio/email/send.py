@@ -28,13 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from studio.config import Show
-from studio.email import tokens
+from studio.core.config import Show
+from studio.core import tokens
 from studio.email.message import build_message, message_id, sender, to_address
 from studio.email.render import EmailParts, render_email, unsubscribe_mailbox
 from studio.email.sendlog import SendLog
-from studio.email.subscribers import Subscriber, normalize_address, read_subscribers
-from studio.errors import StudioError
+from studio.subscribers.listfile import Subscriber, normalize_address, read_subscribers
+from studio.core.errors import StudioError
 
 SENTINEL = "https://unsubscribe.invalid/studio-personal-link"
 
@@ -72,7 +72,7 @@ class Edition:
     """The episode's email, rendered once, personalised per recipient."""
 
     def __init__(self, show: Show, manifest: dict, secret: str):
-        from studio.build import page_context
+        from studio.build.episode import page_context
 
         self.show, self.manifest, self.secret = show, manifest, secret
         self.parts: EmailParts = render_email(show, page_context(show, manifest), unsubscribe_url=SENTINEL)
@@ -318,7 +318,7 @@ def send_episode(
     report = SendReport(slug, "", 0, dups, dry_run=dry_run)
 
     if dry_run:
-        from studio.build import page_context
+        from studio.build.episode import page_context
 
         report.subject = render_email(show, page_context(show, manifest)).subject
         statuses = _read_statuses(log_path, slug)

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from studio.manifest import MANIFEST, read_manifest
-from studio.memory import gc_paused
+from studio.core.manifest import MANIFEST, read_manifest
+from studio.core.memory import gc_paused
 
 INDEX_CACHE = ".studio-manifests.json"
 INDEX_FORMAT = 4  # bump when _compact or the cached entry changes
@@ -83,7 +83,7 @@ def _load_index(out: Path) -> Index:
         elif m:
             index.episodes.append(m)
     if fresh != cache:
-        from studio.fsutil import atomic_write_text
+        from studio.core.fsutil import atomic_write_text
 
         try:
             atomic_write_text(out / INDEX_CACHE, json.dumps({"format": stamp, "episodes": fresh}, ensure_ascii=False))

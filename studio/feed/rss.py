@@ -6,10 +6,11 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from studio import __version__, urls
+from studio import __version__
+from studio.core import urls
 from studio.audio.chapters import chapters_of
-from studio.config import Show
-from studio.manifest import chapters_file, episode_dir, transcripts
+from studio.core.config import Show
+from studio.core.manifest import chapters_file, episode_dir, transcripts
 from studio.feed.shownotes import notes_html, notes_text
 
 CAPTION_TYPES = {"text/vtt", "application/x-subrip", "application/srt"}
@@ -38,7 +39,7 @@ def feed_episodes(show: Show, manifests: list[dict[str, Any]]) -> list[dict[str,
 
 def build_feed_xml(show: Show, manifests: list[dict[str, Any]], out: Path) -> bytes:
     """The whole feed, newest first, rebuilt from `manifests` (newest first)."""
-    from studio.memory import gc_paused
+    from studio.core.memory import gc_paused
 
     with gc_paused():
         return _build_feed_xml(show, manifests, out)

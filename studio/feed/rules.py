@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from studio.config import SHOW_FILE, Show
-from studio.errors import StudioError
+from studio.core.config import SHOW_FILE, Show
+from studio.core.errors import StudioError
 
 COVER_MIN, COVER_MAX = 1400, 3000
 COVER_FORMATS = {"JPEG": (".jpg", ".jpeg"), "PNG": (".png",)}

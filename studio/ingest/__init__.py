@@ -9,11 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
-from studio.errors import ScriptError
+from studio.core.errors import ScriptError
 from studio.ingest.clean import clean_episode
 from studio.ingest.source import SourceDoc, load_source
-from studio.memory import gc_paused
-from studio.model import Episode
+from studio.core.memory import gc_paused
+from studio.core.model import Episode
 
 
 class Reader(Protocol):

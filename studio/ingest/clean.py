@@ -14,8 +14,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from studio.errors import ScriptError
-from studio.model import Episode
+from studio.core.errors import ScriptError
+from studio.core.model import Episode
 
 # terminal escape sequences first (so "\x1b[31m" leaves nothing behind), then single control characters
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x9b[0-?]*[ -/]*[@-~]")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from studio.errors import ScriptError
+from studio.core.errors import ScriptError
 
 
 def read_script_text(path: Path) -> str:

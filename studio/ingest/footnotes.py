@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
-from studio.model import Link
+from studio.core.model import Link
 
 _ENTRY = re.compile(r"^\s{0,6}(\d{1,3})[.)]\s+(.*)$")
 _BACKREF_CHARS = "↩\ufe0e\ufe0f"

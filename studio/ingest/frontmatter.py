@@ -7,7 +7,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from studio.errors import ScriptError
+from studio.core.errors import ScriptError
 
 
 def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str, int]:

@@ -18,7 +18,7 @@ import threading
 from array import array
 from pathlib import Path
 
-from studio.fsutil import atomic_write_bytes
+from studio.core.fsutil import atomic_write_bytes
 
 _FORMAT = 2  # words joined by newlines, counts as int64
 

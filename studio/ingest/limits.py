@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from studio.config import LimitsConfig
-from studio.errors import ScriptError
-from studio.model import Episode
+from studio.core.config import LimitsConfig
+from studio.core.errors import ScriptError
+from studio.core.model import Episode
 
 
 def check_script_size(path: Path, limits: LimitsConfig) -> None:

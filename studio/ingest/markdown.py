@@ -13,7 +13,7 @@ from studio.ingest.itemize import make_item
 from studio.ingest.mdblocks import Block, blocks
 from studio.ingest.source import SourceDoc, episode_fields
 from studio.ingest.titles import short_title
-from studio.model import Episode, Item
+from studio.core.model import Episode, Item
 
 
 class MarkdownReader:

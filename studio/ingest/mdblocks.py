@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterator
 
-from studio.model import Link
+from studio.core.model import Link
 
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})(?:[ \t]+(.*))?$")
 _RULE = re.compile(r"^\s{0,3}(?:-{3,}|\*{3,}|_{3,})\s*$")

@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from studio.ingest.boundary import FEATURES, Facts, facts, gap_features
-from studio.memory import gc_paused
+from studio.core.memory import gc_paused
 
 MODEL_FILE = Path(__file__).with_name("segment_model.json")
 BARE_CHARS = 12

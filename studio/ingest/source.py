@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from studio.errors import ScriptError
+from studio.core.errors import ScriptError
 from studio.ingest.decode import read_script_text
 from studio.ingest.frontmatter import split_front_matter
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from studio import assist
+from studio.ingest import assist
 from studio.ingest import register
 from studio.ingest.boundary import is_greeting, is_sign_off
 from studio.ingest.segment import segment
@@ -17,7 +17,7 @@ from studio.ingest.source import SourceDoc, episode_fields
 from studio.ingest.speech_text import to_speech_text
 from studio.ingest.typography import display_text
 from studio.ingest.titles import headline, unique_titles
-from studio.model import Episode, Item
+from studio.core.model import Episode, Item
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _BREAK = re.compile(r"\n[ \t\u3000]*(?:\n|-{3,}[ \t]*(?:\n|$))\s*")
@@ -85,7 +85,7 @@ def _assisted(texts: list[str], forced: set[int]) -> tuple[list[list[int]], list
     ctx = assist.current()
     if ctx is None or not texts:
         return None
-    from studio.assist.propose import AssistError, propose
+    from studio.ingest.assist.propose import AssistError, propose
 
     try:
         proposal = propose(ctx.config, texts, ctx.cache_dir)

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from studio.config import Show
-from studio.errors import StudioError
+from studio.core.config import Show
+from studio.core.errors import StudioError
 from studio.loop.scripts import episode_scripts, in_date_order
 
 
@@ -52,8 +52,8 @@ def error_text(e: BaseException, script: Path | None = None) -> str:
 
 def build_one(script: Path, show: Show, **options: Any) -> Outcome:
     """Build one script and say how it went; never raises for a bad script."""
-    from studio.build import build_episode
-    from studio.progress import Reporter
+    from studio.build.episode import build_episode
+    from studio.core.progress import Reporter
 
     started, wall = time.monotonic(), time.time_ns()
     try:

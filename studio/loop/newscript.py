@@ -14,8 +14,8 @@ import re
 import unicodedata
 from pathlib import Path
 
-from studio.config import Show
-from studio.errors import StudioError
+from studio.core.config import Show
+from studio.core.errors import StudioError
 from studio.loop.scripts import episode_scripts, front_matter
 
 TEMPLATE = "new-episode.{fmt}.j2"
@@ -58,8 +58,8 @@ def _toml_string(value: str) -> str:
 
 def new_script(show: Show, title: str, date: dt.date | None = None, fmt: str = "markdown") -> Path:
     """Write episodes/<slug>.md (or .txt) and return its path; never overwrites a file."""
-    from studio.fsutil import atomic_write_text
-    from studio.templating import environment
+    from studio.core.fsutil import atomic_write_text
+    from studio.present.templating import environment
 
     title = " ".join(title.split())
     if not title:

@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from studio.config import Show
-from studio.errors import StudioError
-from studio.feed.check import SCRIPT_SUFFIXES
+from studio.core.config import Show
+from studio.core.errors import StudioError
+from studio.check import SCRIPT_SUFFIXES
 
 _DATE_IN_NAME = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})")
 

@@ -66,8 +66,8 @@ def run_studio(args: list[str], show_file: str | None = None) -> int:
 def describe_build(o: ShipOptions) -> tuple[int, str, bool]:
     """(status, what `studio build` would do, whether it would build) without building anything."""
     from studio.cli import load_show_for
-    from studio.errors import StudioError
-    from studio.fingerprint import build_fingerprint, up_to_date
+    from studio.core.errors import StudioError
+    from studio.build.fingerprint import build_fingerprint, up_to_date
 
     try:
         show = load_show_for(o.show_file, o.episode)
@@ -87,7 +87,7 @@ def describe_build(o: ShipOptions) -> tuple[int, str, bool]:
 
 def _ever_built(o: ShipOptions) -> bool:
     from studio.cli import load_show_for
-    from studio.fingerprint import read_index
+    from studio.build.fingerprint import read_index
 
     show = load_show_for(o.show_file, o.episode)
     return str(o.episode.resolve()) in read_index(o.out_dir or show.out_dir)

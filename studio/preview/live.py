@@ -202,7 +202,7 @@ def wrap_handler(handler, state: LiveState):
 
 def live_server(directory: Path, host: str, port: int, state: LiveState, quiet: bool = False):
     """`studio serve`'s server for `directory`, with watch mode's pages and reload channel."""
-    from studio.feed.serve import make_server
+    from studio.preview.serve import make_server
 
     server = make_server(directory, host, port, quiet=quiet)
     server.RequestHandlerClass = wrap_handler(server.RequestHandlerClass, state)

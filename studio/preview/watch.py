@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 from typing import Callable
 
-from studio.config import Show
+from studio.core.config import Show
 from studio.loop.scripts import episode_scripts, in_date_order
 from studio.preview.state import LiveState
 

@@ -6,8 +6,8 @@ import json
 import os
 from pathlib import Path
 
-from studio.fsutil import TMP_PREFIX, atomic_write_text, sha256_file
-from studio.media_types import FEED, MEDIA
+from studio.core.fsutil import TMP_PREFIX, atomic_write_text, sha256_file
+from studio.core.media_types import FEED, MEDIA
 
 HASH_CACHE = ".studio-hashes.json"
 

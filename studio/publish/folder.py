@@ -16,7 +16,7 @@ import os
 import shutil
 from pathlib import Path
 
-from studio.fsutil import atomic_write_text, locked
+from studio.core.fsutil import atomic_write_text, locked
 from studio.publish.target import STATE, PublishError
 
 STAGING = ".studio-publish-staging"

@@ -41,7 +41,7 @@ def pubnotify_ping(endpoint: str, feed_url: str) -> str | None:
 
 def push(show) -> list[str]:
     """Ping what show.toml's [feed] names; the warnings of those that failed."""
-    from studio import urls
+    from studio.core import urls
 
     feed_url = urls.feed(show)
     warnings = []

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from studio.fsutil import locked
-from studio.media_types import FEED
+from studio.core.fsutil import locked
+from studio.core.media_types import FEED
 from studio.publish.files import clean_state, in_order, source_files, source_hashes
 from studio.publish.target import PublishError, PublishResult, Target
 

@@ -16,7 +16,7 @@ import json
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from pathlib import Path
 
-from studio.media_types import cache_control, content_type
+from studio.core.media_types import cache_control, content_type
 from studio.publish.files import phase, safe_rel
 from studio.publish.target import STATE, PublishError, no_lock
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, ContextManager, Protocol
 
-from studio.errors import StudioError
+from studio.core.errors import StudioError
 
 STATE = ".studio-publish.json"  # {"files": {path: sha256}} of what is published, written last
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape, quoteattr
 
-from studio.config import AzureSpeechConfig
+from studio.core.config import AzureSpeechConfig
 from studio.speech.base import Clip, VoiceSettings
 from studio.speech.http import HttpEngine, env_secret
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
-from studio.errors import SpeechError
+from studio.core.errors import SpeechError
 
 
 class TransientSpeechError(SpeechError):

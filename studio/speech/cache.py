@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from studio.fsutil import atomic_write_bytes, atomic_write_text
+from studio.core.fsutil import atomic_write_bytes, atomic_write_text
 from studio.speech.base import Boundary, Clip, VoiceSettings
 
 MARKER = "STUDIO-CACHE"

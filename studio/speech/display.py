@@ -10,7 +10,7 @@ import sys
 from contextlib import contextmanager
 from typing import Iterator
 
-from studio.progress import Reporter
+from studio.core.progress import Reporter
 from studio.speech.scheduler import ItemJob
 
 

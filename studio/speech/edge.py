@@ -13,7 +13,7 @@ import os
 from importlib import metadata
 from urllib.parse import urlparse
 
-from studio.errors import SpeechError
+from studio.core.errors import SpeechError
 from studio.speech.base import Boundary, Clip, TransientSpeechError, VoiceSettings
 
 DEFAULT_WSS = "wss://speech.platform.bing.com/consumer/speech/synthesize/readaloud/edge/v1"

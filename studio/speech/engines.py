@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from importlib import metadata
 
-from studio.config import Show
+from studio.core.config import Show
 from studio.speech.base import Engine
 
 LABELS = {

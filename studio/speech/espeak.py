@@ -8,7 +8,7 @@ import os
 import pickle
 import threading
 
-from studio.errors import SpeechError
+from studio.core.errors import SpeechError
 from studio.speech.assemble import pcm_wav
 from studio.speech.base import Boundary, Clip, VoiceSettings
 

@@ -14,7 +14,7 @@ import socket
 import time
 from urllib.parse import urlparse
 
-from studio.errors import SpeechError
+from studio.core.errors import SpeechError
 from studio.speech.base import EngineConfigError, TransientSpeechError
 
 RETRY_STATUS = (408, 429, 500, 502, 503, 504)

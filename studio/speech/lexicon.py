@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from studio.errors import ConfigError
+from studio.core.errors import ConfigError
 
 _WORDCHAR = re.compile(r"[A-Za-z0-9]")
 
@@ -82,7 +82,7 @@ class Lexicon:
 
 def load_lexicon(path: Path, required: bool = False) -> Lexicon:
     """Read lexicon.toml; a missing file is an empty lexicon unless `required`."""
-    from studio.config import read_toml
+    from studio.core.config import read_toml
 
     path = Path(path)
     if not path.is_file():

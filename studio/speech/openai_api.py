@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from studio.config import OpenAISpeechConfig
+from studio.core.config import OpenAISpeechConfig
 from studio.speech.align import rate_factor
 from studio.speech.base import Clip, VoiceSettings
 from studio.speech.http import HttpEngine, env_secret

@@ -16,9 +16,9 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
-from studio.config import Show
-from studio.errors import ScriptError
-from studio.model import Episode
+from studio.core.config import Show
+from studio.core.errors import ScriptError
+from studio.core.model import Episode
 from studio.speech.base import VoiceSettings
 from studio.speech.lexicon import Lexicon, Respelled
 from studio.speech.text import language_segments, split_for_requests

@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from studio.errors import SpeechError
+from studio.core.errors import SpeechError
 from studio.speech.align import coverage_problem
 from studio.speech.assemble import clip_duration_ms
 from studio.speech.base import Clip, Engine, EngineConfigError, TransientSpeechError, VoiceSettings

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-from studio.config import Show
-from studio.errors import ConfigError, SpeechError
-from studio.model import Episode
+from studio.core.config import Show
+from studio.core.errors import ConfigError, SpeechError
+from studio.core.model import Episode
 from studio.speech.assemble import join_clips
 from studio.speech.base import Clip
 from studio.speech.cache import ClipCache, cache_key

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from studio.fsutil import atomic_write_text
+from studio.core.fsutil import atomic_write_text
 from studio.speech.align import place_words, speakable_count, timing_of
 from studio.speech.base import Clip
 from studio.speech.text import split_sentences

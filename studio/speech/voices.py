@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from studio.errors import ConfigError, StudioError
+from studio.core.errors import ConfigError, StudioError
 
 BUNDLED = Path(__file__).with_name("edge_voices.json")
 LIVE_CACHE = "edge-voices.json"  # the last live list, kept in the clip cache dir
@@ -72,7 +72,7 @@ def save_live_voices(voices: list[dict[str, Any]], cache_dir: Path | None, name:
     """Remember the live list so builds accept voices newer than the bundled list."""
     if cache_dir is None:
         return
-    from studio.fsutil import atomic_write_text
+    from studio.core.fsutil import atomic_write_text
 
     try:
         atomic_write_text(Path(cache_dir) / name, json.dumps(voices, ensure_ascii=False))

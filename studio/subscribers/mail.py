@@ -7,9 +7,9 @@ import html
 import os
 from email.utils import make_msgid
 
-from studio.config import Show
+from studio.core.config import Show
 from studio.email.message import build_message, sender, to_address
-from studio.errors import StudioError
+from studio.core.errors import StudioError
 
 TEXTS = {
     "zh": ("请确认订阅《{show}》",

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from studio.errors import StudioError
+from studio.core.errors import StudioError
 
 STATUSES = ("pending", "active", "unsubscribed", "bounced", "complained")
 SUPPRESSED = ("unsubscribed", "bounced", "complained")

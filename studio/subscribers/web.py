@@ -27,15 +27,15 @@ from concurrent.futures import ThreadPoolExecutor
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-from studio.config import Show
-from studio.email import tokens
-from studio.email.content import one_line
-from studio.email.subscribers import normalize_address
-from studio.errors import StudioError
-from studio.feed.site import page_context
+from studio.core.config import Show
+from studio.core import tokens
+from studio.present.content import one_line
+from studio.subscribers.listfile import normalize_address
+from studio.core.errors import StudioError
+from studio.site.pages import page_context
 from studio.subscribers.mail import ConfirmMailer
 from studio.subscribers.store import Store, open_store
-from studio.templating import environment
+from studio.present.templating import environment
 
 MAX_BODY = 16 * 1024  # bytes of a form post
 RESEND_AFTER = 600.0  # seconds: at most one confirmation mail per address in this time

@@ -5,11 +5,11 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from studio.config import Show
+from studio.core.config import Show
 
-DEFAULTS_DIR = Path(__file__).resolve().parent.parent  # the Studio checkout
-DEFAULT_TEMPLATES = DEFAULTS_DIR / "templates"
-DEFAULT_ASSETS = DEFAULTS_DIR / "assets"
+
+from studio.core.resources import BUILTIN_TEMPLATES
+
 
 
 @functools.cache
@@ -30,7 +30,7 @@ def display_html(text: str) -> str:
 def environment(show: Show):
     import jinja2
 
-    dirs = [p for p in (show.path("templates"), DEFAULT_TEMPLATES) if p.is_dir()]
+    dirs = [p for p in (show.path("templates"), BUILTIN_TEMPLATES) if p.is_dir()]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
         autoescape=jinja2.select_autoescape(["html", "html.j2", "xml"], default_for_string=True),

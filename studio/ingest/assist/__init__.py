@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from studio.config import AssistConfig
+from studio.core.config import AssistConfig
 
 
 @dataclass

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from studio import __version__
-from studio.errors import StudioError
+from studio.core.errors import StudioError
 
 FORMATS = ["transcript", "hugo", "newsletter", "article", "report", "markdown", "text"]
 
@@ -43,7 +43,7 @@ def handle_errors(fn):
 
 
 def load_show_for(show_file: str | None, near: Path | None = None):
-    from studio.config import find_show_file, load_show
+    from studio.core.config import find_show_file, load_show
 
     if show_file:
         return load_show(Path(show_file))
@@ -98,12 +98,12 @@ def build(obj, episodes: tuple[Path, ...], out_dir: Path | None, engine: str | N
     With no script, every script in episodes/ is built in date order (unchanged
     ones in no time), one line each; a failing script is reported and the
     others still build (exit status 1 at the end)."""
-    from studio.build import build_episode
-    from studio.progress import Reporter
+    from studio.build.episode import build_episode
+    from studio.core.progress import Reporter
 
     show = load_show_for(obj["show_file"], episodes[0] if episodes else None)
     if len(episodes) != 1:
-        from studio.loop.cli import build_several
+        from studio.cli.loop import build_several
 
         return build_several(show, list(episodes), as_json=as_json, quiet=quiet, out_dir=out_dir, engine=engine,
                              jobs=jobs, force=force, fmt=fmt)
@@ -124,7 +124,7 @@ def build(obj, episodes: tuple[Path, ...], out_dir: Path | None, engine: str | N
 @click.option("--explain", is_flag=True, help="Every sentence, whether it starts an item, and the evidence.")
 def items(episode: Path, fmt: str | None, as_json: bool, explain: bool) -> None:
     """Show how EPISODE is cut into items: n, section, title, chars, links."""
-    from studio.items_cmd import items_command
+    from studio.cli.items import items_command
 
     sys.exit(items_command(episode, fmt, as_json, explain))
 
@@ -133,12 +133,45 @@ def items(episode: Path, fmt: str | None, as_json: bool, explain: bool) -> None:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @handle_errors
 def init(directory: Path) -> None:
-    """Scaffold a new show in DIRECTORY (show.toml, an example episode,
-    templates and assets) that builds as is."""
-    from studio.scaffold import init_show
+    """Scaffold a new show in DIRECTORY (show.toml, an example episode, the
+    cover and jingles, a .gitignore) that builds as is. Templates stay built in:
+    `studio template copy NAME` copies one into the show to change it."""
+    from studio.loop.scaffold import init_show
 
     created = init_show(directory)
     click.echo(f"Created a show in {directory} ({len(created)} files). Next: cd {directory} && studio build {created[1].relative_to(directory)}")
+
+
+@cli.group()
+def template() -> None:
+    """Studio's built-in templates: list them, or copy one into the show's
+    templates/ to change it (the show's copy then wins over the built-in one)."""
+
+
+@template.command("list")
+@click.pass_obj
+@handle_errors
+def template_list(obj) -> None:
+    """The built-in templates; those the show overrides are marked."""
+    from studio.core.resources import builtin_template_names
+
+    show = load_show_for(obj["show_file"])
+    for name in builtin_template_names():
+        mark = "  (overridden in templates/)" if show.path("templates").joinpath(name).is_file() else ""
+        click.echo(f"{name}{mark}")
+
+
+@template.command("copy")
+@click.argument("name")
+@click.option("--force", is_flag=True, help="Replace the show's own copy.")
+@click.pass_obj
+@handle_errors
+def template_copy(obj, name: str, force: bool) -> None:
+    """Copy the built-in template NAME (e.g. email.html.j2) into the show's templates/."""
+    from studio.loop.scaffold import copy_template
+
+    show = load_show_for(obj["show_file"])
+    click.echo(copy_template(show.root, name, force))
 
 
 @cli.command()
@@ -314,7 +347,7 @@ def check(obj, out_dir: Path | None) -> None:
     against Apple Podcasts, PSP-1 and Podcasting 2.0 rules (required tags,
     length limits, cover art, https URLs, unique GUIDs and enclosures).
     Exits non-zero when there are errors."""
-    from studio.feed.check import check_all
+    from studio.check import check_all
 
     show = load_show_for(obj["show_file"])
     out = out_dir or show.out_dir
@@ -346,11 +379,11 @@ def serve(obj, port: int, bind: str, out_dir: Path | None, quiet: bool, watch: b
     rebuilt when it, show.toml, a template, the lexicon or an asset is saved;
     open pages reload by themselves, a failed build shows its error on the
     page, and /__studio/email/SLUG/ previews the email (dark mode, 375 px)."""
-    from studio.errors import StudioError
-    from studio.feed.serve import make_server
+    from studio.core.errors import StudioError
+    from studio.preview.serve import make_server
 
     if watch:
-        from studio.preview.cli import serve_watch
+        from studio.cli.preview import serve_watch
 
         return serve_watch(obj["show_file"], bind, port, out_dir, engine, quiet)
     out = out_dir or load_show_for(obj["show_file"]).out_dir
@@ -369,17 +402,17 @@ def serve(obj, port: int, bind: str, out_dir: Path | None, quiet: bool, watch: b
         server.server_close()
 
 
-from studio.publish.cli import publish  # noqa: E402
+from studio.cli.publish import publish  # noqa: E402
 
 cli.add_command(publish)
 
 
-from studio.loop.cli import new, ship  # noqa: E402  the weekly loop
+from studio.cli.loop import new, ship  # noqa: E402  the weekly loop
 
 cli.add_command(new)
 cli.add_command(ship)
 
-from studio.subscribers.cli import listen, subscribers  # noqa: E402  (the list: store, web app, bounces)
+from studio.cli.subscribers import listen, subscribers  # noqa: E402  (the list: store, web app, bounces)
 
 cli.add_command(subscribers)
 cli.add_command(listen)

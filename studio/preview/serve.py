@@ -18,7 +18,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote
 
-from studio.media_types import content_type
+from studio.core.media_types import content_type
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 ABORTED = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError, TimeoutError)

@@ -141,7 +141,7 @@ class HttpStandIn(LoopbackServer):
         with self._lock:
             if key in self._renders:
                 return self._renders[key]
-        from studio.devtools.edge_server import espeak_mp3
+        from devtools.edge_server import espeak_mp3
 
         mp3, clip = espeak_mp3(voice, text, hz, kbps)
         audio = clip.audio if fmt == "wav" else mp3

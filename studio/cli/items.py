@@ -7,12 +7,12 @@ import sys
 from operator import itemgetter
 from pathlib import Path
 
-from studio.errors import StudioError
+from studio.core.errors import StudioError
 from studio.ingest import READERS, read_episode
 from studio.ingest.source import load_source
 from studio.ingest.textwidth import clip, width
-from studio.memory import gc_paused
-from studio.model import Episode
+from studio.core.memory import gc_paused
+from studio.core.model import Episode
 
 _COLUMNS = ("n", "section", "title", "chars", "links")
 _MAX = {"section": 16, "title": 48}  # a headline is at most 48 columns
@@ -42,8 +42,8 @@ def _items(path: Path, fmt: str | None, as_json: bool, explain: bool) -> int:
 
 def _show_assist(path: Path, explain: bool):
     """The [assist] of the show the script belongs to (off for --explain, which shows the built-in evidence)."""
-    from studio.assist import use_assist
-    from studio.config import find_show_file, load_show
+    from studio.ingest.assist import use_assist
+    from studio.core.config import find_show_file, load_show
 
     try:
         show = None if explain else load_show(find_show_file(path.parent))

@@ -15,14 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from studio import __version__, urls
-from studio.config import Show
-from studio.errors import StudioError
-from studio.fingerprint import build_fingerprint, remember_slug, up_to_date, with_inputs
-from studio.manifest import MANIFEST, problem, read_manifest
-from studio.fsutil import atomic_path, atomic_write_bytes, atomic_write_text, locked, remove_stale_temps
-from studio.model import Episode
-from studio.progress import Reporter
+from studio import __version__
+from studio.core import urls
+from studio.core.config import Show
+from studio.core.errors import StudioError
+from studio.build.fingerprint import build_fingerprint, remember_slug, up_to_date, with_inputs
+from studio.core.manifest import MANIFEST, problem, read_manifest
+from studio.core.fsutil import atomic_path, atomic_write_bytes, atomic_write_text, locked, remove_stale_temps
+from studio.core.model import Episode
+from studio.core.progress import Reporter
 
 
 @dataclass
@@ -99,7 +100,7 @@ def build_episode(
         reporter.info(f"{current['title']}: up to date")
         clean_after_kill(out, out / "episodes" / current["slug"])
         return BuildResult.from_manifest(current, out)
-    from studio.assist import use_assist
+    from studio.ingest.assist import use_assist
     from studio.ingest import read_episode
 
     with use_assist(show.assist, show.path(show.assist.cache_dir), reporter.warn):
@@ -274,7 +275,7 @@ def publish_show(show: Show, out: Path, cover: Path, remember: tuple[Path, str] 
     """
     from studio.feed.index import load_index
     from studio.feed.rss import cover_name
-    from studio.memory import gc_paused
+    from studio.core.memory import gc_paused
 
     with locked(out), gc_paused():
         remove_stale_temps(out, recursive=False)
@@ -285,7 +286,7 @@ def publish_show(show: Show, out: Path, cover: Path, remember: tuple[Path, str] 
         try:
             pages = _render_site(show, manifests, out)
         except Exception:  # noqa: BLE001 - find the episode that breaks it, leave it out
-            from studio.feed.check import render_failures
+            from studio.check import render_failures
 
             failed = render_failures(show, manifests, out)
             if not failed:
@@ -300,7 +301,7 @@ def publish_show(show: Show, out: Path, cover: Path, remember: tuple[Path, str] 
         if not cover_out.is_file() or cover_out.read_bytes() != cover.read_bytes():
             with atomic_path(cover_out) as tmp:
                 shutil.copyfile(cover, tmp)
-        from studio.feed.site import write_icons
+        from studio.site.pages import write_icons
 
         write_icons(cover, out)
         index_html, archive_html, feed_xml = pages
@@ -314,7 +315,7 @@ def publish_show(show: Show, out: Path, cover: Path, remember: tuple[Path, str] 
 def _render_site(show: Show, manifests: list[dict[str, Any]], out: Path) -> tuple[str, str, bytes]:
     """Write stale episode pages; return index.html, archive.html and feed.xml, rendered."""
     from studio.feed.rss import build_feed_xml
-    from studio.feed.site import render_archive, render_index, write_episode_pages
+    from studio.site.pages import render_archive, render_index, write_episode_pages
 
     write_episode_pages(show, manifests, out)
     return render_index(show, manifests), render_archive(show, manifests), build_feed_xml(show, manifests, out)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from studio.devtools.http_standin import HttpStandIn
+from devtools.http_standin import HttpStandIn
 
 SPEAK_PATH = "/cognitiveservices/v1"
 VOICES_PATH = "/cognitiveservices/voices/list"
@@ -42,7 +42,7 @@ class AzureStandIn(HttpStandIn):
 
         from aiohttp import web
 
-        from studio.devtools.edge_server import _known_voice, _parse_ssml
+        from devtools.edge_server import _known_voice, _parse_ssml
 
         r = await self.record(request)
         if not self._authorized(request.headers):
@@ -79,7 +79,7 @@ class AzureStandIn(HttpStandIn):
 
 
 def main() -> None:
-    from studio.devtools.openai_server import serve_forever
+    from devtools.openai_server import serve_forever
 
     serve_forever(AzureStandIn, __doc__, "[speech.azure] endpoint = \"{url}\"")
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from studio.config import SHOW_FILE, Show
+from studio.core.config import SHOW_FILE, Show
 from studio.feed import rules
 from studio.feed.extensions import ITUNES_NS, PODCAST_NS
-from studio.manifest import MANIFEST, chapters_file, load_manifest, read_manifest, transcripts
+from studio.core.manifest import MANIFEST, chapters_file, load_manifest, read_manifest, transcripts
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
@@ -100,7 +100,7 @@ def check_show(show: Show, report: Report) -> None:
 
 
 def check_scripts(show: Show, report: Report) -> None:
-    from studio.errors import StudioError
+    from studio.core.errors import StudioError
     from studio.ingest import read_episode
     from studio.ingest.limits import check_episode_limits, check_script_size
 
@@ -175,7 +175,7 @@ def render_failures(show: Show, manifests: list[dict[str, Any]], out: Path) -> l
     One render of them all when that works; otherwise each manifest alone (and its page).
     """
     from studio.feed.rss import build_feed_xml
-    from studio.feed.site import render_archive, render_episode_page, render_index
+    from studio.site.pages import render_archive, render_episode_page, render_index
 
     def render(ms: list[dict[str, Any]], pages: bool) -> None:
         build_feed_xml(show, ms, out), render_index(show, ms), render_archive(show, ms)
@@ -197,7 +197,7 @@ def render_failures(show: Show, manifests: list[dict[str, Any]], out: Path) -> l
 
 
 def _local(show: Show, out: Path, url: str) -> Path | None:
-    from studio.urls import local_rel
+    from studio.core.urls import local_rel
 
     rel = local_rel(show, url)
     return out / rel if rel is not None else None

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from studio.progress import Reporter
+from studio.core.progress import Reporter
 
 
 class _BarsOnly(Reporter):

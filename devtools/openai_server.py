@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from studio.devtools.http_standin import HTTP_FAULTS, HttpFault, HttpStandIn
+from devtools.http_standin import HTTP_FAULTS, HttpFault, HttpStandIn
 
 SPEAK_PATH = "/v1/audio/speech"
 MAX_INPUT = 4096  # characters, as OpenAI documents

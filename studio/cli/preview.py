@@ -14,10 +14,10 @@ WATCH_ENGINE = "espeak"
 def serve_watch(show_file: str | None, bind: str, port: int, out_dir: Path | None, engine: str | None,
                 quiet: bool) -> None:
     from studio.cli import load_show_for
-    from studio.config import load_show
-    from studio.errors import StudioError
+    from studio.core.config import load_show
+    from studio.core.errors import StudioError
     from studio.loop.batch import build_one
-    from studio.loop.cli import _shown
+    from studio.cli.loop import _shown
     from studio.preview.emailpage import draft_view
     from studio.preview.live import PREFIX, live_server
     from studio.preview.state import LiveState

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from studio.errors import ConfigError
-from studio.fsutil import read_utf8
+from studio.core.errors import ConfigError
+from studio.core.fsutil import read_utf8
 
 SHOW_FILE = "show.toml"
 _REQUIRED = "required"
@@ -405,7 +405,7 @@ def _check_speech_services(speech: SpeechConfig, path: Path) -> None:
 def _check_feed_settings(show: Show, path: Path) -> None:
     import uuid
 
-    from studio.feed.categories import category_problem
+    from studio.core.categories import category_problem
 
     problem = category_problem(show.category, show.subcategory)
     if problem:

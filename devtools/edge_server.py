@@ -29,7 +29,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
-from studio.devtools.http_standin import LoopbackServer
+from devtools.http_standin import LoopbackServer
 
 WS_PATH = "/consumer/speech/synthesize/readaloud/edge/v1"
 VOICES_PATH = "/consumer/speech/synthesize/readaloud/voices/list"

@@ -37,10 +37,10 @@ def publish(obj, target: str, out_dir: Path | None, dry_run: bool, force: bool, 
 
 
 def _publish(obj, target: str, out_dir, dry_run, force, jobs, as_json, quiet) -> None:
-    from studio.build import check_assets, publish_show
+    from studio.build.episode import check_assets, publish_show
     from studio.cli import load_show_for
-    from studio.errors import StudioError
-    from studio.feed.check import check_all
+    from studio.core.errors import StudioError
+    from studio.check import check_all
     from studio.publish.push import push
     from studio.publish.run import open_target, publish as run_publish, require_built
 
@@ -55,7 +55,7 @@ def _publish(obj, target: str, out_dir, dry_run, force, jobs, as_json, quiet) ->
     if report.errors and not force:
         click.echo(report.render(), err=True)
         raise StudioError(f"not published: `studio check` found {len(report.errors)} error(s) (--force to publish anyway)", out)
-    from studio.progress import Reporter
+    from studio.core.progress import Reporter
 
     with _progress(Reporter(quiet=quiet or as_json)) as on_file:
         result = run_publish(out, dest, dry_run=dry_run, on_file=on_file)

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from studio import urls
-from studio.config import Show
-from studio.manifest import MANIFEST, chapters_file, episode_dir, load_manifest, transcripts
+from studio.core import urls
+from studio.core.config import Show
+from studio.core.manifest import MANIFEST, chapters_file, episode_dir, load_manifest, transcripts
 from studio.feed.rss import cover_name
 from studio.feed.shownotes import clock, safe_url
 
@@ -28,7 +28,7 @@ MAX_CUES = 20_000  # a transcript with more cues is shown only as the raw files
 
 
 def _env(show: Show):
-    from studio.templating import environment
+    from studio.present.templating import environment
 
     env = environment(show)
     env.filters["safe_url"] = lambda u: safe_url(u or "") or ""
@@ -39,7 +39,7 @@ def write_icons(cover: Path, out: Path) -> None:
     """favicon.png and icon-180.png from the cover art, when missing or older than it."""
     from PIL import Image
 
-    from studio.fsutil import atomic_path
+    from studio.core.fsutil import atomic_path
 
     for name, size in ICONS.items():
         dest = out / name
@@ -54,7 +54,7 @@ def write_icons(cover: Path, out: Path) -> None:
 
 def page_context(show: Show, root: str) -> dict[str, Any]:
     """What every page's header and footer need; `root` leads back to the site's top ("" or "../../")."""
-    from studio.email import colors
+    from studio.present import palette as colors
     from studio.email.render import FONTS
 
     return {"show": show, "root": root, "feed_url": urls.feed(show), "subscribe": subscribe_links(show),
@@ -174,12 +174,12 @@ def render_transcript_page(show: Show, m: dict[str, Any], out: Path, env=None) -
 
 def _settings_mtime(show: Show) -> float:
     """When the page template or show.toml (title, links on every page) last changed."""
-    from studio.config import SHOW_FILE
-    from studio.templating import DEFAULT_TEMPLATES
+    from studio.core.config import SHOW_FILE
+    from studio.core.resources import BUILTIN_TEMPLATES
 
     names = ("episode.html.j2", "transcript.html.j2", "_style.html.j2", "_header.html.j2", "_footer.html.j2",
              "_player.html.j2")
-    files = [d / n for d in (show.path("templates"), DEFAULT_TEMPLATES) for n in names] + [show.root / SHOW_FILE]
+    files = [d / n for d in (show.path("templates"), BUILTIN_TEMPLATES) for n in names] + [show.root / SHOW_FILE]
     stamps = [f.stat().st_mtime for f in files if f.is_file()]
     return max(stamps, default=0.0)
 
@@ -192,7 +192,7 @@ def _inputs_mtime(out: Path, m: dict[str, Any]) -> float:
 
 def write_episode_pages(show: Show, manifests: list[dict[str, Any]], out: Path) -> int:
     """(Re)render every episode page older than its manifest, side files, template or show.toml. Returns how many."""
-    from studio.fsutil import atomic_write_text
+    from studio.core.fsutil import atomic_write_text
 
     env, tpl_time, written = None, _settings_mtime(show), 0
     for m in manifests:

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from studio import __version__
-from studio.config import Show
-from studio.errors import ScriptError
-from studio.fsutil import atomic_write_text
+from studio.core.config import Show
+from studio.core.errors import ScriptError
+from studio.core.fsutil import atomic_write_text
 
 INDEX = ".studio-index.json"
 
@@ -34,7 +34,7 @@ def _hash_tree(h: "hashlib._Hash", root: Path) -> None:
 
 
 def build_fingerprint(script: Path, show: Show, options: dict[str, Any]) -> str:
-    from studio.templating import DEFAULT_TEMPLATES
+    from studio.core.resources import BUILTIN_TEMPLATES
 
     h = hashlib.sha256()
     h.update(json.dumps([__version__, options], sort_keys=True, default=str).encode())
@@ -44,7 +44,7 @@ def build_fingerprint(script: Path, show: Show, options: dict[str, Any]) -> str:
         raise ScriptError("file not found", script) from None
     except IsADirectoryError:
         raise ScriptError("is a directory, expected an episode script", script) from None
-    for p in (show.root / "show.toml", show.path("templates"), show.path("assets"), DEFAULT_TEMPLATES):
+    for p in (show.root / "show.toml", show.path("templates"), show.path("assets"), BUILTIN_TEMPLATES):
         h.update(str(p.name).encode())
         _hash_tree(h, p)
     files = [show.cover, show.speech.lexicon] + [getattr(show.audio, k) for k in ("intro", "outro", "stinger")]
@@ -95,7 +95,7 @@ def remember_slug(out: Path, script: Path, slug: str) -> None:
 
 def up_to_date(script: Path, out: Path, fingerprint: str, show: Show) -> dict[str, Any] | None:
     """The manifest of a complete, current build of `script` in `out`, or None."""
-    from studio.manifest import read_manifest
+    from studio.core.manifest import read_manifest
 
     slug = read_index(out).get(str(Path(script).resolve()))
     if not slug or "/" in slug or slug.startswith("."):

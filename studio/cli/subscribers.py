@@ -30,8 +30,8 @@ def _errors(fn):
 
 
 def _address(text: str) -> str:
-    from studio.email.subscribers import normalize_address
-    from studio.errors import StudioError
+    from studio.subscribers.listfile import normalize_address
+    from studio.core.errors import StudioError
 
     address = normalize_address(text)
     if address is None:
@@ -62,7 +62,7 @@ def import_cmd(obj, csv_path: Path, as_json: bool) -> None:
     request is not added again. The CSV is checked first; a bad row stops
     the import with nothing added.
     """
-    from studio.email.subscribers import SubscriberError, read_subscribers
+    from studio.subscribers.listfile import SubscriberError, read_subscribers
 
     show = _show(obj)
     subs, dups = read_subscribers(csv_path)
@@ -91,8 +91,8 @@ def import_cmd(obj, csv_path: Path, as_json: bool) -> None:
 def add(obj, address: str, name: str) -> None:
     """Add ADDRESS as active (you vouch for their consent; it is recorded as 'add').
     A suppressed or erased address is refused: they can subscribe again through the form."""
-    from studio.email.content import one_line
-    from studio.errors import StudioError
+    from studio.present.content import one_line
+    from studio.core.errors import StudioError
 
     email = _address(address)
     with _store(obj) as store:
@@ -158,7 +158,7 @@ def export(obj, out_path: Path | None, address: str | None, status: str | None) 
     with _store(obj) as store:
         text = export_csv(store, status, email)
     if out_path:
-        from studio.fsutil import atomic_write_text
+        from studio.core.fsutil import atomic_write_text
 
         atomic_write_text(out_path, text)
     else:

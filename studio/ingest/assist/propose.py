@@ -18,8 +18,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from studio.config import AssistConfig
-from studio.fsutil import atomic_write_text
+from studio.core.config import AssistConfig
+from studio.core.fsutil import atomic_write_text
 from studio.ingest.titles import fits
 
 PROMPT_VERSION = "1"

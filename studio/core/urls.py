@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, unquote
 
-from studio.config import Show
+from studio.core.config import Show
 
 
 def episode_dir(slug: str) -> str:

@@ -1,0 +1,1 @@
+"""The web site: index, archive, episode and transcript pages from all manifests."""

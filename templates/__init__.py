@@ -1,0 +1,1 @@
+"""Studio's built-in templates, shipped in the wheel as package data (studio.templates)."""
