@@ -53,7 +53,7 @@ def _best(fn, repeat: int) -> float:
 
 
 def bench_render(quick: bool) -> list[dict]:
-    from studio.email.preview import episode_context
+    from studio.email.context import draft_context
     from studio.email.render import render_email, template_context
     from studio.ingest import read_episode
     from studio.present.templating import environment
@@ -63,7 +63,7 @@ def bench_render(quick: bool) -> list[dict]:
         show = _show(Path(tmp))
         seeds = _seeds()
         for seed in seeds[2:3] if quick else seeds:
-            ctx = episode_context(show, read_episode(seed))
+            ctx = draft_context(show, read_episode(seed))
             env = environment(show)
             env.filters["wrap"] = lambda s, *a: s
 
@@ -87,7 +87,7 @@ def bench_render(quick: bool) -> list[dict]:
 def bench_send(quick: bool) -> list[dict]:
     from aiosmtpd.controller import Controller
 
-    from studio.email.preview import manifest_for
+    from studio.email.context import draft_manifest
     from studio.email.send import send_episode
     from studio.ingest import read_episode
 
@@ -112,7 +112,7 @@ def bench_send(quick: bool) -> list[dict]:
             episode = read_episode(REPO / "episodes" / "2024-03-27-ai-newsletter.md")
             ep_dir = show.out_dir / "episodes" / episode.slug
             ep_dir.mkdir(parents=True)
-            (ep_dir / "manifest.json").write_text(json.dumps(manifest_for(episode), ensure_ascii=False), "utf-8")
+            (ep_dir / "manifest.json").write_text(json.dumps(draft_manifest(episode), ensure_ascii=False), "utf-8")
             (root / "list.csv").write_text("email\n" + "".join(f"r{i}@example.com\n" for i in range(n)), "utf-8")
             os.environ.setdefault("STUDIO_UNSUBSCRIBE_SECRET", "bench")
 
@@ -121,12 +121,12 @@ def bench_send(quick: bool) -> list[dict]:
             studio = time.perf_counter() - t
             assert len(report.sent) == n
 
-            from studio.build.episode import page_context
+            from studio.email.context import email_context
             from studio.email.message import built_eml
             from studio.email.render import render_email
 
-            manifest = manifest_for(episode)
-            parts = render_email(show, page_context(show, manifest))
+            manifest = draft_manifest(episode)
+            parts = render_email(show, email_context(show, manifest))
             payload = built_eml(show, manifest, parts.subject, parts.text, parts.html)
             t = time.perf_counter()
             smtp = smtplib.SMTP("127.0.0.1", port)

@@ -1,6 +1,6 @@
 """Feed + site rebuild time for 1,000 and 2,000 episode manifests.
 
-What is timed is publish_show(), what every `studio build` runs under the
+What is timed is write_site_and_feed(), what every `studio build` runs under the
 output-dir lock: load every manifest, refresh stale episode pages (none here,
 as after any build), write index.html, archive.html and feed.xml (feedgen).
 Manifests are realistic: 9 items of ~1,000 characters with links, ~40 KB of JSON each.
@@ -67,16 +67,17 @@ def time_publish(episodes: int, repeat: int) -> tuple[float, float]:
     target: it is what the rebuild costs, and unlike wall time it does not grow
     when other jobs share the machine's cores. Wall time is reported beside it.
     """
-    from studio.build.episode import check_assets, publish_show
+    from studio.build.showwide import write_site_and_feed
+    from studio.feed.rules import require_publishable
 
     with tempfile.TemporaryDirectory(prefix="bench-feed-") as tmp:
         show = make_show(Path(tmp), episodes)
-        cover = check_assets(show)
-        publish_show(show, show.out_dir, cover)  # first run renders every episode page
+        cover = require_publishable(show)
+        write_site_and_feed(show, show.out_dir, cover)  # first run renders every episode page
         cpu = wall = float("inf")
         for _ in range(repeat):
             c0, w0 = time.process_time(), time.perf_counter()
-            publish_show(show, show.out_dir, cover)
+            write_site_and_feed(show, show.out_dir, cover)
             cpu, wall = min(cpu, time.process_time() - c0), min(wall, time.perf_counter() - w0)
         feed = (show.out_dir / "feed.xml").read_bytes()
         assert feed.count(b"<item>") == episodes

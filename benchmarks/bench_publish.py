@@ -63,7 +63,8 @@ def _episode(out: Path, n: int, audio: bytes) -> None:
 
 
 def _make_show(root: Path, episodes: int, audio_kb: int):
-    from studio.build.episode import check_assets, publish_show
+    from studio.build.showwide import write_site_and_feed
+    from studio.feed.rules import require_publishable
     from studio.core.config import load_show
 
     shutil.copy(REPO / "show.toml", root / "show.toml")
@@ -71,7 +72,7 @@ def _make_show(root: Path, episodes: int, audio_kb: int):
     show = load_show(root / "show.toml")
     for n in range(1, episodes + 1):
         _episode(show.out_dir, n, os.urandom(audio_kb * 1024))
-    publish_show(show, show.out_dir, check_assets(show))
+    write_site_and_feed(show, show.out_dir, require_publishable(show))
     return show
 
 
@@ -122,7 +123,9 @@ def _studio(show) -> tuple[float, int]:
 def run(quick: bool = False) -> list[dict]:
     import boto3
 
-    from studio.build.episode import check_assets, publish_show
+    from studio.build.showwide import write_site_and_feed
+
+    from studio.feed.rules import require_publishable
 
     episodes, audio_kb = (12, 64) if quick else (200, 256)
     moto, endpoint = _start_moto()
@@ -141,7 +144,7 @@ def run(quick: bool = False) -> list[dict]:
         base_first, base_n = _baseline(client, show.out_dir)
         # one episode re-rendered: new audio, manifest, page; the feed and index follow
         _episode(show.out_dir, episodes // 2, os.urandom(audio_kb * 1024))
-        publish_show(show, show.out_dir, check_assets(show))
+        write_site_and_feed(show, show.out_dir, require_publishable(show))
         again, again_n = _studio(show)
         base_again, base_again_n = _baseline(client, show.out_dir)
     finally:

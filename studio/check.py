@@ -9,15 +9,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from studio.core.config import SHOW_FILE, Show
+from studio.build.showwide import render_failures
+from studio.core.config import Show
+from studio.core.errors import ConfigError, StudioError
+from studio.core.layout import OutputLayout
+from studio.core.manifest import Manifest, read_manifest
+from studio.core.urls import local_rel
 from studio.feed import rules
 from studio.feed.extensions import ITUNES_NS, PODCAST_NS
-from studio.core.manifest import MANIFEST, chapters_file, load_manifest, read_manifest, transcripts
+from studio.feed.index import listing
+from studio.feed.rss import feed_guid
+from studio.ingest import read_episode
+from studio.ingest.limits import check_episode_limits, check_script_size
+from studio.ingest.scripts import episode_scripts
+from studio.speech.engines import check_engine_settings
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 TITLE_MAX, TEXT_MAX = 255, 4000
-SCRIPT_SUFFIXES = {".md", ".markdown", ".txt"}
 _LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
@@ -82,7 +91,11 @@ def _limit(report: Report, where: Any, what: str, text: str | None, most: int) -
 
 
 def check_show(show: Show, report: Report) -> None:
-    where, before = show.root / SHOW_FILE, len(report.findings)
+    where, before = show.file, len(report.findings)
+    try:
+        check_engine_settings(show)
+    except ConfigError as e:
+        report.error(where, e.message)
     problem = rules.https_problem(show)
     if problem:
         report.error(where, problem)
@@ -100,13 +113,8 @@ def check_show(show: Show, report: Report) -> None:
 
 
 def check_scripts(show: Show, report: Report) -> None:
-    from studio.core.errors import StudioError
-    from studio.ingest import read_episode
-    from studio.ingest.limits import check_episode_limits, check_script_size
-
-    folder = show.root / "episodes"
-    scripts = sorted(p for p in folder.glob("*") if p.is_file() and p.suffix.lower() in SCRIPT_SUFFIXES
-                     and not p.name.startswith(".")) if folder.is_dir() else []
+    folder = show.episodes_dir
+    scripts = episode_scripts(show)
     slugs, numbers, before = defaultdict(list), defaultdict(list), len(report.findings)
     for path in scripts:
         rel = rules.source_key(show, path)
@@ -134,79 +142,51 @@ def check_scripts(show: Show, report: Report) -> None:
         report.passed.append(f"{len(scripts)} episode script{'s' * (len(scripts) != 1)} in {folder.name}/")
 
 
-def check_episodes(show: Show, out: Path, report: Report) -> list[dict[str, Any]]:
+def check_episodes(show: Show, out: Path, report: Report) -> list[Manifest]:
     """Every manifest in `out`: complete, audio size as recorded, side files present."""
     found, before = [], len(report.findings)
-    for path in sorted((out / "episodes").glob(f"*/{MANIFEST}")):
+    layout = OutputLayout(out)
+    for path in sorted(layout.manifests()):
         where = _shown(show, path)
         m, problem = read_manifest(path)
         if problem:
             report.error(where, f"{problem}; the feed and site leave the episode out")
             continue
-        audio = path.parent / m["audio"]["file"]
+        files = layout.episode(m.slug)
+        audio = files.file(m.audio.file)
         if not audio.is_file():
             report.error(where, f"audio file missing: {audio.name}")
             continue
-        if audio.stat().st_size != m["audio"].get("bytes"):
+        if audio.stat().st_size != m.audio.bytes:
             report.error(where, f"{audio.name} is {audio.stat().st_size} bytes but the manifest says "
-                                f"{m['audio'].get('bytes')} (rebuild the episode)")
-        for problem in rules.number_problems(m.get("number"), m.get("season")):
+                                f"{m.audio.bytes} (rebuild the episode)")
+        for problem in rules.number_problems(m.number, m.season):
             report.error(where, problem)
-        declared = [t.get("file") for t in m.get("transcripts") or [] if isinstance(t, dict)]
-        present = {t["file"] for t in transcripts(out, m)}
-        for name in declared:
-            if name not in present:
-                report.warn(where, f"transcript {name} is listed but missing or has no type; the feed leaves it out")
-        if m.get("chapters") and not chapters_file(out, m):
-            report.warn(where, f"chapters file {m['chapters']} is listed but missing; the feed leaves it out")
+        present = {t.file for t in m.existing_transcripts(files.dir)}
+        for t in m.transcripts:
+            if t.file not in present:
+                report.warn(where, f"transcript {t.file} is listed but missing or has no type; the feed leaves it out")
+        if m.chapters and not m.existing_chapters(files.dir):
+            report.warn(where, f"chapters file {m.chapters} is listed but missing; the feed leaves it out")
         found.append(m)
-    for m, why in render_failures(show, found, out):
-        report.error(_shown(show, out / "episodes" / m["slug"] / MANIFEST),
+    for entry, why in render_failures(show, [listing(m) for m in found], out):
+        report.error(_shown(show, layout.episode(entry.manifest.slug).manifest),
                      f"cannot be rendered ({why}); the feed and site leave the episode out")
-        found.remove(m)
+        found = [m for m in found if m.slug != entry.manifest.slug]
     if len(report.findings) == before:
         report.passed.append(f"{len(found)} built episode{'s' * (len(found) != 1)} in {out.name}/")
     return found
 
 
-def render_failures(show: Show, manifests: list[dict[str, Any]], out: Path) -> list[tuple[dict[str, Any], str]]:
-    """The manifests the feed, index or archive cannot be rendered with, each with the reason.
-
-    One render of them all when that works; otherwise each manifest alone (and its page).
-    """
-    from studio.feed.rss import build_feed_xml
-    from studio.site.pages import render_archive, render_episode_page, render_index
-
-    def render(ms: list[dict[str, Any]], pages: bool) -> None:
-        build_feed_xml(show, ms, out), render_index(show, ms), render_archive(show, ms)
-        for m in ms if pages else []:
-            render_episode_page(show, load_manifest(out / "episodes" / m["slug"] / MANIFEST) or m, out)
-
-    try:
-        render(manifests, pages=False)
-        return []
-    except Exception:  # noqa: BLE001 - find which episode, below
-        pass
-    failed = []
-    for m in manifests:
-        try:
-            render([m], pages=True)
-        except Exception as e:  # noqa: BLE001 - reported by name, never blocks the others
-            failed.append((m, f"{type(e).__name__}: {e}"[:200]))
-    return failed
-
-
 def _local(show: Show, out: Path, url: str) -> Path | None:
-    from studio.core.urls import local_rel
-
     rel = local_rel(show, url)
     return out / rel if rel is not None else None
 
 
-def check_feed(show: Show, out: Path, manifests: list[dict[str, Any]], report: Report) -> None:
-    from lxml import etree
+def check_feed(show: Show, out: Path, manifests: list[Manifest], report: Report) -> None:
+    from lxml import etree  # lazy: only `studio check` parses the feed
 
-    full = out / "feed.xml"
+    full = OutputLayout(out).feed
     path = _shown(show, full)
     if not full.is_file():
         report.warn(path, "no feed.xml yet (run `studio build EPISODE`)")
@@ -232,7 +212,7 @@ def check_feed(show: Show, out: Path, manifests: list[dict[str, Any]], report: R
         report.warn(path, "items are not newest first")
     in_feed = set(guids)
     expected = manifests[: show.feed.limit] if show.feed.limit else manifests
-    stale = [m["slug"] for m in expected if m["guid"] not in in_feed]
+    stale = [m.slug for m in expected if m.guid not in in_feed]
     if stale:
         report.warn(path, f"out of date: {', '.join(stale)} not in the feed (run `studio build` or `studio publish`)")
     if len(report.findings) == before:
@@ -265,8 +245,6 @@ def _check_channel(show: Show, out: Path, path: Path, ch, report: Report) -> Non
         report.error(path, f"<itunes:explicit> must be true or false, got {required['itunes:explicit']!r}")
     for tag in ("link", "itunes:image", "atom:link rel=self"):
         _https(report, path, f"channel <{tag}>", required[tag])
-    from studio.feed.rss import feed_guid
-
     if required["podcast:guid"] and required["podcast:guid"] != feed_guid(show):
         report.warn(path, f"<podcast:guid> {required['podcast:guid']} is not this show's ({feed_guid(show)}): "
                           "did base_url change? Set [feed] guid to keep the old one, or rebuild")

@@ -77,7 +77,7 @@ class Site:
 
 
 def script_images(script: Path) -> list[str]:
-    from studio.present.content import safe_url
+    from studio.core.links import https_link
     from studio.ingest import read_episode
 
     ep = read_episode(script)
@@ -86,7 +86,7 @@ def script_images(script: Path) -> list[str]:
         found += [it.image] if it.image else []
         found += re.findall(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)", it.text)
     found += list((ep.meta.get("section_images") or {}).values())
-    return list(dict.fromkeys(u for u in (safe_url(x) for x in found) if u))
+    return list(dict.fromkeys(u for u in (https_link(x) for x in found) if u))
 
 
 def build_site(dest: Path) -> tuple[Site, object]:

@@ -11,7 +11,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from studio.build.episode import check_assets, publish_show
+from studio.build.showwide import write_site_and_feed
+
+from studio.feed.rules import require_publishable
 from studio.core.config import Show, load_show
 
 
@@ -94,5 +96,5 @@ def set_toml(show_dir: Path, **values: Any) -> None:
 def rebuild(show_dir: Path) -> Show:
     """Load the show and run publish_show, what every build ends with."""
     show = load_show(Path(show_dir) / "show.toml")
-    publish_show(show, show.out_dir, check_assets(show))
+    write_site_and_feed(show, show.out_dir, require_publishable(show))
     return show

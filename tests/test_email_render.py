@@ -12,8 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from studio.core.config import load_show
-from studio.present.content import safe_url, width, wrap
-from studio.email.preview import episode_context
+from studio.core.links import https_link
+from studio.present.content import width, wrap
+from studio.email.context import draft_context
 from studio.email.render import render_email
 from studio.ingest import read_episode
 from studio.core.model import Episode, Item, Link
@@ -143,7 +144,7 @@ def test_seeds_found(seeds_dir):
 @pytest.mark.parametrize("seed", seed_paths(), ids=lambda p: p.name[:3])
 def test_every_seed_renders_a_clean_email_under_100kb(show, seed):
     episode = read_episode(seed)
-    ctx = episode_context(show, episode)
+    ctx = draft_context(show, episode)
     parts = render_email(show, ctx)
     p = check_structure(parts.html)
     # every item the HTML shows has its anchor, title and both listen links
@@ -164,7 +165,7 @@ def test_short_seeds_carry_the_full_text(show, seeds_dir):
     """Seeds that fit are not cut: every word of every item is in the HTML."""
     for name in ("003", "004"):
         (seed,) = seeds_dir.glob(f"{name}_*")
-        ctx = episode_context(show, read_episode(seed))
+        ctx = draft_context(show, read_episode(seed))
         parts = render_email(show, ctx)
         assert parts.excerpt is None and parts.items_shown == len(ctx["items"])
         visible = html_lib.unescape(re.sub(r"<[^>]+>", "", parts.html))
@@ -177,7 +178,7 @@ def test_oversized_email_is_cut_to_excerpts_not_clipped(show):
     long = "很长的一段文字，" * 2000
     items = [Item(title=f"第{i}条", text=long, speech_text=long) for i in range(12)]
     ep = Episode(slug="long", title="长", date=__import__("datetime").date(2024, 1, 1), items=items)
-    parts = render_email(show, episode_context(show, ep))
+    parts = render_email(show, draft_context(show, ep))
     check_structure(parts.html)
     assert parts.excerpt is not None
     assert "完整内容请看网页版" in parts.html
@@ -194,7 +195,7 @@ def check_text_width(text: str) -> None:
 
 def test_header_footer_and_sections(show):
     ep = read_episode(REPO / "episodes" / "2024-03-27-ai-newsletter.md")
-    ctx = episode_context(show, ep)
+    ctx = draft_context(show, ep)
     parts = render_email(show, ctx, unsubscribe_url="https://studio.example.org/unsubscribe?t=abc")
     html, text = parts.html, parts.text
     check_structure(html)
@@ -247,7 +248,7 @@ def test_script_content_is_escaped_and_unsafe_links_dropped(show):
     )
     ep = Episode(slug="evil", title="Evil <i>title</i>", date=__import__("datetime").date(2024, 1, 2), items=[evil],
                  summary="<b>summary</b>")
-    parts = render_email(show, episode_context(show, ep))
+    parts = render_email(show, draft_context(show, ep))
     html = parts.html
     check_structure(html)
     assert "<script" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -271,7 +272,7 @@ def test_any_title_is_text_in_html_and_one_line_in_subject(show, title):
 
     item = Item(title=title, text=title, speech_text="x")
     ep = Episode(slug="t", title=title, date=dt.date(2024, 1, 3), items=[item])
-    parts = render_email(show, episode_context(show, ep))
+    parts = render_email(show, draft_context(show, ep))
     assert "<script" not in parts.html
     for tag in re.findall(r"<(\w+)", parts.html):
         assert tag in {"html", "head", "meta", "title", "style", "body", "div", "table", "tbody", "tr", "td",
@@ -292,13 +293,13 @@ def test_any_title_is_text_in_html_and_one_line_in_subject(show, title):
     assert all(len(line) < 998 for line in head.split(b"\r\n"))
 
 
-def test_safe_url():
-    assert safe_url("https://a.example/x") == "https://a.example/x"
-    assert safe_url("http://a.example/x") == "https://a.example/x"
-    assert safe_url("//a.example/x") == "https://a.example/x"
+def test_https_link_upgrades_http_and_drops_unsafe_schemes():
+    assert https_link("https://a.example/x") == "https://a.example/x"
+    assert https_link("http://a.example/x") == "https://a.example/x"
+    assert https_link("//a.example/x") == "https://a.example/x"
     for bad in ("javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:x", "data:text/html,x", "/rel", "rel.png",
                 "mailto:a@b.c", "ftp://x", "https://", "https://a b", None, ""):
-        assert safe_url(bad) is None, bad
+        assert https_link(bad) is None, bad
 
 
 def test_wrap_counts_wide_characters_and_keeps_urls_whole():
@@ -318,7 +319,7 @@ def test_broken_show_template_is_one_clear_error(tmp_path):
     show = load_show(root / "show.toml")
     ep = read_episode(REPO / "episodes" / "2024-03-27-ai-newsletter.md")
     with pytest.raises(StudioError) as e:
-        render_email(show, episode_context(show, ep))
+        render_email(show, draft_context(show, ep))
     assert "email.html.j2:1" in str(e.value) and "email template" in str(e.value)
 
 
@@ -330,7 +331,7 @@ def test_items_without_heading_are_a_list_under_their_section(show):
                   section="新闻", show_heading=False),
              Item(title="快讯二", text="第二条快讯。", speech_text="x", section="新闻", show_heading=False)]
     ep = Episode(slug="b", title="列表", date=dt.date(2024, 1, 4), items=items)
-    html = render_email(show, episode_context(show, ep)).html
+    html = render_email(show, draft_context(show, ep)).html
     check_structure(html)
     assert re.findall(r"<h3[^>]*>(.*?)</h3>", html) == ["头条"]
     lists = re.findall(r"<ul[^>]*>(.*?)</ul>", html, re.S)
@@ -347,7 +348,7 @@ def test_accent_colour_and_postal_address_from_show_toml(tmp_path):
         f.write('[email]\naccent = "#ffaa00"\npostal_address = "1 Example Street, Springfield <b>"\n')
     show = load_show(root / "show.toml")
     ep = read_episode(REPO / "episodes" / "2024-03-27-ai-newsletter.md")
-    parts = render_email(show, episode_context(show, ep))
+    parts = render_email(show, draft_context(show, ep))
     colours = set(re.findall(r"<a [^>]*style=\"[^\"]*color:(#[0-9a-f]{6})", parts.html))
     assert colours - {"#ffffff"} and all(contrast(c, "#ffffff") >= 4.5 for c in colours - {"#ffffff"})
     assert all(c != "#1d4ed8" for c in colours)  # the show's accent, darkened to read, not the default
@@ -384,7 +385,7 @@ def test_email_uses_only_features_gmail_apple_mail_and_outlook_support(show, tmp
     files = []
     for script in sorted((REPO / "episodes").iterdir()):
         path = tmp_path / f"{script.stem}.html"
-        path.write_text(render_email(show, episode_context(show, read_episode(script))).html, "utf-8")
+        path.write_text(render_email(show, draft_context(show, read_episode(script))).html, "utf-8")
         files.append(str(path))
     done = subprocess.run([node, str(LINT / "lint.mjs"), *files], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -163,7 +163,7 @@ def test_script_text_is_escaped_and_show_notes_fit_apple_limits(show_dir: Path):
     assert "javascript:" not in notes and "&lt;i&gt;0&lt;/i&gt;" in notes
     assert notes.endswith("</p>")  # truncated by whole items, still well-formed
     etree.fromstring(f"<div>{notes}</div>")
-    assert "00:00" in notes and "https://studio.example.org/weekly/episodes/ep-001/" in notes
+    assert "0:00" in notes and "https://studio.example.org/weekly/episodes/ep-001/" in notes
 
 
 def test_changed_manifests_reach_the_feed_despite_the_index_cache(show_dir: Path):

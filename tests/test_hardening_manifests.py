@@ -98,20 +98,21 @@ def _bad_manifests(out: Path) -> dict[str, str]:
         ep = out / "episodes" / f"ep-{n:03d}"
         ep.mkdir(parents=True)
         (ep / "manifest.json").write_text(text, "utf-8")
-    return {"ep-002": "pub_date", "ep-003": "control character", "ep-004": "'strip'",
+    return {"ep-002": "pub_date", "ep-003": "control character", "ep-004": "'links' must be",
             "ep-005": "NaN", "ep-006": "not a JSON object", "ep-008": "not a JSON object",
             "ep-009": "not valid JSON", "ep-010": "not a JSON object"}
 
 
 def test_unusable_manifests_are_skipped_by_the_feed_and_reported(show_dir: Path):
-    from studio.build.episode import check_assets, publish_show
+    from studio.build.showwide import write_site_and_feed
+    from studio.feed.rules import require_publishable
     from studio.core.config import load_show
 
     out = show_dir / "public"
     bad = _bad_manifests(out)
     show = load_show(show_dir / "show.toml")
     warnings: list[str] = []
-    publish_show(show, out, check_assets(show), warn=warnings.append)
+    write_site_and_feed(show, out, require_publishable(show), warn=warnings.append)
     assert _feed_titles(out) == ["Episode 7", "Episode 1"]
     assert "Episode 7" in (out / "index.html").read_text("utf-8")
     assert (out / "episodes" / "ep-001" / "index.html").is_file()

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from studio.core.errors import ScriptError
-from studio.ingest import formats, read_episode
+from studio.ingest import format_names, read_episode
 
 FORMATS = [None, "transcript", "hugo", "newsletter", "article", "report", "markdown", "text"]
 
@@ -173,7 +173,7 @@ def test_fuzz_any_bytes_gives_episode_or_script_error(data):
 
 
 def test_formats_are_listed():
-    assert formats() == sorted(formats())
+    assert format_names() == sorted(format_names())
 
 
 def test_org_scan_matches_the_reference_regex():

@@ -237,6 +237,6 @@ def test_report_bullets_captions_and_toc(seed):
 
 
 def test_every_format_name_is_available():
-    from studio.ingest import formats
+    from studio.ingest import format_names
 
-    assert {"transcript", "hugo", "newsletter", "article", "report", "markdown", "text"} <= set(formats())
+    assert {"transcript", "hugo", "newsletter", "article", "report", "markdown", "text"} <= set(format_names())

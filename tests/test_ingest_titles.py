@@ -86,7 +86,7 @@ def test_bullets_without_heading_are_listed_with_a_headline_for_the_chapter(seed
 def test_the_example_newsletter_lists_its_bullets_without_headings(tmp_path):
     """Bullets read from the script have no heading in the email: they are listed under their section."""
     from studio.core.config import load_show
-    from studio.email.preview import episode_context
+    from studio.email.context import draft_context
     from studio.email.render import render_email
     from tests.conftest import make_show
 
@@ -94,7 +94,7 @@ def test_the_example_newsletter_lists_its_bullets_without_headings(tmp_path):
     episode = read_episode(REPO / "episodes" / "2024-03-27-ai-newsletter.md")
     bullets = [it for it in episode.items if not it.show_heading]
     assert bullets and all(it.title for it in bullets)  # a headline for the chapters all the same
-    html = render_email(show, episode_context(show, episode)).html
+    html = render_email(show, draft_context(show, episode)).html
     anchors = dict((int(n), tag) for tag, n in re.findall(r'<(\w+)[^>]*\bid="item-(\d+)"', html))
     headings = " ".join(re.findall(r"<h3[^>]*>(.*?)</h3>", html, re.S))
     for n, it in enumerate(episode.items, 1):

@@ -75,13 +75,14 @@ def test_a_changed_episode_gets_a_new_audio_url_and_keeps_its_guid(show_dir: Pat
 
 
 def test_email_links_audio_and_clips_on_the_cdn(show_dir: Path):
-    from studio.build.episode import page_context
+    from studio.core.manifest import Manifest
+    from studio.email.context import email_context
     from studio.core.config import load_show
 
     _cdn_show(show_dir)
     show = load_show(show_dir / "show.toml")
     m = _episode(show_dir / "public", 1, b"\xff\xfb" * 700)
-    ctx = page_context(show, m)
+    ctx = email_context(show, Manifest.from_json(m))
     assert ctx["episode"]["audio_url"].startswith(CDN + "episodes/ep-001/episode.mp3?v=")
     assert ctx["items"][0]["clip_url"] == CDN + "episodes/ep-001/clips/001-x.mp3"
     assert ctx["episode"]["page_url"] == SITE + "episodes/ep-001/"

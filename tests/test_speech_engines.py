@@ -14,6 +14,7 @@ from devtools.azure_server import AzureStandIn
 from devtools.http_standin import HttpFault
 from devtools.openai_server import OpenAIStandIn
 from studio.core.errors import ConfigError, SpeechError
+from studio.speech.engines import check_engine_settings
 from studio.speech.synthesize import synthesize_episode
 from tests.conftest import bare_env, make_show, run_studio
 from tests.speech_support import episode, load_json, parse_cues, show_at
@@ -256,7 +257,7 @@ def test_voices_lists_azure_voices_and_the_openai_map(tmp_path, azure, openai):
 ])
 def test_engine_settings_are_checked_with_one_line(tmp_path, speech, problem):
     with pytest.raises(ConfigError, match=problem) as err:
-        show_at(tmp_path, speech=speech)
+        check_engine_settings(show_at(tmp_path, speech=speech))  # the registry's names, after the file's own checks
     assert "show.toml" in str(err.value) and "\n" not in str(err.value)
 
 

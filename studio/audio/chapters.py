@@ -9,29 +9,40 @@ an https URL (`http` is upgraded; `data:`, `javascript:` and relative links neve
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
-from studio.present.content import safe_url
+from studio.core.links import https_link
+from studio.core.model import Link
 
 
-def chapter_url(links: list[Any]) -> str:
-    """The first https link of an item (`Link` objects or manifest dicts), or ""."""
+@dataclass
+class Timed:
+    """An item where it is in the episode (from the mix, or read back from a manifest)."""
+
+    title: str
+    start_ms: float
+    end_ms: float
+    links: list[Link]
+
+
+def chapter_url(links: list[Link]) -> str:
+    """The first https link of an item, or ""."""
     for link in links or []:
-        url = safe_url(link.get("url") if isinstance(link, dict) else getattr(link, "url", None))
+        url = https_link(link.url)
         if url:
             return url
     return ""
 
 
-def chapters_of(items: list[dict[str, Any]], total_ms: float) -> list[dict[str, Any]]:
-    """Chapters from items with `title`, `start_ms`, `end_ms` and `links` (a manifest's items)."""
-    voiced = [it for it in items if it.get("end_ms", it.get("start_ms", 0) + 1) > it.get("start_ms", 0)]
+def chapters_of(items: list[Timed], total_ms: float) -> list[dict[str, Any]]:
+    """Chapters from the items with speech, in episode order."""
+    voiced = [it for it in items if it.end_ms > it.start_ms]
     chapters = []
     for n, item in enumerate(voiced):
-        start = 0 if n == 0 else round(item["start_ms"])
-        end = round(voiced[n + 1]["start_ms"]) if n + 1 < len(voiced) else round(total_ms)
-        chapters.append({"start_ms": start, "end_ms": end, "title": item.get("title", ""),
-                         "url": chapter_url(item.get("links") or [])})
+        start = 0 if n == 0 else round(item.start_ms)
+        end = round(voiced[n + 1].start_ms) if n + 1 < len(voiced) else round(total_ms)
+        chapters.append({"start_ms": start, "end_ms": end, "title": item.title, "url": chapter_url(item.links)})
     return chapters
 
 

@@ -230,4 +230,4 @@ def episode_mastering(show: Show, episode: Episode, settings: AudioSettings) -> 
     cache = show.path(show.speech.cache_dir)
     cfg = settings.config
     decoder = ClipDecoder(cfg.sample_rate, cfg.channels, cache / "decoded" / episode.slug)
-    return Mastering(episode, settings, decoder, cache / "encoded" / episode.slug, show.root / "show.toml")
+    return Mastering(episode, settings, decoder, cache / "encoded" / episode.slug, show.file)

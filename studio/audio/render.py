@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from studio.audio.blocks import combine
-from studio.audio.chapters import chapters_json, chapters_of
+from studio.audio.chapters import Timed, chapters_json, chapters_of
 from studio.audio.decoder import ClipDecoder
 from studio.audio.encode import cut_clips
 from studio.audio.loudness import TOLERANCE_LU
@@ -33,13 +33,13 @@ from studio.audio.reuse import previous_result, render_key
 from studio.audio.settings import AudioSettings, episode_audio
 from studio.audio.tags import Chapter, EpisodeTags, write_tags
 from studio.core.config import Show
-from studio.present.content import safe_url
+from studio.core.links import https_link
 from studio.core.errors import AudioError
 from studio.core.fsutil import atomic_path, atomic_write_text, sha256_file
+from studio.core.layout import AUDIO, CHAPTERS, clip_name
 from studio.core.model import Episode
 from studio.speech.base import Clip
 
-CHAPTERS_FILE = "chapters.json"
 CLIP_MARGIN_S = 0.25  # silence kept around an item's speech in its clip file
 MASTER_SLACK_DB = 0.3  # keep the master gain guessed before the clips were in when this close
 
@@ -52,7 +52,8 @@ class AudioResult:
     items: list[dict[str, Any]] = field(default_factory=list)  # clip, start_ms, end_ms per item (speech)
     loudness: dict[str, Any] = field(default_factory=dict)
     chapters: list[dict[str, Any]] = field(default_factory=list)
-    chapters_file: str = CHAPTERS_FILE
+    chapters_file: str = CHAPTERS
+    file: str = AUDIO  # the episode MP3, in the episode's folder
     key: str = ""  # hash of every input (studio.audio.reuse); the manifest keeps it as audio_key
     reused: bool = False
     work: dict[str, int] = field(default_factory=dict)  # pieces reused / re-encoded, encodes run
@@ -71,14 +72,14 @@ def render_audio(
         mastering = None
     if mastering is None:
         decoder = ClipDecoder(cfg.sample_rate, cfg.channels)
-        mastering = Mastering(episode, settings, decoder, None, show.root / "show.toml")
+        mastering = Mastering(episode, settings, decoder, None, show.file)
     with mastering:
         key = render_key(episode, clips, show, settings, cover)
         previous = previous_result(ep_dir, key)
         if previous is not None:
             audio = previous["audio"]
             return AudioResult(
-                duration_ms=audio["duration_ms"], bytes=audio["bytes"], sha256=audio["sha256"],
+                duration_ms=audio.duration_ms, bytes=audio.bytes, sha256=audio.sha256 or "", file=audio.file,
                 items=previous["items"], loudness=previous["loudness"], key=key, reused=True,
             )
         return _render(episode, clips, show, settings, ep_dir, cover, mastering, key, on_item)
@@ -120,7 +121,7 @@ def _render(
         measured = combine([r.blocks for r in results])
     placements, total = _timeline(results)
 
-    out = ep_dir / "episode.mp3"
+    out = ep_dir / AUDIO
     with tempfile.TemporaryDirectory(prefix="studio-audio-") as tmp_name, atomic_path(out) as mp3:
         with open(mp3, "wb") as f:
             join([r.encoded for r in results], f, _padding(results[-1]))
@@ -128,7 +129,7 @@ def _render(
         items = _clip_files(episode, show, settings, placements, rate, total, mp3, ep_dir, Path(tmp_name), cover)
         write_tags(mp3, _tags(show, episode, cover, episode.title, [Chapter(**c) for c in chapters]))
         size, digest = mp3.stat().st_size, sha256_file(mp3)
-    atomic_write_text(ep_dir / CHAPTERS_FILE, chapters_file_text(show, episode, chapters))
+    atomic_write_text(ep_dir / CHAPTERS, chapters_file_text(show, episode, chapters))
     mastering.prune()  # kept PCM and pieces this episode no longer has
     mastering.remember(planner.master_db)
     limited = any(r.master.limit_db is not None for r in results)
@@ -198,15 +199,12 @@ def _ms(frames: int, rate: int) -> float:
 
 def make_chapters(episode: Episode, placements: list[Placement], rate: int, total: int) -> list[dict[str, Any]]:
     """One chapter per item with speech (studio.audio.chapters): the first from 0, the others at their speech."""
-    items = [
-        {"title": it.title, "start_ms": _ms(p.start, rate), "end_ms": _ms(p.end, rate), "links": it.links}
-        for it, p in zip(episode.items, placements)
-    ]
+    items = [Timed(it.title, _ms(p.start, rate), _ms(p.end, rate), it.links) for it, p in zip(episode.items, placements)]
     return chapters_of(items, _ms(total, rate))
 
 
 def chapters_file_text(show: Show, episode: Episode, chapters: list[dict[str, Any]]) -> str:
-    images = {it.title: url for it in episode.items if (url := safe_url(it.image))}
+    images = {it.title: url for it in episode.items if (url := https_link(it.image))}
     return chapters_json(show.author, show.title, episode.title, chapters, images)
 
 
@@ -234,7 +232,7 @@ def _clip_files(
         tags.track = n
         write_tags(clip, tags)
         digest = sha256_file(clip)
-        name = f"clips/{n:03d}-{digest[:10]}.mp3"
+        name = clip_name(n, digest[:10])
         path = ep_dir / name
         if not path.is_file():
             with atomic_path(path) as dst:

@@ -17,7 +17,8 @@ from typing import Any
 from studio import __version__
 from studio.audio.settings import AudioSettings
 from studio.core.config import Show
-from studio.core.manifest import MANIFEST, load_manifest
+from studio.core.layout import EpisodeFiles
+from studio.core.manifest import read_manifest
 from studio.core.fsutil import sha256_file
 from studio.core.model import Episode
 from studio.speech.base import Clip
@@ -45,19 +46,19 @@ def render_key(episode: Episode, clips: list[Clip], show: Show, settings: AudioS
 
 def previous_result(ep_dir: Path, key: str) -> dict[str, Any] | None:
     """The previous manifest's audio fields when its key matches and its files are intact."""
-    prev = load_manifest(ep_dir / MANIFEST)
-    if not prev or prev.get("audio_key") != key or "loudness" not in prev:
+    files = EpisodeFiles(Path(ep_dir))
+    prev = read_manifest(files.manifest)[0]
+    if prev is None or prev.audio_key != key or not prev.loudness:
         return None
-    audio = prev.get("audio") or {}
-    mp3 = ep_dir / audio.get("file", "episode.mp3")
-    if not mp3.is_file() or mp3.stat().st_size != audio.get("bytes") or sha256_file(mp3) != audio.get("sha256"):
+    mp3 = files.file(prev.audio.file)
+    if not mp3.is_file() or mp3.stat().st_size != prev.audio.bytes or sha256_file(mp3) != prev.audio.sha256:
         return None
-    if not (ep_dir / prev.get("chapters", "chapters.json")).is_file():
+    if not prev.existing_chapters(files.dir):
         return None
     items = []
-    for it in prev.get("items", []):
-        clip = ep_dir / it.get("clip", "")
-        if not clip.is_file() or clip.stat().st_size != it.get("clip_bytes"):
+    for it in prev.items:
+        clip = files.file(it.clip)
+        if not it.clip or not clip.is_file() or clip.stat().st_size != it.clip_bytes:
             return None
-        items.append({k: it[k] for k in ("clip", "clip_bytes", "start_ms", "end_ms")})
-    return {"audio": audio, "items": items, "loudness": prev["loudness"]}
+        items.append({"clip": it.clip, "clip_bytes": it.clip_bytes, "start_ms": it.start_ms, "end_ms": it.end_ms})
+    return {"audio": prev.audio, "items": items, "loudness": prev.loudness}

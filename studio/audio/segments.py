@@ -10,14 +10,14 @@ from __future__ import annotations
 import functools
 import warnings
 
+from studio.audio.ffmpeg import ffmpeg_exe
+
 
 @functools.cache
 def AudioSegment():  # noqa: N802 - returns the class
     with warnings.catch_warnings():  # pydub warns at import when no system ffmpeg is on PATH
         warnings.simplefilter("ignore", RuntimeWarning)
         from pydub import AudioSegment as segment_class
-    from studio.audio.ffmpeg import ffmpeg_exe
-
     segment_class.converter = ffmpeg_exe()
     return segment_class
 

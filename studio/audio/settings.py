@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-from studio.core.config import SHOW_FILE, AudioConfig, Show, check_audio, load_section, read_toml
+from studio.core.config import AudioConfig, Show, load_section
 from studio.core.errors import ConfigError
 from studio.core.model import Episode
 
@@ -36,31 +36,20 @@ def episode_audio(show: Show, episode: Episode) -> AudioSettings:
         if not isinstance(override, dict):
             raise ConfigError("front matter key 'audio': must be a table of audio settings", script)
         merged = {**dataclasses.asdict(config), **override}
-        config = load_section(AudioConfig, merged, script, "audio.")
-        check_audio(config, script)
-    written = _show_audio_keys(show)
+        config = load_section(AudioConfig, merged, script, "audio.")  # every key's declared checks
     paths: dict[str, Path | None] = {}
     for key in JINGLES:
         value = getattr(config, key).strip()
         from_episode = override is not None and key in override
-        origin = script if from_episode else show.root / SHOW_FILE
+        origin = script if from_episode else show.file
         if not value:
             paths[key] = None
             continue
         path = show.path(value)
         if not path.is_file():
-            if not from_episode and key not in written and value == getattr(DEFAULTS, key):
+            if not from_episode and f"audio.{key}" not in show.set_keys and value == getattr(DEFAULTS, key):
                 paths[key] = None  # an older show without the shipped jingles
                 continue
             raise ConfigError(f"key 'audio.{key}': file not found: {path}", origin)
         paths[key] = path
     return AudioSettings(config=config, **paths)
-
-
-def _show_audio_keys(show: Show) -> set[str]:
-    """The keys show.toml's [audio] table sets explicitly."""
-    path = show.root / SHOW_FILE
-    if not path.is_file():
-        return set()
-    table = read_toml(path).get("audio")
-    return set(table) if isinstance(table, dict) else set()

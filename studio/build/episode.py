@@ -1,29 +1,44 @@
 """studio build: script -> Episode -> speech -> audio -> email -> manifest -> feed + site.
 
-Everything for an episode is rendered before anything in the output dir is
+Everything for an episode is rendered before anything in the output folder is
 replaced, and each file is replaced atomically; the manifest is written last,
-then the feed and index are rebuilt from all manifests under a lock.
+then the feed and site are rebuilt from all manifests under a lock.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import shutil
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from studio import __version__
+from studio.audio.mastering import episode_mastering
+from studio.audio.render import AudioResult, render_audio
+from studio.audio.settings import episode_audio
 from studio.core import urls
 from studio.core.config import Show
 from studio.core.errors import StudioError
-from studio.build.fingerprint import build_fingerprint, remember_slug, up_to_date, with_inputs
-from studio.core.manifest import MANIFEST, problem, read_manifest
-from studio.core.fsutil import atomic_path, atomic_write_bytes, atomic_write_text, locked, remove_stale_temps
+from studio.core.fsutil import atomic_write_bytes, atomic_write_text, locked, remove_stale_temps
+from studio.core.layout import EpisodeFiles, OutputLayout
+from studio.core.manifest import AudioFile, Manifest, ManifestError, ManifestItem, Transcript, read_manifest
 from studio.core.model import Episode
 from studio.core.progress import Reporter
+from studio.email.context import email_context
+from studio.email.message import built_eml
+from studio.email.render import render_email
+from studio.feed.rules import require_publishable, require_valid_episode, source_key
+from studio.ingest import read_episode
+from studio.ingest.assist import use_assist
+from studio.ingest.limits import check_episode_limits, check_script_size
+from studio.speech.display import SpeechDisplay
+from studio.speech.engines import check_engine_settings
+from studio.speech.synthesize import Speech, synthesize_episode
+from studio.speech.transcript import TRANSCRIPTS, timing_note, write_transcripts
+
+from studio.build.fingerprint import build_fingerprint, up_to_date, with_inputs
+from studio.build.showwide import write_site_and_feed
 
 
 @dataclass
@@ -42,15 +57,16 @@ class BuildResult:
     retried: int = 0
     failed: int = 0
     mastering: dict[str, int] = field(default_factory=dict)  # studio.audio.render's work counters
+    built: bool = True  # False: it was up to date, nothing was written
 
     @classmethod
-    def from_manifest(cls, m: dict[str, Any], out: Path) -> "BuildResult":
-        ep_dir = Path(out) / "episodes" / m["slug"]
+    def from_manifest(cls, m: Manifest, out: Path) -> "BuildResult":
+        layout = OutputLayout(out)
+        files = layout.episode(m.slug)
         return cls(
-            episode=m["slug"], out=ep_dir, audio=ep_dir / m["audio"]["file"],
-            email_html=ep_dir / m["email"]["html"], feed=Path(out) / "feed.xml",
-            duration_ms=m["audio"]["duration_ms"], items=len(m["items"]),
-            synthesized=0, cached=len(m["items"]), engine=m.get("engine", ""),
+            episode=m.slug, out=files.dir, audio=files.file(m.audio.file), email_html=files.file(m.email.html),
+            feed=layout.feed, duration_ms=m.audio.duration_ms, items=len(m.items),
+            synthesized=0, cached=len(m.items), engine=m.engine, built=False,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -72,13 +88,6 @@ class BuildResult:
         }
 
 
-def check_assets(show: Show) -> Path:
-    """The cover path, once base_url (https) and the cover art pass the publishing rules."""
-    from studio.feed.rules import require_publishable
-
-    return require_publishable(show)
-
-
 def build_episode(
     script: Path,
     show: Show,
@@ -89,40 +98,60 @@ def build_episode(
     fmt: str | None = None,
     jobs: int | None = None,
 ) -> BuildResult:
+    """Build one script into OUT/episodes/SLUG/, then the feed and site. Unchanged scripts take no time."""
     reporter = reporter or Reporter(quiet=True)
-    cover = check_assets(show)
+    cover = require_publishable(show)  # base_url (https) and the cover art
+    check_engine_settings(show)
     out = Path(out_dir) if out_dir else show.out_dir
-    from studio.ingest.limits import check_episode_limits, check_script_size
-
     check_script_size(script, show.limits)  # before reading it at all
     fingerprint = build_fingerprint(script, show, {"engine": engine or show.speech.engine, "format": fmt})
     if not force and (current := up_to_date(script, out, fingerprint, show)):
-        reporter.info(f"{current['title']}: up to date")
-        clean_after_kill(out, out / "episodes" / current["slug"])
+        reporter.info(f"{current.title}: up to date")
+        clean_after_kill(out, current.slug)
         return BuildResult.from_manifest(current, out)
-    from studio.ingest.assist import use_assist
-    from studio.ingest import read_episode
 
     with use_assist(show.assist, show.path(show.assist.cache_dir), reporter.warn):
         episode = read_episode(script, fmt)
     check_episode_limits(episode, show.limits, script)
-
-    from studio.feed.rules import require_valid_episode, source_key
-
     require_valid_episode(show, episode, script, out)
-    from studio.audio.settings import episode_audio
-
     settings = episode_audio(show, episode)  # jingle files and per-episode [audio] checked before synthesis
     inputs = [source_key(show, p) for p in (settings.intro, settings.outro, settings.stinger) if p]
-    ep_dir = out / "episodes" / episode.slug
+    files = OutputLayout(out).episode(episode.slug)
     reporter.info(f"[bold]{episode.title}[/] — {len(episode.items)} items ({episode.format})")
 
-    from studio.speech.display import SpeechDisplay
-    from studio.speech.synthesize import synthesize_episode
-
-    from studio.audio.mastering import episode_mastering
-
     mastering = episode_mastering(show, episode, settings)  # decodes each clip as it arrives, encodes ahead
+    speech = _speak(episode, show, engine, jobs, reporter, mastering)
+    files.dir.mkdir(parents=True, exist_ok=True)
+    with mastering, locked(files.dir):  # one build writes an episode at a time
+        require_valid_episode(show, episode, script, out)  # again, under the lock: a same-slug build may have landed
+        remove_stale_temps(files.dir)
+        with reporter.task("Mastering and encoding", len(episode.items), time_left=True) as task:
+            audio = render_audio(episode, speech.clips, show, files.dir, cover, mastering=mastering, on_item=task.advance)
+        write_transcripts(files.dir, speech.clips, [it["start_ms"] for it in audio.items])
+        reporter.info(timing_note(speech.clips))
+        previous = read_manifest(files.manifest)[0]  # keeps its GUID
+        manifest = make_manifest(show, episode, audio, speech, previous)
+        manifest.fingerprint = with_inputs(fingerprint, show, inputs)
+        manifest.inputs = inputs  # files the script named: a no-op rebuild checks them too
+        manifest.source = source_key(show, script)  # tells a duplicate slug from a rebuild
+        _check_writable(manifest, script)
+        _write_email(show, manifest, files, reporter, len(episode.items))
+        atomic_write_text(files.manifest, manifest.dumps())
+
+    feed = write_site_and_feed(show, out, cover, remember=(script, episode.slug), warn=reporter.warn)
+    with locked(files.dir):  # only once no page or feed links the old clips
+        prune_clips(files, read_manifest(files.manifest)[0] or manifest)
+    reporter.info(f"Built [bold]{files.dir}[/] (episode length {audio.duration_ms / 1000:.1f} s)")
+    return BuildResult(
+        episode=episode.slug, out=files.dir, audio=files.file(manifest.audio.file), email_html=files.email_html,
+        feed=feed, duration_ms=audio.duration_ms, items=len(episode.items), synthesized=speech.synthesized,
+        cached=speech.cached, engine=speech.engine, warnings=speech.warnings, retried=speech.retried,
+        failed=speech.failed, mastering=audio.work,
+    )
+
+
+def _speak(episode: Episode, show: Show, engine: str | None, jobs: int | None, reporter: Reporter, mastering) -> Speech:
+    """Every item's clip; each is handed to the audio stage the moment it is complete."""
     mastering.ahead()
     try:
         with SpeechDisplay.open(reporter, len(episode.items)) as display:
@@ -133,189 +162,60 @@ def build_episode(
     except BaseException:
         mastering.close()
         raise
-    reporter.info(
-        f"Speech ({speech.engine}): {speech.synthesized} synthesized, {speech.cached} cached, "
-        f"{speech.retried} retried, {speech.failed} failed"
-    )
-
-    from studio.audio.render import render_audio
-
-    ep_dir.mkdir(parents=True, exist_ok=True)
-    with mastering, locked(ep_dir):  # one build writes an episode at a time
-        require_valid_episode(show, episode, script, out)  # again, under the lock: a same-slug build may have landed
-        remove_stale_temps(ep_dir)
-        with reporter.task("Mastering and encoding", len(episode.items), time_left=True) as task:
-            audio = render_audio(episode, speech.clips, show, ep_dir, cover, mastering=mastering, on_item=task.advance)
-
-        from studio.speech.transcript import TRANSCRIPTS, timing_note, write_transcripts
-
-        write_transcripts(ep_dir, speech.clips, [it["start_ms"] for it in audio.items])
-        reporter.info(timing_note(speech.clips))
-        previous = read_manifest(ep_dir / MANIFEST)[0] or {}  # keeps its GUID when usable
-        manifest = make_manifest(show, episode, audio, speech.engine, previous)
-        manifest["fingerprint"] = with_inputs(fingerprint, show, inputs)
-        manifest["inputs"] = inputs  # files the script named: a no-op rebuild checks them too
-        manifest["transcripts"] = TRANSCRIPTS
-        for item, voices, clip in zip(manifest["items"], speech.voices, speech.clips):
-            item.update(voices=voices, words=sum(b.kind == "word" for b in clip.boundaries))
-        manifest["source"] = source_key(show, script)  # tells a duplicate slug from a rebuild
-        if why := problem(manifest, episode.slug):  # never write a manifest the feed cannot use
-            raise StudioError(f"the episode's manifest would be unusable: {why}", script)
-        context = page_context(show, manifest)
-
-        from studio.email.message import built_eml
-        from studio.email.render import render_email
-
-        email = render_email(show, context)  # CSS inlined, sized to stay under email.max_html_kb
-        if not show.site_url.startswith("https://"):
-            reporter.warn("base_url is not https: the email's links to the episode are http, which mail clients flag")
-        if email.excerpt is not None:
-            reporter.warn(f"the email was over {show.email.max_html_kb} KB: it shows excerpts of "
-                          f"{email.items_shown} of {len(episode.items)} items (the web version has them all)")
-        atomic_write_text(ep_dir / "email.html", email.html)
-        atomic_write_text(ep_dir / "email.txt", email.text)
-        atomic_write_bytes(ep_dir / "email.eml", built_eml(show, manifest, email.subject, email.text, email.html))
-        atomic_write_text(ep_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
-
-    feed_path = publish_show(show, out, cover, remember=(script, episode.slug), warn=reporter.warn)
-    with locked(ep_dir):  # only once no page or feed links the old clips
-        prune_clips(ep_dir, read_manifest(ep_dir / MANIFEST)[0] or manifest)
-    reporter.info(f"Built [bold]{ep_dir}[/] ({audio.duration_ms / 1000:.1f} s)")
-    return BuildResult(
-        episode=episode.slug,
-        out=ep_dir,
-        audio=ep_dir / "episode.mp3",
-        email_html=ep_dir / "email.html",
-        feed=feed_path,
-        duration_ms=audio.duration_ms,
-        items=len(episode.items),
-        synthesized=speech.synthesized,
-        cached=speech.cached,
-        engine=speech.engine,
-        warnings=speech.warnings,
-        retried=speech.retried,
-        failed=speech.failed,
-        mastering=audio.work,
-    )
+    reporter.info(f"Speech ({speech.engine}): {speech.synthesized} synthesized, {speech.cached} cached, "
+                  f"{speech.retried} retried, {speech.failed} failed")
+    return speech
 
 
-def make_manifest(show: Show, episode: Episode, audio, engine: str, previous: dict[str, Any]) -> dict[str, Any]:
-    guid = previous.get("guid") or str(uuid.uuid5(uuid.NAMESPACE_URL, urls.episode_page(show, episode.slug)))
+def _check_writable(manifest: Manifest, script: Path) -> None:
+    """Never write a manifest the feed cannot use."""
+    try:
+        Manifest.from_json(manifest.to_json(), manifest.slug)
+    except ManifestError as e:
+        raise StudioError(f"the episode's manifest would be unusable: {e}", script) from None
+
+
+def _write_email(show: Show, manifest: Manifest, files: EpisodeFiles, reporter: Reporter, items: int) -> None:
+    email = render_email(show, email_context(show, manifest))  # CSS inlined, sized to stay under email.max_html_kb
+    if not show.site_url.startswith("https://"):
+        reporter.warn("base_url is not https: the email's links to the episode are http, which mail clients flag")
+    if email.excerpt is not None:
+        reporter.warn(f"the email was over {show.email.max_html_kb} KB: it shows excerpts of "
+                      f"{email.items_shown} of {items} items (the web version has them all)")
+    atomic_write_text(files.email_html, email.html)
+    atomic_write_text(files.email_text, email.text)
+    atomic_write_bytes(files.email_eml, built_eml(show, manifest, email.subject, email.text, email.html))
+
+
+def make_manifest(show: Show, episode: Episode, audio: AudioResult, speech: Speech,
+                  previous: Manifest | None) -> Manifest:
+    guid = (previous.guid if previous else "") or str(uuid.uuid5(uuid.NAMESPACE_URL, urls.episode_page(show, episode.slug)))
     pub_date = episode.meta.get("pub_date") or dt.datetime.combine(
         episode.date, dt.time(6, 0), dt.timezone(dt.timedelta(hours=8))
     ).isoformat()
     data = episode.to_dict()
-    items = data.pop("items")
-    for n, (item, placed) in enumerate(zip(items, audio.items), start=1):
-        item.update(n=n, **placed)
-    return {
-        "schema": 1,
-        "studio": __version__,
-        **data,
-        "guid": guid,
-        "pub_date": str(pub_date),
-        "engine": engine,
-        "audio": {
-            "file": "episode.mp3",
-            "bytes": audio.bytes,
-            "duration_ms": round(audio.duration_ms, 1),
-            "sha256": audio.sha256,
-        },
-        "email": {"html": "email.html", "text": "email.txt", "eml": "email.eml"},
-        "items": items,
-        "section_images": episode.meta.get("section_images") or {},
-        "loudness": audio.loudness,
-        "chapters": audio.chapters_file,
-        "audio_key": audio.key,
-    }
-
-
-def page_context(show: Show, manifest: dict[str, Any]) -> dict[str, Any]:
-    slug = manifest["slug"]
-    page = urls.episode_page(show, slug)
-    episode = dict(
-        manifest,
-        page_url=page,
-        audio_url=urls.audio(show, slug, manifest["audio"]["file"], manifest["audio"].get("sha256")),
-        duration_ms=manifest["audio"]["duration_ms"],
+    data.pop("items")
+    items = [ManifestItem(**item.to_dict(), n=n, **placed, voices=voices,
+                          words=sum(b.kind == "word" for b in clip.boundaries))
+             for n, (item, placed, voices, clip) in enumerate(zip(episode.items, audio.items, speech.voices, speech.clips), 1)]
+    return Manifest(
+        studio=__version__, **data, guid=guid, pub_date=str(pub_date), engine=speech.engine,
+        audio=AudioFile(file=audio.file, bytes=audio.bytes, duration_ms=round(audio.duration_ms, 1), sha256=audio.sha256),
+        items=items, section_images=episode.meta.get("section_images") or {}, loudness=audio.loudness,
+        chapters=audio.chapters_file, audio_key=audio.key, transcripts=[Transcript(**t) for t in TRANSCRIPTS],
     )
-    items = [
-        dict(
-            it,
-            page_url=f"{page}#t={it['start_ms'] / 1000:.1f}",
-            clip_url=urls.media_file(show, slug, it["clip"]),
-        )
-        for it in manifest["items"]
-    ]
-    return {"show": show, "episode": episode, "items": items, "feed_url": urls.feed(show)}
 
 
-def prune_clips(ep_dir: Path, manifest: dict[str, Any]) -> None:
-    keep = {it["clip"] for it in manifest["items"]}
-    for p in (ep_dir / "clips").glob("*"):
-        if f"clips/{p.name}" not in keep:
+def prune_clips(files: EpisodeFiles, manifest: Manifest) -> None:
+    keep = {it.clip for it in manifest.items}
+    for p in files.clips.glob("*"):
+        if f"{files.clips.name}/{p.name}" not in keep:
             p.unlink(missing_ok=True)
 
 
-def clean_after_kill(out: Path, ep_dir: Path) -> None:
-    """Remove temp files a killed build left in the output dir."""
-    with locked(ep_dir):
-        remove_stale_temps(ep_dir)
+def clean_after_kill(out: Path, slug: str) -> None:
+    """Remove temp files a killed build left in the output folder."""
+    with locked(OutputLayout(out).episode(slug).dir):
+        remove_stale_temps(OutputLayout(out).episode(slug).dir)
     with locked(out):
         remove_stale_temps(out, recursive=False)
-
-
-def publish_show(show: Show, out: Path, cover: Path, remember: tuple[Path, str] | None = None,
-                 warn: Callable[[str], None] | None = None) -> Path:
-    """Rebuild the site and feed.xml from every manifest in `out` (never edits the old feed).
-
-    Episode pages are re-rendered when older than their manifest or side files;
-    feed.xml is written last. A manifest that is unusable or cannot be rendered
-    is left out with a warning naming it: one bad episode never stops the others.
-    """
-    from studio.feed.index import load_index
-    from studio.feed.rss import cover_name
-    from studio.core.memory import gc_paused
-
-    with locked(out), gc_paused():
-        remove_stale_temps(out, recursive=False)
-        if remember:
-            remember_slug(out, *remember)
-        index = load_index(out)  # compact manifests, cached by manifest mtime
-        manifests, skipped = index.episodes, list(index.skipped)
-        try:
-            pages = _render_site(show, manifests, out)
-        except Exception:  # noqa: BLE001 - find the episode that breaks it, leave it out
-            from studio.check import render_failures
-
-            failed = render_failures(show, manifests, out)
-            if not failed:
-                raise
-            skipped += [(out / "episodes" / m["slug"] / MANIFEST, why) for m, why in failed]
-            manifests = [m for m in manifests if all(m is not f for f, _ in failed)]
-            pages = _render_site(show, manifests, out)
-        for path, why in skipped:
-            if warn:
-                warn(f"{path}: left out of the feed and site: {why}")
-        cover_out = out / cover_name(show)
-        if not cover_out.is_file() or cover_out.read_bytes() != cover.read_bytes():
-            with atomic_path(cover_out) as tmp:
-                shutil.copyfile(cover, tmp)
-        from studio.site.pages import write_icons
-
-        write_icons(cover, out)
-        index_html, archive_html, feed_xml = pages
-        atomic_write_text(out / "index.html", index_html)
-        atomic_write_text(out / "archive.html", archive_html)
-        feed = out / "feed.xml"
-        atomic_write_bytes(feed, feed_xml)
-    return feed
-
-
-def _render_site(show: Show, manifests: list[dict[str, Any]], out: Path) -> tuple[str, str, bytes]:
-    """Write stale episode pages; return index.html, archive.html and feed.xml, rendered."""
-    from studio.feed.rss import build_feed_xml
-    from studio.site.pages import render_archive, render_index, write_episode_pages
-
-    write_episode_pages(show, manifests, out)
-    return render_index(show, manifests), render_archive(show, manifests), build_feed_xml(show, manifests, out)

@@ -19,8 +19,9 @@ from studio import __version__
 from studio.core.config import Show
 from studio.core.errors import ScriptError
 from studio.core.fsutil import atomic_write_text
-
-INDEX = ".studio-index.json"
+from studio.core.layout import OutputLayout
+from studio.core.manifest import Manifest, read_manifest
+from studio.core.resources import BUILTIN_TEMPLATES
 
 
 def _hash_tree(h: "hashlib._Hash", root: Path) -> None:
@@ -34,8 +35,6 @@ def _hash_tree(h: "hashlib._Hash", root: Path) -> None:
 
 
 def build_fingerprint(script: Path, show: Show, options: dict[str, Any]) -> str:
-    from studio.core.resources import BUILTIN_TEMPLATES
-
     h = hashlib.sha256()
     h.update(json.dumps([__version__, options], sort_keys=True, default=str).encode())
     try:
@@ -44,7 +43,7 @@ def build_fingerprint(script: Path, show: Show, options: dict[str, Any]) -> str:
         raise ScriptError("file not found", script) from None
     except IsADirectoryError:
         raise ScriptError("is a directory, expected an episode script", script) from None
-    for p in (show.root / "show.toml", show.path("templates"), show.path("assets"), BUILTIN_TEMPLATES):
+    for p in (show.file, show.path("templates"), show.path("assets"), BUILTIN_TEMPLATES):
         h.update(str(p.name).encode())
         _hash_tree(h, p)
     files = [show.cover, show.speech.lexicon] + [getattr(show.audio, k) for k in ("intro", "outro", "stinger")]
@@ -69,14 +68,10 @@ def with_inputs(fingerprint: str, show: Show, inputs: list[str]) -> str:
     return h.hexdigest()
 
 
-def _index_path(out: Path) -> Path:
-    return Path(out) / INDEX
-
-
 def read_index(out: Path) -> dict[str, str]:
     """script path -> slug; {} when the index is missing, corrupt or not a JSON object of strings."""
     try:
-        data = json.loads(_index_path(out).read_text("utf-8"))
+        data = json.loads(OutputLayout(out).script_index.read_text("utf-8"))
     except (OSError, ValueError, RecursionError):
         return {}
     if not isinstance(data, dict):
@@ -90,34 +85,29 @@ def remember_slug(out: Path, script: Path, slug: str) -> None:
     key = str(Path(script).resolve())
     if index.get(key) != slug:
         index[key] = slug
-        atomic_write_text(_index_path(out), json.dumps(index, ensure_ascii=False, indent=1))
+        atomic_write_text(OutputLayout(out).script_index, json.dumps(index, ensure_ascii=False, indent=1))
 
 
-def up_to_date(script: Path, out: Path, fingerprint: str, show: Show) -> dict[str, Any] | None:
+def up_to_date(script: Path, out: Path, fingerprint: str, show: Show) -> Manifest | None:
     """The manifest of a complete, current build of `script` in `out`, or None."""
-    from studio.core.manifest import read_manifest
-
     slug = read_index(out).get(str(Path(script).resolve()))
     if not slug or "/" in slug or slug.startswith("."):
         return None
-    ep_dir = Path(out) / "episodes" / slug
-    manifest, problem = read_manifest(ep_dir / "manifest.json")
-    if problem or not isinstance(manifest.get("email"), dict) or "html" not in manifest["email"]:
+    layout = OutputLayout(out)
+    files = layout.episode(slug)
+    manifest = read_manifest(files.manifest)[0]
+    if manifest is None or not all(isinstance(p, str) for p in manifest.inputs):
         return None
-    inputs = manifest.get("inputs", [])
-    if not isinstance(inputs, list) or not all(isinstance(p, str) for p in inputs):
+    if manifest.fingerprint != with_inputs(fingerprint, show, manifest.inputs):
         return None
-    if manifest.get("fingerprint") != with_inputs(fingerprint, show, inputs):
+    if not all(isinstance(it.clip, str) and it.clip for it in manifest.items):
         return None
-    if not all(isinstance(it.get("clip"), str) for it in manifest["items"]):
+    audio = files.file(manifest.audio.file)
+    if not audio.is_file() or audio.stat().st_size != manifest.audio.bytes:
         return None
-    audio = ep_dir / manifest["audio"]["file"]
-    if not audio.is_file() or audio.stat().st_size != manifest["audio"]["bytes"]:
-        return None
-    needed = [ep_dir / manifest["email"]["html"], Path(out) / "feed.xml", Path(out) / "index.html"]
-    needed += [ep_dir / it["clip"] for it in manifest["items"]]
+    needed = [files.file(manifest.email.html), layout.feed, layout.home_page] + [files.file(it.clip) for it in manifest.items]
     if not all(p.is_file() for p in needed):
         return None
-    if (Path(out) / "feed.xml").stat().st_mtime < (ep_dir / "manifest.json").stat().st_mtime:
+    if layout.feed.stat().st_mtime < files.manifest.stat().st_mtime:
         return None
     return manifest

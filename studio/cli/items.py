@@ -7,8 +7,10 @@ import sys
 from operator import itemgetter
 from pathlib import Path
 
+from studio.cli.app import load_show_for
 from studio.core.errors import StudioError
-from studio.ingest import READERS, read_episode
+from studio.ingest import FORMATS, read_episode
+from studio.ingest.assist import use_assist
 from studio.ingest.source import load_source
 from studio.ingest.textwidth import clip, width
 from studio.core.memory import gc_paused
@@ -18,18 +20,19 @@ _COLUMNS = ("n", "section", "title", "chars", "links")
 _MAX = {"section": 16, "title": 48}  # a headline is at most 48 columns
 
 
-def items_command(path: str | Path, fmt: str | None = None, as_json: bool = False, explain: bool = False) -> int:
+def items_command(path: str | Path, fmt: str | None = None, as_json: bool = False, explain: bool = False,
+                  show_file: str | None = None) -> int:
     """Print the segmentation of `path`; 0 on success, 1 (with a one-line error) on bad input."""
     with gc_paused():  # no collection while the episode's millions of objects are alive (they hold no cycles)
-        return _items(Path(path), fmt, as_json, explain)
+        return _items(Path(path), fmt, as_json, explain, show_file)
 
 
-def _items(path: Path, fmt: str | None, as_json: bool, explain: bool) -> int:
+def _items(path: Path, fmt: str | None, as_json: bool, explain: bool, show_file: str | None) -> int:
     try:
-        with _show_assist(path, explain):
+        with _show_assist(path, explain, show_file):
             episode = read_episode(path, fmt or None)
         if explain:
-            reader = READERS[episode.format]
+            reader = FORMATS[episode.format]
             rows = reader.explain(load_source(path)) if hasattr(reader, "explain") else None
             _write(explain_text(episode, rows, as_json), sys.stdout)
             return 0
@@ -40,13 +43,11 @@ def _items(path: Path, fmt: str | None, as_json: bool, explain: bool) -> int:
     return 0
 
 
-def _show_assist(path: Path, explain: bool):
-    """The [assist] of the show the script belongs to (off for --explain, which shows the built-in evidence)."""
-    from studio.ingest.assist import use_assist
-    from studio.core.config import find_show_file, load_show
-
+def _show_assist(path: Path, explain: bool, show_file: str | None):
+    """The [assist] of the show (--show, or the one the script belongs to); off for --explain, which
+    shows the built-in evidence."""
     try:
-        show = None if explain else load_show(find_show_file(path.parent))
+        show = None if explain else load_show_for(show_file, path)
     except StudioError:
         show = None  # a script outside a show, or a show.toml `studio check` will report
     if show is None or not show.assist.enabled:

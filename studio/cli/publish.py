@@ -1,4 +1,4 @@
-"""The `studio publish` command (registered in studio/cli.py)."""
+"""`studio publish` and `studio serve`: the output folder to its target, or to a browser on this machine."""
 
 from __future__ import annotations
 
@@ -9,11 +9,22 @@ from pathlib import Path
 
 import click
 
+from studio.cli.app import cli, handle_errors, load_show_for
+from studio.core.errors import StudioError
+from studio.core.progress import Reporter
+from studio.preview.serve import make_server
+from studio.preview.session import watch_session
+from studio.publish.run import TARGETS
+from studio.publish.show import PublishBlocked, publish_show, result_lines
+from studio.speech.engines import ENGINE_CHOICES
 
-@click.command()
+TARGET_HELP = "; ".join(help_ for _, help_ in TARGETS.values())
+
+
+@cli.command()
 @click.option("--to", "target", required=True, metavar="DIR|s3://BUCKET/PREFIX",
-              help="A directory (e.g. a mounted web root) or S3-compatible storage (credentials and endpoint "
-                   "from the AWS environment: AWS_PROFILE, AWS_ENDPOINT_URL, ~/.aws/config).")
+              help=f"Where to publish: {TARGET_HELP} (S3 credentials and endpoint from the AWS environment: "
+                   "AWS_PROFILE, AWS_ENDPOINT_URL, ~/.aws/config).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Output directory to publish (default: output_dir from show.toml).")
 @click.option("--dry-run", is_flag=True, help="Only list what would be uploaded and removed.")
@@ -23,6 +34,7 @@ import click
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with what was done on stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only warnings and errors.")
 @click.pass_obj
+@handle_errors
 def publish(obj, target: str, out_dir: Path | None, dry_run: bool, force: bool, jobs: int | None,
             as_json: bool, quiet: bool) -> None:
     """Publish the output dir to --to: the feed and site rebuilt from all
@@ -31,59 +43,26 @@ def publish(obj, target: str, out_dir: Path | None, dry_run: bool, force: bool, 
     missing file. Files of removed episodes go only after the new feed is in
     place; a failed publish leaves the published feed intact. Afterwards the
     WebSub hub and Podcast Index are pinged when [feed] names them."""
-    from studio.cli import handle_errors
-
-    handle_errors(_publish)(obj, target, out_dir, dry_run, force, jobs, as_json, quiet)
-
-
-def _publish(obj, target: str, out_dir, dry_run, force, jobs, as_json, quiet) -> None:
-    from studio.build.episode import check_assets, publish_show
-    from studio.cli import load_show_for
-    from studio.core.errors import StudioError
-    from studio.check import check_all
-    from studio.publish.push import push
-    from studio.publish.run import open_target, publish as run_publish, require_built
-
     show = load_show_for(obj["show_file"])
     out = out_dir or show.out_dir
-    if not any(out.glob("episodes/*/manifest.json")):
-        require_built(out)
-    dest = open_target(target, jobs=jobs or show.publish.jobs, settings=show.publish)
-    if not dry_run:
-        publish_show(show, out, check_assets(show))
-    report = check_all(show, out, scripts=False)  # a draft script does not block publishing what is built
-    if report.errors and not force:
-        click.echo(report.render(), err=True)
-        raise StudioError(f"not published: `studio check` found {len(report.errors)} error(s) (--force to publish anyway)", out)
-    from studio.core.progress import Reporter
-
-    with _progress(Reporter(quiet=quiet or as_json)) as on_file:
-        result = run_publish(out, dest, dry_run=dry_run, on_file=on_file)
-    if not dry_run and "feed.xml" in result.copied:
-        result.warnings += push(show)
-    for rel in result.ignored:
-        click.echo(f"warning: ignored {rel!r} in the target's publish state: it is not a path inside the target", err=True)
-    for rel in result.skipped:
-        click.echo(f"warning: not published: {rel} is a link leading outside the output dir", err=True)
-    for w in result.warnings:
+    try:
+        with _progress(Reporter(quiet=quiet or as_json)) as on_file:
+            result = publish_show(show, out, target, dry_run=dry_run, force=force, jobs=jobs, on_file=on_file)
+    except PublishBlocked as e:
+        click.echo(e.report.render(), err=True)
+        raise
+    lines, warnings = result_lines(result, out, dry_run)
+    for w in warnings:
         click.echo(f"warning: {w}", err=True)
     if as_json:
         click.echo(json.dumps(dict(result.to_json(), dry_run=dry_run), ensure_ascii=False))
-        return
-    if quiet:
-        return
-    verb = "would copy" if dry_run else "copied"
-    for rel in result.copied:
-        click.echo(f"  {verb} {rel}")
-    for rel in result.removed:
-        click.echo(f"  {'would remove' if dry_run else 'removed'} {rel}")
-    click.echo(f"{'Dry run' if dry_run else 'Published'} {out} -> {result.target}: {len(result.copied)} {verb}, "
-               f"{result.unchanged} unchanged, {len(result.removed)} removed")
+    elif not quiet:
+        click.echo("\n".join(lines))
     sys.stdout.flush()
 
 
 @contextmanager
-def _progress(reporter):
+def _progress(reporter: Reporter):
     """A rich progress bar over the files sent (silent with --quiet/--json or off a terminal)."""
     with ExitStack() as stack:
         task = None
@@ -95,3 +74,47 @@ def _progress(reporter):
             elif task is not None:
                 task.advance()
         yield on_file
+
+
+@cli.command()
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0 picks a free one).")
+@click.option("--bind", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Directory to serve (default: output_dir from show.toml).")
+@click.option("--quiet", "-q", is_flag=True, help="Do not log requests.")
+@click.option("--watch", is_flag=True,
+              help="Build into .studio-preview/ (or --out), rebuild on every save and reload the open pages.")
+@click.option("--engine", type=click.Choice(ENGINE_CHOICES), default=None,
+              help="Voice engine while watching (default: espeak, the offline voice).")
+@click.pass_obj
+@handle_errors
+def serve(obj, port: int, bind: str, out_dir: Path | None, quiet: bool, watch: bool, engine: str | None) -> None:
+    """Preview the output dir over HTTP, with byte-range requests (206) as
+    podcast apps and browsers use to seek, and correct MIME types.
+
+    With --watch: every script in episodes/ is built into .studio-preview/ and
+    rebuilt when it, show.toml, a template, the lexicon or an asset is saved;
+    open pages reload by themselves, a failed build shows its error on the
+    page, and /__studio/email/SLUG/ previews the email (dark mode, 375 px)."""
+    show = load_show_for(obj["show_file"])
+    if watch:
+        session = watch_session(show, bind, port, out_dir, engine, quiet, log=click.echo)
+        click.echo(f"Serving {session.out} at {session.url} (watching {show.root}, voice engine {session.engine}; "
+                   f"builds at {session.builds_url}; Ctrl-C to stop)")
+        session.serve_forever()
+        return
+    out = out_dir or show.out_dir
+    if not out.is_dir():
+        raise StudioError("nothing to serve: the directory does not exist (run `studio build` first)", out)
+    try:
+        server = make_server(out, bind, port, quiet=quiet)
+    except OSError as e:
+        raise StudioError(f"cannot listen on {bind}:{port}: {e.strerror or e}") from None
+    host, real_port = server.server_address[:2]
+    click.echo(f"Serving {out} at http://{host}:{real_port}/ (Ctrl-C to stop)")
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()

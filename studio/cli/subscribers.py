@@ -1,45 +1,35 @@
-"""`studio subscribers ...` and `studio listen`: the list's command line. Heavy imports stay inside commands."""
+"""`studio subscribers ...` and `studio listen`: the list's command line."""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
 import click
 
+from studio.cli.app import cli, handle_errors, load_show_for
+from studio.core.fsutil import atomic_write_text
+from studio.subscribers.bounces import process_mailbox
+from studio.subscribers.export import export_csv
+from studio.subscribers.listfile import SubscriberError, read_subscribers
+from studio.subscribers.manage import add_by_host, address_or_error
+from studio.subscribers.store import open_store
+from studio.subscribers.web import run
+
 STATUS_CHOICE = click.Choice(["pending", "active", "unsubscribed", "bounced", "complained"])
 
 
 def _show(obj):
-    from studio.cli import load_show_for
-
     return load_show_for(obj["show_file"])
 
 
 def _store(obj):
-    from studio.subscribers.store import open_store
-
     return open_store(_show(obj))
 
 
-def _errors(fn):
-    from studio.cli import handle_errors
-
-    return handle_errors(fn)
-
-
-def _address(text: str) -> str:
-    from studio.subscribers.listfile import normalize_address
-    from studio.core.errors import StudioError
-
-    address = normalize_address(text)
-    if address is None:
-        raise StudioError(f"not an email address: {text!r}")
-    return address.lower()
-
-
-@click.group()
+@cli.group()
 def subscribers() -> None:
     """The subscriber store (subscribers.db in show.toml, default .studio-subscribers.sqlite at the show root).
 
@@ -53,7 +43,7 @@ def subscribers() -> None:
 @click.argument("csv_path", metavar="CSV", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 @click.pass_obj
-@_errors
+@handle_errors
 def import_cmd(obj, csv_path: Path, as_json: bool) -> None:
     """Add the addresses of CSV (header row, 'email' column, optionally 'name') as active.
 
@@ -62,15 +52,11 @@ def import_cmd(obj, csv_path: Path, as_json: bool) -> None:
     request is not added again. The CSV is checked first; a bad row stops
     the import with nothing added.
     """
-    from studio.subscribers.listfile import SubscriberError, read_subscribers
-
     show = _show(obj)
     subs, dups = read_subscribers(csv_path)
     if len(subs) > show.subscribers.max_import_rows:
         raise SubscriberError(f"{len(subs)} rows: more than subscribers.max_import_rows "
                               f"({show.subscribers.max_import_rows})", csv_path)
-    from studio.subscribers.store import open_store
-
     with open_store(show) as store:
         r = store.import_rows(((s.email, s.name) for s in subs), f"import:{csv_path.name}")
     counts = {"added": r.added, "existing": r.existing, "suppressed": r.suppressed, "erased": r.erased,
@@ -87,25 +73,14 @@ def import_cmd(obj, csv_path: Path, as_json: bool) -> None:
 @click.argument("address")
 @click.option("--name", default="", help="The subscriber's name.")
 @click.pass_obj
-@_errors
+@handle_errors
 def add(obj, address: str, name: str) -> None:
     """Add ADDRESS as active (you vouch for their consent; it is recorded as 'add').
     A suppressed or erased address is refused: they can subscribe again through the form."""
-    from studio.present.content import one_line
-    from studio.core.errors import StudioError
-
-    email = _address(address)
+    email = address_or_error(address)
     with _store(obj) as store:
-        before = store.status(email)
-        if before is None and store.is_erased(email):
-            raise StudioError(f"{email} asked to be erased: only they can subscribe again (through the form)")
-        if before in ("unsubscribed", "bounced", "complained"):
-            raise StudioError(f"{email} is {before}: only they can subscribe again (through the form)")
-        if before is not None:
-            click.echo(f"{email} is already {before}")
-            return
-        store.import_rows([(email, one_line(name))], "add", method="add")
-    click.echo(f"added {email} (active)")
+        before = add_by_host(store, email, name)
+    click.echo(f"{email} is already {before}" if before else f"added {email} (active)")
 
 
 @subscribers.command()
@@ -114,10 +89,10 @@ def add(obj, address: str, name: str) -> None:
               help="GDPR erasure: delete the subscriber and their history; only a hash of the address is kept "
                    "so that no import adds it again.")
 @click.pass_obj
-@_errors
+@handle_errors
 def remove(obj, address: str, erase: bool) -> None:
     """Unsubscribe ADDRESS (kept as unsubscribed, so it is never mailed or imported again), or --erase it."""
-    email = _address(address)
+    email = address_or_error(address)
     with _store(obj) as store:
         if erase:
             found = store.erase(email)
@@ -132,7 +107,7 @@ def remove(obj, address: str, erase: bool) -> None:
 @click.option("--status", type=STATUS_CHOICE, help="Only subscribers with this status.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @click.pass_obj
-@_errors
+@handle_errors
 def list_cmd(obj, status: str | None, as_json: bool) -> None:
     """List subscribers: address, status, name, since."""
     with _store(obj) as store:
@@ -149,17 +124,13 @@ def list_cmd(obj, status: str | None, as_json: bool) -> None:
 @click.option("--email", "address", help="Only this subscriber, with their history (a GDPR access request).")
 @click.option("--status", type=STATUS_CHOICE, help="Only subscribers with this status.")
 @click.pass_obj
-@_errors
+@handle_errors
 def export(obj, out_path: Path | None, address: str | None, status: str | None) -> None:
     """Export subscribers as CSV with their consent record (when, how, from which IP or import)."""
-    from studio.subscribers.export import export_csv
-
-    email = _address(address) if address else None
+    email = address_or_error(address) if address else None
     with _store(obj) as store:
         text = export_csv(store, status, email)
     if out_path:
-        from studio.core.fsutil import atomic_write_text
-
         atomic_write_text(out_path, text)
     else:
         click.echo(text, nl=False)
@@ -168,7 +139,7 @@ def export(obj, out_path: Path | None, address: str | None, status: str | None) 
 @subscribers.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 @click.pass_obj
-@_errors
+@handle_errors
 def stats(obj, as_json: bool) -> None:
     """How many subscribers have each status."""
     with _store(obj) as store:
@@ -184,17 +155,12 @@ def stats(obj, as_json: bool) -> None:
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 @click.pass_obj
-@_errors
+@handle_errors
 def bounces(obj, path: Path, as_json: bool) -> None:
     """Read bounces (RFC 3464 DSNs), complaints (RFC 5965 ARF) and mailto unsubscribes from
     PATH, an mbox file or a Maildir: hard bounce -> bounced, complaint -> complained, soft
     bounces counted (suppressed at subscribers.soft_bounce_limit), "unsubscribe" -> unsubscribed.
     A message already processed is skipped, so the same mailbox can be read again."""
-    import os
-
-    from studio.subscribers.bounces import process_mailbox
-    from studio.subscribers.store import open_store
-
     show = _show(obj)
     with open_store(show) as store:
         result = process_mailbox(path, store, os.environ.get(show.email.secret_env, ""),
@@ -205,17 +171,15 @@ def bounces(obj, path: Path, as_json: bool) -> None:
         click.echo("\n".join(result.lines(path)))
 
 
-@click.command()
+@cli.command()
 @click.option("--host", help="Address to listen on (default: listen.host, 127.0.0.1).")
 @click.option("--port", type=click.IntRange(0, 65535), help="Port (default: listen.port, 8080; 0 picks a free one).")
 @click.option("--access-log", is_flag=True, help="Log requests (paths without their tokens).")
 @click.pass_obj
-@_errors
+@handle_errors
 def listen(obj, host: str | None, port: int | None, access_log: bool) -> None:
     """Serve the list's web app: POST /subscribe (double opt-in), GET /confirm,
     GET+POST /unsubscribe (RFC 8058 one-click). Run it behind a reverse proxy
     at listen.public_url; see README for a systemd unit and a proxy snippet."""
-    from studio.subscribers.web import run
-
     show = _show(obj)
     sys.exit(run(show, host or show.listen.host, show.listen.port if port is None else port, access_log))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import mimetypes
 import posixpath
 
-FEED = "feed.xml"
+from studio.core.layout import FEED
 CHAPTERS_TYPE = "application/json+chapters"  # Podcasting 2.0 JSON chapters
 TYPES = {
     ".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".ogg": "audio/ogg", ".opus": "audio/ogg", ".wav": "audio/wav",

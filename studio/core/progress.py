@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator
+
+
+def shown_path(path: Path) -> str:
+    """A path as a message shows it: relative to the current directory when below it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 class Reporter:

@@ -11,6 +11,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from studio.core.config import Show
+from studio.core.manifest import Manifest
+from studio.email.render import unsubscribe_mailbox
 from studio.present.content import one_line
 
 
@@ -67,22 +69,17 @@ def to_address(email: str, name: str = "") -> Address:
     return Address(display_name=one_line(name), username=local, domain=domain)
 
 
-def built_eml(show: Show, manifest: dict, subject: str, text: str, html: str) -> bytes:
+def built_eml(show: Show, manifest: Manifest, subject: str, text: str, html: str) -> bytes:
     """The episode's email as written to email.eml: addressed to the sender, generic unsubscribe links."""
-    from studio.email.render import unsubscribe_mailbox
-
-    try:
-        date = dt.datetime.fromisoformat(str(manifest.get("pub_date")))
-    except ValueError:
-        date = dt.datetime.now(dt.timezone.utc)
+    date = manifest.published
     if date.tzinfo is None:
         date = date.replace(tzinfo=dt.timezone.utc)
     me = sender(show)
     msg = build_message(
         show, subject=subject, text=text, html=html, to=me,
-        msg_id=message_id(show, str(manifest.get("guid", manifest["slug"]))),
+        msg_id=message_id(show, manifest.guid),
         date=date,
-        unsubscribe_https=show.email.unsubscribe_url or None,
+        unsubscribe_https=show.unsubscribe_url or None,
         unsubscribe_mailto=f"mailto:{unsubscribe_mailbox(show)}?subject=unsubscribe",
     )
     return msg.as_bytes()

@@ -16,35 +16,16 @@ from typing import Any
 
 from studio.core import urls
 from studio.core.config import Show
-from studio.present import content
-from studio.present import palette as colors
+from studio.present import content, palette
+from studio.present.items import FONTS, display_items, sections
+from studio.present.labels import format_date, labels_for
 from studio.core.errors import StudioError
 from studio.present.templating import environment
 
-# Latin faces first (their CJK fallbacks are poor), then the CJK system faces, then the generic family
-FONTS = "-apple-system,'Segoe UI',Roboto,Arial,'PingFang SC','Microsoft YaHei','Noto Sans CJK SC',sans-serif"
 ICON = "icon-180.png"  # the cover as a small square, written next to feed.xml (studio.feed.site.write_icons)
 
 # Excerpt lengths (display columns) tried in turn when the HTML is too big; None = full text.
 EXCERPTS = (None, 400, 200, 100, 50, 0)
-
-LABELS = {
-    "zh": {
-        "listen_full": "▶ 收听完整节目", "listen_item": "▶ 收听本条", "at": "节目中", "sources": "来源",
-        "web": "网页版", "feed": "订阅播客", "unsubscribe": "退订", "number": "第 {n} 期",
-        "long": "本期内容较长，邮件中为摘要，完整内容请看网页版。", "more": "还有 {n} 条，请看网页版。",
-        "why": "你收到这封邮件，是因为你订阅了《{show}》。", "date": "{y}年{m}月{d}日",
-        "minutes": "时长 {t}", "list": "快讯",
-    },
-    "en": {
-        "listen_full": "▶ Listen to the full episode", "listen_item": "▶ Listen", "at": "in the episode at",
-        "sources": "Source", "web": "Web version", "feed": "Podcast feed", "unsubscribe": "Unsubscribe",
-        "number": "No. {n}", "long": "This issue is long: here are excerpts, the web version has it all.",
-        "more": "{n} more items in the web version.", "why": "You get this email because you subscribed to {show}.",
-        "date": "{month} {d}, {y}", "minutes": "{t} long", "list": "In brief",
-    },
-}
-
 
 @dataclass
 class EmailParts:
@@ -53,15 +34,6 @@ class EmailParts:
     subject: str = ""
     excerpt: int | None = None  # None: full texts; else the excerpt length that made it fit
     items_shown: int = 0
-
-
-def labels_for(show: Show) -> dict[str, str]:
-    return LABELS["zh" if show.language.lower().startswith("zh") else "en"]
-
-
-def format_date(value: str | dt.date, labels: dict[str, str]) -> str:
-    d = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
-    return labels["date"].format(y=d.year, m=d.month, d=d.day, month=d.strftime("%B"))
 
 
 def subject_for(show: Show, episode: dict[str, Any]) -> str:
@@ -86,63 +58,6 @@ def _excerpt(text: str, columns: int) -> str:
             return "".join(out).rstrip() + "…"
         out.append(ch)
     return flat
-
-
-def email_items(items: list[dict[str, Any]], image_size: tuple[int, int | None] = (544, None)) -> list[dict[str, Any]]:
-    """Items with what the templates need, every URL checked and every text made safe."""
-    from markupsafe import Markup
-
-    out = []
-    for it in items:
-        title = content.one_line(it["title"]) or f"#{it['n']}"
-        image = content.safe_url(it.get("image"))
-        moved: list[str] = []
-        html = content.item_html(it.get("text", ""), title, skip_image=it.get("image") if image else None,
-                                 moved=moved, size=image_size)
-        plain = content.item_text(it.get("text", ""))
-        out.append(dict(
-            it,
-            title=title,
-            show_heading=it.get("show_heading", True),
-            email_html=Markup(html),
-            list_html=Markup(re.sub(r"</p>\s*<p>", "<br>", html).removeprefix("<p>").removesuffix("</p>")),
-            image_url=image,
-            image_alt=content.image_alt("", title),
-            sources=item_sources(it.get("links", []), moved, content.linked_urls(html)),
-            plain=content.wrap(plain, 72),
-            flat=plain,
-            # clip_url and page_url are the show's own (from base_url), not the script's: kept as they are
-        ))
-    return out
-
-
-def item_sources(links: list[dict[str, Any]], moved: list[str], inline: set[str]) -> list[dict[str, str]]:
-    """An item's source links, each once, named (a site name for "链接"), not those already in its text."""
-    sources, seen = [], set(inline)
-    for url, label in [(u, "") for u in moved] + [(lk.get("url"), lk.get("label", "")) for lk in links]:
-        url = content.safe_url(url)
-        if url and url not in seen:
-            seen.add(url)
-            sources.append({"url": url, "label": content.source_label(url, label)})
-    return sources
-
-
-def sections(items: list[dict[str, Any]], banners: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    """Items grouped for display: [{name, banner, groups: [{"list": bool, "items": [...]}]}].
-    Items without a heading (show_heading False) next to each other form one list."""
-    out: list[dict[str, Any]] = []
-    banners = banners or {}
-    for it in items:
-        name = it.get("section") or ""
-        if not out or out[-1]["name"] != name:
-            out.append({"name": name, "banner": content.safe_url(banners.get(name)), "groups": []})
-        groups = out[-1]["groups"]
-        listed = not it.get("show_heading", True)
-        if listed and groups and groups[-1]["list"]:
-            groups[-1]["items"].append(it)
-        else:
-            groups.append({"list": listed, "items": [it]})
-    return out
 
 
 def _inliner():
@@ -176,7 +91,7 @@ def template_context(show: Show, context: dict[str, Any], unsubscribe_url: str |
     """What the email templates get, from an episode's page context."""
     labels = labels_for(show)
     episode = context["episode"]
-    items = email_items(context["items"])
+    items = display_items(context["items"])
     return dict(
         context,
         items=items,
@@ -187,7 +102,7 @@ def template_context(show: Show, context: dict[str, Any], unsubscribe_url: str |
         web_url=urls.episode_file(show, episode["slug"], "email.html"),
         unsubscribe_url=unsubscribe_url if unsubscribe_url is not None else generic_unsubscribe_url(show),
         show_title=content.one_line(show.title),
-        colors=colors.palette(show.email.accent),
+        colors=palette.palette(show.email.accent),
         fonts=FONTS,
         icon_url=urls.absolute(show, ICON),
         postal_address=content.one_line(show.email.postal_address),
@@ -233,8 +148,8 @@ def _render_html(tpl, ctx: dict[str, Any], items: list[dict[str, Any]], excerpt:
 
 def generic_unsubscribe_url(show: Show) -> str:
     """The unsubscribe link of the built (not personalised) email: the endpoint, or a mailto."""
-    if show.email.unsubscribe_url:
-        return show.email.unsubscribe_url
+    if show.unsubscribe_url:
+        return show.unsubscribe_url
     return "mailto:" + unsubscribe_mailbox(show) + "?subject=unsubscribe"
 
 

@@ -28,13 +28,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from studio.core.config import Show
 from studio.core import tokens
+from studio.core.config import Show
+from studio.core.layout import OutputLayout
+from studio.core.manifest import Manifest, read_manifest
+from studio.email.context import email_context
 from studio.email.message import build_message, message_id, sender, to_address
 from studio.email.render import EmailParts, render_email, unsubscribe_mailbox
 from studio.email.sendlog import SendLog
 from studio.subscribers.listfile import Subscriber, normalize_address, read_subscribers
 from studio.core.errors import StudioError
+from studio.ingest import read_episode
+from studio.subscribers.store import Store, open_store
 
 SENTINEL = "https://unsubscribe.invalid/studio-personal-link"
 
@@ -45,37 +50,31 @@ class SendError(StudioError):
 
 # ---- what to send ---------------------------------------------------------------------------
 
-def locate_built(show: Show, episode: str, out_dir: Path | None = None) -> tuple[Path, dict]:
-    """The output dir and manifest of EPISODE (a script path or a slug); it must be built."""
+def locate_built(show: Show, episode: str, out_dir: Path | None = None) -> tuple[Path, Manifest]:
+    """The episode's folder and manifest of EPISODE (a script path or a slug); it must be built."""
     out = Path(out_dir) if out_dir else show.out_dir
     path = Path(episode)
     if path.is_file():
-        from studio.ingest import read_episode
-
         slug = read_episode(path).slug
     elif re.fullmatch(r"[\w\u4e00-\u9fff-]+", episode):
         slug = episode
     else:
         raise SendError("no such episode script, and not an episode slug", episode)
-    ep_dir = out / "episodes" / slug
-    manifest_file = ep_dir / "manifest.json"
-    if not manifest_file.is_file():
-        raise SendError(f"episode {slug!r} is not built yet: run `studio build` on it first", ep_dir)
-    try:
-        manifest = json.loads(manifest_file.read_text("utf-8"))
-    except (OSError, ValueError) as e:
-        raise SendError(f"cannot read the manifest: {e}", manifest_file) from None
-    return ep_dir, manifest
+    files = OutputLayout(out).episode(slug)
+    if not files.manifest.is_file():
+        raise SendError(f"episode {slug!r} is not built yet: run `studio build` on it first", files.dir)
+    manifest, problem = read_manifest(files.manifest)
+    if manifest is None:
+        raise SendError(f"cannot use the manifest: {problem}", files.manifest)
+    return files.dir, manifest
 
 
 class Edition:
     """The episode's email, rendered once, personalised per recipient."""
 
-    def __init__(self, show: Show, manifest: dict, secret: str):
-        from studio.build.episode import page_context
-
+    def __init__(self, show: Show, manifest: Manifest, secret: str):
         self.show, self.manifest, self.secret = show, manifest, secret
-        self.parts: EmailParts = render_email(show, page_context(show, manifest), unsubscribe_url=SENTINEL)
+        self.parts: EmailParts = render_email(show, email_context(show, manifest), unsubscribe_url=SENTINEL)
         self.mailbox = unsubscribe_mailbox(show)
 
     @property
@@ -84,7 +83,7 @@ class Edition:
 
     def message(self, sub: Subscriber, msg_id: str) -> bytes:
         token = tokens.sign(sub.email, self.secret)
-        https = tokens.unsubscribe_link(self.show.email.unsubscribe_url, token)
+        https = tokens.unsubscribe_link(self.show.unsubscribe_url, token)
         msg = build_message(
             self.show,
             subject=self.parts.subject,
@@ -272,7 +271,7 @@ def preflight(show: Show) -> list[str]:
         problems.append("SMTP is not configured: set host (and port, security, user) in the [smtp] section")
     elif show.smtp.user and not os.environ.get(show.smtp.password_env):
         problems.append(f"the SMTP password is not set: put it in the environment variable {show.smtp.password_env} (smtp.password_env)")
-    if not show.email.unsubscribe_url:
+    if not show.unsubscribe_url:
         problems.append("no one-click unsubscribe endpoint: set unsubscribe_url (https) in the [email] section")
     if not os.environ.get(show.email.secret_env):
         problems.append(f"no secret to sign unsubscribe links: set the environment variable {show.email.secret_env} (email.secret_env)")
@@ -307,7 +306,7 @@ def send_episode(
 ) -> SendReport:
     """Send to every `active` subscriber in the store (`--list CSV` is imported into it first)."""
     _, manifest = locate_built(show, episode, out_dir)
-    slug = manifest["slug"]
+    slug = manifest.slug
     if test_to is not None:
         address = normalize_address(test_to)
         if address is None:
@@ -318,9 +317,7 @@ def send_episode(
     report = SendReport(slug, "", 0, dups, dry_run=dry_run)
 
     if dry_run:
-        from studio.build.episode import page_context
-
-        report.subject = render_email(show, page_context(show, manifest)).subject
+        report.subject = render_email(show, email_context(show, manifest)).subject
         statuses = _read_statuses(log_path, slug)
         for s in _dry_recipients(show, subs, report):
             report.recipients += 1
@@ -358,8 +355,6 @@ def send_episode(
         report.test_to = address
         return report
 
-    from studio.subscribers.store import open_store
-
     with exclusive(log_path.with_name(log_path.name + ".lock")), contextlib.closing(open_store(show)) as store:
         if subs:
             imported = store.import_rows(((s.email, s.name) for s in subs), f"send-list:{Path(list_path).name}")
@@ -382,7 +377,7 @@ def send_episode(
                 if st == "refused" and not retry_refused:
                     report.refused_before.append((sub.email, (log.row(slug, sub.key) or {}).get("reason") or ""))
                     continue
-                msg_id = message_id(show, str(manifest.get("guid", slug)), sub.key)
+                msg_id = message_id(show, manifest.guid, sub.key)
                 data = edition.message(sub, msg_id)
                 pacer.wait()
                 if store.status(sub.email) != "active":  # unsubscribed while this run was going
@@ -452,8 +447,6 @@ def _stop_for_server(report: SendReport, log: SendLog, slug: str, run: _RefusalR
 
 def _dry_recipients(show: Show, subs: list[Subscriber], report: SendReport) -> Iterator[Subscriber]:
     """Who a real run would mail: the store's active subscribers plus the list's new addresses; writes nothing."""
-    from studio.subscribers.store import Store
-
     path = show.path(show.subscribers.db)
     if not path.is_file():
         yield from subs

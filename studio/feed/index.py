@@ -3,38 +3,53 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from studio.core.manifest import MANIFEST, read_manifest
+from studio import __version__
+from studio.core.fsutil import atomic_write_text
+from studio.core.layout import OutputLayout
+from studio.core.manifest import Manifest, ManifestError, ManifestItem, read_manifest
 from studio.core.memory import gc_paused
+from studio.feed.shownotes import notes_body, notes_text
 
-INDEX_CACHE = ".studio-manifests.json"
-INDEX_FORMAT = 4  # bump when _compact or the cached entry changes
-_INDEX_ITEM_KEYS = ("title", "start_ms", "links")  # what the feed needs of an item; pages read the manifest
+INDEX_FORMAT = 5  # bump when the cached entry changes
+
+
+@dataclass
+class Listed:
+    """One episode as the feed and the lists need it: its manifest without the items' text, and its show notes."""
+
+    manifest: Manifest
+    notes_body: str
+    notes_text: str
 
 
 @dataclass
 class Index:
-    episodes: list[dict[str, Any]] = field(default_factory=list)  # newest first
+    episodes: list[Listed] = field(default_factory=list)  # newest first
     skipped: list[tuple[Path, str]] = field(default_factory=list)  # (manifest, problem), left out
 
+    @property
+    def manifests(self) -> list[Manifest]:
+        return [e.manifest for e in self.episodes]
 
-def _compact(m: dict[str, Any]) -> dict[str, Any]:
+
+def listing(m: Manifest) -> Listed:
     """The manifest without the items' text, with its show notes rendered once."""
-    from studio.feed.shownotes import notes_body, notes_text
-
-    items = [{k: it[k] for k in _INDEX_ITEM_KEYS if k in it} for it in m.get("items") or []]
-    return dict(m, items=items, _notes_body=notes_body(m), _notes_text=notes_text(m))
+    items = [ManifestItem(title=it.title, start_ms=it.start_ms, end_ms=it.end_ms, links=it.links) for it in m.items]
+    return Listed(replace(m, items=items), notes_body(m), notes_text(m))
 
 
-def _plausible(m: Any, why: Any, path: Path) -> bool:
-    """A cached entry as _load_index writes it (a cheap check: the cache is ours, but on disk)."""
-    if m is None:
-        return isinstance(why, str)
-    return (why is None and isinstance(m, dict) and m.get("slug") == path.parent.name
-            and isinstance(m.get("audio"), dict) and isinstance(m["audio"].get("file"), str))
+def _cached(entry: Any, slug: str) -> Listed | None:
+    """A cached entry as _load_index writes it, or None (the cache is ours, but on disk)."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("notes"), list) or len(entry["notes"]) != 2:
+        return None
+    try:
+        return Listed(Manifest.from_json(entry.get("manifest"), slug), *map(str, entry["notes"]))
+    except ManifestError:
+        return None
 
 
 def load_index(out_dir: Path) -> Index:
@@ -44,51 +59,50 @@ def load_index(out_dir: Path) -> Index:
     manifest's size, mtime and inode, so a rebuild re-reads only changed manifests.
     """
     with gc_paused():
-        return _load_index(Path(out_dir))
+        return _load_index(OutputLayout(out_dir))
 
 
-def _load_index(out: Path) -> Index:
-    from studio import __version__
-
+def _load_index(out: OutputLayout) -> Index:
     stamp = f"{__version__}/{INDEX_FORMAT}"
     try:
-        stored = json.loads((out / INDEX_CACHE).read_text("utf-8"))
+        stored = json.loads(out.manifest_index.read_text("utf-8"))
     except (OSError, ValueError, RecursionError):
         stored = {}
     ok = isinstance(stored, dict) and stored.get("format") == stamp and isinstance(stored.get("episodes"), dict)
     cache = stored["episodes"] if ok else {}
     fresh: dict[str, list] = {}
     index = Index()
-    for path in (out / "episodes").glob(f"*/{MANIFEST}"):
+    for path in out.manifests():
         try:
             st = path.stat()
         except OSError:
             continue
+        slug = path.parent.name
         key = [st.st_mtime_ns, st.st_size, st.st_ino]  # atomic writes give every version a new inode
-        hit = cache.get(path.parent.name)
-        if isinstance(hit, list) and len(hit) == 5 and hit[:3] == key and _plausible(hit[3], hit[4], path):
-            m, why = hit[3], hit[4]
-        else:
+        hit = cache.get(slug)
+        listed, why = None, None
+        if isinstance(hit, list) and len(hit) == 5 and hit[:3] == key:
+            listed, why = (_cached(hit[3], slug), None) if hit[3] is not None else (None, hit[4])
+        if listed is None and not isinstance(why, str):
             m, why = read_manifest(path)
             if m is not None:
                 try:
-                    m = _compact(m)
+                    listed = listing(m)
                 except Exception as e:  # noqa: BLE001 - one bad episode must not stop the show
-                    m, why = None, f"cannot render its show notes: {e}"
-        fresh[path.parent.name] = key + [m, why]
+                    why = f"cannot render its show notes: {e}"
+        entry = {"manifest": listed.manifest.to_json(), "notes": [listed.notes_body, listed.notes_text]} if listed else None
+        fresh[slug] = key + [entry, why]
         if why:
             index.skipped.append((path, why))
-        elif m and not (path.parent / m["audio"]["file"]).is_file():
-            index.skipped.append((path, f"audio file missing: {m['audio']['file']}"))
-        elif m:
-            index.episodes.append(m)
+        elif listed and not out.episode(slug).file(listed.manifest.audio.file).is_file():
+            index.skipped.append((path, f"audio file missing: {listed.manifest.audio.file}"))
+        elif listed:
+            index.episodes.append(listed)
     if fresh != cache:
-        from studio.core.fsutil import atomic_write_text
-
         try:
-            atomic_write_text(out / INDEX_CACHE, json.dumps({"format": stamp, "episodes": fresh}, ensure_ascii=False))
+            atomic_write_text(out.manifest_index, json.dumps({"format": stamp, "episodes": fresh}, ensure_ascii=False))
         except OSError:
             pass  # only a cache
-    index.episodes.sort(key=lambda m: (m["pub_date"], m.get("number") or 0, m["slug"]), reverse=True)
+    index.episodes.sort(key=lambda e: (e.manifest.pub_date, e.manifest.number or 0, e.manifest.slug), reverse=True)
     index.skipped.sort()
     return index

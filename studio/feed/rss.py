@@ -4,55 +4,46 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
 
 from studio import __version__
+from studio.audio.chapters import Timed, chapters_of
 from studio.core import urls
-from studio.audio.chapters import chapters_of
 from studio.core.config import Show
-from studio.core.manifest import chapters_file, episode_dir, transcripts
+from studio.core.layout import OutputLayout, cover_name
+from studio.core.manifest import Manifest
+from studio.core.memory import gc_paused
+from studio.feed.extensions import podcast_guid, register_all
+from studio.feed.index import Listed
 from studio.feed.shownotes import notes_html, notes_text
 
 CAPTION_TYPES = {"text/vtt", "application/x-subrip", "application/srt"}
 
 
-def cover_name(show: Show) -> str:
-    """The cover's name in the output dir (cover.jpg or cover.png)."""
-    suffix = show.path(show.cover).suffix.lower()
-    return "cover" + (".jpg" if suffix in (".jpg", ".jpeg") else suffix)
-
-
 def feed_guid(show: Show) -> str:
-    from studio.feed.extensions import podcast_guid
-
     return show.feed.guid or podcast_guid(urls.feed(show))
 
 
-def pub_datetime(m: dict[str, Any]) -> dt.datetime:
-    when = dt.datetime.fromisoformat(str(m["pub_date"]))
+def pub_datetime(m: Manifest) -> dt.datetime:
+    when = m.published
     return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
 
 
-def feed_episodes(show: Show, manifests: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return manifests[: show.feed.limit] if show.feed.limit else manifests
+def feed_episodes(show: Show, episodes: list[Listed]) -> list[Listed]:
+    return episodes[: show.feed.limit] if show.feed.limit else episodes
 
 
-def build_feed_xml(show: Show, manifests: list[dict[str, Any]], out: Path) -> bytes:
-    """The whole feed, newest first, rebuilt from `manifests` (newest first)."""
-    from studio.core.memory import gc_paused
-
+def build_feed_xml(show: Show, episodes: list[Listed], out: Path) -> bytes:
+    """The whole feed, newest first, rebuilt from the index's `episodes` (newest first)."""
     with gc_paused():
-        return _build_feed_xml(show, manifests, out)
+        return _build_feed_xml(show, episodes, OutputLayout(out))
 
 
-def _build_feed_xml(show: Show, manifests: list[dict[str, Any]], out: Path) -> bytes:
-    from feedgen.feed import FeedGenerator
-
-    from studio.feed.extensions import register_all
+def _build_feed_xml(show: Show, episodes: list[Listed], out: OutputLayout) -> bytes:
+    from feedgen.feed import FeedGenerator  # lazy: feedgen pulls in lxml (~40 ms) that a no-op build never needs
 
     fg = FeedGenerator()
     register_all(fg)
-    cover_url = urls.media(show, cover_name(show))
+    cover_url = urls.media(show, cover_name(show.cover))
     fg.title(show.title)
     fg.description(show.description)
     fg.link(href=urls.feed(show), rel="self", type="application/rss+xml")
@@ -78,48 +69,49 @@ def _build_feed_xml(show: Show, manifests: list[dict[str, Any]], out: Path) -> b
     fg.podcastindex.guid(feed_guid(show))
     fg.podcastindex.locked(show.feed.locked, show.owner_email)
 
-    listed = feed_episodes(show, manifests)
-    for m in listed:
-        _add_entry(fg, show, m, Path(out), cover_url)
-    fg.lastBuildDate(pub_datetime(listed[0]) if listed else dt.datetime.now(dt.timezone.utc))
+    listed = feed_episodes(show, episodes)
+    for entry in listed:
+        _add_entry(fg, show, entry, out, cover_url)
+    fg.lastBuildDate(pub_datetime(listed[0].manifest) if listed else dt.datetime.now(dt.timezone.utc))
     return fg.rss_str(pretty=True)
 
 
-def _episode_image(m: dict[str, Any], cover_url: str) -> str:
-    image = m.get("image") or ""
+def _episode_image(m: Manifest, cover_url: str) -> str:
+    image = m.image or ""
     ok = isinstance(image, str) and image.startswith("https://") and image.lower().endswith((".jpg", ".png"))
     return image if ok else cover_url
 
 
-def _add_entry(fg, show: Show, m: dict[str, Any], out: Path, cover_url: str) -> None:
-    slug, audio = m["slug"], m["audio"]
+def _add_entry(fg, show: Show, entry: Listed, out: OutputLayout, cover_url: str) -> None:
+    m = entry.manifest
+    slug, audio, files = m.slug, m.audio, out.episode(m.slug)
     page = urls.episode_page(show, slug)
     fe = fg.add_entry(order="append")
-    fe.guid(m["guid"], permalink=False)
-    fe.title(m["title"])
+    fe.guid(m.guid, permalink=False)
+    fe.title(m.title)
     fe.link(href=page)
-    fe.description(m.get("_notes_text") or notes_text(m))
-    fe.content(notes_html(m, page), type="CDATA")
+    fe.description(entry.notes_text or notes_text(m))
+    fe.content(notes_html(m, page, entry.notes_body), type="CDATA")
     fe.pubDate(pub_datetime(m))
-    size = (episode_dir(out, m) / audio["file"]).stat().st_size
-    fe.enclosure(urls.enclosure(show, slug, audio["file"], audio.get("sha256")), str(size), "audio/mpeg")
+    size = files.file(audio.file).stat().st_size
+    fe.enclosure(urls.enclosure(show, slug, audio.file, audio.sha256), str(size), "audio/mpeg")
 
     it = fe.itunes
-    it.itunes_duration(max(1, round(audio["duration_ms"] / 1000)))
+    it.itunes_duration(max(1, round(audio.duration_ms / 1000)))
     it.itunes_episode_type("full")
     it.itunes_image(_episode_image(m, cover_url))
-    if m.get("number"):
-        it.itunes_episode(m["number"])
-    season = m.get("season") or show.feed.season
+    if m.number:
+        it.itunes_episode(m.number)
+    season = m.season or show.feed.season
     if season:
         it.itunes_season(season)
 
-    for t in transcripts(out, m):
-        rel = "captions" if t["type"] in CAPTION_TYPES else None
-        fe.podcastindex.transcript(urls.media_file(show, slug, t["file"]), t["type"], show.language, rel)
-    chapters = chapters_file(out, m)
+    for t in m.existing_transcripts(files.dir):
+        rel = "captions" if t.type in CAPTION_TYPES else None
+        fe.podcastindex.transcript(urls.media_file(show, slug, t.file), t.type, show.language, rel)
+    chapters = m.existing_chapters(files.dir)
     if chapters:
         fe.podcastindex.chapters(urls.media_file(show, slug, chapters))
-    timed = [it for it in m.get("items") or [] if "start_ms" in it]
-    for chapter in chapters_of(timed, audio["duration_ms"]):  # the starts of chapters.json and ID3 CHAP
+    timed = [Timed(it.title, it.start_ms, it.end_ms, it.links) for it in m.items]
+    for chapter in chapters_of(timed, audio.duration_ms):  # the starts of chapters.json and ID3 CHAP
         fe.psc.chapter(chapter["start_ms"], chapter["title"])

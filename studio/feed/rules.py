@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from studio.core.config import SHOW_FILE, Show
+from studio.core.config import Show
 from studio.core.errors import StudioError
+from studio.core.layout import OutputLayout
+from studio.core.manifest import read_manifest
 
 COVER_MIN, COVER_MAX = 1400, 3000
 COVER_FORMATS = {"JPEG": (".jpg", ".jpeg"), "PNG": (".png",)}
@@ -73,11 +74,8 @@ def source_key(show: Show, script: Path) -> str:
 
 def slug_owner(show: Show, out: Path, slug: str, script: Path) -> str | None:
     """Another, still existing script that already publishes `slug` in `out`, if any."""
-    path = Path(out) / "episodes" / slug / "manifest.json"
-    try:
-        other = json.loads(path.read_text("utf-8")).get("source")
-    except (OSError, ValueError, AttributeError):
-        return None
+    manifest = read_manifest(OutputLayout(out).episode(slug).manifest)[0]
+    other = manifest.source if manifest else None
     if not other or other == source_key(show, script):
         return None
     other_path = Path(other) if Path(other).is_absolute() else show.root / other
@@ -86,7 +84,7 @@ def slug_owner(show: Show, out: Path, slug: str, script: Path) -> str | None:
 
 def require_publishable(show: Show) -> Path:
     """The cover path, after checking base_url and the cover; raises on the first problem."""
-    where = show.root / SHOW_FILE
+    where = show.file
     problem = https_problem(show)
     if problem:
         raise PublishRuleError(problem, where)

@@ -3,49 +3,40 @@
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 from urllib.parse import urlsplit
+
+from studio.core.links import web_link
+from studio.core.manifest import Manifest
+from studio.core.model import Link
+from studio.present.labels import clock
 
 LIMIT = 4000  # Apple Podcasts: description / content:encoded
 
 
-def clock(ms: float) -> str:
-    s = int(ms // 1000)
-    h, rem = divmod(s, 3600)
-    m, sec = divmod(rem, 60)
-    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m:02d}:{sec:02d}"
-
-
-def safe_url(url: str) -> str | None:
-    """Only http(s) and mailto links reach a feed or page (no javascript: and the like)."""
-    url = (url or "").strip()
-    return url if url[:8].lower().startswith(("http://", "https://", "mailto:")) else None
-
-
-def _label(link: dict[str, Any], url: str) -> str:
-    return (link.get("label") or urlsplit(url).hostname or url).strip()
+def _label(link: Link, url: str) -> str:
+    return (link.label or urlsplit(url).hostname or url).strip()
 
 
 TAIL_RESERVE = 400  # room kept for the page link when the body is cached without it
 
 
-def notes_html(m: dict[str, Any], page_url: str) -> str:
-    """HTML show notes: summary, one line per item with its start time and links, the page link."""
+def notes_html(m: Manifest, page_url: str, body: str | None = None) -> str:
+    """HTML show notes: summary, one line per item with its start time and links, the page link.
+    `body`: notes_body(m), when already rendered (the feed's index keeps it)."""
     tail = f'<p><a href="{escape(page_url)}">本期全文与链接</a></p>'
-    cached = m.get("_notes_body")
-    if isinstance(cached, str) and len(tail) <= TAIL_RESERVE:
-        return cached + tail
+    if body is not None and len(tail) <= TAIL_RESERVE:
+        return body + tail
     return notes_body(m, LIMIT - len(tail)) + tail
 
 
-def notes_body(m: dict[str, Any], budget: int = LIMIT - TAIL_RESERVE) -> str:
+def notes_body(m: Manifest, budget: int = LIMIT - TAIL_RESERVE) -> str:
     """The show notes without the page link, at most `budget` characters, cut by whole items."""
-    summary = (m.get("summary") or "")[: LIMIT // 2]
+    summary = (m.summary or "")[: LIMIT // 2]
     head = f"<p>{escape(summary)}</p>" if summary else ""
     lines, links = [], []
-    for it in m.get("items") or []:
-        lines.append(f"<li>{clock(it.get('start_ms', 0))} {escape(it.get('title', ''))}")
-        found = ((lk, safe_url(lk.get("url", ""))) for lk in it.get("links") or [])
+    for it in m.items:
+        lines.append(f"<li>{clock(it.start_ms)} {escape(it.title)}")
+        found = ((lk, web_link(lk.url)) for lk in it.links)
         links.append("".join(f' · <a href="{escape(url)}">{escape(_label(lk, url))}</a>' for lk, url in found if url))
 
     def render(with_links: bool, count: int) -> str:
@@ -63,9 +54,9 @@ def notes_body(m: dict[str, Any], budget: int = LIMIT - TAIL_RESERVE) -> str:
     return html if len(html) <= budget else ""
 
 
-def notes_text(m: dict[str, Any]) -> str:
+def notes_text(m: Manifest) -> str:
     """Plain-text description: the summary (or title), then the chapter lines."""
-    parts = [m.get("summary") or m["title"], ""]
-    parts += [f"{clock(it.get('start_ms', 0))} {it.get('title', '')}" for it in m.get("items") or []]
+    parts = [m.summary or m.title, ""]
+    parts += [f"{clock(it.start_ms)} {it.title}" for it in m.items]
     text = "\n".join(parts).strip()
     return text if len(text) <= LIMIT else text[: LIMIT - 1] + "…"

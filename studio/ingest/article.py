@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 
-from studio.ingest import register
 from studio.ingest.itemize import make_item
 from studio.ingest.source import SourceDoc, episode_fields
 from studio.ingest.segment import Gap, segment
@@ -123,4 +122,4 @@ def group_paragraphs(paragraphs: list[str]) -> tuple[list[list[int]], list[Gap]]
     return groups, gaps
 
 
-register(ArticleReader())
+READER = ArticleReader()

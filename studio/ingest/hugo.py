@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 
-from studio.ingest import register
 from studio.ingest.itemize import make_item
 from studio.ingest.mdblocks import Block, blocks
 from studio.ingest.source import SourceDoc, episode_fields
@@ -71,4 +70,4 @@ def _item(title: str | None, parts: list[Block], section: str) -> Item | None:
     return make_item(title, text, section=section, image=image)
 
 
-register(HugoReader())
+READER = HugoReader()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 
-from studio.ingest import register
 from studio.ingest.itemize import make_item
 from studio.ingest.mdblocks import Block, blocks
 from studio.ingest.source import SourceDoc, episode_fields
@@ -58,4 +57,4 @@ class MarkdownReader:
         return Episode(items=items, sections=sections, **episode_fields(doc, title_fallback))
 
 
-register(MarkdownReader())
+READER = MarkdownReader()

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 
-from studio.ingest import register
 from studio.ingest.itemize import make_item
 from studio.ingest.mdblocks import Block, blocks
 from studio.ingest.source import SourceDoc, episode_fields
@@ -128,4 +127,4 @@ class NewsletterReader:
         return Episode(items=b.items, sections=b.sections, **fields)
 
 
-register(NewsletterReader())
+READER = NewsletterReader()

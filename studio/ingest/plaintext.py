@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from studio.ingest import register
 from studio.ingest.source import SourceDoc, episode_fields
 from studio.ingest.speech_text import to_speech_text
 from studio.ingest.typography import display_text
@@ -31,4 +30,4 @@ class PlainTextReader:
         return Episode(items=items, **episode_fields(doc))
 
 
-register(PlainTextReader())
+READER = PlainTextReader()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from studio.ingest import register
 from studio.ingest.footnotes import MarkerDecoder, links_for, parse_footnote_list
 from studio.ingest.itemize import make_item
 from studio.ingest.source import SourceDoc, episode_fields
@@ -162,4 +161,4 @@ def _unique(links: list) -> list:
     return [link for link in links if not (link.url in seen or seen.add(link.url))]
 
 
-register(ReportReader())
+READER = ReportReader()

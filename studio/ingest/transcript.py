@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from studio.ingest import assist
-from studio.ingest import register
+from studio.ingest.assist.propose import AssistError, propose
 from studio.ingest.boundary import is_greeting, is_sign_off
 from studio.ingest.segment import segment
 from studio.ingest.sentences import Sentence, split_sentences
@@ -85,8 +85,6 @@ def _assisted(texts: list[str], forced: set[int]) -> tuple[list[list[int]], list
     ctx = assist.current()
     if ctx is None or not texts:
         return None
-    from studio.ingest.assist.propose import AssistError, propose
-
     try:
         proposal = propose(ctx.config, texts, ctx.cache_dir)
     except AssistError as e:
@@ -139,4 +137,4 @@ def _item(body: str, sentences: list[Sentence], kind: str) -> Item:
     return Item(title=display_text(title), text=display_text(text), speech_text=to_speech_text(text), kind=kind)
 
 
-register(TranscriptReader())
+READER = TranscriptReader()

@@ -11,6 +11,7 @@ import re
 from functools import lru_cache
 
 from studio.ingest.entities import STOP_LATIN
+from studio.ingest.jieba_dict import LazyDictionary, import_jieba
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[.'’+#-][A-Za-z0-9]+)*")
@@ -36,8 +37,6 @@ def is_wide(text: str) -> bool:
 @lru_cache(maxsize=1)
 def _jieba():
     import logging
-
-    from studio.ingest.jieba_dict import LazyDictionary, import_jieba
 
     jieba = import_jieba()
     jieba.setLogLevel(logging.WARNING)

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from studio.build.episode import build_episode
 from studio.core.config import Show
 from studio.core.errors import StudioError
-from studio.loop.scripts import episode_scripts, in_date_order
+from studio.core.progress import Reporter
+from studio.ingest.scripts import episode_scripts, in_date_order
 
 
 @dataclass
@@ -52,25 +54,13 @@ def error_text(e: BaseException, script: Path | None = None) -> str:
 
 def build_one(script: Path, show: Show, **options: Any) -> Outcome:
     """Build one script and say how it went; never raises for a bad script."""
-    from studio.build.episode import build_episode
-    from studio.core.progress import Reporter
-
-    started, wall = time.monotonic(), time.time_ns()
+    started = time.monotonic()
     try:
         result = build_episode(script, show, reporter=options.pop("reporter", None) or Reporter(quiet=True),
                                **options)
     except Exception as e:  # a bad script, or a bug in one episode's build, must not stop the others
         return Outcome(script, "failed", time.monotonic() - started, error=error_text(e, script))
-    return Outcome(script, "built" if _written_since(result.out, wall) else "up to date",
-                   time.monotonic() - started, result)
-
-
-def _written_since(ep_dir: Path, wall_ns: int) -> bool:
-    """Did this build write the manifest (a no-op build leaves it as it was)?"""
-    try:
-        return (ep_dir / "manifest.json").stat().st_mtime_ns >= wall_ns
-    except OSError:
-        return False
+    return Outcome(script, "built" if result.built else "up to date", time.monotonic() - started, result)
 
 
 def scripts_to_build(show: Show, given: list[Path]) -> list[Path]:
@@ -80,7 +70,7 @@ def scripts_to_build(show: Show, given: list[Path]) -> list[Path]:
     scripts = episode_scripts(show)
     if not scripts:
         raise StudioError("no episode scripts in episodes/ (create one with `studio new \"TITLE\"`)",
-                          show.root / "episodes")
+                          show.episodes_dir)
     return in_date_order(scripts)
 
 

@@ -16,7 +16,10 @@ from pathlib import Path
 
 from studio.core.config import Show
 from studio.core.errors import StudioError
-from studio.loop.scripts import episode_scripts, front_matter
+from studio.core.fsutil import atomic_write_text
+from studio.feed.index import load_index
+from studio.present.templating import environment
+from studio.ingest.scripts import episode_scripts, front_matter
 
 TEMPLATE = "new-episode.{fmt}.j2"
 SUFFIX = {"markdown": ".md", "transcript": ".txt"}
@@ -40,11 +43,9 @@ def slug_for(date: dt.date, title: str) -> str:
 
 def next_number(show: Show) -> int:
     """One more than the highest episode number in episodes/ and the output dir."""
-    from studio.feed.index import load_index
-
     numbers = [front_matter(p).get("number") for p in episode_scripts(show)]
     if show.out_dir.is_dir():
-        numbers += [m.get("number") for m in load_index(show.out_dir).episodes]
+        numbers += [m.number for m in load_index(show.out_dir).manifests]
     return max((n for n in numbers if isinstance(n, int) and not isinstance(n, bool)), default=0) + 1
 
 
@@ -58,9 +59,6 @@ def _toml_string(value: str) -> str:
 
 def new_script(show: Show, title: str, date: dt.date | None = None, fmt: str = "markdown") -> Path:
     """Write episodes/<slug>.md (or .txt) and return its path; never overwrites a file."""
-    from studio.core.fsutil import atomic_write_text
-    from studio.present.templating import environment
-
     title = " ".join(title.split())
     if not title:
         raise StudioError("the title is empty")
@@ -73,7 +71,7 @@ def new_script(show: Show, title: str, date: dt.date | None = None, fmt: str = "
     used, n = _used_slugs(show), 2
     while slug in used:
         slug, n = f"{base}-{n}", n + 1
-    path = show.root / "episodes" / f"{slug}{SUFFIX[fmt]}"
+    path = show.episodes_dir / f"{slug}{SUFFIX[fmt]}"
     if path.exists():
         raise StudioError("already exists; give another title or --date", path)
     import jinja2

@@ -1,10 +1,9 @@
 """`studio ship EPISODE`: check -> build -> publish -> send, stopping at the first failure.
 
-Each step is the very command a host would type (`studio check`, `studio build`,
-`studio publish --to`, `studio send --list`), run in this process with the same
-options, so ship does exactly what those commands do. `--dry-run` runs the
-read-only forms: check as is, build says whether it would build, publish and
-send with their own --dry-run.
+Each step calls the same library function as its own command (`studio check`, `studio build`,
+`studio publish --to`, `studio send --list`) with the same options, and reports what that
+command would print. `--dry-run` runs the read-only forms: check as is, build says whether it
+would build, publish and send with their own dry run.
 """
 
 from __future__ import annotations
@@ -13,9 +12,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-import click
+from studio.build.episode import build_episode
+from studio.build.fingerprint import build_fingerprint, read_index, up_to_date
+from studio.check import check_all
+from studio.core.config import Show
+from studio.core.errors import StudioError
+from studio.core.layout import OutputLayout
+from studio.core.progress import Reporter
+from studio.email.send import parse_rate, send_episode
+from studio.ingest import read_episode
+from studio.publish.show import PublishBlocked, publish_show, result_lines
 
 STEPS = ("check", "build", "publish", "send")
+EX_TEMPFAIL = 75  # `studio send`: some recipients were deferred; run again later
 
 
 @dataclass
@@ -26,92 +35,103 @@ class ShipOptions:
     out_dir: Path | None = None
     engine: str | None = None
     rate: str | None = None
-    show_file: str | None = None
 
 
-def step_args(step: str, o: ShipOptions, dry_run: bool = False) -> list[str]:
-    """The `studio ...` arguments of one step."""
+def command_line(step: str, o: ShipOptions, dry_run: bool = False) -> str:
+    """The `studio ...` command a step does the work of, as the host would type it."""
     out = ["--out", str(o.out_dir)] if o.out_dir else []
-    if step == "check":
-        args = ["check", *out]
-    elif step == "build":
-        args = ["build", str(o.episode), *out] + (["--engine", o.engine] if o.engine else [])
-    elif step == "publish":
-        args = ["publish", *out] + (["--to", o.target] if o.target else []) + (["--dry-run"] if dry_run else [])
-    else:
-        args = ["send", str(o.episode), *out] + (["--list", o.list_path] if o.list_path else [])
-        args += (["--rate", o.rate] if o.rate else []) + (["--dry-run"] if dry_run else [])
-    return args
+    dry = ["--dry-run"] if dry_run else []
+    args = {
+        "check": ["check", *out],
+        "build": ["build", str(o.episode), *out] + (["--engine", o.engine] if o.engine else []),
+        "publish": ["publish", *out] + (["--to", o.target] if o.target else []) + dry,
+        "send": ["send", str(o.episode), *out] + (["--list", o.list_path] if o.list_path else [])
+        + (["--rate", o.rate] if o.rate else []) + dry,
+    }[step]
+    return "studio " + " ".join(args)
 
 
-def run_studio(args: list[str], show_file: str | None = None) -> int:
-    """Run `studio ARGS` in this process; its exit status (0 when it returned normally)."""
-    from studio.cli import cli
-
-    try:
-        cli.main(args=(["--show", show_file] if show_file else []) + args, prog_name="studio",
-                 standalone_mode=False)
-    except SystemExit as e:
-        return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-    except click.exceptions.Exit as e:
-        return e.exit_code
-    except click.ClickException as e:
-        e.show()
-        return e.exit_code
-    except click.Abort:
-        return 1
-    return 0
-
-
-def describe_build(o: ShipOptions) -> tuple[int, str, bool]:
-    """(status, what `studio build` would do, whether it would build) without building anything."""
-    from studio.cli import load_show_for
-    from studio.core.errors import StudioError
-    from studio.build.fingerprint import build_fingerprint, up_to_date
-
-    try:
-        show = load_show_for(o.show_file, o.episode)
-        out = o.out_dir or show.out_dir
-        engine = o.engine or show.speech.engine
-        current = up_to_date(o.episode, out, build_fingerprint(o.episode, show, {"engine": engine, "format": None}), show)
-        if current:
-            return 0, f"{o.episode} is up to date in {out}: nothing to build", False
-        from studio.ingest import read_episode
-
-        episode = read_episode(o.episode)
-    except StudioError as e:
-        return 1, f"error: {e}", True
-    return 0, (f"would build {o.episode} -> {out / 'episodes' / episode.slug} "
-               f"({len(episode.items)} items, voice engine {engine}), then the feed and site"), True
-
-
-def _ever_built(o: ShipOptions) -> bool:
-    from studio.cli import load_show_for
-    from studio.build.fingerprint import read_index
-
-    show = load_show_for(o.show_file, o.episode)
-    return str(o.episode.resolve()) in read_index(o.out_dir or show.out_dir)
-
-
-def ship(o: ShipOptions, dry_run: bool = False, echo: Callable[[str], None] = click.echo) -> int:
-    """Run the steps in order; the exit status of the first that fails, else of the last."""
-    status, pending = 0, False
+def ship(show: Show, o: ShipOptions, dry_run: bool = False, say: Callable[[str], None] = print,
+         warn: Callable[[str], None] = print) -> int:
+    """Run the steps in order; the exit status of the first that fails, else 0."""
+    out = o.out_dir or show.out_dir
+    steps = {"check": _check, "build": _build, "publish": _publish, "send": _send}
     for n, step in enumerate(STEPS, start=1):
-        args = step_args(step, o, dry_run)
-        echo(f"── {n}/{len(STEPS)} {step}: studio {' '.join(args)}")
-        if dry_run and step == "build":
-            status, what, pending = describe_build(o)
-            echo(f"  {what}")
-        elif dry_run and step == "publish" and pending:
-            echo(f"  would copy what the build writes, and anything else changed, to {o.target or 'the target'} "
-                 "(feed.xml last); `studio publish --dry-run` lists the files once it is built")
-        elif dry_run and step == "send" and not _ever_built(o):
-            echo("  would email the episode once it is built (it is not built yet, so there are no recipients to list)")
-        else:
-            status = run_studio(args, o.show_file)
-        if status not in (0, None):
+        say(f"── {n}/{len(STEPS)} {step}: {command_line(step, o, dry_run)}")
+        try:
+            status = steps[step](show, o, out, dry_run, say, warn)
+        except StudioError as e:
+            say(f"error: {e}")
+            status = 1
+        if status:
             left = ", ".join(STEPS[n:]) or "nothing"
-            echo(f"✗ {step} failed (exit {status}): ship stopped; not run: {left}")
+            say(f"✗ {step} failed (exit {status}): ship stopped; not run: {left}")
             return status
-    echo("Dry run: nothing was built, published or sent." if dry_run else f"Shipped {o.episode}.")
+    say("Dry run: nothing was built, published or sent." if dry_run else f"Shipped {o.episode}.")
     return 0
+
+
+def _check(show: Show, o: ShipOptions, out: Path, dry_run: bool, say, warn) -> int:
+    report = check_all(show, out)
+    say(f"Checking {show.title} ({show.file}, output {out})")
+    say(report.render())
+    return 1 if report.errors else 0
+
+
+def _build(show: Show, o: ShipOptions, out: Path, dry_run: bool, say, warn) -> int:
+    if dry_run:
+        say(f"  {describe_build(show, o, out)}")
+        return 0
+    result = build_episode(o.episode, show, out_dir=o.out_dir, engine=o.engine, reporter=Reporter(quiet=True))
+    for line in result.warnings:
+        warn(f"WARNING: {line}")
+    say(f"{result.audio}\n{result.email_html}\n{result.feed}")
+    return 0
+
+
+def describe_build(show: Show, o: ShipOptions, out: Path) -> str:
+    """What `studio build` would do, without building anything."""
+    engine = o.engine or show.speech.engine
+    if up_to_date(o.episode, out, build_fingerprint(o.episode, show, {"engine": engine, "format": None}), show):
+        return f"{o.episode} is up to date in {out}: nothing to build"
+    episode = read_episode(o.episode)
+    return (f"would build {o.episode} -> {OutputLayout(out).episode(episode.slug).dir} "
+            f"({len(episode.items)} items, voice engine {engine}), then the feed and site")
+
+
+def _publish(show: Show, o: ShipOptions, out: Path, dry_run: bool, say, warn) -> int:
+    if not o.target:
+        say("error: nowhere to publish: give --to DIR or --to s3://BUCKET/PREFIX")
+        return 2
+    if dry_run and not _built(show, o, out):
+        say(f"  would copy what the build writes, and anything else changed, to {o.target} "
+            "(feed.xml last); `studio publish --dry-run` lists the files once it is built")
+        return 0
+    try:
+        result = publish_show(show, out, o.target, dry_run=dry_run)
+    except PublishBlocked as e:
+        say(e.report.render())
+        raise
+    lines, warnings = result_lines(result, out, dry_run)
+    for w in warnings:
+        warn(f"warning: {w}")
+    say("\n".join(lines))
+    return 0
+
+
+def _send(show: Show, o: ShipOptions, out: Path, dry_run: bool, say, warn) -> int:
+    if dry_run and not _built(show, o, out):
+        say("  would email the episode once it is built (it is not built yet, so there are no recipients to list)")
+        return 0
+    rate = parse_rate(o.rate) if o.rate else None
+    report = send_episode(show, str(o.episode), list_path=Path(o.list_path) if o.list_path else None,
+                          dry_run=dry_run, rate=rate, out_dir=o.out_dir)
+    say("\n".join(report.lines()))
+    if report.aborted and not dry_run:
+        say(f"error: {report.error_line()}")
+        return 1
+    return EX_TEMPFAIL if report.deferred and not dry_run else 0
+
+
+def _built(show: Show, o: ShipOptions, out: Path) -> bool:
+    return str(Path(o.episode).resolve()) in read_index(out)

@@ -11,23 +11,8 @@ import re
 import unicodedata
 from html import escape
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def safe_url(url: str | None) -> str | None:
-    """The URL as an absolute https URL, or None when it must not be linked."""
-    if not url:
-        return None
-    url = _CONTROL.sub("", url).strip()
-    low = url.lower()
-    if low.startswith("//"):
-        url, low = "https:" + url, "https:" + low
-    elif low.startswith("http://"):
-        url, low = "https://" + url[7:], "https://" + low[7:]
-    if not low.startswith("https://") or len(url) <= 8 or any(c in url for c in ' "<>\\'):
-        return None
-    return url
-
+from studio.core.links import CONTROL as _CONTROL
+from studio.core.links import https_link
 
 def one_line(text: str) -> str:
     """Text for a header or a single line: control characters and runs of space become one space."""
@@ -39,7 +24,7 @@ def _md():
     from markdown_it import MarkdownIt
 
     md = MarkdownIt("commonmark", {"html": False, "breaks": True, "typographer": False})
-    md.validateLink = lambda url: True  # every link becomes a token; safe_url() decides
+    md.validateLink = lambda url: True  # every link becomes a token; https_link() decides
     return md
 
 
@@ -51,7 +36,7 @@ def _linkify(text: str) -> str:
     out, pos = [], 0
     for m in _BARE_URL.finditer(text):
         out.append(escape(text[pos:m.start()], quote=False))
-        url = safe_url(m.group())
+        url = https_link(m.group())
         out.append(f'<a href="{escape(url)}">{escape(m.group(), quote=False)}</a>' if url else escape(m.group(), quote=False))
         pos = m.end()
     out.append(escape(text[pos:], quote=False))
@@ -140,7 +125,7 @@ def _inline_html(children, title: str, skip_image: str | None, moved: list[str] 
             skipping += {"link_open": 1, "link_close": -1}.get(t.type, 0)
             continue
         if t.type == "link_open" and moved is not None and is_generic(_link_text(children, i)):
-            url = safe_url(t.attrGet("href"))
+            url = https_link(t.attrGet("href"))
             if url:
                 moved.append(url)
                 skipping = 1
@@ -152,7 +137,7 @@ def _inline_html(children, title: str, skip_image: str | None, moved: list[str] 
         elif t.type in ("softbreak", "hardbreak"):
             out.append("<br>")
         elif t.type == "link_open":
-            url = safe_url(t.attrGet("href"))
+            url = https_link(t.attrGet("href"))
             open_links.append(url is not None)
             if url:
                 out.append(f'<a href="{escape(url)}">')
@@ -163,7 +148,7 @@ def _inline_html(children, title: str, skip_image: str | None, moved: list[str] 
             tag = "b" if t.tag == "strong" else "i"
             out.append(f"<{tag}>" if t.nesting == 1 else f"</{tag}>")
         elif t.type == "image":
-            src = safe_url(t.attrGet("src"))
+            src = https_link(t.attrGet("src"))
             if src and t.attrGet("src") != skip_image:
                 out.append(image_tag(src, image_alt(t.content, title), *size))
     return "".join(out).rstrip()
@@ -210,7 +195,7 @@ def _inline_text(children) -> str:
         elif t.type in ("softbreak", "hardbreak"):
             out.append("\n")
         elif t.type == "link_open":
-            links.append((safe_url(t.attrGet("href")), len(out)))
+            links.append((https_link(t.attrGet("href")), len(out)))
         elif t.type == "link_close":
             url, start = links.pop()
             label = "".join(out[start:]).strip()

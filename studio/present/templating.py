@@ -9,6 +9,7 @@ from studio.core.config import Show
 
 
 from studio.core.resources import BUILTIN_TEMPLATES
+from studio.present.labels import clock
 
 
 
@@ -41,10 +42,3 @@ def environment(show: Show):
     env.filters["display_html"] = display_html
     env.filters["clock"] = clock
     return env
-
-
-def clock(ms: float) -> str:
-    s = int(ms // 1000)
-    h, rem = divmod(s, 3600)
-    m, sec = divmod(rem, 60)
-    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"

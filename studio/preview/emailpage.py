@@ -10,6 +10,12 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
+from studio.core.layout import EpisodeFiles, OutputLayout
+from studio.email.context import draft_context
+from studio.email.message import sender
+from studio.email.render import render_email
+from studio.ingest import read_episode
+
 PHONE_PX, DESKTOP_PX = 375, 640
 _SLUG = re.compile(r"[\w\u4e00-\u9fff-]+")
 _DARK_MEDIA = re.compile(r"@media\s*\(\s*prefers-color-scheme\s*:\s*dark\s*\)", re.I)
@@ -26,22 +32,22 @@ class EmailView:
     draft: bool = False
 
 
-def episode_dir(out: Path, slug: str) -> Path | None:
-    """The built episode's folder, or None for a slug that is not built (or not a slug)."""
+def built_episode(out: Path, slug: str) -> EpisodeFiles | None:
+    """The built episode's files, or None for a slug that is not built (or not a slug)."""
     if not _SLUG.fullmatch(slug):
         return None
-    ep_dir = Path(out) / "episodes" / slug
-    return ep_dir if (ep_dir / "email.html").is_file() else None
+    files = OutputLayout(out).episode(slug)
+    return files if files.email_html.is_file() else None
 
 
-def built_view(ep_dir: Path) -> EmailView:
-    html = (ep_dir / "email.html").read_text("utf-8", errors="replace")
+def built_view(files: EpisodeFiles) -> EmailView:
+    html = files.email_html.read_text("utf-8", errors="replace")
     try:
-        text = (ep_dir / "email.txt").read_text("utf-8", errors="replace")
+        text = files.email_text.read_text("utf-8", errors="replace")
     except OSError:
         text = "(no plain-text part)"
     try:
-        with open(ep_dir / "email.eml", "rb") as f:
+        with open(files.email_eml, "rb") as f:
             msg = email.parser.BytesHeaderParser(policy=email.policy.default).parse(f)
         headers = [(k, str(msg[k])) for k in ("Subject", "From", "Reply-To", "List-Unsubscribe") if msg[k]]
     except OSError:
@@ -51,13 +57,8 @@ def built_view(ep_dir: Path) -> EmailView:
 
 def draft_view(show, script: Path) -> tuple[str, EmailView]:
     """(slug, the email rendered straight from the script, start times estimated); raises StudioError."""
-    from studio.email.message import sender
-    from studio.email.preview import episode_context
-    from studio.email.render import render_email
-    from studio.ingest import read_episode
-
     episode = read_episode(script)
-    parts = render_email(show, episode_context(show, episode))
+    parts = render_email(show, draft_context(show, episode))
     return episode.slug, EmailView(parts.html, parts.text, [("Subject", parts.subject), ("From", str(sender(show)))],
                                    draft=True)
 

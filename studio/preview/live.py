@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from studio.preview import emailpage
+from studio.preview.serve import make_server
 from studio.preview.state import MAX_STREAMS, LiveState
 
 PREFIX = "/__studio/"
@@ -146,8 +147,8 @@ class LiveMixin:
         slug = m.group(1)
         view = self.live_state.draft(slug)
         if view is None:
-            ep_dir = emailpage.episode_dir(Path(self.directory), slug)
-            view = emailpage.built_view(ep_dir) if ep_dir else None
+            built = emailpage.built_episode(Path(self.directory), slug)
+            view = emailpage.built_view(built) if built else None
         dark = query.get("dark", ["0"])[0] == "1"
         if view is None:
             self._html(404, status_page(self.live_state, f"No email built for {slug}"), head)
@@ -202,8 +203,6 @@ def wrap_handler(handler, state: LiveState):
 
 def live_server(directory: Path, host: str, port: int, state: LiveState, quiet: bool = False):
     """`studio serve`'s server for `directory`, with watch mode's pages and reload channel."""
-    from studio.preview.serve import make_server
-
     server = make_server(directory, host, port, quiet=quiet)
     server.RequestHandlerClass = wrap_handler(server.RequestHandlerClass, state)
     return server

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Callable
 
 from studio.core.config import Show
-from studio.loop.scripts import episode_scripts, in_date_order
+from studio.ingest.scripts import episode_scripts, in_date_order
+from studio.loop.batch import error_text
 from studio.preview.state import LiveState
 
 POLL_SECONDS = 0.3
@@ -86,8 +87,6 @@ class Watcher:
         try:
             self.show = self.load_show(self.show_file)
         except Exception as e:  # a broken show.toml is shown on the pages, the server goes on
-            from studio.loop.batch import error_text
-
             self.show = None  # only show.toml is watched until it loads again
             self.state.set_show_error(error_text(e))
             self.log(f"✗ {error_text(e)}")

@@ -23,6 +23,10 @@ STAGING = ".studio-publish-staging"
 
 
 class FolderTarget:
+    @classmethod
+    def open(cls, path: str, jobs: int = 1, settings=None) -> "FolderTarget":
+        return cls(Path(path))
+
     def __init__(self, root: Path):
         self.root = Path(root).resolve()
         self.name = str(self.root)

@@ -9,6 +9,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+from studio.core import urls
+
 TIMEOUT = 10.0
 
 
@@ -41,8 +43,6 @@ def pubnotify_ping(endpoint: str, feed_url: str) -> str | None:
 
 def push(show) -> list[str]:
     """Ping what show.toml's [feed] names; the warnings of those that failed."""
-    from studio.core import urls
-
     feed_url = urls.feed(show)
     warnings = []
     if show.feed.hub:

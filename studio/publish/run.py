@@ -4,28 +4,36 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from studio.core.config import PublishConfig
 from studio.core.fsutil import locked
-from studio.core.media_types import FEED
+from studio.core.layout import OutputLayout
 from studio.publish.files import clean_state, in_order, source_files, source_hashes
+from studio.publish.folder import FolderTarget
+from studio.publish.s3 import S3Target
 from studio.publish.target import PublishError, PublishResult, Target
+
+# The publish targets by the scheme of --to (a plain path is a folder): the one registry `open_target` and
+# the CLI's help use. Each maker takes the --to text, the upload jobs and the show's [publish] section.
+TARGETS = {
+    "s3": (S3Target.open, "s3://BUCKET/PREFIX: Amazon S3 or a compatible store (R2, B2, MinIO, Wasabi)"),
+    "": (FolderTarget.open, "DIR: a folder, e.g. a mounted web root"),
+}
 
 
 def require_built(out: Path) -> None:
-    if not any(Path(out).glob("episodes/*/manifest.json")) or not (Path(out) / FEED).is_file():
+    layout = OutputLayout(out)
+    if not any(layout.manifests()) or not layout.feed.is_file():
         raise PublishError("nothing to publish: no built episodes and feed.xml here (run `studio build` first)", out)
 
 
-def open_target(spec: str, jobs: int = 8, settings=None) -> Target:
-    """A folder path or s3://BUCKET/PREFIX (settings: the show's [publish] section)."""
-    if spec.startswith("s3://"):
-        from studio.publish.s3 import S3Target
-
-        return S3Target(spec, jobs=jobs, settings=settings)
-    if "://" in spec:
-        raise PublishError(f"unknown publish target {spec!r}: use a directory or s3://BUCKET/PREFIX")
-    from studio.publish.folder import FolderTarget
-
-    return FolderTarget(Path(spec))
+def open_target(spec: str, jobs: int = 8, settings: PublishConfig | None = None) -> Target:
+    """The target `spec` names: a folder path or SCHEME://... for a registered scheme."""
+    scheme = spec.split("://", 1)[0] if "://" in spec else ""
+    if scheme not in TARGETS:
+        known = " or ".join(help_ for _, help_ in TARGETS.values())
+        raise PublishError(f"unknown publish target {spec!r}: use {known}")
+    make, _ = TARGETS[scheme]
+    return make(spec, jobs, settings or PublishConfig())
 
 
 def publish(out: Path, target: Target, dry_run: bool = False, on_file=None) -> PublishResult:

@@ -41,8 +41,12 @@ def _why(e: Exception) -> str:
 
 
 class S3Target:
+    @classmethod
+    def open(cls, url: str, jobs: int, settings) -> "S3Target":
+        return cls(url, jobs=jobs, settings=settings)
+
     def __init__(self, url: str, jobs: int = 8, settings=None):
-        import boto3
+        import boto3  # lazy: boto3 takes ~0.5 s to import, and only an S3 publish needs it
         from boto3.s3.transfer import TransferConfig
         from botocore.config import Config
         from botocore.exceptions import BotoCoreError

@@ -13,36 +13,35 @@ from urllib.parse import quote
 
 from studio.core import urls
 from studio.core.config import Show
-from studio.core.manifest import MANIFEST, chapters_file, episode_dir, load_manifest, transcripts
-from studio.feed.rss import cover_name
-from studio.feed.shownotes import clock, safe_url
+from studio.core.fsutil import atomic_path, atomic_write_text
+from studio.core.layout import ICONS, TRANSCRIPT_PAGE, EpisodeFiles, OutputLayout, cover_name, episode_rel
+from studio.core.links import web_link
+from studio.core.manifest import Manifest, read_manifest
+from studio.core.resources import BUILTIN_TEMPLATES
+from studio.present import palette
+from studio.present.items import FONTS, display_items, sections
+from studio.present.labels import clock
+from studio.present.templating import environment
 
-PAGE = "index.html"
 TRANSCRIPT_LABELS = {"text/vtt": "WebVTT", "application/x-subrip": "SRT", "application/srt": "SRT",
                      "text/plain": "文本", "text/html": "HTML", "application/json": "JSON"}
-
-
-ICONS = {"favicon.png": 32, "icon-180.png": 180}  # the cover, small: tab icon, home screen, email masthead
 IMAGE_SIZE = (1200, 630)  # width/height attributes of script images: space is kept while they load
 MAX_CUES = 20_000  # a transcript with more cues is shown only as the raw files
 
 
 def _env(show: Show):
-    from studio.present.templating import environment
-
     env = environment(show)
-    env.filters["safe_url"] = lambda u: safe_url(u or "") or ""
+    env.filters["safe_url"] = lambda u: web_link(u or "") or ""
     return env
 
 
 def write_icons(cover: Path, out: Path) -> None:
     """favicon.png and icon-180.png from the cover art, when missing or older than it."""
-    from PIL import Image
+    from PIL import Image  # lazy: only when an icon is missing or older than the cover
 
-    from studio.core.fsutil import atomic_path
-
+    layout = OutputLayout(out)
     for name, size in ICONS.items():
-        dest = out / name
+        dest = layout.icon(name)
         if dest.is_file() and dest.stat().st_mtime >= cover.stat().st_mtime:
             continue
         with Image.open(cover) as im:
@@ -52,13 +51,10 @@ def write_icons(cover: Path, out: Path) -> None:
             small.save(tmp, "PNG", optimize=True)
 
 
-def page_context(show: Show, root: str) -> dict[str, Any]:
+def layout_context(show: Show, root: str) -> dict[str, Any]:
     """What every page's header and footer need; `root` leads back to the site's top ("" or "../../")."""
-    from studio.present import palette as colors
-    from studio.email.render import FONTS
-
     return {"show": show, "root": root, "feed_url": urls.feed(show), "subscribe": subscribe_links(show),
-            "signup_url": show.site.signup_url, "colors": colors.palette(show.email.accent), "fonts": FONTS,
+            "signup_url": show.site.signup_url, "colors": palette.palette(show.email.accent), "fonts": FONTS,
             "cover": _cover(show, root), "image_size": IMAGE_SIZE}
 
 
@@ -75,66 +71,63 @@ def subscribe_links(show: Show) -> list[dict[str, str]]:
     return links + [{"name": k, "url": v} for k, v in show.site.subscribe.items()]
 
 
-def _media(show: Show, m: dict[str, Any], name: str, rel: str) -> str:
+def _media(show: Show, m: Manifest, name: str, rel: str) -> str:
     """A link to one of the episode's media files: `rel` (relative), or on media_base_url when set."""
-    return urls.media_file(show, m["slug"], name) if show.media_base_url else rel
+    return urls.media_file(show, m.slug, name) if show.media_base_url else rel
 
 
-def _audio(show: Show, m: dict[str, Any], rel_dir: str) -> str:
-    name = m["audio"]["file"]
-    return _media(show, m, name, rel_dir + quote(name)) + urls.version(m["audio"].get("sha256"))
+def _audio(show: Show, m: Manifest, rel_dir: str) -> str:
+    name = m.audio.file
+    return _media(show, m, name, rel_dir + quote(name)) + urls.version(m.audio.sha256)
 
 
 def _cover(show: Show, rel_home: str) -> str:
-    return urls.media(show, cover_name(show)) if show.media_base_url else rel_home + cover_name(show)
+    name = cover_name(show.cover)
+    return urls.media(show, name) if show.media_base_url else rel_home + name
 
 
-def _listing(show: Show, m: dict[str, Any]) -> dict[str, Any]:
-    rel = urls.episode_dir(m["slug"])
-    return dict(m, page_rel=rel, audio_rel=_audio(show, m, rel), duration=clock(m["audio"]["duration_ms"]))
+def _listing(show: Show, m: Manifest) -> dict[str, Any]:
+    rel = quote(episode_rel(m.slug))
+    return dict(m.to_json(), page_rel=rel, audio_rel=_audio(show, m, rel), duration=clock(m.audio.duration_ms))
 
 
-def render_index(show: Show, manifests: list[dict[str, Any]]) -> str:
+def render_index(show: Show, manifests: list[Manifest]) -> str:
     shown = [_listing(show, m) for m in manifests[: show.site.index_episodes]]
     return _env(show).get_template("index.html.j2").render(
-        **page_context(show, ""), episodes=shown, total=len(manifests), more=len(manifests) > len(shown),
+        **layout_context(show, ""), episodes=shown, total=len(manifests), more=len(manifests) > len(shown),
     )
 
 
-def render_archive(show: Show, manifests: list[dict[str, Any]]) -> str:
+def render_archive(show: Show, manifests: list[Manifest]) -> str:
     years: dict[str, list[dict[str, Any]]] = {}
     for m in manifests:
-        years.setdefault(str(m.get("date", m["pub_date"]))[:4], []).append(_listing(show, m))
-    return _env(show).get_template("archive.html.j2").render(**page_context(show, ""), years=years, total=len(manifests))
+        years.setdefault((m.date or m.pub_date)[:4], []).append(_listing(show, m))
+    return _env(show).get_template("archive.html.j2").render(**layout_context(show, ""), years=years, total=len(manifests))
 
 
-def episode_context(show: Show, m: dict[str, Any], out: Path) -> dict[str, Any]:
-    from studio.email.render import email_items, sections
-
+def episode_context(show: Show, m: Manifest, files: EpisodeFiles) -> dict[str, Any]:
     audio = _audio(show, m, "")
+    data = m.to_json()
     items = []
-    for n, it in enumerate(email_items([dict(it, n=it.get("n", k)) for k, it in enumerate(m.get("items") or [], 1)],
-                                              IMAGE_SIZE), 1):
+    for it in display_items([dict(it, n=it.get("n") or k) for k, it in enumerate(data["items"], 1)], IMAGE_SIZE):
         start = float(it.get("start_ms", 0)) / 1000
         items.append(dict(it, start_s=f"{start:.1f}", clock=clock(start * 1000), seek_href=f"{audio}#t={start:.1f}"))
-    found = [dict(t, label=TRANSCRIPT_LABELS.get(t["type"], t["type"]), href=_media(show, m, t["file"], quote(t["file"])))
-             for t in transcripts(out, m)]
+    found = [{"file": t.file, "type": t.type, "label": TRANSCRIPT_LABELS.get(t.type, t.type),
+              "href": _media(show, m, t.file, quote(t.file))} for t in m.existing_transcripts(files.dir)]
     vtt = next((t for t in found if t["type"] == "text/vtt"), None)
-    chapters = chapters_file(out, m)
-    episode = dict(m, audio_rel=audio, duration=clock(m["audio"]["duration_ms"]),
-                   page_url=urls.episode_page(show, m["slug"]))
-    return {**page_context(show, "../../"), "episode": episode, "items": items,
-            "sections": sections(items, m.get("section_images")), "transcripts": found, "captions": vtt,
+    chapters = m.existing_chapters(files.dir)
+    episode = dict(data, audio_rel=audio, duration=clock(m.audio.duration_ms), page_url=urls.episode_page(show, m.slug))
+    return {**layout_context(show, "../../"), "episode": episode, "items": items,
+            "sections": sections(items, m.section_images), "transcripts": found, "captions": vtt,
             "transcript_page": TRANSCRIPT_PAGE if vtt else None,
             "chapters_json": _media(show, m, chapters, quote(chapters)) if chapters else None, "home": "../../"}
 
 
-def render_episode_page(show: Show, m: dict[str, Any], out: Path, env=None) -> str:
+def render_episode_page(show: Show, m: Manifest, files: EpisodeFiles, env=None) -> str:
     env = env or _env(show)
-    return env.get_template("episode.html.j2").render(**episode_context(show, m, out))
+    return env.get_template("episode.html.j2").render(**episode_context(show, m, files))
 
 
-TRANSCRIPT_PAGE = "transcript.html"
 _CUE_TIME = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{3})\s*-->\s*(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{3})")
 
 
@@ -156,12 +149,12 @@ def read_vtt(path: Path) -> list[dict[str, Any]]:
     return cues
 
 
-def render_transcript_page(show: Show, m: dict[str, Any], out: Path, env=None) -> str | None:
+def render_transcript_page(show: Show, m: Manifest, files: EpisodeFiles, env=None) -> str | None:
     """The transcript as a page: the player, then each item's cues with timestamps that seek it."""
-    ctx = episode_context(show, m, out)
+    ctx = episode_context(show, m, files)
     if not ctx["captions"]:
         return None
-    cues = read_vtt(episode_dir(out, m) / ctx["captions"]["file"])
+    cues = read_vtt(files.file(ctx["captions"]["file"]))
     starts = [float(it.get("start_ms", 0)) for it in ctx["items"]]
     parts = [{"item": it, "cues": []} for it in ctx["items"]] or [{"item": None, "cues": []}]
     for cue in cues:
@@ -174,39 +167,35 @@ def render_transcript_page(show: Show, m: dict[str, Any], out: Path, env=None) -
 
 def _settings_mtime(show: Show) -> float:
     """When the page template or show.toml (title, links on every page) last changed."""
-    from studio.core.config import SHOW_FILE
-    from studio.core.resources import BUILTIN_TEMPLATES
-
     names = ("episode.html.j2", "transcript.html.j2", "_style.html.j2", "_header.html.j2", "_footer.html.j2",
              "_player.html.j2")
-    files = [d / n for d in (show.path("templates"), BUILTIN_TEMPLATES) for n in names] + [show.root / SHOW_FILE]
+    files = [d / n for d in (show.path("templates"), BUILTIN_TEMPLATES) for n in names] + [show.file]
     stamps = [f.stat().st_mtime for f in files if f.is_file()]
     return max(stamps, default=0.0)
 
 
-def _inputs_mtime(out: Path, m: dict[str, Any]) -> float:
-    ep = episode_dir(out, m)
-    names = [MANIFEST] + [t["file"] for t in transcripts(out, m)] + ([chapters_file(out, m)] if chapters_file(out, m) else [])
-    return max((ep / n).stat().st_mtime for n in names)
+def _inputs_mtime(files: EpisodeFiles, m: Manifest) -> float:
+    paths = [files.manifest] + [files.file(t.file) for t in m.existing_transcripts(files.dir)]
+    chapters = m.existing_chapters(files.dir)
+    return max(p.stat().st_mtime for p in paths + ([files.file(chapters)] if chapters else []))
 
 
-def write_episode_pages(show: Show, manifests: list[dict[str, Any]], out: Path) -> int:
+def write_episode_pages(show: Show, manifests: list[Manifest], out: Path) -> int:
     """(Re)render every episode page older than its manifest, side files, template or show.toml. Returns how many."""
-    from studio.core.fsutil import atomic_write_text
-
     env, tpl_time, written = None, _settings_mtime(show), 0
+    layout = OutputLayout(out)
     for m in manifests:
-        page = episode_dir(out, m) / PAGE
+        files = layout.episode(m.slug)
         try:
-            fresh = page.stat().st_mtime >= max(_inputs_mtime(out, m), tpl_time)
+            fresh = files.page.stat().st_mtime >= max(_inputs_mtime(files, m), tpl_time)
         except FileNotFoundError:
             fresh = False
         if not fresh:
             env = env or _env(show)
-            full = load_manifest(episode_dir(out, m) / MANIFEST) or m  # with the items' text
-            atomic_write_text(page, render_episode_page(show, full, out, env))
-            transcript = render_transcript_page(show, full, out, env)
+            full = read_manifest(files.manifest)[0] or m  # with the items' text
+            atomic_write_text(files.page, render_episode_page(show, full, files, env))
+            transcript = render_transcript_page(show, full, files, env)
             if transcript is not None:
-                atomic_write_text(page.with_name(TRANSCRIPT_PAGE), transcript)
+                atomic_write_text(files.transcript_page, transcript)
             written += 1
     return written

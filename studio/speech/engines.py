@@ -1,85 +1,75 @@
-"""The voice engines by name: version (for the cache key, without loading the
-engine), settings problems, reachability, and construction."""
+"""The voice engines: one registry by name, from which the settings check, the CLI's --engine
+choices and the messages derive. Each entry says how to name its version (for the cache key,
+without loading the engine), what in the settings keeps it from being used, where its service
+is (to probe before a build), and how to make it."""
 
 from __future__ import annotations
 
-from importlib import metadata
+from dataclasses import dataclass
+from typing import Callable
 
 from studio.core.config import Show
+from studio.core.errors import ConfigError
+from studio.speech.azure import AzureEngine, azure_base, azure_problem, azure_version
 from studio.speech.base import Engine
+from studio.speech.edge import EdgeEngine, edge_url, edge_version
+from studio.speech.espeak import EspeakEngine, espeak_version
+from studio.speech.http import probe_url
+from studio.speech.openai_api import OpenAIEngine, openai_problem, openai_version
 
-LABELS = {
-    "edge": "Edge TTS",
-    "azure": "Azure Speech",
-    "openai": "the OpenAI-compatible speech server",
-    "espeak": "the offline espeak-ng voice",
-}
+
+@dataclass(frozen=True)
+class EngineKind:
+    name: str
+    label: str  # in messages: "Edge TTS skipped: ..."
+    version: Callable[[Show], str]
+    make: Callable[[Show], Engine]
+    endpoint: Callable[[Show], str | None] = lambda show: None  # None: offline, nothing to probe
+    problem: Callable[[Show, list[str]], str | None] = lambda show, voices: None  # settings keeping it from use
+
+
+ENGINES: dict[str, EngineKind] = {k.name: k for k in (
+    EngineKind("edge", "Edge TTS", lambda show: edge_version(), lambda show: EdgeEngine(timeout=show.speech.timeout),
+               endpoint=lambda show: edge_url()),
+    EngineKind("azure", "Azure Speech", lambda show: azure_version(show.speech.azure),
+               lambda show: AzureEngine(show.speech.azure, show.speech.timeout),
+               endpoint=lambda show: azure_base(show.speech.azure),
+               problem=lambda show, voices: azure_problem(show.speech.azure)),
+    EngineKind("openai", "the OpenAI-compatible speech server", lambda show: openai_version(show.speech.openai),
+               lambda show: OpenAIEngine(show.speech.openai, show.speech.timeout),
+               endpoint=lambda show: show.speech.openai.base_url,
+               problem=lambda show, voices: openai_problem(show.speech.openai, voices)),
+    EngineKind("espeak", "the offline espeak-ng voice", lambda show: espeak_version(), lambda show: EspeakEngine()),
+)}
+AUTO = "auto"  # speech.engines in order, the first that can be used
+ENGINE_CHOICES = (AUTO, *ENGINES)
+LABELS = {name: kind.label for name, kind in ENGINES.items()}
+
+
+def check_engine_settings(show: Show) -> None:
+    """speech.engine and speech.engines name engines of the registry; ConfigError naming the key if not."""
+    names = ", ".join(ENGINES)
+    if show.speech.engine not in ENGINE_CHOICES:
+        raise ConfigError(f"key 'speech.engine': must be {AUTO}, {names}, got {show.speech.engine!r}", show.file)
+    listed = show.speech.engines
+    if not listed or any(e not in ENGINES for e in listed) or len(set(listed)) != len(listed):
+        raise ConfigError(f"key 'speech.engines': a list of distinct engines from {names}, got {listed!r}", show.file)
 
 
 def engine_version(name: str, show: Show) -> str:
-    """Without loading the engine, so a fully cached build stays fast and offline."""
-    if name == "edge":
-        from studio.speech.edge import edge_version
-
-        return edge_version()
-    if name == "azure":
-        from studio.speech.azure import azure_version
-
-        return azure_version(show.speech.azure)
-    if name == "openai":
-        from studio.speech.openai_api import openai_version
-
-        return openai_version(show.speech.openai)
-    try:
-        return "espeakng-loader " + metadata.version("espeakng-loader")
-    except metadata.PackageNotFoundError:
-        return "espeak-ng"
+    return ENGINES[name].version(show)
 
 
 def settings_problem(name: str, show: Show, voices: list[str]) -> str | None:
     """What in show.toml or the environment keeps `name` from being used."""
-    if name == "azure":
-        from studio.speech.azure import azure_problem
-
-        return azure_problem(show.speech.azure)
-    if name == "openai":
-        from studio.speech.openai_api import openai_problem
-
-        return openai_problem(show.speech.openai, voices)
-    return None
+    return ENGINES[name].problem(show, voices)
 
 
 def reach_problem(name: str, show: Show) -> str | None:
-    """None when the service's host accepts a connection (always for espeak)."""
-    from studio.speech.http import probe_url
-
-    if name == "edge":
-        from studio.speech.edge import edge_url
-
-        return probe_url(edge_url())
-    if name == "azure":
-        from studio.speech.azure import azure_base
-
-        return probe_url(azure_base(show.speech.azure))
-    if name == "openai":
-        return probe_url(show.speech.openai.base_url)
-    return None
+    """None when the service's host accepts a connection (always for an offline engine)."""
+    url = ENGINES[name].endpoint(show)
+    return probe_url(url) if url else None
 
 
 def make_engine(name: str, show: Show) -> Engine:
-    timeout = show.speech.timeout
-    if name == "edge":
-        from studio.speech.edge import EdgeEngine
-
-        return EdgeEngine(timeout=timeout)
-    if name == "azure":
-        from studio.speech.azure import AzureEngine
-
-        return AzureEngine(show.speech.azure, timeout)
-    if name == "openai":
-        from studio.speech.openai_api import OpenAIEngine
-
-        return OpenAIEngine(show.speech.openai, timeout)
-    from studio.speech.espeak import EspeakEngine
-
-    return EspeakEngine()
+    return ENGINES[name].make(show)

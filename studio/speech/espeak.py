@@ -7,6 +7,7 @@ import ctypes
 import os
 import pickle
 import threading
+from importlib import metadata
 
 from studio.core.errors import SpeechError
 from studio.speech.assemble import pcm_wav
@@ -142,6 +143,14 @@ def _words_per_minute(rate: str) -> int:
     except ValueError:
         pct = 0
     return max(80, min(450, round(175 * (1 + pct / 100))))
+
+
+def espeak_version() -> str:
+    """Without loading the library (a fully cached build stays fast)."""
+    try:
+        return "espeakng-loader " + metadata.version("espeakng-loader")
+    except metadata.PackageNotFoundError:
+        return "espeak-ng"
 
 
 class EspeakEngine:

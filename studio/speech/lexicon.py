@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from studio.core.config import read_toml
 from studio.core.errors import ConfigError
 
 _WORDCHAR = re.compile(r"[A-Za-z0-9]")
@@ -82,8 +83,6 @@ class Lexicon:
 
 def load_lexicon(path: Path, required: bool = False) -> Lexicon:
     """Read lexicon.toml; a missing file is an empty lexicon unless `required`."""
-    from studio.core.config import read_toml
-
     path = Path(path)
     if not path.is_file():
         if required:

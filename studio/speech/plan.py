@@ -59,7 +59,7 @@ def _front(episode: Episode, key: str, kind: type, what: str) -> Any:
 
 def resolve_voices(show: Show, episode: Episode, known: dict) -> tuple[list[str], str | None]:
     """The main voice of each item and the English voice (or None); every name checked."""
-    show_file = show.root / "show.toml"
+    show_file = show.file
     src = episode.source
     check_voice(show.voice, "key 'voice'", show_file, known)
     for n, v in enumerate(show.speech.hosts):

@@ -30,7 +30,7 @@ from studio.speech.voices import known_voices
 
 
 @dataclass
-class SpeechResult:
+class Speech:
     clips: list[Clip]
     voices: list[list[str]]  # the voices each item was read with
     engine: str
@@ -93,7 +93,7 @@ def synthesize_episode(
     seed: int | None = None,
     warn: Callable[[str], None] | None = None,
     on_clip: Callable[[int, Clip], None] | None = None,
-) -> SpeechResult:
+) -> Speech:
     """Clips for every item, in order; `warn` hears about an engine fallback at once, `on_clip`
     gets each item's clip as soon as it is complete (the audio stage decodes it meanwhile)."""
     cache = ClipCache(cache_dir, warn=warn)  # warns about a damaged clip it drops
@@ -147,7 +147,7 @@ def synthesize_episode(
     if summary.failures:
         raise SpeechError(failure_message(summary, len(work)), episode.source)
     clips = [replace(joined.get(j.index) or join_clips([r.clip for r in j.requests], text=p.text), shown=p.shown) for j, p in zip(work, plans)]
-    return SpeechResult(
+    return Speech(
         clips=clips, voices=[p.voices for p in plans], engine=name,
         synthesized=summary.synthesized, cached=summary.cached, retried=summary.retried,
         failed=summary.failed, requests=summary.requests, warnings=warnings,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from studio.core.fsutil import atomic_write_text
 from studio.speech.align import place_words, speakable_count, timing_of
+from studio.speech.assemble import clip_duration_ms
 from studio.speech.base import Clip
 from studio.speech.text import split_sentences
 
@@ -72,8 +73,6 @@ def _sentence_cues(clip: Clip, start_ms: float) -> list[Cue]:
 
 
 def _proportional_cues(clip: Clip, start_ms: float) -> list[Cue]:
-    from studio.speech.assemble import clip_duration_ms
-
     text, duration = clip.text, clip_duration_ms(clip)
     spans, pos = [], 0
     for sentence in split_sentences(text):

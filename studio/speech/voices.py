@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import json
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from studio.core.errors import ConfigError, StudioError
+from studio.core.fsutil import atomic_write_text
+from studio.speech.azure import azure_problem, fetch_azure_voices
+from studio.speech.edge import classify, point_edge_tts_at_endpoint
+from studio.speech.openai_api import openai_voices
 
 BUNDLED = Path(__file__).with_name("edge_voices.json")
 LIVE_CACHE = "edge-voices.json"  # the last live list, kept in the clip cache dir
@@ -36,11 +42,7 @@ def known_voices(cache_dir: Path | None = None) -> dict[str, dict[str, str]]:
 def service_voices(engine: str, show, cache_dir: Path | None) -> list[dict[str, str]]:
     """azure: the resource's list (remembered, so builds accept its voices); openai: the voice map."""
     if engine == "openai":
-        from studio.speech.openai_api import openai_voices
-
         return openai_voices(show.speech.openai)
-    from studio.speech.azure import azure_problem, fetch_azure_voices
-
     problem = azure_problem(show.speech.azure)
     if problem:
         raise ConfigError(f"engine azure: {problem}", show.file)
@@ -54,12 +56,8 @@ def service_voices(engine: str, show, cache_dir: Path | None) -> list[dict[str, 
 
 def fetch_live_voices(timeout: float = 5.0) -> list[dict[str, Any]]:
     """The service's voice list (edge_tts.list_voices), honouring STUDIO_EDGE_VOICES_URL."""
-    import asyncio
-
-    from studio.speech.edge import point_edge_tts_at_endpoint
-
     point_edge_tts_at_endpoint()
-    import edge_tts
+    import edge_tts  # lazy: edge-tts (and aiohttp) take ~0.3 s to import, only a live list needs them
 
     async def fetch() -> list[dict[str, Any]]:
         return await asyncio.wait_for(edge_tts.list_voices(), timeout)
@@ -72,8 +70,6 @@ def save_live_voices(voices: list[dict[str, Any]], cache_dir: Path | None, name:
     """Remember the live list so builds accept voices newer than the bundled list."""
     if cache_dir is None:
         return
-    from studio.core.fsutil import atomic_write_text
-
     try:
         atomic_write_text(Path(cache_dir) / name, json.dumps(voices, ensure_ascii=False))
     except OSError:
@@ -106,3 +102,27 @@ def check_voice(name: Any, where: str, path: Path | str | None, known: dict[str,
     close = suggest(name, list(known))
     hint = f" (did you mean {', '.join(close)}?)" if close else ""
     raise error(f"{where}: unknown voice {name!r}{hint}; `studio voices` lists them", path)
+
+
+@dataclass
+class VoiceList:
+    source: str  # "live", "bundled", "azure", "openai"
+    voices: list[dict[str, str]]
+    notes: list[str] = field(default_factory=list)
+
+
+def list_voices(engine: str, show, cache_dir: Path | None, offline: bool = False, lang: str | None = None) -> VoiceList:
+    """The voices `studio voices` lists: Edge's live list when it answers (remembered for builds), else the
+    bundled one; azure: the resource's list; openai: the configured voice map."""
+    found = VoiceList("bundled", list(known_voices(cache_dir).values()))  # plus the last live list, if any
+    if engine != "edge":
+        found = VoiceList(engine, service_voices(engine, show, cache_dir))
+    elif not offline:
+        try:
+            found = VoiceList("live", fetch_live_voices())
+        except Exception as e:  # unreachable or refused: the bundled list still answers
+            found.notes.append(f"voice list not reachable ({classify(e, 5).message}); showing the bundled list")
+        else:
+            save_live_voices(found.voices, cache_dir)
+    found.voices = sorted(filter_by_lang(found.voices, lang), key=lambda v: (v["Locale"], v["ShortName"]))
+    return found

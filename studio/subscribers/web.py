@@ -32,7 +32,7 @@ from studio.core import tokens
 from studio.present.content import one_line
 from studio.subscribers.listfile import normalize_address
 from studio.core.errors import StudioError
-from studio.site.pages import page_context
+from studio.site.pages import layout_context
 from studio.subscribers.mail import ConfirmMailer
 from studio.subscribers.store import Store, open_store
 from studio.present.templating import environment
@@ -134,7 +134,7 @@ class ListApp:
         labels = {"email": self.texts["email"], "subscribe": self.texts["subscribe"],
                   "unsubscribe": self.texts["unsubscribe_button"]}
         html = self.env.get_template("list_page.html.j2").render(
-            **page_context(self.show, self.show.site_url), site_url=self.show.site_url, heading=heading, paragraphs=paragraphs,
+            **layout_context(self.show, self.show.site_url), site_url=self.show.site_url, heading=heading, paragraphs=paragraphs,
             form=form, token=token, labels=labels)
         return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
 

@@ -9,14 +9,16 @@ from typing import Any
 
 from studio.core.config import Show
 from studio.core.errors import StudioError
-from studio.check import SCRIPT_SUFFIXES
+from studio.ingest.decode import read_script_text
+from studio.ingest.formats import SCRIPT_SUFFIXES
+from studio.ingest.frontmatter import split_front_matter
 
 _DATE_IN_NAME = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})")
 
 
 def episode_scripts(show: Show) -> list[Path]:
     """Every script in episodes/ (hidden files and other suffixes left out), by name."""
-    folder = show.root / "episodes"
+    folder = show.episodes_dir
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.iterdir()
@@ -25,9 +27,6 @@ def episode_scripts(show: Show) -> list[Path]:
 
 def front_matter(path: Path) -> dict[str, Any]:
     """The script's front matter ({} when it has none or it cannot be read)."""
-    from studio.ingest.decode import read_script_text
-    from studio.ingest.frontmatter import split_front_matter
-
     try:
         return split_front_matter(read_script_text(path), path)[0]
     except StudioError:

@@ -40,14 +40,13 @@ def _suggest(value: str, choices) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def category_problem(category: str, subcategory: str = "") -> str | None:
-    """None when (category, subcategory) is on Apple's list, else a one-line reason."""
+def category_problem(category: str, subcategory: str = "") -> tuple[str, str] | None:
+    """None when (category, subcategory) is on Apple's list, else (the key, a one-line reason)."""
     if category not in APPLE_CATEGORIES:
-        return f"key 'category': {category!r} is not an Apple Podcasts category{_suggest(category, APPLE_CATEGORIES)}"
+        return "category", f"{category!r} is not an Apple Podcasts category{_suggest(category, APPLE_CATEGORIES)}"
     subs = APPLE_CATEGORIES[category]
     if subcategory and subcategory not in subs:
         if not subs:
-            return f"key 'subcategory': {category!r} has no subcategories, got {subcategory!r}"
-        return (f"key 'subcategory': {subcategory!r} is not a subcategory of {category!r}"
-                f"{_suggest(subcategory, subs)}")
+            return "subcategory", f"{category!r} has no subcategories, got {subcategory!r}"
+        return "subcategory", f"{subcategory!r} is not a subcategory of {category!r}{_suggest(subcategory, subs)}"
     return None

@@ -1,0 +1,65 @@
+"""`studio send`: a built episode's email to every active subscriber."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from studio.cli.app import cli, handle_errors, load_show_for
+from studio.email.send import parse_rate, send_episode
+from studio.loop.ship import EX_TEMPFAIL
+
+
+@cli.command()
+@click.argument("episode")
+@click.option("--list", "list_path", type=click.Path(dir_okay=False, path_type=Path), metavar="SUBSCRIBERS.CSV",
+              help="Import this CSV (header row, 'email' column, optionally 'name') into the subscriber store "
+                   "first, as `studio subscribers import` does; then send to every active subscriber.")
+@click.option("--retry-refused", is_flag=True,
+              help="Try again the recipients the server refused permanently in earlier runs of this episode.")
+@click.option("--dry-run", is_flag=True, help="Show who would get it and what would stop a real run; send nothing.")
+@click.option("--test-to", metavar="ADDRESS", help="Send one copy to ADDRESS only (the send log is not touched).")
+@click.option("--rate", metavar="N/s", help="At most N messages per second (or N/m, N/h). Default: smtp.rate from show.toml.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Output directory the episode was built into (default: output_dir from show.toml).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the summary on stdout.")
+@click.pass_obj
+@handle_errors
+def send(obj, episode: str, list_path: Path | None, retry_refused: bool, dry_run: bool, test_to: str | None,
+         rate: str | None, out_dir: Path | None, as_json: bool) -> None:
+    """Email the built EPISODE (its script or its slug) to every active subscriber over SMTP.
+
+    \b
+    Each recipient gets it once: the send log (email.send_log in show.toml)
+    records every accepted message, so a run stopped halfway is finished by
+    running the same command again. The SMTP password comes from the
+    environment variable named by smtp.password_env (STUDIO_SMTP_PASSWORD),
+    the unsubscribe-link secret from email.secret_env (STUDIO_UNSUBSCRIBE_SECRET).
+    A run of identical refusals (smtp.stop_after_refusals) means the server
+    refuses everything: the run stops and leaves the rest unsent.
+    Exit status: 0 done, 1 error or stopped early, 75 some recipients deferred
+    by the server (run again later).
+    """
+    show = load_show_for(obj["show_file"], Path(episode))
+    per_second = parse_rate(rate) if rate is not None else None
+    counter = {"n": 0}
+
+    def progress(who: str, what: str) -> None:
+        counter["n"] += 1
+        if not as_json:
+            click.echo(f"{counter['n']:>6} {what:<9} {who}", err=True)
+
+    report = send_episode(show, episode, list_path=list_path, dry_run=dry_run, test_to=test_to,
+                          rate=per_second, out_dir=out_dir, on_progress=progress, retry_refused=retry_refused)
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        click.echo("\n".join(report.lines()))
+    if report.aborted and not dry_run:
+        click.echo(f"error: {report.error_line()}", err=True)
+        sys.exit(1)
+    if report.deferred and not dry_run:
+        sys.exit(EX_TEMPFAIL)  # some recipients were deferred; run the same command again later

@@ -1,0 +1,32 @@
+"""What the host does to the list by hand (`studio subscribers add`), with the same consent rules as the form."""
+
+from __future__ import annotations
+
+from studio.core.errors import StudioError
+from studio.present.content import one_line
+from studio.subscribers.listfile import normalize_address
+from studio.subscribers.store import Store
+
+SUPPRESSED = ("unsubscribed", "bounced", "complained")
+
+
+def address_or_error(text: str) -> str:
+    """The normalised address, or StudioError naming what was given."""
+    address = normalize_address(text)
+    if address is None:
+        raise StudioError(f"not an email address: {text!r}")
+    return address.lower()
+
+
+def add_by_host(store: Store, email: str, name: str = "") -> str | None:
+    """Add `email` as active on the host's word (recorded as 'add'); its status before (None: it was new).
+
+    A suppressed or erased address is refused: only its owner can subscribe again, through the form."""
+    before = store.status(email)
+    if before is None and store.is_erased(email):
+        raise StudioError(f"{email} asked to be erased: only they can subscribe again (through the form)")
+    if before in SUPPRESSED:
+        raise StudioError(f"{email} is {before}: only they can subscribe again (through the form)")
+    if before is None:
+        store.import_rows([(email, one_line(name))], "add", method="add")
+    return before
