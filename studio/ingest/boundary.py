@@ -102,7 +102,6 @@ class Facts:
     wide: bool  # mostly CJK
     flags: tuple[float, ...]  # the _FLAGS cue patterns matched at its start
     question: float
-    grams: frozenset[str]  # studio.ingest.cohesion
 
 
 @lru_cache(maxsize=65536)
@@ -117,7 +116,7 @@ def facts(text: str) -> Facts:
     flags = tuple(1.0 if rx.match(text) else 0.0 for _, rx in _FLAGS)
     return Facts(text, content_words(text), frozenset(e.key for e in ents), subject, chars,
                  len(_COMMA.findall(text)), cjk >= 0.3 * max(1, chars), flags,
-                 1.0 if _QUESTION.search(text) else 0.0, grams(text))
+                 1.0 if _QUESTION.search(text) else 0.0)
 
 
 def _known(key: str, seen: set[str] | frozenset[str]) -> bool:
@@ -137,10 +136,11 @@ def gap_features(fs: list[Facts], en_doc: bool) -> list[list[float]]:
     return [list(row) for row in zip(*(columns[k] for k in FEATURES))]
 
 
-def gap_columns(fs: list[Facts], en_doc: bool) -> dict[str, list[float]]:
+def gap_columns(fs: list[Facts], en_doc: bool, needed: Iterable[str] = FEATURES) -> dict[str, list[float]]:
     """Each feature of FEATURES as a column: its value at every gap j = 1 .. len(fs)-1 (index j - 1).
 
     Built from shifted per-sentence lists; a model weighs whole columns, so no per-gap row is held.
+    The cohesion columns (studio.ingest.cohesion) are built only when `needed` names one of them.
     """
     n = len(fs)
     if n < 2:
@@ -202,7 +202,10 @@ def gap_columns(fs: list[Facts], en_doc: bool) -> dict[str, list[float]]:
     }
     for k, (name, _) in enumerate(_FLAGS):
         columns[name] = [f.flags[k] for f in fs[1:]]
-    columns.update(cohesion_columns([f.grams for f in fs]))
+    if not set(COLUMNS).isdisjoint(needed):
+        columns.update(cohesion_columns([grams(f.text) for f in fs]))
+    else:
+        columns.update({k: [0.0] * m for k in COLUMNS})  # one shared float: no memory per value
     return columns
 
 

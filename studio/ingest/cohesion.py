@@ -57,7 +57,6 @@ def cohesion_columns(gs: list[frozenset[str]]) -> dict[str, list[float]]:
         return {k: [] for k in COLUMNS}
     empty: frozenset[str] = frozenset()
     padded = [empty, empty] + gs + [empty]  # padded[j + 2] = gs[j]
-    pairs = [a | b for a, b in zip(padded, padded[1:])]  # pairs[j + 1] = gs[j - 1] | gs[j] (padded)
     one = [cosine(a, b) for a, b in zip(gs, gs[1:])]  # one[j - 1]: j-1, j
     g1 = one
     fwd = one[1:] + [0.0]
@@ -65,7 +64,8 @@ def cohesion_columns(gs: list[frozenset[str]]) -> dict[str, list[float]]:
     back2 = [0.0, *(cosine(a, b) for a, b in zip(gs, gs[2:]))]  # j-2, j
     back3 = [0.0, 0.0, *(cosine(a, b) for a, b in zip(gs, gs[3:]))]  # j-3, j
     gmax3 = [max(a, b, c) for a, b, c in zip(g1, back2, back3)]
-    gwin = [cosine(pairs[j], pairs[j + 2]) for j in range(1, n)]  # (j-2, j-1) vs (j, j+1)
+    # (j-2, j-1) vs (j, j+1): the unions made one gap at a time (a list of them all would be big)
+    gwin = [cosine(a | b, c | d) for a, b, c, d in zip(padded[1:n], padded[2 : n + 1], padded[3:], padded[4:])]
     left = [gwin[0], *gwin[:-1]]
     right = [*gwin[1:], gwin[-1]]
     dip = [(a + c) / 2 - b for a, b, c in zip(left, gwin, right)]

@@ -133,7 +133,7 @@ def segment(
     seg = (models or default_models())[lang]
     with gc_paused():  # many small lists, no cycles (articles segment outside read_episode's pause)
         fs: list[Facts] = [facts(t) for t in texts]
-        columns = gap_columns(fs, lang == "en")
+        columns = gap_columns(fs, lang == "en", seg.model.features)
         scores = seg.model.log_odds(columns)
         starts = choose_starts(scores, forced, seg.prior)
         if lang == "zh":
