@@ -3,7 +3,8 @@
     python benchmarks/bench_items.py           # 10 MB and 20 MB transcripts and newsletters
     python benchmarks/bench_items.py --quick   # small sizes, for a CI smoke run
 
-Prints e.g. "items 10MB: 1.8 s (target ≤ 3 s); 20MB/10MB = 2.03 (target ≤ 2.2)".
+Prints e.g. "items 10MB: 1.8 s (target ≤ 3 s); 20MB/10MB = 2.03 (target ≤ 2.2)", and the peak memory
+of `studio items` on the 10 MB transcript in a fresh process (target ≤ 300 MB).
 Exit status 1 when a target is missed.
 """
 
@@ -13,6 +14,8 @@ import argparse
 import contextlib
 import io
 import random
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -73,6 +76,18 @@ def time_items(path: Path) -> tuple[float, float]:
     return time.process_time() - cpu, time.perf_counter() - wall
 
 
+def peak_mb(path: Path) -> float:
+    """Peak resident memory (MB) of a fresh process running `studio items` on `path`."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    code = ("import contextlib, io, sys; from studio.items_cmd import items_command\n"
+            "with contextlib.redirect_stdout(io.StringIO()): sys.exit(items_command(sys.argv[1], None, False))")
+    subprocess.run([sys.executable, "-c", code, str(path)], check=True, cwd=Path(__file__).resolve().parents[1])
+    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if after <= before:  # ru_maxrss of children is the largest child's; an earlier child was bigger
+        raise SystemExit("peak memory: measure in a process that has run no bigger child")
+    return after / 1024
+
+
 def run(quick: bool = False) -> list[dict]:
     """Rows for `python -m benchmarks`: time for 10 MB (target ≤ 3 s) and the 20 MB/10 MB ratio (≤ 2.2)."""
     mb = 1 if quick else 10
@@ -90,6 +105,11 @@ def run(quick: bool = False) -> list[dict]:
                 runs = [time_items(path) for _ in range(2)]
                 times[size], walls[size] = min(r[0] for r in runs), min(r[1] for r in runs)
             ratio = times[2 * mb] / times[mb]
+            if name == "transcript":
+                peak = peak_mb(Path(tmp) / f"{name}-{mb}{suffix}")
+                rows.append({"case": f"studio items, {name} {mb} MB peak memory", "studio": peak, "baseline": 300.0,
+                             "ratio": peak / 300.0, "target": "≤ 300 MB", "ok": peak <= 300.0 or quick,
+                             "note": "MB, peak RSS of a fresh process; baseline = the budget"})
             rows.append({"case": f"studio items, {name} {mb} MB", "studio": times[mb], "baseline": limit,
                          "ratio": times[mb] / limit, "target": f"≤ {limit:g} s", "ok": times[mb] <= limit,
                          "note": f"CPU s (wall {walls[mb]:.2f} s); baseline = the budget"})
@@ -105,7 +125,8 @@ def main() -> int:
     args = parser.parse_args()
     rows = run(args.quick)
     for r in rows:
-        print(f"{r['case']}: {r['studio']:.2f} s (target {r['target']}, ratio {r['ratio']:.2f})"
+        unit = "MB" if "memory" in r["case"] else "s"
+        print(f"{r['case']}: {r['studio']:.2f} {unit} (target {r['target']}, ratio {r['ratio']:.2f})"
               f"{'' if r['ok'] else '  MISSED'}   [{r['note']}]")
     return 0 if all(r["ok"] for r in rows) else 1
 

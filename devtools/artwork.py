@@ -1,6 +1,6 @@
 """Generate the show's license-clean cover art (3000x3000 JPEG) with Pillow.
 
-    python -m studio.devtools.artwork assets/cover.jpg
+    python -m devtools.artwork assets/cover.jpg
 """
 
 from __future__ import annotations

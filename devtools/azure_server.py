@@ -8,7 +8,7 @@ is the audio. GET /cognitiveservices/voices/list gives the voices.
         ...
         server.received   # every request: method, path, headers, body
 
-Run it by hand: python -m studio.devtools.azure_server --port 8766 --key KEY --latency 0.3
+Run it by hand: python -m devtools.azure_server --port 8766 --key KEY --latency 0.3
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ serves the voice list. Faults are injected per request (see `Fault`).
         ...
         server.requests  # handshakes seen (including refused ones)
 
-Run it by hand: python -m studio.devtools.edge_server --port 8765 --latency 0.5 --fault drop:1
+Run it by hand: python -m devtools.edge_server --port 8765 --latency 0.5 --fault drop:1
 (GET /stats gives the request counts, POST /reset clears them.)
 """
 

@@ -1,6 +1,6 @@
 """Generate the show's license-clean jingles (intro, outro, stinger) with numpy.
 
-    python -m studio.devtools.jingles assets/
+    python -m devtools.jingles assets/
 
 Small FM "electric piano" voices with envelopes over a soft pad, a plucked
 arpeggio and a bass line; written as 44.1 kHz mono MP3 with the bundled ffmpeg.

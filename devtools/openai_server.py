@@ -6,7 +6,7 @@ response_format, speed} and `Authorization: Bearer KEY`; the answer is the audio
     with OpenAIStandIn(key="k") as server:   # base_url = server.base_url + "/v1"
         ...
 
-Run it by hand: python -m studio.devtools.openai_server --port 8767 --key KEY --latency 0.3
+Run it by hand: python -m devtools.openai_server --port 8767 --key KEY --latency 0.3
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ class OpenAIStandIn(HttpStandIn):
 
 
 def serve_forever(cls, description: str, announce: str) -> None:
-    """`python -m studio.devtools.<x>_server`: serve until interrupted; print `announce`
+    """`python -m devtools.<x>_server`: serve until interrupted; print `announce`
     with {url} filled in (the setting to point Studio at it)."""
     import argparse
     import time

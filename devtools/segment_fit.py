@@ -1,17 +1,17 @@
-"""Fit the story segmenter's logistic weights on labelled roundups (needs numpy).
+"""Fit the story segmenter on labelled roundups (needs numpy).
 
-    python -m studio.devtools.segment_fit tests/fixtures/segmentation          # fit, write segment_model.json
-    python -m studio.devtools.segment_fit tests/fixtures/segmentation --loso   # leave-one-source-out scores
+    python -m devtools.segment_fit tests/fixtures/segmentation --loso     # fit, in-sample and LOSO scores
+    python -m devtools.segment_fit tests/fixtures/segmentation --write    # also replace segment_model.json
 
 A folder holds NN-name.txt transcripts and NN-name.json references (sentences,
 true item starts, source; see its README.md and score.py). Our own sentence
 splitter is run on each .txt and every gap is labelled by whether a reference
-item starts there; one model per language (zh, en) is fitted with L2-regularised
-logistic regression on standardised features. Every source weighs the same in
-the fit (a source with many long files does not dominate), and the L2 strength
-and the decision threshold are chosen by leave-one-source-out Pk, never on the
-file being scored: `--loso` is nested (the held-out source takes no part in
-choosing them).
+item starts there. One boundary model for both languages (more sources to learn
+from than either has alone) is fitted with L2-regularised logistic regression
+on standardised features, every source weighing the same; then each language
+gets its story-length prior (studio.ingest.storylength). The L2 strength and
+the priors are chosen by leave-one-source-out Pk, never on the file being
+scored: `--loso` is nested (the held-out source takes no part in choosing them).
 """
 
 from __future__ import annotations
@@ -24,15 +24,21 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from studio.ingest.boundary import FEATURES, facts, gap_features
-from studio.ingest.segment import MODEL_FILE, Model, Segmenter, doc_language
+from studio.ingest.boundary import FEATURES
+from studio.ingest.segment import MODEL_FILE, Model, Segmenter, doc_language, rows_of
+from studio.ingest.storylength import LengthPrior, choose_starts
 from studio.ingest.transcript import _sentences, transcript_items
 from studio.ingest.typography import display_text
 
 _WS = re.compile(r"\s+")
-L2_GRID = (0.1, 0.3, 1.0)
-THRESHOLD_GRID = (0.4, 0.45, 0.5, 0.55)
-TARGET = 0.15  # the in-sample Pk a shipped model must meet (issue 12)
+L2_GRID = (1.0, 3.0, 10.0)
+PRIOR_GRID = tuple(
+    LengthPrior(shift, weight, typical)
+    for shift in (-1.0, -0.5, 0.0, 0.5, 1.0)
+    for weight, typical in ((0.0, 2.0), *((w, t) for w in (0.25, 0.5, 1.0) for t in (0.0, 1.5, 2.0, 3.0)))
+)
+LANGS = ("zh", "en")
+POOLED = True  # one boundary model for both languages (False: one per language)
 
 
 @dataclass
@@ -76,16 +82,17 @@ def scorer(folder: Path):
 
 @dataclass
 class Gaps:
-    """A document's gap features, labels, and where each gap falls in the reference sentences."""
+    """A document's gap features, labels, host breaks, and where each gap falls in the reference sentences."""
 
     rows: list[list[float]]
     labels: list[int]
     ref_index: list[int]  # the reference sentence holding our sentence j (gap j - 1)
+    forced: set[int]
 
 
 def labelled_gaps(doc: Doc) -> Gaps:
     """Feature rows and 0/1 labels for every gap of our own split of the transcript."""
-    sentences, _forced = _sentences(doc.text)
+    sentences, forced = _sentences(doc.text)
     ref_offsets, pos = [], 0
     for s in doc.sentences:
         ref_offsets.append(pos)
@@ -95,11 +102,10 @@ def labelled_gaps(doc: Doc) -> Gaps:
     for s in sentences:
         ours.append(pos)
         pos += len(_WS.sub("", s.text))
-    texts = [s.text for s in sentences]
-    rows = gap_features([facts(t) for t in texts], doc_language(texts) == "en")
+    rows = rows_of([s.text for s in sentences])
     gaps = range(1, len(sentences))
     return Gaps(rows, [int(ours[j] in starts) for j in gaps],
-                [bisect.bisect_right(ref_offsets, ours[j]) - 1 for j in gaps])
+                [bisect.bisect_right(ref_offsets, ours[j]) - 1 for j in gaps], forced)
 
 
 def fit(rows: list[list[float]], labels: list[int], l2: float, names: tuple[str, ...] = FEATURES,
@@ -133,104 +139,144 @@ def fit(rows: list[list[float]], labels: list[int], l2: float, names: tuple[str,
     )
 
 
+@dataclass
+class Choice:
+    """What fitting chose: the L2 strength, each language's length prior, and their LOSO Pk."""
+
+    l2: float
+    priors: dict[str, LengthPrior]
+    loso: dict[str, float]
+
+
 class Fitter:
-    """Fits per-language models on documents, caching each document's gaps."""
+    """Fits the boundary model on documents and chooses the priors, caching each document's gaps."""
 
     def __init__(self, sc) -> None:
         self.sc = sc
         self.cache: dict[str, Gaps] = {}
+        self.fits: dict[tuple, Model] = {}
 
     def gaps(self, doc: Doc) -> Gaps:
         if doc.name not in self.cache:
             self.cache[doc.name] = labelled_gaps(doc)
         return self.cache[doc.name]
 
-    def fit(self, docs: list[Doc], l2: float, threshold: float) -> Model:
-        """One model on `docs` (one language); every source weighs the same in total."""
-        per_source: dict[str, int] = {}
-        for d in docs:
-            per_source[d.source] = per_source.get(d.source, 0) + len(self.gaps(d).labels)
-        total = sum(per_source.values())
-        rows = [r for d in docs for r in self.gaps(d).rows]
-        labels = [y for d in docs for y in self.gaps(d).labels]
-        weights = [total / len(per_source) / per_source[d.source] for d in docs for _ in self.gaps(d).labels]
-        model = fit(rows, labels, l2, weights=weights)
-        model.threshold = threshold
-        return model
+    def fit(self, docs: list[Doc], l2: float) -> Model:
+        """One model on `docs` (both languages); every source weighs the same in total."""
+        key = (tuple(sorted(d.name for d in docs)), l2)
+        if key not in self.fits:
+            per_source: dict[str, int] = {}
+            for d in docs:
+                per_source[d.source] = per_source.get(d.source, 0) + len(self.gaps(d).labels)
+            total = sum(per_source.values())
+            rows = [r for d in docs for r in self.gaps(d).rows]
+            labels = [y for d in docs for y in self.gaps(d).labels]
+            weights = [total / len(per_source) / per_source[d.source] for d in docs for _ in self.gaps(d).labels]
+            self.fits[key] = fit(rows, labels, l2, weights=weights)
+        return self.fits[key]
 
-    def pk(self, doc: Doc, probs: list[float], threshold: float) -> float:
-        """Pk of thresholded probabilities on `doc`, as score.py computes it (fast path, no item texts)."""
+    def fit_for(self, docs: list[Doc], l2: float, lang: str) -> Model:
+        return self.fit(docs if POOLED else [d for d in docs if d.lang == lang], l2)
+
+    def log_odds(self, model: Model, doc: Doc) -> list[float]:
+        return [model.row_log_odds(r) for r in self.gaps(doc).rows]
+
+    def pk(self, doc: Doc, scores: list[float], prior: LengthPrior) -> float:
+        """Pk of the decoded starts on `doc`, as score.py computes it (fast path, no item texts)."""
         g, sc, n = self.gaps(doc), self.sc, len(doc.sentences)
-        hyp = sorted({0} | {g.ref_index[j] for j, p in enumerate(probs) if p >= threshold})
+        starts = choose_starts(scores, g.forced, prior)
+        hyp = sorted({0} | {g.ref_index[j] for j, s in enumerate(starts) if s or j + 1 in g.forced})
         return sc.pk(sc.boundaries(doc.starts, n), sc.boundaries(hyp, n), sc.window_k(doc.starts, n))
 
-    def choose(self, docs: list[Doc]) -> tuple[float, float, float]:
-        """(l2, threshold, mean Pk) for `docs` (one language): of the pairs whose in-sample Pk meets
-        TARGET, the one with the best leave-one-source-out Pk (if none meets it, the best in-sample).
-        Documents of hand-labelled scripts are trained on, never scored."""
-        scored = [d for d in docs if not d.source.startswith("labelled/")]
-        candidates = []
+    def choose(self, docs: list[Doc]) -> Choice:
+        """The L2 strength and per-language priors with the best leave-one-source-out Pk on `docs`
+        (a hand-labelled script is a source of its own)."""
+        scored = docs
+        best: Choice | None = None
         for l2 in L2_GRID:
-            probs, seen = {}, {}
+            scores: dict[str, list[float]] = {}
             for family in sorted({d.source for d in scored}):
-                model = self.fit([d for d in docs if d.source != family], l2, 0.5)
                 for d in scored:
                     if d.source == family:
-                        probs[d.name] = [model.probability(r) for r in self.gaps(d).rows]
-            model = self.fit(docs, l2, 0.5)
-            for d in scored:
-                seen[d.name] = [model.probability(r) for r in self.gaps(d).rows]
-            for t in THRESHOLD_GRID:
-                loso = sum(self.pk(d, probs[d.name], t) for d in scored) / max(1, len(scored))
-                fitted = sum(self.pk(d, seen[d.name], t) for d in scored) / max(1, len(scored))
-                candidates.append((fitted > TARGET, loso if fitted <= TARGET else fitted, l2, t, loso))
-        _, _, l2, t, loso = min(candidates)
-        return l2, t, loso
+                        model = self.fit_for([d for d in docs if d.source != family], l2, d.lang)
+                        scores[d.name] = self.log_odds(model, d)
+            priors, loso = {}, {}
+            for lang in LANGS:
+                mine = [d for d in scored if d.lang == lang]
+                if not mine:
+                    priors[lang], loso[lang] = LengthPrior(), float("nan")
+                    continue
+                table = [(_per_source_mean({d.name: self.pk(d, scores[d.name], p) for d in mine}, mine), i)
+                         for i, p in enumerate(PRIOR_GRID)]
+                pk, i = min(table)
+                priors[lang], loso[lang] = PRIOR_GRID[i], pk
+            total = sum(loso[lang] * sum(d.lang == lang for d in scored) for lang in LANGS if loso[lang] == loso[lang])
+            loso["all"] = total / max(1, len(scored))
+            if best is None or loso["all"] < best.loso["all"]:
+                best = Choice(l2, priors, loso)
+        return best
 
-    def models(self, docs: list[Doc], chosen: dict | None = None) -> dict[str, Segmenter]:
-        """One segmenter per language, hyper-parameters chosen by LOSO on `docs` (or given in `chosen`)."""
-        out = {}
-        for lang in ("zh", "en"):
-            mine = [d for d in docs if d.lang == lang]
-            l2, t = chosen[lang] if chosen else self.choose(mine)[:2]
-            out[lang] = Segmenter(self.fit(mine, l2, t))
-        return out
+    def models(self, docs: list[Doc], choice: Choice | None = None) -> dict[str, Segmenter]:
+        """The segmenter of each language, fitted on `docs` with `choice` (chosen by LOSO on `docs` if None)."""
+        choice = choice or self.choose(docs)
+        return {lang: Segmenter(self.fit_for(docs, choice.l2, lang), choice.priors[lang]) for lang in LANGS}
 
 
-def score_doc(doc: Doc, models: dict[str, Segmenter], sc) -> tuple[float, float]:
-    """(Pk, WindowDiff) of the transcript reader with `models` on `doc`, as score.py computes them."""
+def _per_source_mean(pks: dict[str, float], docs: list[Doc]) -> float:
+    """The mean over sources of each source's mean Pk (every source weighs the same, as in fitting)."""
+    by_source: dict[str, list[float]] = {}
+    for d in docs:
+        by_source.setdefault(d.source, []).append(pks[d.name])
+    return sum(sum(v) / len(v) for v in by_source.values()) / len(by_source)
+
+
+def score_doc(doc: Doc, models: dict[str, Segmenter], sc) -> tuple[float, float, int]:
+    """(Pk, WindowDiff, items) of the transcript reader with `models` on `doc`, as score.py computes them."""
     items = [it.text for it in transcript_items(doc.text, models)]
     n = len(doc.sentences)
     k = sc.window_k(doc.starts, n)
     hyp, _ = sc.hyp_starts([display_text(s) for s in doc.sentences], items)  # items carry display typography
     ref_b, hyp_b = sc.boundaries(doc.starts, n), sc.boundaries(hyp, n)
-    return sc.pk(ref_b, hyp_b, k), sc.windowdiff(ref_b, hyp_b, k)
+    return sc.pk(ref_b, hyp_b, k), sc.windowdiff(ref_b, hyp_b, k), len(items)
 
 
-def in_sample(docs: list[Doc], sc, models: dict[str, Segmenter]) -> dict[str, float]:
-    return {d.name: score_doc(d, models, sc)[0] for d in docs}
+def in_sample(docs: list[Doc], sc, models: dict[str, Segmenter]) -> dict[str, tuple[float, int]]:
+    """{doc: (Pk, items)} of `models` on the documents they were fitted on."""
+    out = {}
+    for d in docs:
+        pk, _, items = score_doc(d, models, sc)
+        out[d.name] = (pk, items)
+    return out
 
 
-def leave_one_source_out(docs: list[Doc], sc, extra: list[Doc] = ()) -> dict[str, float]:
-    """Pk of each doc with models fitted without any file of its source (plus `extra` always).
-    Nested: L2 and threshold are chosen by LOSO among the remaining sources only."""
+def leave_one_source_out(docs: list[Doc], sc, extra: list[Doc] = ()) -> dict[str, tuple[float, int]]:
+    """{doc: (Pk, items)} with models fitted without any file of its source (plus `extra` always).
+    Nested: the L2 strength and the priors are chosen by LOSO among the remaining sources only."""
     fitter = Fitter(sc)
     out = {}
     for family in sorted({d.source for d in docs}):
         models = fitter.models([d for d in docs if d.source != family] + list(extra))
         for d in docs:
             if d.source == family:
-                out[d.name] = score_doc(d, models, sc)[0]
+                pk, _, items = score_doc(d, models, sc)
+                out[d.name] = (pk, items)
     return out
 
 
-def means(scores: dict[str, float], docs: list[Doc]) -> dict[str, float]:
+def means(scores: dict[str, tuple[float, int] | float], docs: list[Doc]) -> dict[str, float]:
     lang = {d.name: d.lang for d in docs}
     out = {}
     for key, sel in (("all", None), ("zh", "zh"), ("en", "en")):
-        xs = [v for k, v in scores.items() if sel is None or lang[k] == sel]
+        xs = [v[0] if isinstance(v, tuple) else v for k, v in scores.items() if sel is None or lang[k] == sel]
         out[key] = sum(xs) / len(xs) if xs else float("nan")
     return out
+
+
+def count_ok(scores: dict[str, tuple[float, int]], docs: list[Doc], within: float = 0.25) -> float:
+    """The share of documents whose item count is within ±`within` of the reference's."""
+    ref = {d.name: len(d.starts) for d in docs}
+    ok = [abs(items - ref[k]) <= within * ref[k] for k, (_, items) in scores.items()]
+    return sum(ok) / max(1, len(ok))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -239,29 +285,36 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--loso", action="store_true", help="also print (nested) leave-one-source-out scores")
     ap.add_argument("--also", nargs=2, action="append", default=[], metavar=("SCRIPT", "STORIES"),
                     help="train on a hand-labelled script too (not scored)")
-    ap.add_argument("--dry-run", action="store_true", help="do not write segment_model.json")
+    ap.add_argument("--write", action="store_true", help="replace the shipped segment_model.json")
+    ap.add_argument("--per-language", action="store_true", help="one boundary model per language (not pooled)")
     args = ap.parse_args(argv)
+    global POOLED
+    POOLED = not args.per_language
     docs = load_docs(args.folder)
     extra = [load_stories(a, b) for a, b in args.also]
     sc = scorer(args.folder)
     fitter = Fitter(sc)
-    chosen = {}
-    for lang in ("zh", "en"):
-        l2, t, pk = fitter.choose([d for d in docs + extra if d.lang == lang])
-        chosen[lang] = (l2, t)
-        print(f"{lang}: L2 {l2}, threshold {t} (leave-one-source-out Pk {pk:.3f})")
-    models = fitter.models(docs + extra, chosen)
+    choice = fitter.choose(docs + extra)
+    print(f"L2 {choice.l2}; priors {({k: p.to_json() for k, p in choice.priors.items()})}")
+    print("leave-one-source-out Pk while choosing", {k: round(v, 3) for k, v in choice.loso.items()})
+    models = fitter.models(docs + extra, choice)
     scores = in_sample(docs, sc, models)
     for d in extra:
         print(f"{d.name:40} Pk {score_doc(d, models, sc)[0]:.3f} (trained on)")
-    for name, v in scores.items():
-        print(f"{name:40} Pk {v:.3f}")
+    for d in docs:
+        pk, items = scores[d.name]
+        print(f"{d.name:40} Pk {pk:.3f}  items {items:3d} (reference {len(d.starts)})")
     print("in-sample", {k: round(v, 3) for k, v in means(scores, docs).items()})
     if args.loso:
         loso = leave_one_source_out(docs, sc, extra)
-        print("LOSO     ", {k: round(v, 3) for k, v in means(loso, docs).items()})
-    if not args.dry_run:
-        data = {"features": list(FEATURES), "models": {k: {"stage1": m.stage1.to_json()} for k, m in models.items()}}
+        for d in docs:
+            pk, items = loso[d.name]
+            print(f"  held out {d.name:40} Pk {pk:.3f}  items {items:3d} (reference {len(d.starts)})")
+        print("LOSO     ", {k: round(v, 3) for k, v in means(loso, docs).items()},
+              f"item count within ±25 %: {count_ok(loso, docs):.0%}")
+    if args.write:
+        data = {"features": list(FEATURES), "l2": choice.l2, "pooled": POOLED,
+                "models": {k: {"model": m.model.to_json(), "prior": m.prior.to_json()} for k, m in models.items()}}
         MODEL_FILE.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {MODEL_FILE}")
     return 0

@@ -151,3 +151,41 @@ def test_speech_text_keeps_what_the_host_typed(tmp_path):
     items = read_episode(script, "transcript").items
     assert "，" in items[-1].text and "," not in items[-1].text
     assert "," in items[-1].speech_text
+
+
+SAYING_END = re.compile(r"(?:指出|表示|宣布|声称|称|透露|强调|认为|说)$|\b(?:said|says|announced|announces|stated)$", re.I)
+SEEDS = sorted((REPO / "tests" / "fixtures" / "seeds").glob("*.txt"))
+
+
+@pytest.mark.parametrize("text,title", [
+    ("Sam Altman在社交媒体上表示，其团队的开源权重模型发布将推迟至今年夏末，而非六月。", "Sam Altman：其团队的开源权重模型发布将推迟至今年"),
+    ("Shing发帖宣布，Arc浏览器的新产品Dia将提供早鸟体验。", "Shing：Arc浏览器的新产品Dia将提供早鸟体验"),
+    ("The finance ministry said, fuel prices will rise by a tenth at the start of next month across the whole country.",
+     "The finance ministry: fuel prices will rise by a tenth at the start"),
+])
+def test_an_attributed_opening_gives_speaker_and_what_was_said(text, title):
+    assert headline(text) == title
+
+
+def _reference_items():
+    """(file, [item texts]) of every episode of the shared segmentation set, cut as its reference says."""
+    for path in sorted(SEGMENTATION.glob("[0-9][0-9]-*.json")):
+        ref = json.loads(path.read_text(encoding="utf-8"))
+        sents, starts = ref["sentences"], ref["starts"] + [len(ref["sentences"])]
+        joiner = "" if ref["lang"] == "zh" else " "
+        yield path.name, [joiner.join(sents[a:b]) for a, b in zip(starts, starts[1:])][1:-1]
+
+
+def _episode_titles():
+    for path in SEEDS:
+        items = [it for it in read_episode(path, "transcript").items if it.kind == "story"]
+        yield path.name, [it.title for it in items]
+    for name, texts in _reference_items():
+        yield name, unique_titles([headline(t) for t in texts], texts)
+
+
+def test_no_title_ends_on_a_verb_of_saying_and_none_repeats_in_an_episode():
+    for name, titles in _episode_titles():
+        dangling = [t for t in titles if SAYING_END.search(t.rstrip())]
+        assert not dangling, (name, dangling)
+        assert len(set(titles)) == len(titles), name

@@ -21,6 +21,7 @@ from functools import lru_cache
 from itertools import chain
 from typing import Iterable
 
+from studio.ingest.cohesion import COLUMNS, cohesion_columns, grams
 from studio.ingest.entities import find_entities
 from studio.ingest.words import content_words
 
@@ -35,6 +36,17 @@ _EN_CONT = re.compile(
     r"Then|Thus|Still|Yet|Plus|Instead|Overall|Currently|Additionally|Furthermore|Moreover|Otherwise|Finally|"
     r"Previously|Earlier|Later|Both|Here|There|You|Your|We|Our|I|My|For example|In addition|In short|As a|"
     r"Now|Note|Again|Which|While|Because|If|When|With|Since|Although|Unlike|Instead)\b"
+)
+# A pronoun or a definite description refers back: the story goes on.
+_EN_DEF = re.compile(
+    r"^(?:It|Its|It's|They|Their|He|She|His|Her|This|These|That|Those|Such|"
+    r"The (?:company|firm|startup|group|team|project|model|plugin|library|tool|release|update|agency|report|study|"
+    r"move|deal|change|feature|new|same|former|latter|bill|plan|proposal|court|ministry|government|app|service))\b"
+)
+# In a roundup a sentence-initial transition usually turns to the next story.
+_EN_OPEN = re.compile(
+    r"^(?:Meanwhile|Finally|Also|In other news|Elsewhere|Separately|Next|Another|Turning to|Over at|And finally|"
+    r"Lastly|In addition|Plus|Additionally|Furthermore|Moreover|On another note|Last but not least)\b"
 )
 _EN_ADVERB = re.compile(r"^[A-Z][a-z]+ly\b|^[A-Z][a-z]+,\s")
 _QUOTE = re.compile(r"^[\"“'‘「『《(（]")
@@ -68,13 +80,13 @@ FEATURES = (
     "len_s", "len_p", "len_q", "short_s", "short_p", "title_s", "title_p", "switch", "question_s", "question_p",
     "greeting_p", "sign_off_s", "sign_off_p", "en_doc",
     "s_back", "cos1_rel", "cos2_rel", "novel_rel", "doc_len", "short_doc_novel",
-    "s_long",
+    "s_long", "en_open", "en_def", "latin", *COLUMNS,
 )
 
 
 _FLAGS = (("cont", _CONT), ("meta", _META), ("en_cont", _EN_CONT), ("en_adverb", _EN_ADVERB), ("quote", _QUOTE),
           ("colon_lead", _COLON_LEAD), ("date_lead", _DATE_LEAD), ("reporter", _REPORTER),
-          ("first_person", _FIRST_PERSON))
+          ("first_person", _FIRST_PERSON), ("en_open", _EN_OPEN), ("en_def", _EN_DEF))
 
 
 @dataclass(slots=True, frozen=True)
@@ -119,13 +131,20 @@ def _known(key: str, seen: set[str] | frozenset[str]) -> bool:
 
 
 def gap_features(fs: list[Facts], en_doc: bool) -> list[list[float]]:
-    """One feature vector (in FEATURES order) for each gap j = 1 .. len(fs)-1.
+    """One feature vector (in FEATURES order) for each gap j = 1 .. len(fs)-1 (for fitting and explaining)."""
+    columns = gap_columns(fs, en_doc)
+    return [list(row) for row in zip(*(columns[k] for k in FEATURES))]
 
-    Built column by column (list comprehensions over shifted lists), then zipped into rows.
+
+def gap_columns(fs: list[Facts], en_doc: bool, needed: Iterable[str] = FEATURES) -> dict[str, list[float]]:
+    """Each feature of FEATURES as a column: its value at every gap j = 1 .. len(fs)-1 (index j - 1).
+
+    Built from shifted per-sentence lists; a model weighs whole columns, so no per-gap row is held.
+    The cohesion columns (studio.ingest.cohesion) are built only when `needed` names one of them.
     """
     n = len(fs)
     if n < 2:
-        return []
+        return {k: [] for k in FEATURES}
     chars = sorted(f.chars for f in fs)
     median = max(1, chars[len(chars) // 2])
     # w2[j] / w3[j]: the words of the 2 / 3 sentences before j (forward windows are w[j + k]);
@@ -166,19 +185,28 @@ def gap_features(fs: list[Facts], en_doc: bool) -> list[list[float]]:
     doc_len = log(1 + median / (12 if not en_doc else 40))
     # document-relative: each gap against the document's mean (summed in gap order)
     a1, a2, a3 = sum(cos1[1:n]) / (n - 1), sum(cos2[1:n]) / (n - 1), sum(novel) / (n - 1)
-    const = float(en_doc)
-    columns = zip(
-        cos1[1:n], cos2[1:n], cos3, [_dip(cos2, j, n) for j in range(1, n)], cos1[2 : n + 1],
-        bridge, novel, [log(1 + w) for w in new_words], ent_new, subj_new,
-        [f.flags for f in fs[1:]], size[1:], size, size[2:], short[1:], short, titled[1:], titled, switch,
-        question[1:], question, greeting, sign_off_s, sign_off_p, s_back, s_long,
-    )
-    return [
-        [1.0, c1, c2, c3, dip, fwd, bridge, nov, nov_n, ent, subj, *flags, sz, sz_p, sz_q, sh, sh_p, ti, ti_p, sw, q, q_p,
-         g, so_s, so_p, const, sb, c1 - a1, c2 - a2, nov - a3, doc_len, nov / doc_len, sl]
-        for (c1, c2, c3, dip, fwd, bridge, nov, nov_n, ent, subj, flags, sz, sz_p, sz_q, sh, sh_p, ti, ti_p, sw, q, q_p,
-             g, so_s, so_p, sb, sl) in columns
-    ]
+    m = n - 1
+    columns = {
+        "bias": [1.0] * m, "cos1": cos1[1:n], "cos2": cos2[1:n], "cos3": cos3,
+        "dip2": [_dip(cos2, j, n) for j in range(1, n)], "fwd": cos1[2 : n + 1], "bridge": bridge,
+        "novel": novel, "novel_n": [log(1 + w) for w in new_words], "ent_new": ent_new, "subj_new": subj_new,
+        "len_s": size[1:n], "len_p": size[: n - 1], "len_q": size[2 : n + 1], "short_s": short[1:],
+        "short_p": short[: n - 1], "title_s": titled[1:], "title_p": titled[: n - 1], "switch": switch,
+        "question_s": question[1:], "question_p": question[: n - 1], "greeting_p": greeting,
+        "sign_off_s": sign_off_s, "sign_off_p": sign_off_p, "en_doc": [float(en_doc)] * m, "s_back": s_back,
+        "cos1_rel": [c - a1 for c in cos1[1:n]], "cos2_rel": [c - a2 for c in cos2[1:n]],
+        "novel_rel": [v - a3 for v in novel], "doc_len": [doc_len] * m,
+        "short_doc_novel": [v / doc_len for v in novel], "s_long": s_long,
+        # a mostly Latin sentence in a Chinese document: an English headline
+        "latin": [0.0] * m if en_doc else [0.0 if f.wide else 1.0 for f in fs[1:]],
+    }
+    for k, (name, _) in enumerate(_FLAGS):
+        columns[name] = [f.flags[k] for f in fs[1:]]
+    if not set(COLUMNS).isdisjoint(needed):
+        columns.update(cohesion_columns([grams(f.text) for f in fs]))
+    else:
+        columns.update({k: [0.0] * m for k in COLUMNS})  # one shared float: no memory per value
+    return columns
 
 
 def _cosines(xs: Iterable[frozenset[str]], ys: Iterable[frozenset[str]]) -> list[float]:

@@ -47,6 +47,14 @@ _DANGLING_ZH = set("的了和与及或在对把被将从向于为以等是并而
 _DANGLING_EN = {"a", "an", "the", "of", "and", "or", "to", "for", "with", "in", "on", "at", "by", "from", "as",
                 "is", "are", "was", "that", "which", "its", "their", "our", "your", "but", "into", "via"}
 _TRAILING = " ，,。.;；:：、!！?？—-–“\"'「『《（(【["
+# A headline never ends on a verb of saying: "X表示，Y" / "X said Y" become "X：Y" / "X: Y".
+_SAY_ZH = "指出|表示|宣布|声称|称|透露|强调|认为|预测|坦言|直言|写道|提到|说"
+_SAY_EN = "said|says|announced|announces|stated|states|noted|notes|explained|wrote|added|claimed|claims|argued|warned"
+_SAYING_END = re.compile(rf"(?:{_SAY_ZH})$|\b(?:{_SAY_EN})$", re.I)
+_ATTRIBUTED = re.compile(
+    rf"^(?P<who>[^，,。:：；;]{{1,30}}?)(?:在[^，,。]{{1,20}}?(?:上|中|里|时|期间))?(?:发帖|发文|撰文)?(?:{_SAY_ZH})[，,:：]\s*(?P<what>.+)$"
+    rf"|^(?P<who_en>[^,:;]{{2,60}}?)\s+(?:{_SAY_EN})(?:\s+on\s+\w+)?(?:\s+that)?[,:]?\s+(?P<what_en>.+)$"
+)
 
 
 def plain_text(text: str) -> str:
@@ -165,6 +173,36 @@ def _hard_cut(text: str, limit: int) -> str:
 @lru_cache(maxsize=4096)
 def headline(text: str, name: str = "") -> str:
     """A headline for an item whose text is `text`; `name` (its subject) when nothing better exists."""
+    title = _headline(text, name)
+    if not _SAYING_END.search(title):
+        return title
+    return _attributed(condense(first_sentence(text))) or _clean(_SAYING_END.sub("", title)) or title
+
+
+def _attributed(body: str) -> str:
+    """'Speaker：what was said' for an opening "X表示，Y" / "X said Y", within the limits; else ""."""
+    m = _ATTRIBUTED.match(body)
+    if not m:
+        return ""
+    who = _clean(m.group("who") or m.group("who_en"))
+    what = m.group("what") or m.group("what_en")
+    wide = is_wide(body)
+    sep = "：" if wide else ": "
+    said = fit_headline(what)
+    if not fits(f"{who}{sep}{said}"):  # shorter: the longest word prefix that fits beside the speaker
+        kept = ""
+        for w in cut(said):
+            joined = kept + w if wide else f"{kept} {w}".strip()
+            if not fits(f"{who}{sep}{joined}"):
+                break
+            kept = joined
+        said = _clean(kept)
+    if not said or _SAYING_END.search(said):
+        return ""
+    return f"{who}{sep}{said}"
+
+
+def _headline(text: str, name: str = "") -> str:
     plain = plain_text(text)
     sentence = _SENTENCE.split(plain, maxsplit=1)[0].strip() if plain else ""
     body = condense(sentence)

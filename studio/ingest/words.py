@@ -28,6 +28,7 @@ _EN_STOP = STOP_LATIN | set(
     same so too any both few lot lots need needs want wants there's it's that's let lets see look via etc
     am were being been doing done s t don doesn didn isn aren wasn won can't""".split()
 )
+EN_STOP = _EN_STOP
 
 
 def is_wide(text: str) -> bool:
