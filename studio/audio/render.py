@@ -33,10 +33,10 @@ from studio.audio.reuse import previous_result, render_key
 from studio.audio.settings import AudioSettings, episode_audio
 from studio.audio.tags import Chapter, EpisodeTags, write_tags
 from studio.core.config import Show
-from studio.core.links import https_link
 from studio.core.errors import AudioError
 from studio.core.fsutil import atomic_path, atomic_write_text, sha256_file
 from studio.core.layout import AUDIO, CHAPTERS, clip_name
+from studio.core.links import https_link
 from studio.core.model import Episode
 from studio.speech.base import Clip
 
@@ -250,7 +250,7 @@ def _thumbnail(cover: Path, size: int = 600) -> bytes | None:
     """A small copy of the cover for clip files (the full 3000 px art stays in the episode)."""
     if not cover.is_file():
         return None
-    from PIL import Image
+    from PIL import Image  # lazy: Pillow loads only when an image is read
 
     with Image.open(cover) as img:
         img.draft("RGB", (size, size))

@@ -17,9 +17,9 @@ from typing import Any
 from studio import __version__
 from studio.audio.settings import AudioSettings
 from studio.core.config import Show
+from studio.core.fsutil import sha256_file
 from studio.core.layout import EpisodeFiles
 from studio.core.manifest import read_manifest
-from studio.core.fsutil import sha256_file
 from studio.core.model import Episode
 from studio.speech.base import Clip
 

@@ -9,12 +9,12 @@ from pathlib import Path
 
 from studio.cli.app import load_show_for
 from studio.core.errors import StudioError
+from studio.core.memory import gc_paused
+from studio.core.model import Episode
 from studio.ingest import FORMATS, read_episode
 from studio.ingest.assist import use_assist
 from studio.ingest.source import load_source
 from studio.ingest.textwidth import clip, width
-from studio.core.memory import gc_paused
-from studio.core.model import Episode
 
 _COLUMNS = ("n", "section", "title", "chars", "links")
 _MAX = {"section": 16, "title": 48}  # a headline is at most 48 columns

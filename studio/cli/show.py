@@ -13,7 +13,8 @@ from studio.core.progress import shown_path
 from studio.core.resources import builtin_template_names
 from studio.loop.newscript import SUFFIX, new_script
 from studio.loop.scaffold import copy_template, init_show
-from studio.loop.ship import ShipOptions, ship as run_ship
+from studio.loop.ship import ShipOptions
+from studio.loop.ship import ship as run_ship
 from studio.speech.engines import ENGINE_CHOICES
 
 

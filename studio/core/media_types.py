@@ -6,6 +6,7 @@ import mimetypes
 import posixpath
 
 from studio.core.layout import FEED
+
 CHAPTERS_TYPE = "application/json+chapters"  # Podcasting 2.0 JSON chapters
 TYPES = {
     ".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".ogg": "audio/ogg", ".opus": "audio/ogg", ".wav": "audio/wav",

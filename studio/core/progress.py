@@ -24,7 +24,7 @@ class Reporter:
     @property
     def err(self):
         if self._err is None:
-            from rich.console import Console
+            from rich.console import Console  # lazy: rich loads only when there is a terminal to draw on
 
             self._err = Console(stderr=True, highlight=False)
         return self._err
@@ -44,8 +44,13 @@ class Reporter:
         if self.quiet or not sys.stderr.isatty():
             yield _Task(None, None)
             return
-        from rich.progress import (
-            BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn,
+        from rich.progress import (  # lazy: rich loads only when there is a terminal to draw on
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
         )
 
         columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]

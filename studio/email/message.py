@@ -15,7 +15,6 @@ from studio.core.manifest import Manifest
 from studio.email.render import unsubscribe_mailbox
 from studio.present.content import one_line
 
-
 # CRLF line ends; headers set with set_raw (List-Unsubscribe) are kept as given, never RFC 2047-encoded
 _POLICY = policy.SMTP.clone(refold_source="none")
 

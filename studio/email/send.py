@@ -30,15 +30,15 @@ from typing import Callable, Iterator
 
 from studio.core import tokens
 from studio.core.config import Show
+from studio.core.errors import StudioError
 from studio.core.layout import OutputLayout
 from studio.core.manifest import Manifest, read_manifest
 from studio.email.context import email_context
 from studio.email.message import build_message, message_id, sender, to_address
 from studio.email.render import EmailParts, render_email, unsubscribe_mailbox
 from studio.email.sendlog import SendLog
-from studio.subscribers.listfile import Subscriber, normalize_address, read_subscribers
-from studio.core.errors import StudioError
 from studio.ingest import read_episode
+from studio.subscribers.listfile import Subscriber, normalize_address, read_subscribers
 from studio.subscribers.store import Store, open_store
 
 SENTINEL = "https://unsubscribe.invalid/studio-personal-link"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 from studio.core.config import Show
@@ -26,9 +27,7 @@ def https_problem(show: Show) -> str | None:
 
 def cover_problems(cover: Path) -> list[str]:
     """Apple Podcasts artwork rules: JPEG or PNG, RGB, square, 1400-3000 px."""
-    import warnings
-
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, UnidentifiedImageError  # lazy: Pillow loads only when an image is read
 
     if not cover.is_file():
         return [f"key 'cover': file not found: {cover}"]

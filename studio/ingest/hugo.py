@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 
+from studio.core.model import Episode, Item
 from studio.ingest.itemize import make_item
 from studio.ingest.mdblocks import Block, blocks
 from studio.ingest.source import SourceDoc, episode_fields
 from studio.ingest.titles import short_title
-from studio.core.model import Episode, Item
 
 _H2 = re.compile(r"^##[ \t]+\S", re.M)
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import re
 
+from studio.core.model import Episode, Item
 from studio.ingest.itemize import make_item
 from studio.ingest.mdblocks import Block, blocks
 from studio.ingest.source import SourceDoc, episode_fields
 from studio.ingest.titles import short_title, unique_titles
-from studio.core.model import Episode, Item
 
 _LEAD_LABEL = re.compile(r"^(?:导读|导语|摘要|本期导读|TL;?DR|Summary)\s*[:：]\s*", re.I)
 _FOOTER = re.compile(r"copyright|©|版权所有|all rights reserved|unsubscribe|退订", re.I)

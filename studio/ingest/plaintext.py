@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
+from studio.core.model import Episode, Item
 from studio.ingest.source import SourceDoc, episode_fields
 from studio.ingest.speech_text import to_speech_text
 from studio.ingest.typography import display_text
-from studio.core.model import Episode, Item
+
 
 def short_title(text: str, limit: int = 24) -> str:
     first = re.split(r"[。！？!?,，;；:：]", text.strip(), maxsplit=1)[0].strip()

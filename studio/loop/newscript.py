@@ -18,8 +18,8 @@ from studio.core.config import Show
 from studio.core.errors import StudioError
 from studio.core.fsutil import atomic_write_text
 from studio.feed.index import load_index
-from studio.present.templating import environment
 from studio.ingest.scripts import episode_scripts, front_matter
+from studio.present.templating import environment
 
 TEMPLATE = "new-episode.{fmt}.j2"
 SUFFIX = {"markdown": ".md", "transcript": ".txt"}
@@ -28,7 +28,7 @@ SLUG_WORDS_MAX = 50  # characters of title words after the date
 
 
 def slug_for(date: dt.date, title: str) -> str:
-    from pypinyin import lazy_pinyin
+    from pypinyin import lazy_pinyin  # lazy: pypinyin's tables take ~1 s to import; only `studio new` needs them
 
     text = " ".join(lazy_pinyin(title))  # Han characters -> pinyin syllables, the rest as is
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
@@ -74,7 +74,7 @@ def new_script(show: Show, title: str, date: dt.date | None = None, fmt: str = "
     path = show.episodes_dir / f"{slug}{SUFFIX[fmt]}"
     if path.exists():
         raise StudioError("already exists; give another title or --date", path)
-    import jinja2
+    import jinja2  # lazy: jinja2 loads only when a template is rendered
 
     env = environment(show)
     env.filters["toml"] = _toml_string

@@ -46,10 +46,14 @@ class S3Target:
         return cls(url, jobs=jobs, settings=settings)
 
     def __init__(self, url: str, jobs: int = 8, settings=None):
-        import boto3  # lazy: boto3 takes ~0.5 s to import, and only an S3 publish needs it
-        from boto3.s3.transfer import TransferConfig
-        from botocore.config import Config
-        from botocore.exceptions import BotoCoreError
+        try:
+            import boto3  # lazy: boto3 takes ~0.5 s to import, and only an S3 publish needs it
+        except ImportError:
+            raise PublishError("publishing to s3:// needs boto3, which the `aws` extra installs: "
+                               "pip install 'studio[aws]' (or pipx inject studio boto3)", url) from None
+        from boto3.s3.transfer import TransferConfig  # lazy: with boto3
+        from botocore.config import Config  # lazy: with boto3
+        from botocore.exceptions import BotoCoreError  # lazy: with boto3
 
         self.bucket, self.prefix = parse_url(url)
         self.name = f"s3://{self.bucket}/{self.prefix}"
@@ -68,7 +72,7 @@ class S3Target:
         self.transfer = TransferConfig(multipart_threshold=part, multipart_chunksize=part, max_concurrency=4)
 
     def _call(self, what: str, fn, *args, **kw):
-        from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.exceptions import BotoCoreError, ClientError  # lazy: with boto3
 
         try:
             return fn(*args, **kw)
@@ -84,7 +88,7 @@ class S3Target:
         return no_lock()  # two publishes of one show at once are not guarded across machines
 
     def load_state(self) -> object:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import ClientError  # lazy: with boto3
 
         try:
             body = self.client.get_object(Bucket=self.bucket, Key=self.prefix + STATE)["Body"].read()

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Iterator
 
 from studio.core import tokens
-from studio.subscribers.listfile import normalize_address
 from studio.core.errors import StudioError
+from studio.subscribers.listfile import normalize_address
 from studio.subscribers.store import Store
 
 MAX_MESSAGE = 10 * 1024 * 1024  # bytes; a bigger message is not a report and is skipped

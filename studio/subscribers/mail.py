@@ -8,8 +8,8 @@ import os
 from email.utils import make_msgid
 
 from studio.core.config import Show
-from studio.email.message import build_message, sender, to_address
 from studio.core.errors import StudioError
+from studio.email.message import build_message, sender, to_address
 
 TEXTS = {
     "zh": ("请确认订阅《{show}》",

@@ -20,22 +20,21 @@ import os
 import signal
 import sys
 import time
-from typing import Callable
-
 from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
-from studio.core.config import Show
 from studio.core import tokens
-from studio.present.content import one_line
-from studio.subscribers.listfile import normalize_address
+from studio.core.config import Show
 from studio.core.errors import StudioError
+from studio.present.content import one_line
+from studio.present.templating import environment
 from studio.site.pages import layout_context
+from studio.subscribers.listfile import normalize_address
 from studio.subscribers.mail import ConfirmMailer
 from studio.subscribers.store import Store, open_store
-from studio.present.templating import environment
 
 MAX_BODY = 16 * 1024  # bytes of a form post
 RESEND_AFTER = 600.0  # seconds: at most one confirmation mail per address in this time

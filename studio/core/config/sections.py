@@ -12,8 +12,25 @@ from typing import Iterator
 
 from studio.core.config.categories import category_problem
 from studio.core.config.checks import (
-    a_uuid, at_least, at_most_chars, between, colour, each_value, email_address, env_name, https_or_loopback,
-    https_url, ip_address, looks_like, not_negative, one_of, placeholders, port, positive, setting, web_url,
+    a_uuid,
+    at_least,
+    at_most_chars,
+    between,
+    colour,
+    each_value,
+    email_address,
+    env_name,
+    https_or_loopback,
+    https_url,
+    ip_address,
+    looks_like,
+    not_negative,
+    one_of,
+    placeholders,
+    port,
+    positive,
+    setting,
+    web_url,
 )
 
 SHOW_FILE = "show.toml"
