@@ -16,7 +16,7 @@ from studio.core.layout import OutputLayout
 from studio.core.manifest import Manifest, read_manifest
 from studio.core.urls import local_rel
 from studio.feed import rules
-from studio.feed.extensions import ITUNES_NS, PODCAST_NS
+from studio.feed.extensions import ATOM_NS, ITUNES_NS, PODCAST_NS
 from studio.feed.index import listing
 from studio.feed.rss import feed_guid
 from studio.ingest import read_episode
@@ -24,7 +24,6 @@ from studio.ingest.limits import check_episode_limits, check_script_size
 from studio.ingest.scripts import episode_scripts
 from studio.speech.engines import check_engine_settings
 
-ATOM_NS = "http://www.w3.org/2005/Atom"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 TITLE_MAX, TEXT_MAX = 255, 4000
 _LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[A-Za-z0-9]{2,8})*$")

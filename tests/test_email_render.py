@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from studio.core.config import load_show
 from studio.core.links import https_link
-from studio.present.content import width, wrap
+from studio.ingest.textwidth import width
+from studio.present.content import wrap
 from studio.email.context import draft_context
 from studio.email.render import render_email
 from studio.ingest import read_episode

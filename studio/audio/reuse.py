@@ -23,7 +23,7 @@ from studio.core.manifest import read_manifest
 from studio.core.model import Episode
 from studio.speech.base import Clip
 
-FORMAT = "studio-audio-2"  # bump when the audio stage's output changes for the same inputs
+REUSE_FORMAT = "studio-audio-2"  # bump when the audio stage's output changes for the same inputs
 
 
 def render_key(episode: Episode, clips: list[Clip], show: Show, settings: AudioSettings, cover: Path) -> str:
@@ -33,7 +33,7 @@ def render_key(episode: Episode, clips: list[Clip], show: Show, settings: AudioS
         h.update(json.dumps(value, ensure_ascii=False, sort_keys=True, default=str).encode())
         h.update(b"\0")
 
-    add([FORMAT, __version__, dataclasses.asdict(settings.config)])
+    add([REUSE_FORMAT, __version__, dataclasses.asdict(settings.config)])
     for path in (settings.intro, settings.outro, settings.stinger, cover):
         add(sha256_file(path) if path is not None and path.is_file() else None)
     add([show.title, show.author, show.language, show.copyright])

@@ -16,10 +16,10 @@ from typing import Any
 
 from studio.core.model import Link
 
-SCHEMA = 1
+SCHEMA_VERSION = 1
 _REQUIRED = ("slug", "title", "guid", "pub_date", "audio")
 # C0 controls but tab and line breaks, DEL and C1: XML 1.0 and feed readers reject them
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+XML_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass
@@ -75,7 +75,7 @@ class ManifestItem:
 class Manifest:
     """One built episode. Field order is the order of the keys in manifest.json."""
 
-    schema: int = SCHEMA
+    schema: int = SCHEMA_VERSION
     studio: str = ""  # the Studio version that built it
     slug: str = ""
     title: str = ""
@@ -224,7 +224,7 @@ def _number(v: Any) -> bool:
 def _control_char(value: Any, where: str = "a value") -> str | None:
     """Where the first string with a control character is (strings, keys, nested), or None."""
     if isinstance(value, str):
-        return where if CONTROL.search(value) else None
+        return where if XML_FORBIDDEN.search(value) else None
     if isinstance(value, dict):
         for k, v in value.items():
             found = _control_char(k, f"key {k!r}") or _control_char(v, f"'{k}'")

@@ -17,6 +17,7 @@ from typing import Any
 from studio.core import urls
 from studio.core.config import Show
 from studio.core.errors import StudioError
+from studio.ingest.textwidth import width
 from studio.present import content, palette
 from studio.present.items import FONTS, display_items, sections
 from studio.present.labels import format_date, labels_for
@@ -53,7 +54,7 @@ def _excerpt(text: str, columns: int) -> str:
     flat = content.one_line(text)
     out, used = [], 0
     for ch in flat:
-        used += content.width(ch)
+        used += width(ch)
         if used > columns:
             return "".join(out).rstrip() + "…"
         out.append(ch)

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from studio.core.links import CONTROL as _CONTROL
 from studio.core.links import https_link
+from studio.ingest.textwidth import width
 
 
 def one_line(text: str) -> str:
@@ -202,10 +203,6 @@ def _inline_text(children) -> str:
             elif url and not label:
                 out.append(url)
     return "".join(out)
-
-
-def width(ch: str) -> int:
-    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
 
 
 _NO_LINE_START = set("，。、；：！？）》」』】〉”’,.;:!?)]}…%")

@@ -63,7 +63,7 @@ def point_edge_tts_at_endpoint() -> None:
     edge_tts.voices.VOICE_LIST = _with_token(voices_url()).replace("TrustedClientToken=", "trustedclienttoken=")
 
 
-def classify(e: BaseException, timeout: float) -> SpeechError:
+def edge_error(e: BaseException, timeout: float) -> SpeechError:
     """Turn what edge-tts/aiohttp raised into a transient or permanent SpeechError."""
     import aiohttp  # lazy: aiohttp loads only when a service is used
     from edge_tts import exceptions as ex  # lazy: edge-tts (and aiohttp) load only when the Edge service is used
@@ -129,5 +129,5 @@ class EdgeEngine:
         except SpeechError:
             raise
         except Exception as e:  # edge-tts raises aiohttp errors and its own
-            raise classify(e, self.timeout) from None
+            raise edge_error(e, self.timeout) from None
         return Clip(audio=bytes(audio), fmt="mp3", boundaries=bounds, engine=self.name)

@@ -15,7 +15,7 @@ from studio.core.fsutil import atomic_write_text
 from studio.speech.align import place_words, speakable_count, timing_of
 from studio.speech.assemble import clip_duration_ms
 from studio.speech.base import Clip
-from studio.speech.text import split_sentences
+from studio.speech.text import speech_sentences
 
 MAX_LINE = 65
 MAX_PAUSE_MS = 1500  # a longer silence between words starts a new cue
@@ -75,7 +75,7 @@ def _sentence_cues(clip: Clip, start_ms: float) -> list[Cue]:
 def _proportional_cues(clip: Clip, start_ms: float) -> list[Cue]:
     text, duration = clip.text, clip_duration_ms(clip)
     spans, pos = [], 0
-    for sentence in split_sentences(text):
+    for sentence in speech_sentences(text):
         spans.append((pos, pos + len(sentence), speakable_count(sentence)))
         pos += len(sentence)
     total = sum(n for _, _, n in spans) or 1
