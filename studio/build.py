@@ -20,7 +20,7 @@ from studio.config import Show
 from studio.errors import StudioError
 from studio.fingerprint import build_fingerprint, remember_slug, up_to_date, with_inputs
 from studio.manifest import MANIFEST, problem, read_manifest
-from studio.fsutil import atomic_path, atomic_write_bytes, atomic_write_text, locked, remove_stale_temps
+from studio.fsutil import atomic_path, atomic_write_bytes, atomic_write_text, leads_out, locked, remove_stale_temps
 from studio.model import Episode
 from studio.progress import Reporter
 
@@ -93,6 +93,8 @@ def build_episode(
     out = Path(out_dir) if out_dir else show.out_dir
     from studio.ingest.limits import check_episode_limits, check_script_size
 
+    if leads_out(script, show.root):  # a link in the show to a file elsewhere is never read (issue 24)
+        raise StudioError("a link leading outside the show: not built (copy the script into the show)", script)
     check_script_size(script, show.limits)  # before reading it at all
     fingerprint = build_fingerprint(script, show, {"engine": engine or show.speech.engine, "format": fmt})
     if not force and (current := up_to_date(script, out, fingerprint, show)):

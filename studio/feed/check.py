@@ -12,6 +12,7 @@ from typing import Any
 from studio.config import SHOW_FILE, Show
 from studio.feed import rules
 from studio.feed.extensions import ITUNES_NS, PODCAST_NS
+from studio.fsutil import leads_out
 from studio.manifest import MANIFEST, chapters_file, load_manifest, read_manifest, transcripts
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -105,8 +106,12 @@ def check_scripts(show: Show, report: Report) -> None:
     from studio.ingest.limits import check_episode_limits, check_script_size
 
     folder = show.root / "episodes"
-    scripts = sorted(p for p in folder.glob("*") if p.is_file() and p.suffix.lower() in SCRIPT_SUFFIXES
+    scripts = sorted(p for p in folder.glob("*") if p.suffix.lower() in SCRIPT_SUFFIXES
                      and not p.name.startswith(".")) if folder.is_dir() else []
+    for path in [p for p in scripts if leads_out(p, show.root)]:  # never read through a link out of the show
+        report.warn(path.relative_to(show.root).as_posix(), "a link leading outside the show; skipped (never read)")
+        scripts.remove(path)
+    scripts = [p for p in scripts if p.is_file()]
     slugs, numbers, before = defaultdict(list), defaultdict(list), len(report.findings)
     for path in scripts:
         rel = rules.source_key(show, path)

@@ -73,11 +73,12 @@ def _written_since(ep_dir: Path, wall_ns: int) -> bool:
         return False
 
 
-def scripts_to_build(show: Show, given: list[Path]) -> list[Path]:
-    """The given scripts in the given order, or every script in episodes/ in date order."""
+def scripts_to_build(show: Show, given: list[Path], skipped: list[Path] | None = None) -> list[Path]:
+    """The given scripts in the given order, or every script in episodes/ in date order (links leading
+    outside the show are left out, into `skipped`)."""
     if given:
         return list(given)
-    scripts = episode_scripts(show)
+    scripts = episode_scripts(show, skipped)
     if not scripts:
         raise StudioError("no episode scripts in episodes/ (create one with `studio new \"TITLE\"`)",
                           show.root / "episodes")

@@ -29,8 +29,12 @@ def _shown(path: Path) -> str:
 def build_several(show, scripts: list[Path], *, as_json: bool, quiet: bool, **options) -> None:
     """`studio build` with no script (all of episodes/, in date order) or several; exit 1 if any failed."""
     from studio.loop.batch import build_many, scripts_to_build
+    from studio.loop.scripts import outside_warning
 
-    todo = scripts_to_build(show, scripts)
+    skipped: list[Path] = []
+    todo = scripts_to_build(show, scripts, skipped)
+    for path in skipped:
+        click.echo(f"warning: {outside_warning(show, path)}", err=True)
     reporter = Reporter(quiet=True) if quiet or as_json else _BarsOnly()
 
     def done(outcome) -> None:
@@ -43,7 +47,8 @@ def build_several(show, scripts: list[Path], *, as_json: bool, quiet: bool, **op
     failed = [o for o in outcomes if o.status == "failed"]
     if as_json:
         click.echo(json.dumps({"episodes": [o.to_json(_shown(o.script)) for o in outcomes],
-                               "failed": [_shown(o.script) for o in failed]}, ensure_ascii=False))
+                               "failed": [_shown(o.script) for o in failed],
+                               "skipped": [p.relative_to(show.root).as_posix() for p in skipped]}, ensure_ascii=False))
     elif not quiet:
         counts = {s: sum(o.status == s for o in outcomes) for s in ("built", "up to date", "failed")}
         click.echo(", ".join(f"{n} {s}" for s, n in counts.items()))

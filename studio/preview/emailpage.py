@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
+from studio.fsutil import inside
+
 PHONE_PX, DESKTOP_PX = 375, 640
 _SLUG = re.compile(r"[\w\u4e00-\u9fff-]+")
 _DARK_MEDIA = re.compile(r"@media\s*\(\s*prefers-color-scheme\s*:\s*dark\s*\)", re.I)
@@ -27,14 +29,18 @@ class EmailView:
 
 
 def episode_dir(out: Path, slug: str) -> Path | None:
-    """The built episode's folder, or None for a slug that is not built (or not a slug)."""
+    """The built episode's folder, or None for a slug that is not built (or not a slug), or whose
+    email is reached through a link leading out of `out` (never served, as `studio serve` does)."""
     if not _SLUG.fullmatch(slug):
         return None
     ep_dir = Path(out) / "episodes" / slug
+    if not all(inside(ep_dir / name, out) for name in ("email.html", "email.txt", "email.eml")):
+        return None
     return ep_dir if (ep_dir / "email.html").is_file() else None
 
 
 def built_view(ep_dir: Path) -> EmailView:
+    """The built email of `ep_dir` (a folder `episode_dir` returned: its files are inside the output)."""
     html = (ep_dir / "email.html").read_text("utf-8", errors="replace")
     try:
         text = (ep_dir / "email.txt").read_text("utf-8", errors="replace")
