@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-STATUS_CHOICE = click.Choice(["pending", "active", "unsubscribed", "bounced", "complained"])
+STATUS_CHOICE = click.Choice(["pending", "active", "unsubscribed", "bounced", "complained", "held"])
 
 
 def _show(obj):
@@ -45,7 +45,8 @@ def subscribers() -> None:
 
     \b
     Statuses: pending (subscribed, not confirmed), active (gets `studio send`),
-    unsubscribed, bounced, complained (suppressed: never mailed, never re-imported).
+    unsubscribed, bounced, complained (suppressed: never mailed, never re-imported),
+    held (an unverified complaint: not mailed until you `restore` it; see `complaints`).
     """
 
 
@@ -99,6 +100,9 @@ def add(obj, address: str, name: str) -> None:
         before = store.status(email)
         if before is None and store.is_erased(email):
             raise StudioError(f"{email} asked to be erased: only they can subscribe again (through the form)")
+        if before == "held":
+            raise StudioError(f"{email} is held after a complaint without our token: review it with "
+                              f"`studio subscribers complaints`, undo it with `studio subscribers restore {email}`")
         if before in ("unsubscribed", "bounced", "complained"):
             raise StudioError(f"{email} is {before}: only they can subscribe again (through the form)")
         if before is not None:
@@ -166,6 +170,41 @@ def export(obj, out_path: Path | None, address: str | None, status: str | None) 
 
 
 @subscribers.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.pass_obj
+@_errors
+def complaints(obj, as_json: bool) -> None:
+    """Complaints to review: addresses held (not mailed) after a complaint that did not carry our own
+    List-Unsubscribe token, so that anyone could have sent it; with when and what it said.
+    `studio subscribers restore ADDRESS` gives one back the status it had."""
+    with _store(obj) as store:
+        for row in store.rows("held"):
+            entry = {"email": row["email"], "since": row["updated_at"], "report": row["status_reason"] or ""}
+            if as_json:
+                click.echo(json.dumps(entry, ensure_ascii=False))
+            else:
+                click.echo(f"{entry['email']:<40} {entry['since'][:16]}  {entry['report']}")
+
+
+@subscribers.command()
+@click.argument("address")
+@click.pass_obj
+@_errors
+def restore(obj, address: str) -> None:
+    """Undo an unverified complaint: ADDRESS goes from held back to the status it had (logged)."""
+    from studio.errors import StudioError
+
+    email = _address(address)
+    with _store(obj) as store:
+        back = store.restore(email)
+        if back is None:
+            status = store.status(email)
+            raise StudioError(f"{email} is {status or 'not in the store'}, not held: nothing to restore"
+                              + (" (a complaint carrying our token is never undone)" if status == "complained" else ""))
+    click.echo(f"{email}: held -> {back}")
+
+
+@subscribers.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 @click.pass_obj
 @_errors
@@ -187,7 +226,8 @@ def stats(obj, as_json: bool) -> None:
 @_errors
 def bounces(obj, path: Path, as_json: bool) -> None:
     """Read bounces (RFC 3464 DSNs), complaints (RFC 5965 ARF) and mailto unsubscribes from
-    PATH, an mbox file or a Maildir: hard bounce -> bounced, complaint -> complained, soft
+    PATH, an mbox file or a Maildir: hard bounce -> bounced, complaint with our token ->
+    complained, any other complaint -> held (review with `complaints`, undo with `restore`), soft
     bounces counted (suppressed at subscribers.soft_bounce_limit), "unsubscribe" -> unsubscribed.
     A message already processed is skipped, so the same mailbox can be read again."""
     import os
