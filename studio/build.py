@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from studio import __version__, urls
 from studio.config import Show
+from studio.diskfull import writing_into
 from studio.errors import StudioError
 from studio.fingerprint import build_fingerprint, remember_slug, up_to_date, with_inputs
 from studio.manifest import MANIFEST, problem, read_manifest
@@ -78,7 +79,14 @@ def check_assets(show: Show) -> Path:
     return require_publishable(show)
 
 
-def build_episode(
+def build_episode(script: Path, show: Show, out_dir: Path | None = None, **options: Any) -> BuildResult:
+    """Build one episode (options: engine, reporter, force, fmt, jobs); a full disk is one error naming the
+    output folder (studio.diskfull), never a temp file."""
+    with writing_into(Path(out_dir) if out_dir else show.out_dir):
+        return _build_episode(script, show, out_dir, **options)
+
+
+def _build_episode(
     script: Path,
     show: Show,
     out_dir: Path | None = None,

@@ -7,7 +7,7 @@ from pathlib import Path
 from studio.fsutil import locked
 from studio.media_types import FEED
 from studio.publish.files import clean_state, in_order, source_files, source_hashes
-from studio.publish.target import PublishError, PublishResult, Target
+from studio.publish.target import STATE, PublishError, PublishResult, Target, UnreadableState
 
 
 def require_built(out: Path) -> None:
@@ -40,8 +40,13 @@ def publish(out: Path, target: Target, dry_run: bool = False, on_file=None) -> P
     result = PublishResult(target=target.name)
     with locked(out), target.locked():
         files, result.skipped = source_files(out)
-        hashes = source_hashes(out, files)
-        state, result.ignored = clean_state(target.load_state())
+        hashes = source_hashes(out, files, result.warnings)
+        recorded = target.load_state()
+        if isinstance(recorded, UnreadableState):
+            result.warnings.append(f"{STATE} in {target.name}: {recorded.problem}; treated as absent "
+                                   "(every file is sent again)")
+            recorded = {}
+        state, result.ignored = clean_state(recorded)
         present = target.sizes(files)
         changed = []
         for rel in files:
@@ -56,7 +61,10 @@ def publish(out: Path, target: Target, dry_run: bool = False, on_file=None) -> P
             return result
         tick = on_file or (lambda n: None)
         tick(len(changed))
-        target.write(out, changed, hashes, lambda: tick(None))
+        try:
+            target.write(out, changed, hashes, lambda: tick(None))
+        finally:
+            result.warnings += getattr(target, "notes", [])
         result.copied = changed
         result.removed = target.remove(gone)
         target.save_state({rel: hashes[rel] for rel in files})
