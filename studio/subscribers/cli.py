@@ -252,7 +252,7 @@ def bounces(obj, path: Path, as_json: bool) -> None:
 @click.pass_obj
 @_errors
 def listen(obj, host: str | None, port: int | None, access_log: bool) -> None:
-    """Serve the list's web app: POST /subscribe (double opt-in), GET /confirm,
+    """Serve the list's web app: POST /subscribe (double opt-in), GET+POST /confirm (a button),
     GET+POST /unsubscribe (RFC 8058 one-click). Run it behind a reverse proxy
     at listen.public_url; see README for a systemd unit and a proxy snippet."""
     from studio.subscribers.web import run
