@@ -15,8 +15,22 @@ from dataclasses import dataclass, field
 from studio.devtools.http_standin import LoopbackServer
 
 
+class _EveryPath(LoopbackServer):
+    """Every method and path goes to `_any`."""
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def routes(self, app) -> None:
+        app.router.add_route("*", "/{tail:.*}", self._any)
+
+    async def _any(self, request):
+        raise NotImplementedError
+
+
 @dataclass
-class Recorder(LoopbackServer):
+class Recorder(_EveryPath):
     """Answers every request with `status`, `content_type` and `body`; keeps every request's headers."""
 
     status: int = 200
@@ -28,13 +42,6 @@ class Recorder(LoopbackServer):
     def __post_init__(self) -> None:
         self.headers: list[dict[str, str]] = []
         self.paths: list[str] = []
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def routes(self, app) -> None:
-        app.router.add_route("*", "/{tail:.*}", self._any)
 
     async def _any(self, request):
         from aiohttp import web
@@ -51,7 +58,7 @@ class Recorder(LoopbackServer):
 
 
 @dataclass
-class Redirector(LoopbackServer):
+class Redirector(_EveryPath):
     """Every request gets `status` with Location: `target` + the request's path and query."""
 
     target: str = ""
@@ -60,13 +67,6 @@ class Redirector(LoopbackServer):
 
     def __post_init__(self) -> None:
         self.headers: list[dict[str, str]] = []
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def routes(self, app) -> None:
-        app.router.add_route("*", "/{tail:.*}", self._any)
 
     async def _any(self, request):
         from aiohttp import web
@@ -77,7 +77,7 @@ class Redirector(LoopbackServer):
 
 
 @dataclass
-class Dribbler(LoopbackServer):
+class Dribbler(_EveryPath):
     """200 with a promised body, then one byte every `every` seconds, for ever (or until the client leaves)."""
 
     every: float = 2.0
@@ -87,13 +87,6 @@ class Dribbler(LoopbackServer):
     def __post_init__(self) -> None:
         self.sent = 0
         self.requests = 0
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def routes(self, app) -> None:
-        app.router.add_route("*", "/{tail:.*}", self._any)
 
     async def _any(self, request):
         from aiohttp import web
@@ -112,7 +105,7 @@ class Dribbler(LoopbackServer):
 
 
 @dataclass
-class Flood(LoopbackServer):
+class Flood(_EveryPath):
     """200 audio/mpeg: an MP3 frame header, then `total` bytes as fast as the client reads them;
     `declare` sends the real Content-Length (else the body is chunked)."""
 
@@ -123,13 +116,6 @@ class Flood(LoopbackServer):
     def __post_init__(self) -> None:
         self.sent = 0
         self.done = threading.Event()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def routes(self, app) -> None:
-        app.router.add_route("*", "/{tail:.*}", self._any)
 
     async def _any(self, request):
         from aiohttp import web
