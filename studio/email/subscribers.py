@@ -58,13 +58,13 @@ def normalize_address(text: str) -> str | None:
 def guard_cell(cell: str) -> str:
     """A CSV cell a spreadsheet will not run as a formula: a quote before one that starts like a formula
     (after any quotes of its own, so that `unguard_cell` undoes exactly this)."""
-    return "'" + cell if cell.lstrip("'")[:1] in FORMULA_START and cell.lstrip("'") else cell
+    return "'" + cell if cell.lstrip("'")[:1] in FORMULA_START else cell
 
 
 def unguard_cell(cell: str) -> str:
     """The cell `guard_cell` was given: export -> import changes nothing."""
     rest = cell[1:]
-    return rest if cell[:1] == "'" and rest.lstrip("'")[:1] in FORMULA_START and rest.lstrip("'") else cell
+    return rest if cell[:1] == "'" and rest.lstrip("'")[:1] in FORMULA_START else cell
 
 
 def read_subscribers(path: Path) -> tuple[list[Subscriber], int]:
