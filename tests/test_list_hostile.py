@@ -91,6 +91,28 @@ def test_get_confirm_shows_one_button_and_only_the_post_confirms(lists):
     assert http("GET", link)[0] == 200  # the link again: says so, changes nothing
 
 
+def test_a_shows_own_list_page_template_from_before_still_gets_the_button(tmp_path, smtp_server):
+    """A show that overrode list_page.html.j2 before the confirm button existed: the page still has it."""
+    (tmp_path / "own").mkdir()
+    root = make_show(tmp_path / "own")
+    with open(root / "show.toml", "a", encoding="utf-8") as f:
+        f.write('\n[email]\nfrom_address = "news@studio.example.org"\n')
+    template = root / "templates" / "list_page.html.j2"
+    text = template.read_text("utf-8")
+    start, end = text.index('{% elif form == "confirm" %}'), text.index('{% elif form == "unsubscribe" %}')
+    template.write_text(text[:start] + text[end:], "utf-8")  # the template as it was
+    smtp = Recorder()
+    app = Listen(root, "own", smtp_server(smtp))
+    try:
+        assert subscribe(app.url, "own@example.com")[0] == 200
+        wait_for(lambda: smtp.received()["own@example.com"] == 1)
+        status, _, page = http("GET", confirm_link(smtp, "own@example.com"))
+        assert status == 200 and press_confirm(app, page)[0] == 200
+        assert row(app, "own@example.com")["status"] == "active"
+    finally:
+        assert "Traceback" not in app.stop()
+
+
 # ---- 11: a stranger's post changes nothing -------------------------------------------------------------------
 
 

@@ -21,6 +21,7 @@ import os
 import signal
 import sys
 import time
+from html import escape
 from typing import Callable
 
 from concurrent.futures import ThreadPoolExecutor
@@ -39,6 +40,8 @@ from studio.subscribers.store import Store, open_store
 from studio.templating import environment
 
 MAX_BODY = 16 * 1024  # bytes of a form post
+CONFIRM_FORM = ('<form class="list" method="post" action="confirm?t={token}"><input type="hidden" name="confirm" '
+                'value="1"><button type="submit">{label}</button></form>')
 RESEND_AFTER = 600.0  # seconds: at most one confirmation mail per address in this time
 MAX_TRACKED_IPS = 100_000
 
@@ -140,6 +143,9 @@ class ListApp:
         html = self.env.get_template("list_page.html.j2").render(
             **page_context(self.show, self.show.site_url), site_url=self.show.site_url, heading=heading, paragraphs=paragraphs,
             form=form, token=token, labels=labels)
+        if form == "confirm" and 'action="confirm?t=' not in html:  # a show's own template from before the button
+            html = html.replace("</body>", CONFIRM_FORM.format(token=escape(token), label=escape(labels["confirm"]))
+                                + "</body>", 1)
         return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
 
     # ---- handlers -------------------------------------------------------------------------
