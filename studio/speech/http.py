@@ -112,7 +112,7 @@ class HttpEngine:
             raise SpeechError(self._clean(e.message)) from None
 
     async def _post(self, url: str, headers: dict[str, str], text: str, **body) -> bytes:
-        import aiohttp
+        import aiohttp  # heavy: loaded only when a network engine speaks
 
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
