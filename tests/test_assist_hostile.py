@@ -79,11 +79,12 @@ def test_a_same_origin_redirect_is_followed(tmp_path, monkeypatch):
 
 def test_timeout_bounds_the_whole_answer_not_each_read(tmp_path):
     """One byte every 2 s never trips a per-read timeout; `timeout = 3` must still end it in about 3 s."""
+    builtin()  # the segmenter's own dictionary loaded first: what is timed is the exchange
     with Dribbler(every=2.0) as slow:
         t0 = time.monotonic()
         items, warnings = run(slow.url + "/v1", tmp_path, timeout=3.0)
         elapsed = time.monotonic() - t0
-    assert slow.sent >= 1 and elapsed < 6, elapsed
+    assert slow.sent >= 1 and elapsed < 5.5, elapsed
     (warning,) = warnings
     assert "timed out" in warning and "built-in segmenter" in warning
     assert [it.text for it in items] == [it.text for it in builtin()]
@@ -101,8 +102,12 @@ def test_studio_items_with_a_dribbling_assist_server_finishes(tmp_path):
         t0 = time.monotonic()
         proc = run_studio(["items", "episodes/t.txt", "--json"], cwd=root, env=bare_env())
         elapsed = time.monotonic() - t0
+    (root / "show.toml").write_text((root / "show.toml").read_text("utf-8").replace("enabled = true", "enabled = false"))
+    t0 = time.monotonic()
+    assert run_studio(["items", "episodes/t.txt", "--json"], cwd=root, env=bare_env()).returncode == 0
+    alone = time.monotonic() - t0  # the same command without the assist, for a loaded machine
     assert proc.returncode == 0, proc.stderr
-    assert elapsed < 15, elapsed
+    assert elapsed - alone < 5 + 4, (elapsed, alone)
     assert [x for x in proc.stderr.splitlines() if "assist" in x and "timed out" in x]
     assert len(json.loads(proc.stdout)["items"]) == len(builtin())
 
