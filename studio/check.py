@@ -113,7 +113,10 @@ def check_show(show: Show, report: Report) -> None:
 
 def check_scripts(show: Show, report: Report) -> None:
     folder = show.episodes_dir
-    scripts = episode_scripts(show)
+    skipped: list[Path] = []
+    scripts = episode_scripts(show, skipped)
+    for path in skipped:  # never read through a link out of the show
+        report.warn(path.relative_to(show.root).as_posix(), "a link leading outside the show; skipped (never read)")
     slugs, numbers, before = defaultdict(list), defaultdict(list), len(report.findings)
     for path in scripts:
         rel = rules.source_key(show, path)

@@ -17,10 +17,13 @@ from studio import __version__
 from studio.audio.mastering import episode_mastering
 from studio.audio.render import AudioResult, render_audio
 from studio.audio.settings import episode_audio
+from studio.build.fingerprint import build_fingerprint, up_to_date, with_inputs
+from studio.build.showwide import write_site_and_feed
 from studio.core import urls
 from studio.core.config import Show
+from studio.core.diskfull import writing_into
 from studio.core.errors import StudioError
-from studio.core.fsutil import atomic_write_bytes, atomic_write_text, locked, remove_stale_temps
+from studio.core.fsutil import atomic_write_bytes, atomic_write_text, leads_out, locked, remove_stale_temps
 from studio.core.layout import EpisodeFiles, OutputLayout
 from studio.core.manifest import AudioFile, Manifest, ManifestError, ManifestItem, Transcript, read_manifest
 from studio.core.model import Episode
@@ -36,9 +39,6 @@ from studio.speech.display import SpeechDisplay
 from studio.speech.engines import check_engine_settings
 from studio.speech.synthesize import Speech, synthesize_episode
 from studio.speech.transcript import TRANSCRIPTS, timing_note, write_transcripts
-
-from studio.build.fingerprint import build_fingerprint, up_to_date, with_inputs
-from studio.build.showwide import write_site_and_feed
 
 
 @dataclass
@@ -88,7 +88,14 @@ class BuildResult:
         }
 
 
-def build_episode(
+def build_episode(script: Path, show: Show, out_dir: Path | None = None, **options: Any) -> BuildResult:
+    """Build one script into OUT/episodes/SLUG/, then the feed and site (options: engine, reporter, force,
+    fmt, jobs). Unchanged scripts take no time; a full disk is one error naming the output folder."""
+    with writing_into(Path(out_dir) if out_dir else show.out_dir):
+        return _build_episode(script, show, out_dir, **options)
+
+
+def _build_episode(
     script: Path,
     show: Show,
     out_dir: Path | None = None,
@@ -98,11 +105,12 @@ def build_episode(
     fmt: str | None = None,
     jobs: int | None = None,
 ) -> BuildResult:
-    """Build one script into OUT/episodes/SLUG/, then the feed and site. Unchanged scripts take no time."""
     reporter = reporter or Reporter(quiet=True)
     cover = require_publishable(show)  # base_url (https) and the cover art
     check_engine_settings(show)
     out = Path(out_dir) if out_dir else show.out_dir
+    if leads_out(script, show.root):  # a link in the show to a file elsewhere is never read
+        raise StudioError("a link leading outside the show: not built (copy the script into the show)", script)
     check_script_size(script, show.limits)  # before reading it at all
     fingerprint = build_fingerprint(script, show, {"engine": engine or show.speech.engine, "format": fmt})
     if not force and (current := up_to_date(script, out, fingerprint, show)):

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 from typing import Callable
 
+from studio.build.fingerprint import remember_slug
 from studio.core.config import Show
 from studio.core.fsutil import atomic_path, atomic_write_bytes, atomic_write_text, locked, remove_stale_temps
 from studio.core.layout import OutputLayout
@@ -15,8 +16,6 @@ from studio.core.memory import gc_paused
 from studio.feed.index import Listed, load_index
 from studio.feed.rss import build_feed_xml
 from studio.site.pages import render_archive, render_episode_page, render_index, write_episode_pages, write_icons
-
-from studio.build.fingerprint import remember_slug
 
 
 def write_site_and_feed(show: Show, out: Path, cover: Path, remember: tuple[Path, str] | None = None,

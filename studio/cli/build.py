@@ -14,6 +14,7 @@ from studio.cli.app import cli, handle_errors, load_show_for
 from studio.cli.items import items_command
 from studio.core.progress import Reporter, shown_path
 from studio.ingest import format_names
+from studio.ingest.scripts import outside_warning
 from studio.loop.batch import build_many, scripts_to_build
 from studio.speech.engines import ENGINE_CHOICES
 
@@ -62,7 +63,10 @@ def build(obj, episodes: tuple[Path, ...], out_dir: Path | None, engine: str | N
 
 def _build_several(show, scripts: list[Path], *, as_json: bool, quiet: bool, **options) -> None:
     """`studio build` with no script (all of episodes/, in date order) or several; exit 1 if any failed."""
-    todo = scripts_to_build(show, scripts)
+    skipped: list[Path] = []
+    todo = scripts_to_build(show, scripts, skipped)
+    for path in skipped:
+        click.echo(f"warning: {outside_warning(show, path)}", err=True)
     reporter = Reporter(quiet=True) if quiet or as_json else _BarsOnly()
 
     def done(outcome) -> None:
@@ -75,7 +79,8 @@ def _build_several(show, scripts: list[Path], *, as_json: bool, quiet: bool, **o
     failed = [o for o in outcomes if o.status == "failed"]
     if as_json:
         click.echo(json.dumps({"episodes": [o.to_json(shown_path(o.script)) for o in outcomes],
-                               "failed": [shown_path(o.script) for o in failed]}, ensure_ascii=False))
+                               "failed": [shown_path(o.script) for o in failed],
+                               "skipped": [p.relative_to(show.root).as_posix() for p in skipped]}, ensure_ascii=False))
     elif not quiet:
         counts = {s: sum(o.status == s for o in outcomes) for s in ("built", "up to date", "failed")}
         click.echo(", ".join(f"{n} {s}" for s, n in counts.items()))

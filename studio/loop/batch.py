@@ -63,11 +63,12 @@ def build_one(script: Path, show: Show, **options: Any) -> BuildOutcome:
     return BuildOutcome(script, "built" if result.built else "up to date", time.monotonic() - started, result)
 
 
-def scripts_to_build(show: Show, given: list[Path]) -> list[Path]:
-    """The given scripts in the given order, or every script in episodes/ in date order."""
+def scripts_to_build(show: Show, given: list[Path], skipped: list[Path] | None = None) -> list[Path]:
+    """The given scripts in the given order, or every script in episodes/ in date order (links leading
+    outside the show are left out, into `skipped`)."""
     if given:
         return list(given)
-    scripts = episode_scripts(show)
+    scripts = episode_scripts(show, skipped)
     if not scripts:
         raise StudioError("no episode scripts in episodes/ (create one with `studio new \"TITLE\"`)",
                           show.episodes_dir)

@@ -46,9 +46,7 @@ def edge_version() -> str:
 
 
 def _with_token(url: str) -> str:
-    from edge_tts.constants import (
-        TRUSTED_CLIENT_TOKEN,  # lazy: edge-tts (and aiohttp) load only when the Edge service is used
-    )
+    from edge_tts.constants import TRUSTED_CLIENT_TOKEN  # lazy: edge-tts loads only when Edge is used
 
     sep = "&" if "?" in url else "?"
     return f"{url}{sep}TrustedClientToken={TRUSTED_CLIENT_TOKEN}"
