@@ -97,6 +97,7 @@ def test_a_shows_own_list_page_template_from_before_still_gets_the_button(tmp_pa
     root = make_show(tmp_path / "own")
     with open(root / "show.toml", "a", encoding="utf-8") as f:
         f.write('\n[email]\nfrom_address = "news@studio.example.org"\n')
+    assert run_studio(["template", "copy", "list_page.html.j2"], cwd=root).returncode == 0
     template = root / "templates" / "list_page.html.j2"
     text = template.read_text("utf-8")
     start, end = text.index('{% elif form == "confirm" %}'), text.index('{% elif form == "unsubscribe" %}')
