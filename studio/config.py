@@ -115,9 +115,22 @@ class SmtpConfig:
     security: str = "starttls"  # starttls | ssl | none
     user: str = ""
     password_env: str = "STUDIO_SMTP_PASSWORD"  # env var holding the password (never a file)
-    rate: float = 5.0  # messages per second
+    rate: float = 50.0  # messages per second at most: the pace adapts to the server below this ceiling
+    connections: int = 8  # connections (SES: requests) at once; fewer if the server answers 421 to more
+    retries: int = 5  # temporary refusals of one recipient retried in the same run (after 1, 2, 4, 8, 16 s)
+    transport: str = ""  # smtp | ses; default: ses when [ses] names a region or endpoint_url, else smtp
     timeout: float = 30.0
     stop_after_refusals: int = 5  # this many refusals in a row with the same reply stop the run
+
+
+@dataclass
+class SesConfig:
+    """[ses]: Amazon SES (API v2) as the transport of `studio send`; credentials come from the AWS environment."""
+
+    region: str = ""  # e.g. eu-west-1; default: AWS_REGION / the profile's region
+    endpoint_url: str = ""  # default: AWS_ENDPOINT_URL or AWS
+    profile: str = ""  # AWS profile in ~/.aws/config (default: AWS_PROFILE or "default")
+    configuration_set: str = ""  # SES configuration set for event publishing (bounces, complaints)
 
 
 @dataclass
@@ -218,6 +231,7 @@ class Show:
     audio: AudioConfig = field(default_factory=AudioConfig)
     email: EmailConfig = field(default_factory=EmailConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    ses: SesConfig = field(default_factory=SesConfig)
     feed: FeedConfig = field(default_factory=FeedConfig)
     site: SiteConfig = field(default_factory=SiteConfig)
     subscribers: SubscribersConfig = field(default_factory=SubscribersConfig)
@@ -311,6 +325,24 @@ def _check_email(show: Show, path: Path) -> None:
         raise ConfigError("key 'smtp.stop_after_refusals': must be at least 1", path)
     if s.rate <= 0:
         raise ConfigError("key 'smtp.rate': must be positive (messages per second)", path)
+    _check_sending(show, path)
+
+
+def _check_sending(show: Show, path: Path) -> None:
+    """[smtp] pool settings and [ses]."""
+    s, ses = show.smtp, show.ses
+    if s.transport not in ("", "smtp", "ses"):
+        raise ConfigError(f"key 'smtp.transport': must be smtp or ses, got {s.transport!r}", path)
+    if not 1 <= s.connections <= 100:
+        raise ConfigError(f"key 'smtp.connections': must be between 1 and 100, got {s.connections}", path)
+    if not 0 <= s.retries <= 10:
+        raise ConfigError(f"key 'smtp.retries': must be between 0 and 10, got {s.retries}", path)
+    if s.rate > 100_000 or s.timeout <= 0:
+        raise ConfigError("keys 'smtp.rate'/'smtp.timeout': rate at most 100000 messages/s, timeout positive", path)
+    if ses.region and not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", ses.region):
+        raise ConfigError(f"key 'ses.region': a region name like 'eu-west-1', got {ses.region!r}", path)
+    if ses.endpoint_url and not ses.endpoint_url.startswith(("https://", "http://")):
+        raise ConfigError(f"key 'ses.endpoint_url': must be an http(s) URL, got {ses.endpoint_url!r}", path)
 
 
 def _https_or_loopback(url: str) -> bool:

@@ -1,42 +1,55 @@
-"""studio send: deliver a built episode's email to every active subscriber of the store over SMTP.
+"""studio send: deliver a built episode's email to every active subscriber of the store, through a pool
+of SMTP connections (or Amazon SES) at a rate that adapts to the server (studio.mail).
 
 Exactly once per (episode, recipient): each recipient is marked `sending` in the
 send log before its message goes and `accepted` as soon as the server answers
-250 to it, one commit each. A run killed between two messages resumes where it
-stopped. The one ambiguous case is a kill (or a dropped connection) after the
-server accepted a message but before the mark was committed, a window of
-milliseconds: the next run sends that one message again, with the same
-Message-ID, which mail stores treat as a duplicate. A lock on the send log
-keeps two runs from sending the same list at once. A run of identical refusals
-(smtp.stop_after_refusals) is the server saying no to everything: the run stops
-and leaves the rest unsent for the next run.
+250 to it, one commit each, whichever connection carried it. A run killed at any
+moment resumes where it stopped. The one ambiguous case is a kill (or a dropped
+connection) after the server accepted a message but before the mark was
+committed, a window of a fraction of a millisecond per message in flight: the
+next run sends those again with the same Message-ID, which mail stores treat as
+one message, and says how many. A lock on the send log keeps two runs from
+sending the same list at once. Temporary refusals are retried in the same run
+with back-off (smtp.retries); a run of identical refusals (smtp.stop_after_refusals)
+is the server saying no to everything: the run stops and leaves the rest unsent.
+
+Recipients stream from the store in batches, and each message is made just
+before it goes (Edition: the newsletter rendered once, personalised per recipient),
+so memory does not grow with the list.
 """
 
 from __future__ import annotations
 
+import asyncio
+import collections
 import contextlib
-import datetime as dt
 import fcntl
-import html as htmlmod
 import json
 import os
 import re
-import smtplib
-import ssl
 import time
 from dataclasses import dataclass, field
+from email.utils import make_msgid
 from pathlib import Path
 from typing import Callable, Iterator
 
+from studio.build import page_context
 from studio.config import Show
-from studio.email import tokens
-from studio.email.message import build_message, message_id, sender, to_address
-from studio.email.render import EmailParts, render_email, unsubscribe_mailbox
+from studio.email.edition import Edition
+from studio.email.message import message_id, sender
+from studio.email.render import render_email
 from studio.email.sendlog import SendLog
 from studio.email.subscribers import Subscriber, normalize_address, read_subscribers
 from studio.errors import StudioError
+from studio.ingest import read_episode
+from studio.mail import open_transport, transport_name
+from studio.mail.outcome import Outcome
+from studio.mail.pacing import AdaptiveRate
+from studio.mail.pool import Job, Pool
+from studio.mail.single import send_one
+from studio.subscribers.store import Store, open_store
 
-SENTINEL = "https://unsubscribe.invalid/studio-personal-link"
+BATCH = 500  # recipients looked up in the send log at once
 
 
 class SendError(StudioError):
@@ -50,8 +63,6 @@ def locate_built(show: Show, episode: str, out_dir: Path | None = None) -> tuple
     out = Path(out_dir) if out_dir else show.out_dir
     path = Path(episode)
     if path.is_file():
-        from studio.ingest import read_episode
-
         slug = read_episode(path).slug
     elif re.fullmatch(r"[\w\u4e00-\u9fff-]+", episode):
         slug = episode
@@ -66,123 +77,6 @@ def locate_built(show: Show, episode: str, out_dir: Path | None = None) -> tuple
     except (OSError, ValueError) as e:
         raise SendError(f"cannot read the manifest: {e}", manifest_file) from None
     return ep_dir, manifest
-
-
-class Edition:
-    """The episode's email, rendered once, personalised per recipient."""
-
-    def __init__(self, show: Show, manifest: dict, secret: str):
-        from studio.build import page_context
-
-        self.show, self.manifest, self.secret = show, manifest, secret
-        self.parts: EmailParts = render_email(show, page_context(show, manifest), unsubscribe_url=SENTINEL)
-        self.mailbox = unsubscribe_mailbox(show)
-
-    @property
-    def subject(self) -> str:
-        return self.parts.subject
-
-    def message(self, sub: Subscriber, msg_id: str) -> bytes:
-        token = tokens.sign(sub.email, self.secret)
-        https = tokens.unsubscribe_link(self.show.email.unsubscribe_url, token)
-        msg = build_message(
-            self.show,
-            subject=self.parts.subject,
-            text=self.parts.text.replace(SENTINEL, https),
-            html=self.parts.html.replace(SENTINEL, htmlmod.escape(https)),
-            to=to_address(sub.email, sub.name),
-            msg_id=msg_id,
-            date=dt.datetime.now(dt.timezone.utc),
-            unsubscribe_https=https,
-            unsubscribe_mailto=tokens.unsubscribe_mailto(self.mailbox, token),
-        )
-        return msg.as_bytes()
-
-
-# ---- SMTP -----------------------------------------------------------------------------------
-
-@dataclass
-class Outcome:
-    status: str  # accepted | refused | deferred
-    code: int | None = None
-    reason: str = ""
-
-
-class ConnectionLost(Exception):
-    pass
-
-
-class Mailer:
-    def __init__(self, show: Show, password: str):
-        self.cfg, self.password, self.show_file = show.smtp, password, show.file
-        self.smtp: smtplib.SMTP | None = None
-
-    @property
-    def port(self) -> int:
-        return self.cfg.port or {"starttls": 587, "ssl": 465, "none": 25}[self.cfg.security]
-
-    def connect(self) -> None:
-        cfg, where = self.cfg, f"{self.cfg.host}:{self.port}"
-        try:
-            if cfg.security == "ssl":
-                smtp = smtplib.SMTP_SSL(cfg.host, self.port, timeout=cfg.timeout, context=ssl.create_default_context())
-            else:
-                smtp = smtplib.SMTP(cfg.host, self.port, timeout=cfg.timeout)
-                if cfg.security == "starttls":
-                    smtp.ehlo()
-                    if not smtp.has_extn("starttls"):
-                        raise SendError(f"SMTP server {where} does not offer STARTTLS (smtp.security)", self.show_file)
-                    smtp.starttls(context=ssl.create_default_context())
-                    smtp.ehlo()
-            if cfg.user:
-                smtp.login(cfg.user, self.password)
-        except smtplib.SMTPAuthenticationError as e:
-            raise SendError(f"SMTP login as {cfg.user!r} refused by {where}: {e.smtp_code} {_text(e.smtp_error)}", self.show_file) from None
-        except ssl.SSLError as e:
-            raise SendError(f"TLS with SMTP server {where} failed: {e.reason or e}", self.show_file) from None
-        except (OSError, smtplib.SMTPException) as e:
-            raise SendError(f"cannot connect to SMTP server {where}: {e}", self.show_file) from None
-        self.smtp = smtp
-
-    def close(self) -> None:
-        if self.smtp is not None:
-            with contextlib.suppress(Exception):
-                self.smtp.quit()
-            self.smtp = None
-
-    def deliver(self, envelope_from: str, to: str, data: bytes) -> Outcome:
-        """Send one message; reconnect once if the connection drops."""
-        for attempt in (1, 2):
-            try:
-                if self.smtp is None:
-                    try:
-                        self.connect()
-                    except SendError as e:
-                        raise ConnectionLost(e.message) from None
-                self.smtp.sendmail(envelope_from, [to], data)
-                return Outcome("accepted")
-            except smtplib.SMTPRecipientsRefused as e:
-                code, reason = next(iter(e.recipients.values()))
-                return _refusal(code, reason)
-            except smtplib.SMTPDataError as e:
-                return _refusal(e.smtp_code, e.smtp_error)
-            except smtplib.SMTPSenderRefused as e:
-                if 400 <= e.smtp_code < 500:  # e.g. 421/451 throttling: try this one again next run
-                    return _refusal(e.smtp_code, e.smtp_error)
-                raise SendError(f"the SMTP server refuses the sender {envelope_from}: {e.smtp_code} {_text(e.smtp_error)}", self.show_file) from None
-            except (smtplib.SMTPServerDisconnected, smtplib.SMTPResponseException, OSError) as e:
-                self.smtp = None
-                if attempt == 2:
-                    raise ConnectionLost(f"{e}") from None
-        raise AssertionError("unreachable")
-
-
-def _text(reply: bytes | str) -> str:
-    return (reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)).replace("\n", " ").strip()
-
-
-def _refusal(code: int, reply: bytes | str) -> Outcome:
-    return Outcome("deferred" if 400 <= code < 500 else "refused", code, f"{code} {_text(reply)}")
 
 
 # ---- the run --------------------------------------------------------------------------------
@@ -202,9 +96,9 @@ class SendReport:
     subject: str
     recipients: int = 0
     duplicates: int = 0
-    sent: list[str] = field(default_factory=list)
+    sent: int = 0
     already: int = 0
-    resent_unsure: list[str] = field(default_factory=list)
+    resent_unsure: int = 0  # sent again: an interrupted run left their delivery unconfirmed
     refused: list[tuple[str, str]] = field(default_factory=list)
     refused_before: list[tuple[str, str]] = field(default_factory=list)
     deferred: list[tuple[str, str]] = field(default_factory=list)
@@ -216,6 +110,17 @@ class SendReport:
     suppressed: int = 0  # rows of --list CSV that are unsubscribed, bounced, complained or erased
     left_list: int = 0  # unsubscribed while the run was going
     problems: list[str] = field(default_factory=list)  # dry run: what would stop a real run
+    transport: str = "smtp"
+    duration: float = 0.0  # seconds of sending
+    settled_rate: float = 0.0  # messages/s the adaptive pace ended at
+    ceiling: float = 0.0  # smtp.rate or --rate
+    retried: int = 0  # temporary refusals retried within the run
+    backoffs: int = 0  # times the pace was cut because the server said slow down
+    connections: int = 0  # most connections open at once
+
+    @property
+    def rate(self) -> float:
+        return self.sent / self.duration if self.duration > 0 else 0.0
 
     def lines(self) -> list[str]:
         if self.test_to:
@@ -228,15 +133,20 @@ class SendReport:
             if self.suppressed:
                 out.append(f"  {self.suppressed} addresses of the list are unsubscribed, bounced or complained: not mailed")
             return out + [f"  a real run would stop: {p}" for p in self.problems]
-        out = [f"Episode {self.episode!r}: sent {len(self.sent)}, already sent earlier {self.already}, "
+        out = [f"Episode {self.episode!r}: sent {self.sent}, already sent earlier {self.already}, "
                f"refused {len(self.refused)}, deferred {len(self.deferred)} (of {self.recipients} recipients"
                + (f", {self.duplicates} duplicate rows ignored" if self.duplicates else "") + ")."]
+        if self.sent or self.retried:
+            out.append(f"  {self.duration:.1f} s, {self.rate:.1f} messages/s over {self.connections} "
+                       f"{'concurrent requests' if self.transport == 'ses' else 'connections'}; the pace settled at "
+                       f"{self.settled_rate:g}/s (ceiling {self.ceiling:g}/s, {self.backoffs} back-offs, "
+                       f"{self.retried} temporary refusals retried)")
         if self.suppressed:
             out.append(f"  {self.suppressed} addresses of the list are unsubscribed, bounced or complained: not mailed")
         if self.left_list:
             out.append(f"  {self.left_list} unsubscribed while the run was going: not mailed")
         if self.resent_unsure:
-            out.append(f"  resent {len(self.resent_unsure)} whose delivery an interrupted run left unconfirmed "
+            out.append(f"  resent {self.resent_unsure} whose delivery an interrupted run left unconfirmed "
                        "(same Message-ID, so mail stores see one message)")
         out += [f"  refused: {a}: {r}" for a, r in self.refused]
         out += [f"  refused in an earlier run (not retried; --retry-refused tries again): {a}: {r}"
@@ -255,23 +165,39 @@ class SendReport:
     def to_json(self) -> dict:
         return {
             "episode": self.episode, "subject": self.subject, "recipients": self.recipients,
-            "sent": len(self.sent), "already": self.already, "resent_unconfirmed": len(self.resent_unsure),
+            "sent": self.sent, "already": self.already, "resent_unconfirmed": self.resent_unsure,
             "refused": [{"to": a, "reason": r} for a, r in self.refused],
             "refused_before": [{"to": a, "reason": r} for a, r in self.refused_before],
             "deferred": [{"to": a, "reason": r} for a, r in self.deferred],
             "would_send": len(self.pending) if self.dry_run else None,
             "dry_run": self.dry_run, "test_to": self.test_to, "aborted": self.aborted, "problems": self.problems,
             "server_refusal": self.server_refusal, "suppressed": self.suppressed, "left_list": self.left_list,
+            "transport": self.transport, "duration_s": round(self.duration, 3), "rate": round(self.rate, 1),
+            "settled_rate": self.settled_rate, "rate_ceiling": self.ceiling, "retried": self.retried,
+            "backoffs": self.backoffs, "connections": self.connections,
         }
+
+
+@dataclass
+class Progress:
+    """What a progress display shows after each recipient."""
+
+    done: int  # recipients dealt with (sent, refused, deferred, skipped as already sent)
+    total: int
+    sent: int
+    rate: float  # messages/s over the last few seconds
+    pace: float  # the adaptive pace now (messages/s)
 
 
 def preflight(show: Show) -> list[str]:
     """What stops a real send, as one-line problems (empty when ready)."""
     problems = []
-    if not show.smtp.host:
-        problems.append("SMTP is not configured: set host (and port, security, user) in the [smtp] section")
-    elif show.smtp.user and not os.environ.get(show.smtp.password_env):
-        problems.append(f"the SMTP password is not set: put it in the environment variable {show.smtp.password_env} (smtp.password_env)")
+    if transport_name(show) == "smtp":
+        if not show.smtp.host:
+            problems.append("SMTP is not configured: set host (and port, security, user) in the [smtp] section "
+                            "(or transport = \"ses\" and a [ses] section for Amazon SES)")
+        elif show.smtp.user and not os.environ.get(show.smtp.password_env):
+            problems.append(f"the SMTP password is not set: put it in the environment variable {show.smtp.password_env} (smtp.password_env)")
     if not show.email.unsubscribe_url:
         problems.append("no one-click unsubscribe endpoint: set unsubscribe_url (https) in the [email] section")
     if not os.environ.get(show.email.secret_env):
@@ -301,8 +227,9 @@ def send_episode(
     dry_run: bool = False,
     test_to: str | None = None,
     rate: float | None = None,
+    connections: int | None = None,
     out_dir: Path | None = None,
-    on_progress: Callable[[str, str], None] | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
     retry_refused: bool = False,
 ) -> SendReport:
     """Send to every `active` subscriber in the store (`--list CSV` is imported into it first)."""
@@ -315,11 +242,9 @@ def send_episode(
     subs, dups = read_subscribers(list_path) if list_path is not None and test_to is None else ([], 0)
     problems = preflight(show)
     log_path = show.path(show.email.send_log)
-    report = SendReport(slug, "", 0, dups, dry_run=dry_run)
+    report = SendReport(slug, "", 0, dups, dry_run=dry_run, transport=transport_name(show))
 
     if dry_run:
-        from studio.build import page_context
-
         report.subject = render_email(show, page_context(show, manifest)).subject
         statuses = _read_statuses(log_path, slug)
         for s in _dry_recipients(show, subs, report):
@@ -336,124 +261,150 @@ def send_episode(
 
     if problems:
         raise SendError(problems[0], show.file)
-    edition = Edition(show, manifest, os.environ[show.email.secret_env])
+    edition = Edition(show, page_context(show, manifest), os.environ[show.email.secret_env])
     report.subject = edition.subject
-    mailer = Mailer(show, os.environ.get(show.smtp.password_env, ""))
+    password = os.environ.get(show.smtp.password_env, "")
     envelope_from = sender(show).addr_spec
-    pacer = _Pacer(rate or show.smtp.rate)
-    progress = on_progress or (lambda who, what: None)
 
     if test_to is not None:
-        from email.utils import make_msgid
-
-        data = edition.message(Subscriber(address), make_msgid("test", sender(show).domain))
-        try:
-            outcome = mailer.deliver(envelope_from, address, data)
-        except ConnectionLost as e:
-            raise SendError(f"lost the connection to the SMTP server: {e}", show.file) from None
-        finally:
-            mailer.close()
-        if outcome.status != "accepted":
-            raise SendError(f"the SMTP server refused {address}: {outcome.reason}")
+        data = edition.message(address, "", make_msgid("test", sender(show).domain))
+        outcome = send_one(show, password, envelope_from, address, data)
+        if not outcome.accepted:
+            raise SendError(f"the server refused {address}: {outcome.reason}")
         report.test_to = address
         return report
-
-    from studio.subscribers.store import open_store
 
     with exclusive(log_path.with_name(log_path.name + ".lock")), contextlib.closing(open_store(show)) as store:
         if subs:
             imported = store.import_rows(((s.email, s.name) for s in subs), f"send-list:{Path(list_path).name}")
             report.suppressed = imported.suppressed + imported.erased
+        del subs
         report.recipients = store.stats()["active"]
         if not report.recipients:
             raise SendError("no active subscribers: import a list with `studio subscribers import CSV` "
                             "(or give --list CSV), or let readers subscribe through `studio listen`",
                             store.path)
         log = SendLog(log_path)
-        run = _RefusalRun(show.smtp.stop_after_refusals)
+        report.ceiling = rate or show.smtp.rate
+        pacer = AdaptiveRate(report.ceiling)
+        delivery = _Delivery(show, str(manifest.get("guid", slug)), edition, store, log, report, retry_refused,
+                             pacer, on_progress)
+        width = connections or show.smtp.connections
+        pool = Pool(open_transport(show, password, width), envelope_from, delivery, pacer, connections=width,
+                    retries=show.smtp.retries, stop_after=show.smtp.stop_after_refusals)
+        start = time.monotonic()
         try:
-            statuses = log.statuses(slug)
-            for email, name in store.active():
-                sub = Subscriber(email, name)
-                st = statuses.get(sub.key)
-                if st == "accepted":
-                    report.already += 1
-                    continue
-                if st == "refused" and not retry_refused:
-                    report.refused_before.append((sub.email, (log.row(slug, sub.key) or {}).get("reason") or ""))
-                    continue
-                msg_id = message_id(show, str(manifest.get("guid", slug)), sub.key)
-                data = edition.message(sub, msg_id)
-                pacer.wait()
-                if store.status(sub.email) != "active":  # unsubscribed while this run was going
-                    report.left_list += 1
-                    continue
-                if mailer.smtp is None:
-                    mailer.connect()  # a bad login or server stops the run before anything is claimed
-                log.claim(slug, sub.key, msg_id)
-                try:
-                    outcome = mailer.deliver(envelope_from, sub.email, data)
-                except ConnectionLost as e:
-                    log.deferred(slug, sub.key, None, f"connection lost: {e}")
-                    report.deferred.append((sub.email, f"connection lost: {e}"))
-                    report.aborted = f"lost the connection to the SMTP server ({e})"
-                    break
-                except SendError as e:
-                    log.deferred(slug, sub.key, None, e.message)
-                    raise
-                if outcome.status == "accepted":
-                    log.accepted(slug, sub.key)
-                    report.sent.append(sub.email)
-                    if st == "sending":
-                        report.resent_unsure.append(sub.email)
-                elif outcome.status == "refused":
-                    log.refused(slug, sub.key, outcome.code, outcome.reason)
-                    report.refused.append((sub.email, outcome.reason))
-                else:
-                    log.deferred(slug, sub.key, outcome.code, outcome.reason)
-                    report.deferred.append((sub.email, outcome.reason))
-                progress(sub.email, outcome.status)
-                if run.add(sub.email, outcome):
-                    _stop_for_server(report, log, slug, run)
-                    break
+            result = asyncio.run(pool.run())
         finally:
-            mailer.close()
+            report.duration = time.monotonic() - start
             log.close()
+    report.aborted, report.server_refusal = result.stopped, result.server_refusal
+    report.settled_rate, report.backoffs = result.rate, result.backoffs
+    report.retried, report.connections = result.retried, result.connections
     return report
 
 
-class _RefusalRun:
-    """Consecutive refusals with the very same reply: the server, not the recipients, is saying no."""
-
-    def __init__(self, limit: int):
-        self.limit, self.reason, self.who = limit, "", []
-
-    def add(self, email: str, outcome: Outcome) -> bool:
-        if outcome.status == "accepted":
-            self.reason, self.who = "", []
-            return False
-        if outcome.reason != self.reason:
-            self.reason, self.who = outcome.reason, []
-        self.who.append((email, outcome.code))
-        return len(self.who) >= self.limit
+@dataclass
+class _Recipient:
+    name: str
+    before: str | None  # the log's status before this run
+    msg_id: str = ""
 
 
-def _stop_for_server(report: SendReport, log: SendLog, slug: str, run: _RefusalRun) -> None:
-    """The run's refusals were the server's problem: log them as deferred (the next run retries them) and stop."""
-    who = {email for email, _ in run.who}
-    for email, code in run.who:
-        log.deferred(slug, email.lower(), code, f"server refused every message: {run.reason}")
-    report.refused = [(a, r) for a, r in report.refused if a not in who]
-    report.deferred = [(a, r) for a, r in report.deferred if a not in who] + [(a, run.reason) for a, _ in run.who]
-    report.server_refusal = run.reason
-    report.aborted = (f"the SMTP server refused {len(run.who)} messages in a row with the same reply: {run.reason}; "
-                      "the rest were left unsent")
+class _Delivery:
+    """The pool's work: the store's active subscribers not yet sent to, streamed in batches; each message made
+    as it goes; every outcome in the send log the moment it is known."""
+
+    def __init__(self, show: Show, guid: str, edition: Edition, store: Store, log: SendLog, report: SendReport,
+                 retry_refused: bool, pacer: AdaptiveRate, on_progress: Callable[[Progress], None] | None):
+        self.show, self.guid, self.edition, self.store, self.log = show, guid, edition, store, log
+        self.report, self.retry_refused, self.pacer = report, retry_refused, pacer
+        self.slug = report.episode
+        self.on_progress = on_progress
+        self.done = 0
+        self._samples: collections.deque = collections.deque(maxlen=12)  # (time, sent) twice a second
+        self._stream = self._unsent()
+
+    def fresh(self) -> Job | None:
+        return next(self._stream, None)
+
+    def _unsent(self) -> Iterator[Job]:
+        batch: list[tuple[str, str]] = []
+        for row in self.store.active():
+            batch.append(row)
+            if len(batch) == BATCH:
+                yield from self._jobs(batch)
+                batch = []
+        yield from self._jobs(batch)
+
+    def _jobs(self, batch: list[tuple[str, str]]) -> Iterator[Job]:
+        known = self.log.statuses_of(self.slug, [email for email, _ in batch]) if batch else {}
+        for email, name in batch:
+            before, reason = known.get(email, (None, ""))
+            if before == "accepted":
+                self.report.already += 1
+                self._tick()
+            elif before == "refused" and not self.retry_refused:
+                self.report.refused_before.append((email, reason))
+                self._tick()
+            else:
+                yield Job(email, _Recipient(name, before))
+
+    def prepare(self, job: Job) -> bytes | None:
+        if self.store.status(job.to) != "active":  # unsubscribed while this run was going
+            self.report.left_list += 1
+            self._tick()
+            return None
+        job.item.msg_id = message_id(self.show, self.guid, job.to)
+        return self.edition.message(job.to, job.item.name, job.item.msg_id)
+
+    def claim(self, job: Job) -> None:
+        self.log.claim(self.slug, job.to, job.item.msg_id)
+
+    def settle(self, job: Job, outcome: Outcome, final: bool) -> None:
+        report = self.report
+        if outcome.accepted:
+            self.log.accepted(self.slug, job.to)
+            report.sent += 1
+            report.resent_unsure += job.item.before == "sending"
+        elif outcome.status == "refused":
+            self.log.refused(self.slug, job.to, outcome.code, outcome.reason)
+            report.refused.append((job.to, outcome.reason))
+        else:
+            self.log.deferred(self.slug, job.to, outcome.code, outcome.reason)
+            if final:
+                report.deferred.append((job.to, outcome.reason))
+        if final:
+            self._tick()
+
+    def server_refused(self, jobs: list[Job], reason: str) -> None:
+        """These refusals were the server refusing everything: deferred for the next run, not refused."""
+        who = {job.to for job in jobs}
+        for job in jobs:
+            self.log.deferred(self.slug, job.to, job.last.code if job.last else None,
+                              f"server refused every message: {reason}")
+        report = self.report
+        counted = {a for a, _ in report.refused} | {a for a, _ in report.deferred}
+        report.refused = [(a, r) for a, r in report.refused if a not in who]
+        report.deferred = [(a, r) for a, r in report.deferred if a not in who] + [(j.to, reason) for j in jobs]
+        for job in jobs:
+            if job.to not in counted:
+                self._tick()
+
+    def _tick(self) -> None:
+        self.done += 1
+        if self.on_progress is None:
+            return
+        now = time.monotonic()
+        if not self._samples or now - self._samples[-1][0] >= 0.5:
+            self._samples.append((now, self.report.sent))
+        t0, sent0 = self._samples[0]
+        rate = (self.report.sent - sent0) / (now - t0) if now - t0 > 0.2 else 0.0
+        self.on_progress(Progress(self.done, self.report.recipients, self.report.sent, rate, self.pacer.rate))
 
 
 def _dry_recipients(show: Show, subs: list[Subscriber], report: SendReport) -> Iterator[Subscriber]:
     """Who a real run would mail: the store's active subscribers plus the list's new addresses; writes nothing."""
-    from studio.subscribers.store import Store
-
     path = show.path(show.subscribers.db)
     if not path.is_file():
         yield from subs
@@ -481,16 +432,3 @@ def _read_statuses(log_path: Path, slug: str) -> dict[str, str]:
         return log.statuses(slug)
     finally:
         log.close()
-
-
-class _Pacer:
-    def __init__(self, per_second: float):
-        self.interval = 1.0 / per_second
-        self.next = 0.0
-
-    def wait(self) -> None:
-        now = time.monotonic()
-        if now < self.next:
-            time.sleep(self.next - now)
-            now = self.next
-        self.next = now + self.interval

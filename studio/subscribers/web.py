@@ -33,6 +33,7 @@ from studio.email.content import one_line
 from studio.email.subscribers import normalize_address
 from studio.errors import StudioError
 from studio.feed.site import page_context
+from studio.mail import transport_name
 from studio.subscribers.mail import ConfirmMailer
 from studio.subscribers.store import Store, open_store
 from studio.templating import environment
@@ -251,9 +252,10 @@ def check_ready(show: Show) -> str:
     if not show.listen.public_url:
         raise StudioError("set listen.public_url (where readers reach `studio listen`, e.g. https://example.org/list/)",
                           show.file)
-    if not show.smtp.host:
+    smtp = transport_name(show) == "smtp"  # Amazon SES needs no [smtp] server
+    if smtp and not show.smtp.host:
         raise StudioError("SMTP is not configured: set host in the [smtp] section (confirmation mails)", show.file)
-    if show.smtp.user and not os.environ.get(show.smtp.password_env):
+    if smtp and show.smtp.user and not os.environ.get(show.smtp.password_env):
         raise StudioError(f"the SMTP password is not set: put it in the environment variable {show.smtp.password_env}",
                           show.file)
     secret = os.environ.get(show.email.secret_env, "")
