@@ -1,10 +1,10 @@
 """The send rate: adapts to the server like TCP's congestion window, never above a ceiling.
 
-It starts low and grows by a quarter every quarter second (slow start) while the
+It starts low and grows by half every quarter second (slow start) while the
 pace, not the server, is what holds senders back; the first time the server says
 "slow down" (421, a 4.7.x reply, SES throttling, a dropped connection) the rate
-drops to 70 % and from then on grows by 2 % a tick (additive increase) up to the
-next back-off. Answers to messages that were already on their way when it backed
+drops to 70 % and from then on grows by 4 % a tick (about a sixth a second) up to
+the next back-off. Answers to messages that were already on their way when it backed
 off are not counted again (one back-off a second). `rate` when the run ends is the
 rate it settled on.
 """
@@ -17,7 +17,7 @@ from typing import Callable
 
 TICK = 0.25  # seconds between growth steps
 HOLD = 1.0  # seconds after a back-off during which further "slow down" answers are the same episode
-SLOW_START, GROWTH, BACKOFF = 1.25, 0.02, 0.7
+SLOW_START, GROWTH, BACKOFF = 1.5, 0.04, 0.7
 
 
 class AdaptiveRate:

@@ -7,8 +7,8 @@ happened, as it happens. A temporary refusal (4xx, a dropped connection) sends t
 job back for another try after 1, 2, 4 ... seconds, up to `retries` times; then it
 stays deferred for the next run.
 
-The pool shrinks when the server refuses one more connection (421 at connect) and
-slows down when it says so. It stops early, leaving the rest unsent, when the
+The pool shrinks to the connections it has when the server refuses one more (421
+at connect), and slows down when the server says so (or refuses even one connection). It stops early, leaving the rest unsent, when the
 server refuses `stop_after` messages in a row with the very same reply (it refuses
 everything), when a daily quota is used up, when nothing was accepted for
 `patience` seconds while the server kept saying no, or when it cannot be reached.
@@ -185,11 +185,11 @@ class Pool:
             except (Busy, Unreachable) as e:
                 if not self._ever_connected and isinstance(e, Unreachable):
                     raise TransportError(str(e)) from None
-                self.pacer.slow_down()
                 if self._open > 0:  # the others keep going: this connection was one too many
                     self.limit = self._open
                     self._requeue(job, 0)
                     return None
+                self.pacer.slow_down()  # not even one connection: the server is overloaded
                 if attempt == CONNECT_TRIES - 1 or time.monotonic() - self._progress_at > self.patience:
                     self._requeue(job, 0)
                     self._stop(f"cannot connect to the server ({e}); the rest were left unsent")
