@@ -66,7 +66,9 @@ class Handler:
 
 
 class LimitedSMTP(SMTP):
-    """Answers 421 and hangs up when `limit` connections are already open."""
+    """Answers 421 and hangs up when `limit` connections are already open. Reads DATA in blocks rather than
+    line by line (aiosmtpd's way costs ~3 ms of CPU per 100 KB message on this machine's shared cores; the
+    remote server this stands in for spends its own CPU, not the sender's)."""
 
     def __init__(self, handler: Handler, limit: int | None, **kw):
         super().__init__(handler, **kw)
@@ -90,6 +92,35 @@ class LimitedSMTP(SMTP):
             return
         self.studio_handler.open -= 1
         super().connection_lost(error)
+
+    async def smtp_DATA(self, arg: str) -> None:
+        if await self.check_helo_needed():
+            return
+        if not self.envelope.rcpt_tos:
+            await self.push("503 Error: need RCPT command")
+            return
+        if arg:
+            await self.push("501 Syntax: DATA")
+            return
+        await self.push("354 End data with <CR><LF>.<CR><LF>")
+        buf = bytearray()
+        try:
+            while not (buf.endswith(b"\r\n.\r\n") or buf == b".\r\n"):
+                block = await self._reader.read(1 << 16)
+                if not block:
+                    return
+                buf += block
+        except asyncio.CancelledError:
+            self._writer.close()
+            raise
+        data = bytes(buf[:-3])  # without the closing ".\r\n"
+        if data.startswith(b".."):
+            data = data[1:]
+        data = data.replace(b"\r\n..", b"\r\n.")
+        self.envelope.content = self.envelope.original_content = data
+        status = await self._call_handler_hook("DATA")
+        self._set_post_data_state()
+        await self.push(status)
 
 
 class _Controller(Controller):

@@ -141,3 +141,25 @@ def test_kill_9_at_random_moments_with_several_connections(built):
     assert all(len(v) == 1 for v in ids.values())  # a second copy is the same message (same Message-ID)
     assert got["sent"] + got["already"] == n and got["resent_unconfirmed"] <= len(unsure)
     print(f"kill drill: {len(unsure)} in flight at the kills, {len(twice)} received twice (same Message-ID)")
+
+
+def test_sigterm_finishes_the_messages_in_flight_and_leaves_none_unconfirmed(built):
+    people = [f"term{i}@example.com" for i in range(40)]
+    with StandIn(delay=0.3) as server:  # slow: 4 connections always have a message on their way
+        show = show_file(built, "term", server.port, extra="connections = 4")
+        lst = write_list(built, "term", people)
+        proc = subprocess.Popen([sys.executable, "-m", "studio", "--show", show, "send", SLUG, "--list", lst],
+                                cwd=built, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while len(server.handler.accepted) < 6 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 1 and "interrupted by SIGTERM" in err, err
+        states = _log_states(built / ".sendlog-term.sqlite")
+        assert "sending" not in states.values()  # every message on its way got its answer recorded
+        accepted = {p for p, st in states.items() if st == "accepted"}
+        assert server.handler.received() == Counter(accepted)
+        rest = summary(send(built, show, "--list", lst, "--json"))
+    assert rest["resent_unconfirmed"] == 0 and rest["sent"] == 40 - len(accepted)
+    assert server.handler.received() == Counter(people)

@@ -27,6 +27,7 @@ import fcntl
 import json
 import os
 import re
+import signal
 import time
 from dataclasses import dataclass, field
 from email.utils import make_msgid
@@ -294,7 +295,7 @@ def send_episode(
                     retries=show.smtp.retries, stop_after=show.smtp.stop_after_refusals)
         start = time.monotonic()
         try:
-            result = asyncio.run(pool.run())
+            result = asyncio.run(_until_done(pool))
         finally:
             report.duration = time.monotonic() - start
             log.close()
@@ -302,6 +303,27 @@ def send_episode(
     report.settled_rate, report.backoffs = result.rate, result.backoffs
     report.retried, report.connections = result.retried, result.connections
     return report
+
+
+async def _until_done(pool: Pool):
+    """Run the pool; Ctrl-C or SIGTERM stops it gracefully (in-flight messages finished and recorded, so none is
+    left unconfirmed); a second one ends the process at once."""
+    loop = asyncio.get_running_loop()
+
+    def interrupted(sig: signal.Signals) -> None:
+        pool.interrupt(f"interrupted by {sig.name}: the messages on their way were finished and recorded")
+        loop.remove_signal_handler(sig)
+
+    installed = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread
+            loop.add_signal_handler(sig, interrupted, sig)
+            installed.append(sig)
+    try:
+        return await pool.run()
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
 
 
 @dataclass
@@ -322,6 +344,7 @@ class _Delivery:
         self.slug = report.episode
         self.on_progress = on_progress
         self.done = 0
+        self._shown = 0.0
         self._samples: collections.deque = collections.deque(maxlen=12)  # (time, sent) twice a second
         self._stream = self._unsent()
 
@@ -396,6 +419,9 @@ class _Delivery:
         if self.on_progress is None:
             return
         now = time.monotonic()
+        if now - self._shown < 0.1 and self.done < self.report.recipients:  # ten updates a second are plenty
+            return
+        self._shown = now
         if not self._samples or now - self._samples[-1][0] >= 0.5:
             self._samples.append((now, self.report.sent))
         t0, sent0 = self._samples[0]

@@ -41,7 +41,7 @@ class Job:
 class Jobs(Protocol):
     def fresh(self) -> Job | None: ...  # the next job of the stream, None at its end
 
-    def prepare(self, job: Job) -> bytes | None: ...  # the message, or None to skip the job
+    def prepare(self, job: Job) -> bytes | None: ...  # the message (CRLF line ends), or None to skip the job
 
     def claim(self, job: Job) -> None: ...  # just before the message goes
 
@@ -97,6 +97,10 @@ class Pool:
         return self.result
 
     # ---- the work ---------------------------------------------------------------------------
+
+    def interrupt(self, why: str) -> None:
+        """Stop taking new messages; the ones on their way are finished and recorded."""
+        self._stop(why)
 
     def _stop(self, why: str) -> None:
         if self.result.stopped is None:

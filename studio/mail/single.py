@@ -7,6 +7,7 @@ import asyncio
 from studio.config import Show
 from studio.mail import open_transport
 from studio.mail.outcome import Busy, Dropped, Outcome, TransportError, Unreachable
+from studio.mail.smtp import crlf_only
 
 
 def send_one(show: Show, password: str, sender: str, to: str, data: bytes) -> Outcome:
@@ -15,12 +16,15 @@ def send_one(show: Show, password: str, sender: str, to: str, data: bytes) -> Ou
 
 
 async def _send_one(show: Show, password: str, sender: str, to: str, data: bytes) -> Outcome:
+    data = crlf_only(data)
     transport = open_transport(show, password, connections=1)
     try:
         for attempt in (1, 2):
             try:
                 conn = await transport.open()
-            except (Busy, Unreachable) as e:
+            except Busy as e:
+                raise TransportError(f"{transport.where} is busy: {e}", show.file) from None
+            except Unreachable as e:
                 raise TransportError(str(e), show.file) from None
             try:
                 return await conn.send(sender, to, data)

@@ -30,10 +30,8 @@ def _local_hostname() -> str:
 
 
 def wire_data(data: bytes) -> bytes:
-    """The DATA payload: CRLF line ends, leading dots doubled, the closing dot line."""
-    crlf = data.count(b"\r\n")
-    if data.count(b"\n") != crlf or data.count(b"\r") != crlf:
-        data = _BARE_LF.sub(b"\r\n", data)
+    """The DATA payload of a message whose lines end in CRLF (as the email package's SMTP policy writes
+    them): leading dots doubled, the closing dot line."""
     if not data.endswith(b"\r\n"):
         data += b"\r\n"
     if data.startswith(b"."):
@@ -41,19 +39,25 @@ def wire_data(data: bytes) -> bytes:
     return data.replace(b"\r\n.", b"\r\n..") + b".\r\n"
 
 
+def crlf_only(data: bytes) -> bytes:
+    """`data` with every line break as CRLF (for a caller that cannot promise it)."""
+    crlf = data.count(b"\r\n")
+    return data if data.count(b"\n") == crlf and data.count(b"\r") == crlf else _BARE_LF.sub(b"\r\n", data)
+
+
 class SmtpTransport:
     def __init__(self, show: Show, password: str):
         self.cfg, self.password, self.show_file = show.smtp, password, show.file
         self.port = self.cfg.port or {"starttls": 587, "ssl": 465, "none": 25}[self.cfg.security]
         self.where = f"SMTP server {self.cfg.host}:{self.port}"
+        self.tls = ssl.create_default_context() if self.cfg.security != "none" else None
 
     async def open(self) -> "SmtpConnection":
         """A connected, secured, logged-in connection. Busy on 421, Unreachable when it cannot connect,
         TransportError when connecting can never work (TLS, login, no STARTTLS)."""
         cfg = self.cfg
         smtp = aiosmtplib.SMTP(hostname=cfg.host, port=self.port, timeout=cfg.timeout, use_tls=cfg.security == "ssl",
-                               start_tls=False, local_hostname=_local_hostname(),
-                               tls_context=ssl.create_default_context())
+                               start_tls=False, local_hostname=_local_hostname(), tls_context=self.tls)
         try:
             await smtp.connect()
             await smtp.ehlo()
@@ -94,8 +98,8 @@ class SmtpConnection:
         self.usable = True
 
     async def send(self, sender: str, to: str, data: bytes) -> Outcome:
-        """One message. Raises Dropped when the connection goes away, TransportError when the server
-        refuses the sender for good."""
+        """One message (CRLF line ends). Raises Dropped when the connection goes away, TransportError when
+        the server refuses the sender for good."""
         smtp = self.smtp
         try:
             reply = await smtp.execute_command(b"MAIL", b"FROM:<" + sender.encode("ascii") + b">")
