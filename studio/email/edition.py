@@ -22,8 +22,7 @@ from studio.email import tokens
 from studio.email.message import build_message, to_address
 from studio.email.render import EmailParts, render_email, unsubscribe_mailbox
 
-# as long as the longest personal link, so the email package picks an encoding that fits any recipient's
-SENTINEL = "https://unsubscribe.invalid/studio-personal-link-" + "x" * 380
+SENTINEL = "https://unsubscribe.invalid/studio-personal-link"
 _MAILTO = "mailto:studio-personal-mailto@unsubscribe.invalid"
 _TO = "studio-personal-to@unsubscribe.invalid"
 _MSGID = "<studio-personal-id.0123456789abcdef@unsubscribe.invalid>"
@@ -63,6 +62,11 @@ class Edition:
             part_head, blank, _ = piece.partition(b"\r\n\r\n")
             cte = str(part.get("Content-Transfer-Encoding", "7bit")).lower()
             kind = part.get_content_type()
+            if cte in ("7bit", "8bit") and SENTINEL in contents[kind]:
+                # short lines around a stand-in link; a real one may pass 78 columns: quoted-printable fits any
+                part_head = part_head.replace(b"Content-Transfer-Encoding: " + cte.encode(),
+                                              b"Content-Transfer-Encoding: quoted-printable")
+                cte = "quoted-printable"
             self.body += [boundary + part_head + blank, _Body(contents[kind], cte, kind == "text/html"), b"\r\n"]
         self.body.append(boundary + pieces[-1])
 

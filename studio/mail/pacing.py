@@ -1,7 +1,8 @@
 """The send rate: adapts to the server like TCP's congestion window, never above a ceiling.
 
 It starts low and grows by half every quarter second (slow start) while the
-pace, not the server, is what holds senders back; the first time the server says
+pace, not the server, is what holds senders back (the senders used at least 80 %
+of the tick's slots); the first time the server says
 "slow down" (421, a 4.7.x reply, SES throttling, a dropped connection) the rate
 drops to 70 % and from then on grows by 4 % a tick (about a sixth a second) up to
 the next back-off. Answers to messages that were already on their way when it backed
@@ -30,7 +31,7 @@ class AdaptiveRate:
         self.clock = clock
         self._slow_start = True
         self._next = 0.0  # when the next message may go
-        self._waited = False  # a sender waited for its slot during this tick: the pace was the limit
+        self._granted = 0  # slots given out during this tick
         self._tick_at = clock()
         self._backoff_at = float("-inf")
 
@@ -40,18 +41,20 @@ class AdaptiveRate:
         self._grow(now)
         at = max(now, self._next)
         self._next = at + 1.0 / self.rate
+        self._granted += 1
         if at > now:
-            self._waited = True
             await asyncio.sleep(at - now)
 
     def _grow(self, now: float) -> None:
-        if now - self._tick_at < TICK:
+        elapsed = now - self._tick_at
+        if elapsed < TICK:
             return
-        if self._waited and now - self._backoff_at > HOLD:
+        used = self._granted >= 0.8 * self.rate * elapsed  # senders kept up with the pace: it is the limit
+        if used and now - self._backoff_at > HOLD:
             grown = self.rate * SLOW_START if self._slow_start else self.rate + max(0.5, self.rate * GROWTH)
             self.rate = min(self.ceiling, grown)
             self.peak = max(self.peak, self.rate)
-        self._waited, self._tick_at = False, now
+        self._granted, self._tick_at = 0, now
 
     def slow_down(self) -> None:
         """The server asked for less: back off once per episode."""
