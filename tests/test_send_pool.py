@@ -4,6 +4,7 @@ kill -9 drills with several connections, against aiosmtpd stand-ins on 127.0.0.1
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import random
@@ -163,3 +164,31 @@ def test_sigterm_finishes_the_messages_in_flight_and_leaves_none_unconfirmed(bui
         rest = summary(send(built, show, "--list", lst, "--json"))
     assert rest["resent_unconfirmed"] == 0 and rest["sent"] == 40 - len(accepted)
     assert server.handler.received() == Counter(people)
+
+
+class Silent(StandIn):
+    """Never answers the first message (the connection stays open)."""
+
+    def __init__(self):
+        super().__init__()
+        first, handle = [True], self.handler.handle_DATA
+
+        async def handle_DATA(server, session, envelope):
+            if first[0]:
+                first[0] = False
+                await asyncio.sleep(8)
+            return await handle(server, session, envelope)
+
+        self.handler.handle_DATA = handle_DATA
+
+
+def test_a_message_the_server_never_answers_is_given_up_after_the_timeout_and_sent_again(built):
+    people = [f"silent{i}@example.com" for i in range(6)]
+    with Silent() as server:
+        show = show_file(built, "silent", server.port, extra="connections = 2\ntimeout = 1")
+        started = time.monotonic()
+        got = summary(send(built, show, "--list", write_list(built, "silent", people), "--json"))
+        took = time.monotonic() - started
+    assert got["sent"] == 6 and got["retried"] == 1 and got["deferred"] == []
+    assert server.handler.received() == Counter(people)
+    assert took < 7  # not the 8 s the server would have kept it waiting

@@ -118,7 +118,13 @@ class SmtpConnection:
             if protocol is None:
                 raise aiosmtplib.SMTPServerDisconnected("connection lost")
             protocol.write(wire_data(data))
-            reply = await protocol.read_response(timeout=self.timeout)
+            # no wait_for on the answer that says "accepted": it would cost two more turns of the event loop
+            # before the caller can record it (the window in which a kill sends it twice); a timer hangs up instead
+            watchdog = asyncio.get_running_loop().call_later(self.timeout, smtp.close)
+            try:
+                reply = await protocol.read_response(timeout=None)
+            finally:
+                watchdog.cancel()
         except _GONE as e:
             self.usable = False
             smtp.close()
