@@ -445,7 +445,8 @@ def test_a_server_refusing_every_message_stops_the_run_and_leaves_the_rest_unsen
     db = sqlite3.connect(built / ".sendlog-quota.sqlite")
     states = Counter(st for (st,) in db.execute("SELECT status FROM deliveries"))
     db.close()
-    assert states == Counter({"accepted": 20, "deferred": 5})  # nobody marked permanently refused
+    # nobody marked permanently refused: the 5 in a row, and any that were on another connection meanwhile
+    assert states["accepted"] == 20 and states["deferred"] >= 5 and set(states) == {"accepted", "deferred"}
     # the server takes mail again: the same command finishes the list, each recipient once
     handler.quota = None
     again = send(built, show, "--list", lst)

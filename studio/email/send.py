@@ -285,14 +285,15 @@ def send_episode(
             raise SendError("no active subscribers: import a list with `studio subscribers import CSV` "
                             "(or give --list CSV), or let readers subscribe through `studio listen`",
                             store.path)
+        width = connections or show.smtp.connections
+        transport = open_transport(show, password, width)
         log = SendLog(log_path)
         report.ceiling = rate or show.smtp.rate
         pacer = AdaptiveRate(report.ceiling)
         delivery = _Delivery(show, str(manifest.get("guid", slug)), edition, store, log, report, retry_refused,
                              pacer, on_progress)
-        width = connections or show.smtp.connections
-        pool = Pool(open_transport(show, password, width), envelope_from, delivery, pacer, connections=width,
-                    retries=show.smtp.retries, stop_after=show.smtp.stop_after_refusals)
+        pool = Pool(transport, envelope_from, delivery, pacer, connections=width, retries=show.smtp.retries,
+                    stop_after=show.smtp.stop_after_refusals)
         start = time.monotonic()
         try:
             result = asyncio.run(_until_done(pool))
