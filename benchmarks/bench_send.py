@@ -31,7 +31,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.common import row, studio_cmd, timed_run  # noqa: E402
+from benchmarks.common import row, studio_cmd  # noqa: E402
+from studio.email.preview import manifest_for  # noqa: E402
+from studio.ingest import read_episode  # noqa: E402
+from tests.smtp_standin import free_port  # noqa: E402
 
 EPISODE = "episodes/2024-03-27-ai-newsletter.md"
 SECRET = "bench-secret"
@@ -42,8 +45,6 @@ class Server:
     """tests/smtp_standin.py in its own processes."""
 
     def __init__(self, root: Path, name: str, *args: str):
-        from tests.smtp_standin import free_port
-
         self.port, self.record = free_port(), root / f"{name}.record"
         self.proc = subprocess.Popen([sys.executable, "-m", "tests.smtp_standin", "--port", str(self.port),
                                       "--record", str(self.record), *args], cwd=REPO)
@@ -72,9 +73,6 @@ class Server:
 
 
 def make_show(root: Path, port: int, extra: str = "") -> None:
-    from studio.email.preview import manifest_for
-    from studio.ingest import read_episode
-
     for name in ("show.toml",):
         shutil.copy(REPO / name, root / name)
     for name in ("templates", "episodes", "assets"):
@@ -101,8 +99,6 @@ def env() -> dict[str, str]:
 
 
 def send_cmd(*extra: str) -> list[str]:
-    from studio.ingest import read_episode
-
     return studio_cmd("send", read_episode(REPO / EPISODE).slug, "--json", *extra)
 
 

@@ -1,4 +1,5 @@
-"""The adaptive pace and the reading of server answers (studio.mail), on their own: real asyncio timing."""
+"""The adaptive pace and the reading of server answers (studio.mail), on their own: real asyncio timing; and the
+[smtp]/[ses] settings' checks."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ import time
 
 import pytest
 
+from studio.config import load_show
+from studio.errors import ConfigError
 from studio.mail.outcome import reply_outcome
 from studio.mail.pacing import HOLD, AdaptiveRate
+from tests.conftest import make_show
 
 
 async def _drive(pacer: AdaptiveRate, seconds: float, workers: int = 8, work: float = 0.0) -> list[float]:
@@ -69,3 +73,20 @@ def test_server_answers_are_read_as_a_sender_should(code, text, status, throttle
     outcome = reply_outcome(code, text)
     assert (outcome.status, outcome.throttle, outcome.quota) == (status, throttle, quota)
     assert outcome.reason == f"{code} {text}"
+
+
+@pytest.mark.parametrize("section, line, problem", [
+    ("smtp", "connections = 0", "smtp.connections"),
+    ("smtp", "retries = 11", "smtp.retries"),
+    ("smtp", 'transport = "sendgrid"', "smtp.transport"),
+    ("smtp", "rate = 1000000", "smtp.rate"),
+    ("ses", 'region = "Europe"', "ses.region"),
+    ("ses", 'endpoint_url = "ftp://x"', "ses.endpoint_url"),
+])
+def test_bad_sending_settings_are_one_clear_line(tmp_path, section, line, problem):
+    root = make_show(tmp_path)
+    with open(root / "show.toml", "a", encoding="utf-8") as f:
+        f.write(f"\n[{section}]\n{line}\n")
+    with pytest.raises(ConfigError) as e:
+        load_show(root / "show.toml")
+    assert problem in str(e.value) and "show.toml" in str(e.value) and "\n" not in str(e.value)
