@@ -24,8 +24,10 @@ from aiosmtpd.smtp import SMTP
 
 
 class Handler:
-    def __init__(self, delay: float = 0.0, max_rate: float | None = None):
+    def __init__(self, delay: float = 0.0, max_rate: float | None = None, fault=None):
         self.delay, self.max_rate = delay, max_rate
+        self.fault = fault  # async (server, n) -> a reply that replaces the n-th message's (1-based), or None
+        self.data_commands = 0
         self.accepted: list[tuple[str, str]] = []  # (recipient, Message-ID)
         self.refused_rate = 0
         self.sessions = 0
@@ -38,6 +40,11 @@ class Handler:
         self._window: collections.deque = collections.deque()
 
     async def handle_DATA(self, server, session, envelope):
+        self.data_commands += 1
+        if self.fault is not None:
+            reply = await self.fault(server, self.data_commands)
+            if reply:
+                return reply
         if self.max_rate is not None:
             now = time.monotonic()
             while self._window and now - self._window[0] > 1.0:
@@ -141,8 +148,9 @@ def free_port() -> int:
 class StandIn:
     """The server in a thread of this process."""
 
-    def __init__(self, delay: float = 0.0, max_connections: int | None = None, max_rate: float | None = None):
-        self.handler = Handler(delay, max_rate)
+    def __init__(self, delay: float = 0.0, max_connections: int | None = None, max_rate: float | None = None,
+                 fault=None):
+        self.handler = Handler(delay, max_rate, fault)
         self.port = free_port()
         self.controller = _Controller(self.handler, max_connections, hostname="127.0.0.1", port=self.port)
 

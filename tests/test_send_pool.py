@@ -66,26 +66,16 @@ def test_the_pace_never_goes_above_the_ceiling(built):
     assert max(sum(1 for t in times if start <= t < start + 2.0) for start in times) <= 42
 
 
-class Dropper(StandIn):
-    """Hangs up on every 7th message before accepting it."""
-
-    def __init__(self):
-        super().__init__()
-        count, handle = [0], self.handler.handle_DATA
-
-        async def handle_DATA(server, session, envelope):
-            count[0] += 1
-            if count[0] % 7 == 0:
-                server.transport.abort()
-                return "451 4.4.2 connection dropped"
-            return await handle(server, session, envelope)
-
-        self.handler.handle_DATA = handle_DATA
+async def hang_up_on_every_7th(server, n: int) -> str | None:
+    if n % 7 == 0:
+        server.transport.abort()
+        return "451 4.4.2 connection dropped"
+    return None
 
 
 def test_dropped_connections_are_reopened_and_their_messages_sent_again(built):
     people = [f"drop{i}@example.com" for i in range(50)]
-    with Dropper() as server:
+    with StandIn(fault=hang_up_on_every_7th) as server:
         show = show_file(built, "drops", server.port, extra="connections = 3")
         got = summary(send(built, show, "--list", write_list(built, "drops", people), "--json"))
     assert got["sent"] == 50 and got["deferred"] == []
@@ -166,25 +156,14 @@ def test_sigterm_finishes_the_messages_in_flight_and_leaves_none_unconfirmed(bui
     assert server.handler.received() == Counter(people)
 
 
-class Silent(StandIn):
-    """Never answers the first message (the connection stays open)."""
-
-    def __init__(self):
-        super().__init__()
-        first, handle = [True], self.handler.handle_DATA
-
-        async def handle_DATA(server, session, envelope):
-            if first[0]:
-                first[0] = False
-                await asyncio.sleep(8)
-            return await handle(server, session, envelope)
-
-        self.handler.handle_DATA = handle_DATA
+async def never_answer_the_first(server, n: int) -> None:
+    if n == 1:
+        await asyncio.sleep(8)  # the connection stays open, silent
 
 
 def test_a_message_the_server_never_answers_is_given_up_after_the_timeout_and_sent_again(built):
     people = [f"silent{i}@example.com" for i in range(6)]
-    with Silent() as server:
+    with StandIn(fault=never_answer_the_first) as server:
         show = show_file(built, "silent", server.port, extra="connections = 2\ntimeout = 1")
         started = time.monotonic()
         got = summary(send(built, show, "--list", write_list(built, "silent", people), "--json"))
