@@ -88,7 +88,7 @@ def bench_send(quick: bool) -> list[dict]:
     from aiosmtpd.controller import Controller
 
     from studio.email.context import draft_manifest
-    from studio.email.send import send_episode
+    from studio.send.run import send_episode
     from studio.ingest import read_episode
 
     n = 50 if quick else 300
@@ -119,7 +119,7 @@ def bench_send(quick: bool) -> list[dict]:
             t = time.perf_counter()
             report = send_episode(show, episode.slug, list_path=root / "list.csv")
             studio = time.perf_counter() - t
-            assert len(report.sent) == n
+            assert report.sent == n
 
             from studio.email.context import email_context
             from studio.email.message import built_eml
@@ -139,7 +139,7 @@ def bench_send(quick: bool) -> list[dict]:
     return [{
         "case": f"send to {n} recipients over loopback SMTP",
         "studio": round(studio, 3), "baseline": round(base, 3), "ratio": round(studio / base, 2),
-        "target": ">= 25 messages/s (5x the default smtp.rate)", "ok": n / studio >= 25,
+        "target": ">= 25 messages/s (a short list: the pace starts at 10/s)", "ok": n / studio >= 25,
         "note": f"seconds; {n / studio:.0f} messages/s; baseline = bare smtplib loop resending one prebuilt message "
                 "(studio builds and encodes a personalised MIME message per recipient and commits the log twice)",
     }]

@@ -1,4 +1,4 @@
-"""The double opt-in confirmation mail, sent through the show's [smtp] server."""
+"""The double opt-in confirmation mail, sent through the show's transport ([smtp] server or Amazon SES)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from email.utils import make_msgid
 from studio.core.config import Show
 from studio.core.errors import StudioError
 from studio.email.message import build_message, sender, to_address
+from studio.mail.single import send_one
 
 TEXTS = {
     "zh": ("请确认订阅《{show}》",
@@ -41,14 +42,8 @@ class ConfirmMailer:
         return msg.as_bytes()
 
     def send_confirmation(self, email: str, link: str) -> None:
-        from studio.email.send import ConnectionLost, Mailer
-
-        mailer = Mailer(self.show, os.environ.get(self.show.smtp.password_env, ""))
-        try:
-            outcome = mailer.deliver(sender(self.show).addr_spec, email, self.message(email, link))
-        except ConnectionLost as e:
-            raise StudioError(f"SMTP connection lost sending to {email}: {e}") from None
-        finally:
-            mailer.close()
-        if outcome.status != "accepted":
-            raise StudioError(f"the SMTP server refused the confirmation mail to {email}: {outcome.reason}")
+        show = self.show
+        outcome = send_one(show, os.environ.get(show.smtp.password_env, ""), sender(show).addr_spec, email,
+                           self.message(email, link))
+        if not outcome.accepted:
+            raise StudioError(f"the server refused the confirmation mail to {email}: {outcome.reason}")

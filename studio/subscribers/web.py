@@ -31,6 +31,7 @@ from aiohttp.abc import AbstractAccessLogger
 from studio.core import tokens
 from studio.core.config import Show
 from studio.core.errors import StudioError
+from studio.mail import transport_name
 from studio.present.content import one_line
 from studio.present.templating import environment
 from studio.site.pages import layout_context
@@ -276,9 +277,10 @@ def check_ready(show: Show) -> str:
     if not show.listen.public_url:
         raise StudioError("set listen.public_url (where readers reach `studio listen`, e.g. https://example.org/list/)",
                           show.file)
-    if not show.smtp.host:
+    smtp = transport_name(show) == "smtp"  # Amazon SES needs no [smtp] server
+    if smtp and not show.smtp.host:
         raise StudioError("SMTP is not configured: set host in the [smtp] section (confirmation mails)", show.file)
-    if show.smtp.user and not os.environ.get(show.smtp.password_env):
+    if smtp and show.smtp.user and not os.environ.get(show.smtp.password_env):
         raise StudioError(f"the SMTP password is not set: put it in the environment variable {show.smtp.password_env}",
                           show.file)
     secret = os.environ.get(show.email.secret_env, "")

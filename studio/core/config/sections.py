@@ -137,9 +137,22 @@ class SmtpConfig:
     security: str = setting("starttls", one_of("starttls", "ssl", "none"))
     user: str = ""
     password_env: str = setting("STUDIO_SMTP_PASSWORD", env_name())  # env var holding the password
-    rate: float = setting(5.0, positive("messages per second"))
+    rate: float = setting(50.0, between(0.001, 100_000, " messages a second"))  # at most: the pace adapts below it
+    connections: int = setting(8, between(1, 100))  # at once (SES: requests); fewer if the server answers 421
+    retries: int = setting(5, between(0, 10))  # temporary refusals of one recipient retried in the run (1, 2, 4… s)
+    transport: str = setting("", one_of("", "smtp", "ses"))  # default: ses when [ses] names a region or endpoint
     timeout: float = setting(30.0, positive("seconds"))
     stop_after_refusals: int = setting(5, at_least(1))  # this many refusals in a row with the same reply stop the run
+
+
+@dataclass
+class SesConfig:
+    """[ses]: Amazon SES (API v2) as the transport of `studio send`; credentials come from the AWS environment."""
+
+    region: str = setting("", looks_like(r"|[a-z]{2}(-[a-z]+)+-\d", "eu-west-1"))  # default: AWS_REGION / profile
+    endpoint_url: str = setting("", web_url())  # default: AWS_ENDPOINT_URL or AWS
+    profile: str = ""  # AWS profile in ~/.aws/config (default: AWS_PROFILE or "default")
+    configuration_set: str = ""  # SES configuration set for event publishing (bounces, complaints)
 
 
 @dataclass
@@ -244,6 +257,7 @@ class Show:
     audio: AudioConfig = field(default_factory=AudioConfig)
     email: EmailConfig = field(default_factory=EmailConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    ses: SesConfig = field(default_factory=SesConfig)
     feed: FeedConfig = field(default_factory=FeedConfig)
     site: SiteConfig = field(default_factory=SiteConfig)
     subscribers: SubscribersConfig = field(default_factory=SubscribersConfig)
