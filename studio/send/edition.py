@@ -19,7 +19,7 @@ from email.utils import format_datetime
 
 from studio.core import tokens
 from studio.core.config import Show
-from studio.email.message import build_message, to_address
+from studio.email.message import build_message, mailbox_header, to_address
 from studio.email.render import EmailParts, render_email, unsubscribe_mailbox
 
 SENTINEL = "https://unsubscribe.invalid/studio-personal-link"
@@ -82,7 +82,7 @@ class Edition:
 
     def message(self, email: str, name: str, msg_id: str) -> bytes:
         token = tokens.sign(email, self.secret)
-        https = tokens.unsubscribe_link(self.show.email.unsubscribe_url, token)
+        https = tokens.unsubscribe_link(self.show.unsubscribe_url, token)
         mailto = tokens.unsubscribe_mailto(self.mailbox, token)
         links = {False: https.encode("ascii"), True: htmlmod.escape(https).encode("ascii")}
         out = []
@@ -90,7 +90,7 @@ class Edition:
             if type(slot) is bytes:
                 out.append(slot)
             elif slot == "to":
-                out.append(self._fold("To", to_address(email, name)))
+                out.append(_raw_header("To", mailbox_header(to_address(email, name))))
             elif slot == "date":
                 out.append(self._date())
             else:
@@ -153,3 +153,8 @@ class _Body:
 
     def encoded(self, link: bytes) -> bytes:
         return self.prefix + self._encode(self.tail.replace(_SENTINEL_B, link))
+
+
+def _raw_header(name: str, value: str) -> bytes:
+    """A header as build_message writes one set raw (continuation lines as given, CRLF line ends)."""
+    return f"{name}: {value}".replace("\n", "\r\n").encode("ascii") + b"\r\n"

@@ -24,8 +24,6 @@ import asyncio
 import collections
 import contextlib
 import fcntl
-import json
-import os
 import re
 import signal
 import time
@@ -38,6 +36,7 @@ from studio.core.config import Show
 from studio.core.errors import StudioError
 from studio.core.layout import OutputLayout
 from studio.core.manifest import Manifest, read_manifest
+from studio.core.secrets import smtp_password, unsubscribe_secret
 from studio.email.context import email_context
 from studio.email.message import message_id, sender
 from studio.email.render import render_email
@@ -197,11 +196,11 @@ def preflight(show: Show) -> list[str]:
         if not show.smtp.host:
             problems.append("SMTP is not configured: set host (and port, security, user) in the [smtp] section "
                             "(or transport = \"ses\" and a [ses] section for Amazon SES)")
-        elif show.smtp.user and not os.environ.get(show.smtp.password_env):
+        elif show.smtp.user and not smtp_password(show):
             problems.append(f"the SMTP password is not set: put it in the environment variable {show.smtp.password_env} (smtp.password_env)")
-    if not show.email.unsubscribe_url:
+    if not show.unsubscribe_url:
         problems.append("no one-click unsubscribe endpoint: set unsubscribe_url (https) in the [email] section")
-    if not os.environ.get(show.email.secret_env):
+    if not unsubscribe_secret(show):
         problems.append(f"no secret to sign unsubscribe links: set the environment variable {show.email.secret_env} (email.secret_env)")
     return problems
 
@@ -262,9 +261,9 @@ def send_episode(
 
     if problems:
         raise SendError(problems[0], show.file)
-    edition = Edition(show, email_context(show, manifest), os.environ[show.email.secret_env])
+    edition = Edition(show, email_context(show, manifest), unsubscribe_secret(show))
     report.subject = edition.subject
-    password = os.environ.get(show.smtp.password_env, "")
+    password = smtp_password(show)
     envelope_from = sender(show).addr_spec
 
     if test_to is not None:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import os
 import socket
 import time
 from urllib.parse import urlparse
 
 from studio.core.errors import SpeechError
 from studio.core.netsafe import REDIRECTS, RedirectRefused, next_hop, redact
+from studio.core.secrets import secret
 from studio.speech.base import EngineConfigError, TransientSpeechError
 
 RETRY_STATUS = (408, 429, 500, 502, 503, 504)
@@ -66,7 +66,7 @@ def retry_after_seconds(value: str | None) -> float | None:
 
 
 def env_secret(name: str) -> str:
-    return os.environ.get(name, "").strip() if name else ""
+    return secret(name)
 
 
 def probe_url(url: str, timeout: float = 2.0) -> str | None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import os
 from email.utils import make_msgid
 
 from studio.core.config import Show
 from studio.core.errors import StudioError
+from studio.core.secrets import smtp_password
 from studio.email.message import build_message, sender, to_address
 from studio.mail.single import send_one
 
@@ -43,7 +43,7 @@ class ConfirmMailer:
 
     def send_confirmation(self, email: str, link: str) -> None:
         show = self.show
-        outcome = send_one(show, os.environ.get(show.smtp.password_env, ""), sender(show).addr_spec, email,
+        outcome = send_one(show, smtp_password(show), sender(show).addr_spec, email,
                            self.message(email, link))
         if not outcome.accepted:
             raise StudioError(f"the server refused the confirmation mail to {email}: {outcome.reason}")

@@ -17,7 +17,6 @@ import collections
 import contextlib
 import ipaddress
 import logging
-import os
 import signal
 import sys
 import time
@@ -31,6 +30,7 @@ from aiohttp.abc import AbstractAccessLogger
 from studio.core import tokens
 from studio.core.config import Show
 from studio.core.errors import StudioError
+from studio.core.secrets import smtp_password, unsubscribe_secret
 from studio.mail import transport_name
 from studio.present.content import one_line
 from studio.present.templating import environment
@@ -280,10 +280,10 @@ def check_ready(show: Show) -> str:
     smtp = transport_name(show) == "smtp"  # Amazon SES needs no [smtp] server
     if smtp and not show.smtp.host:
         raise StudioError("SMTP is not configured: set host in the [smtp] section (confirmation mails)", show.file)
-    if smtp and show.smtp.user and not os.environ.get(show.smtp.password_env):
+    if smtp and show.smtp.user and not smtp_password(show):
         raise StudioError(f"the SMTP password is not set: put it in the environment variable {show.smtp.password_env}",
                           show.file)
-    secret = os.environ.get(show.email.secret_env, "")
+    secret = unsubscribe_secret(show)
     if not secret:
         raise StudioError(f"no secret to sign links: set the environment variable {show.email.secret_env}", show.file)
     return secret

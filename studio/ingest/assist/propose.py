@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from studio.core.config import AssistConfig
 from studio.core.fsutil import atomic_write_text
+from studio.core.secrets import secret
 from studio.ingest.assist.exchange import ExchangeError, post
 from studio.ingest.titles import fits
 
@@ -76,7 +76,7 @@ def ask(config: AssistConfig, sentences: list[str]) -> dict:
     headers = {"Content-Type": "application/json"}
     key = ""
     if config.api_key_env:
-        key = os.environ.get(config.api_key_env, "")
+        key = secret(config.api_key_env)
         if not key:
             raise AssistError(f"environment variable {config.api_key_env} (assist.api_key_env) is not set")
         headers["Authorization"] = f"Bearer {key}"
