@@ -84,19 +84,24 @@ def new(obj, title: str, date: dt.datetime | None, fmt: str) -> None:
 @click.option("--engine", type=click.Choice(ENGINE_CHOICES), default=None,
               help="Voice engine for the build (default from show.toml).")
 @click.option("--rate", metavar="N/s", help="Sending rate (as `studio send --rate`).")
+@click.option("--test-to", metavar="ADDRESS",
+              help="Send a test copy of the new build here before publishing; stop if it does not go "
+                   "(default: [email] test_to; none: no test send).")
 @click.option("--dry-run", is_flag=True, help="Say what each step would do; build, publish and send nothing.")
 @click.pass_obj
 @handle_errors
 def ship(obj, episode: Path, target: str | None, list_path: str | None, out_dir: Path | None,
-         engine: str | None, rate: str | None, dry_run: bool) -> None:
+         engine: str | None, rate: str | None, test_to: str | None, dry_run: bool) -> None:
     """Release EPISODE (a script) in one go: `studio check`, `studio build`,
+    a test copy (`studio send --test-to`, when a test address is set),
     `studio publish --to TARGET`, `studio send --list SUBSCRIBERS`, in that
     order, stopping at the first step that fails (its exit status is ship's).
+    The build always runs, so what goes out is the script as it is now.
 
     \b
     studio ship episodes/2026-03-02-x.md --to /srv/www/pod --list subscribers.csv --dry-run
     """
     show = load_show_for(obj["show_file"], episode)
-    options = ShipOptions(episode, target, list_path, out_dir, engine, rate)
+    options = ShipOptions(episode, target, list_path, out_dir, engine, rate, test_to)
     status = run_ship(show, options, dry_run=dry_run, say=click.echo, warn=lambda m: click.echo(m, err=True))
     sys.exit(status)
