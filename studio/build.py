@@ -23,6 +23,7 @@ from studio.manifest import MANIFEST, problem, read_manifest
 from studio.fsutil import atomic_path, atomic_write_bytes, atomic_write_text, locked, remove_stale_temps
 from studio.model import Episode
 from studio.progress import Reporter
+from studio.recording.speech import recorded_speech, recording_for
 
 
 @dataclass
@@ -41,6 +42,7 @@ class BuildResult:
     retried: int = 0
     failed: int = 0
     mastering: dict[str, int] = field(default_factory=dict)  # studio.audio.render's work counters
+    recording: dict[str, Any] | None = None  # a recorded episode's alignment (studio.recording)
 
     @classmethod
     def from_manifest(cls, m: dict[str, Any], out: Path) -> "BuildResult":
@@ -68,6 +70,7 @@ class BuildResult:
             "engine": self.engine,
             "warnings": self.warnings,
             "mastering": self.mastering,
+            **({"recording": self.recording} if self.recording is not None else {}),
         }
 
 
@@ -112,7 +115,8 @@ def build_episode(
     from studio.audio.settings import episode_audio
 
     settings = episode_audio(show, episode)  # jingle files and per-episode [audio] checked before synthesis
-    inputs = [source_key(show, p) for p in (settings.intro, settings.outro, settings.stinger) if p]
+    recording = recording_for(episode)  # front matter `recording`: checked before anything is spoken
+    inputs = [source_key(show, p) for p in (settings.intro, settings.outro, settings.stinger, recording) if p]
     ep_dir = out / "episodes" / episode.slug
     reporter.info(f"[bold]{episode.title}[/] — {len(episode.items)} items ({episode.format})")
 
@@ -124,18 +128,22 @@ def build_episode(
     mastering = episode_mastering(show, episode, settings)  # decodes each clip as it arrives, encodes ahead
     mastering.ahead()
     try:
-        with SpeechDisplay.open(reporter, len(episode.items)) as display:
-            speech = synthesize_episode(
-                episode, show, engine or show.speech.engine, show.path(show.speech.cache_dir),
-                jobs=jobs, progress=display, warn=reporter.warn, on_clip=lambda i, clip: mastering.clip(i, clip.audio),
-            )
+        if recording is not None:  # the host's own voice: the recording cut into item clips by alignment
+            speech = recorded_speech(episode, show, recording, settings, reporter)
+        else:
+            with SpeechDisplay.open(reporter, len(episode.items)) as display:
+                speech = synthesize_episode(
+                    episode, show, engine or show.speech.engine, show.path(show.speech.cache_dir), jobs=jobs,
+                    progress=display, warn=reporter.warn, on_clip=lambda i, clip: mastering.clip(i, clip.audio),
+                )
     except BaseException:
         mastering.close()
         raise
-    reporter.info(
-        f"Speech ({speech.engine}): {speech.synthesized} synthesized, {speech.cached} cached, "
-        f"{speech.retried} retried, {speech.failed} failed"
-    )
+    if recording is None:
+        reporter.info(
+            f"Speech ({speech.engine}): {speech.synthesized} synthesized, {speech.cached} cached, "
+            f"{speech.retried} retried, {speech.failed} failed"
+        )
 
     from studio.audio.render import render_audio
 
@@ -158,6 +166,8 @@ def build_episode(
         for item, voices, clip in zip(manifest["items"], speech.voices, speech.clips):
             item.update(voices=voices, words=sum(b.kind == "word" for b in clip.boundaries))
         manifest["source"] = source_key(show, script)  # tells a duplicate slug from a rebuild
+        if recording is not None:
+            manifest["recording"] = speech.recording  # each item's place in the recording, with a confidence
         if why := problem(manifest, episode.slug):  # never write a manifest the feed cannot use
             raise StudioError(f"the episode's manifest would be unusable: {why}", script)
         context = page_context(show, manifest)
@@ -195,6 +205,7 @@ def build_episode(
         retried=speech.retried,
         failed=speech.failed,
         mastering=audio.work,
+        recording=getattr(speech, "recording", None),
     )
 
 

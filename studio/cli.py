@@ -121,7 +121,8 @@ def build(obj, episodes: tuple[Path, ...], out_dir: Path | None, engine: str | N
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="Read the script as this format (default: detect it).")
 @click.option("--json", "as_json", is_flag=True,
               help='Print {"title", "summary", "format", "items": [...]} instead of a table.')
-@click.option("--explain", is_flag=True, help="Every sentence, whether it starts an item, and the evidence.")
+@click.option("--explain", is_flag=True, help="Every sentence, whether it starts an item, and the evidence; with a recording, "
+              "each item's place in it and a confidence.")
 def items(episode: Path, fmt: str | None, as_json: bool, explain: bool) -> None:
     """Show how EPISODE is cut into items: n, section, title, chars, links."""
     from studio.items_cmd import items_command

@@ -184,6 +184,7 @@ class LimitsConfig:
     script_kb: int = 1024  # size of the script file, KiB
     items: int = 300  # items (clips, chapters) in one episode
     item_chars: int = 12000  # characters of one item's text (about 40 minutes of speech)
+    recording_minutes: int = 180  # length of a host's recording (front matter `recording`)
 
 
 @dataclass
@@ -273,7 +274,8 @@ def _check_show(show: Show, path: Path) -> None:
     _check_assist(show.assist, path)
 
 
-_LIMIT_RANGES = {"script_kb": (1, 100_000), "items": (1, 10_000), "item_chars": (100, 1_000_000)}
+_LIMIT_RANGES = {"script_kb": (1, 100_000), "items": (1, 10_000), "item_chars": (100, 1_000_000),
+                 "recording_minutes": (1, 1440)}
 
 
 def _check_limits(limits: LimitsConfig, path: Path) -> None:

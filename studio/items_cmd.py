@@ -13,6 +13,7 @@ from studio.ingest.source import load_source
 from studio.ingest.textwidth import clip, width
 from studio.memory import gc_paused
 from studio.model import Episode
+from studio.recording.explain import recording_report, with_recording
 
 _COLUMNS = ("n", "section", "title", "chars", "links")
 _MAX = {"section": 16, "title": 48}  # a headline is at most 48 columns
@@ -31,7 +32,8 @@ def _items(path: Path, fmt: str | None, as_json: bool, explain: bool) -> int:
         if explain:
             reader = READERS[episode.format]
             rows = reader.explain(load_source(path)) if hasattr(reader, "explain") else None
-            _write(explain_text(episode, rows, as_json), sys.stdout)
+            explained = explain_text(episode, rows, as_json)
+            _write(with_recording(explained, recording_report(episode, path), as_json), sys.stdout)
             return 0
     except StudioError as e:
         _write(f"{e}\n", sys.stderr)

@@ -1,0 +1,175 @@
+"""Make a host's recording of a script, with the truth known: for tests and benchmarks.
+
+    python -m studio.devtools.takes SCRIPT OUT.wav [--voice en-gb+m3] [--rate -10%] [--seed 1]
+
+Each sentence of each item is read by an espeak-ng voice other than the one the aligner
+synthesizes with (another variant, rate and pitch, a darker tone), or by a voice of another
+synthesizer (`--voice flite:slt`: Debian's flite, voices built from recorded people), with random pauses
+between sentences and items (one of them long), one sentence read twice (a retake: its
+first half, a pause, then all of it), one ad-lib that is not in the script, room noise at
+-60 dBFS and a 5 s jingle in front. `Take.starts` are the true item starts in seconds (the
+first sample of each item's first sentence that is louder than -45 dBFS).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import subprocess
+import sys
+import tempfile
+import wave
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from studio.audio.ffmpeg import run_ffmpeg
+from studio.devtools import jingles
+from studio.ingest import read_episode
+from studio.speech.base import VoiceSettings
+from studio.speech.espeak import EspeakEngine
+from studio.speech.text import split_sentences
+
+RATE = jingles.RATE
+ONSET_DB = -45.0
+AD_LIBS = {"zh": "嗯，好，我们接着往下说。", "en": "Okay, where was I. Right, let's move on."}
+
+
+@dataclass
+class Take:
+    samples: np.ndarray  # float32 mono at RATE
+    starts: list[float]  # true start of every item, seconds
+    sentences: list[list[float]] = field(default_factory=list)  # every sentence's start, per item
+    retake_item: int = -1
+    ad_lib_before: int = -1
+    ad_lib_at: float = 0.0  # seconds
+
+    @property
+    def seconds(self) -> float:
+        return len(self.samples) / RATE
+
+
+def _flite(text: str, voice: str, rate: str) -> bytes:
+    """Another synthesizer altogether (Debian's flite; its voices are built from recorded people)."""
+    stretch = 1 / (1 + int(rate.strip().rstrip("%")) / 100)
+    with tempfile.TemporaryDirectory(prefix="studio-take-") as tmp:
+        out = Path(tmp) / "speech.wav"
+        subprocess.run(["flite", "-voice", voice, "--setf", f"duration_stretch={stretch:.3f}", "-t", text, "-o", str(out)],
+                       check=True, capture_output=True)
+        return out.read_bytes()
+
+
+def _speak(engine: EspeakEngine, text: str, voice: str, rate: str, pitch: float) -> np.ndarray:
+    if voice.startswith("flite:"):
+        audio = _flite(text, voice.removeprefix("flite:"), rate)
+    else:
+        audio = engine.synthesize_sync(text, VoiceSettings(voice=voice, rate=rate)).audio
+    shift = f"asetrate={{rate}}*{pitch:.4f},aresample={RATE},atempo={1 / pitch:.4f}," if pitch != 1 else ""
+    with wave.open(io.BytesIO(audio)) as w:
+        src = w.getframerate()
+    graph = shift.format(rate=src) + f"aresample={RATE},lowpass=f=7000,equalizer=f=250:t=q:w=1:g=4"
+    pcm = run_ffmpeg(["-f", "wav", "-i", "pipe:0", "-af", graph, "-f", "s16le", "-ac", "1", "-ar", str(RATE),
+                      "pipe:1"], audio)
+    return np.frombuffer(pcm, "<i2").astype(np.float32) / 32768
+
+
+def onset(samples: np.ndarray) -> int:
+    """The first 5 ms block louder than ONSET_DB (its first sample)."""
+    block = RATE // 200
+    n = len(samples) // block
+    rms = np.sqrt(np.mean(samples[: n * block].reshape(n, block) ** 2, axis=1) + 1e-12)
+    loud = np.flatnonzero(20 * np.log10(rms) > ONSET_DB)
+    return int(loud[0]) * block if len(loud) else 0
+
+
+def make_take(items: list[str], language: str = "zh", voice: str | None = None, rate: str = "-12%",
+              pitch: float = 1.12, seed: int = 1, jingle_s: float = 5.0, noise_db: float = -60.0,
+              long_pause_s: float = 12.0, retake: bool = True, ad_lib: bool = True) -> Take:
+    """A recording of `items` (their speech text) with known item starts."""
+    rng = np.random.default_rng(seed)
+    engine = EspeakEngine()
+    voice = voice or ("cmn+f3" if language == "zh" else "en-GB-scotland+m3")
+    chunks: list[np.ndarray] = []
+    at = 0
+
+    def add(samples: np.ndarray) -> None:
+        nonlocal at
+        chunks.append(samples)
+        at += len(samples)
+
+    def pause(seconds: float) -> None:
+        add(np.zeros(int(seconds * RATE), np.float32))
+
+    if jingle_s > 0:
+        music = jingles.intro()[: int(jingle_s * RATE)].astype(np.float32) * 0.5
+        add(music)
+        pause(rng.uniform(0.3, 1.0))
+    count = len(items)
+    sentences_of = [[s.strip() for s in split_sentences(text) if s.strip()] for text in items]
+    several = [n for n in range(count) if len(sentences_of[n]) > 1]  # a retake inside an item if one can be
+    retake_item = min(several or range(count), key=lambda n: abs(n - count // 2)) if retake and count > 1 else -1
+    ad_lib_before = max(1, count * 2 // 3) if ad_lib and count > 2 else -1
+    long_after = 1 if count > 2 else -1
+    take = Take(np.zeros(0, np.float32), [], retake_item=retake_item, ad_lib_before=ad_lib_before)
+    for n, text in enumerate(items):
+        if n == ad_lib_before:
+            take.ad_lib_at = at / RATE
+            add(_speak(engine, AD_LIBS.get(language, AD_LIBS["en"]), voice, rate, pitch))
+            pause(rng.uniform(0.5, 1.2))
+        sentences = sentences_of[n]
+        starts = []
+        for k, sentence in enumerate(sentences):
+            speech = _speak(engine, sentence, voice, rate, pitch)
+            starts.append((at + onset(speech)) / RATE)  # a retaken first sentence: the item starts at the first try
+            if n == retake_item and k == min(1, len(sentences) - 1):
+                add(speech[: len(speech) // 2])  # the host stumbles, stops and reads it again
+                pause(rng.uniform(0.6, 1.5))
+                if k > 0:
+                    starts[-1] = (at + onset(speech)) / RATE
+            add(speech)
+            pause(rng.uniform(0.15, 1.2) if k < len(sentences) - 1 else 0)
+        take.sentences.append(starts)
+        take.starts.append(starts[0])
+        pause(long_pause_s if n == long_after else rng.uniform(0.8, 3.0))
+    samples = np.concatenate(chunks)
+    if noise_db > -120:
+        noise = rng.standard_normal(len(samples)).astype(np.float32)
+        samples = samples + noise * np.float32(10 ** (noise_db / 20))
+    take.samples = samples
+    return take
+
+
+def write_take(take: Take, out: Path) -> Path:
+    """The recording as WAV, FLAC, MP3, M4A or OGG (by the file's suffix), 44.1 kHz mono."""
+    pcm = (np.clip(take.samples, -1, 1) * 32767).astype("<i2").tobytes()
+    codec = {".wav": [], ".flac": [], ".mp3": ["-b:a", "128k"], ".m4a": ["-c:a", "aac", "-b:a", "128k"],
+             ".ogg": ["-c:a", "libopus", "-b:a", "64k"], ".opus": ["-c:a", "libopus", "-b:a", "64k"]}
+    suffix = out.suffix.lower()
+    if suffix not in codec:
+        raise ValueError(f"unknown recording format {suffix}")
+    run_ffmpeg(["-f", "s16le", "-ar", str(RATE), "-ac", "1", "-i", "pipe:0", *codec[suffix], "-y", str(out)], pcm)
+    return out
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("script", type=Path)
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--voice")
+    ap.add_argument("--rate", default="-12%")
+    ap.add_argument("--pitch", type=float, default=1.12)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--language", default="zh")
+    args = ap.parse_args(argv)
+    episode = read_episode(args.script)
+    take = make_take([it.speech_text for it in episode.items], args.language, args.voice, args.rate, args.pitch,
+                     args.seed)
+    write_take(take, args.out)
+    print(json.dumps({"file": str(args.out), "seconds": round(take.seconds, 2), "starts": take.starts, "sentences": take.sentences}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
