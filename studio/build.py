@@ -23,7 +23,8 @@ from studio.manifest import MANIFEST, problem, read_manifest
 from studio.fsutil import atomic_path, atomic_write_bytes, atomic_write_text, locked, remove_stale_temps
 from studio.model import Episode
 from studio.progress import Reporter
-from studio.recording.speech import recorded_speech, recording_for
+from studio.recording.source import recording_for
+from studio.recording.speech import recorded_speech
 
 
 @dataclass

@@ -1,14 +1,15 @@
 """Make a host's recording of a script, with the truth known: for tests and benchmarks.
 
-    python -m studio.devtools.takes SCRIPT OUT.wav [--voice en-gb+m3] [--rate -10%] [--seed 1]
+    python -m studio.devtools.takes SCRIPT OUT.wav [--voice en-GB-scotland+m3] [--rate=-10%] [--seed 1]
 
 Each sentence of each item is read by an espeak-ng voice other than the one the aligner
 synthesizes with (another variant, rate and pitch, a darker tone), or by a voice of another
-synthesizer (`--voice flite:slt`: Debian's flite, voices built from recorded people), with random pauses
-between sentences and items (one of them long), one sentence read twice (a retake: its
-first half, a pause, then all of it), one ad-lib that is not in the script, room noise at
--60 dBFS and a 5 s jingle in front. `Take.starts` are the true item starts in seconds (the
-first sample of each item's first sentence that is louder than -45 dBFS).
+synthesizer (`--voice flite:slt`: Debian's flite, voices built from recorded people), with
+random pauses between sentences and items (a long one between two items, another inside an
+item), one sentence read twice (a retake: its first half, a pause, then all of it), one
+ad-lib that is not in the script, room noise at -60 dBFS and a 5 s jingle in front.
+`Take.starts` are the true item starts in seconds (the first sample of each item's first
+sentence that is louder than -45 dBFS).
 """
 
 from __future__ import annotations
@@ -40,11 +41,13 @@ AD_LIBS = {"zh": "嗯，好，我们接着往下说。", "en": "Okay, where was 
 @dataclass
 class Take:
     samples: np.ndarray  # float32 mono at RATE
-    starts: list[float]  # true start of every item, seconds
+    starts: list[float | None]  # true start of every item, seconds (None: not read)
     sentences: list[list[float]] = field(default_factory=list)  # every sentence's start, per item
     retake_item: int = -1
     ad_lib_before: int = -1
     ad_lib_at: float = 0.0  # seconds
+    ad_lib_s: float = 0.0  # its length
+    retake_at: float = 0.0  # where the false start of the retake begins
 
     @property
     def seconds(self) -> float:
@@ -86,8 +89,9 @@ def onset(samples: np.ndarray) -> int:
 
 def make_take(items: list[str], language: str = "zh", voice: str | None = None, rate: str = "-12%",
               pitch: float = 1.12, seed: int = 1, jingle_s: float = 5.0, noise_db: float = -60.0,
-              long_pause_s: float = 12.0, retake: bool = True, ad_lib: bool = True) -> Take:
-    """A recording of `items` (their speech text) with known item starts."""
+              long_pause_s: float = 12.0, retake: bool = True, ad_lib: bool = True, skip: tuple[int, ...] = ()) -> Take:
+    """A recording of `items` (their speech text) with known item starts; the items in `skip` are not read
+    (their start is None)."""
     rng = np.random.default_rng(seed)
     engine = EspeakEngine()
     voice = voice or ("cmn+f3" if language == "zh" else "en-GB-scotland+m3")
@@ -108,15 +112,21 @@ def make_take(items: list[str], language: str = "zh", voice: str | None = None, 
         pause(rng.uniform(0.3, 1.0))
     count = len(items)
     sentences_of = [[s.strip() for s in split_sentences(text) if s.strip()] for text in items]
-    several = [n for n in range(count) if len(sentences_of[n]) > 1]  # a retake inside an item if one can be
+    several = [n for n in range(count) if len(sentences_of[n]) > 1 and n not in skip]  # a retake inside an item
     retake_item = min(several or range(count), key=lambda n: abs(n - count // 2)) if retake and count > 1 else -1
-    ad_lib_before = max(1, count * 2 // 3) if ad_lib and count > 2 else -1
-    long_after = 1 if count > 2 else -1
+    ad_lib_before = next((n for n in range(max(1, count * 2 // 3), count) if n not in skip), -1) if ad_lib and count > 2 else -1
+    long_after = 1 if count > 2 else -1  # a long pause between items 2 and 3, another inside an item
+    long_inside = next((n for n in several if n != retake_item), -1)
     take = Take(np.zeros(0, np.float32), [], retake_item=retake_item, ad_lib_before=ad_lib_before)
     for n, text in enumerate(items):
+        if n in skip:
+            take.sentences.append([])
+            take.starts.append(None)
+            continue
         if n == ad_lib_before:
             take.ad_lib_at = at / RATE
             add(_speak(engine, AD_LIBS.get(language, AD_LIBS["en"]), voice, rate, pitch))
+            take.ad_lib_s = at / RATE - take.ad_lib_at
             pause(rng.uniform(0.5, 1.2))
         sentences = sentences_of[n]
         starts = []
@@ -124,12 +134,14 @@ def make_take(items: list[str], language: str = "zh", voice: str | None = None, 
             speech = _speak(engine, sentence, voice, rate, pitch)
             starts.append((at + onset(speech)) / RATE)  # a retaken first sentence: the item starts at the first try
             if n == retake_item and k == min(1, len(sentences) - 1):
+                take.retake_at = at / RATE
                 add(speech[: len(speech) // 2])  # the host stumbles, stops and reads it again
                 pause(rng.uniform(0.6, 1.5))
                 if k > 0:
                     starts[-1] = (at + onset(speech)) / RATE
             add(speech)
-            pause(rng.uniform(0.15, 1.2) if k < len(sentences) - 1 else 0)
+            if k < len(sentences) - 1:
+                pause(long_pause_s * 2 / 3 if n == long_inside and k == 0 else rng.uniform(0.15, 1.2))
         take.sentences.append(starts)
         take.starts.append(starts[0])
         pause(long_pause_s if n == long_after else rng.uniform(0.8, 3.0))

@@ -59,8 +59,11 @@ def build_several(show, scripts: list[Path], *, as_json: bool, quiet: bool, **op
               help="The episode's date (default: today).")
 @click.option("--format", "fmt", type=click.Choice(["markdown", "transcript"]), default="markdown", show_default=True,
               help="markdown: one ## heading per item; transcript: spoken prose, one paragraph per story.")
+@click.option("--recording", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Your own reading of the episode (WAV, FLAC, MP3, M4A, OGG): the front matter names it and "
+                   "`studio build` uses it instead of a synthetic voice.")
 @click.pass_obj
-def new(obj, title: str, date: dt.datetime | None, fmt: str) -> None:
+def new(obj, title: str, date: dt.datetime | None, fmt: str, recording: Path | None) -> None:
     """Start the next episode script in episodes/: front matter filled in
     (title, date, the next episode number, a slug from the date and title) from
     templates/new-episode.markdown.j2 (or .transcript.j2), which a show can
@@ -71,7 +74,7 @@ def new(obj, title: str, date: dt.datetime | None, fmt: str) -> None:
     @handle_errors
     def run() -> None:
         show = load_show_for(obj["show_file"])
-        path = new_script(show, title, date.date() if date else None, fmt)
+        path = new_script(show, title, date.date() if date else None, fmt, recording)
         click.echo(_shown(path))
 
     run()

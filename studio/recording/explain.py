@@ -15,7 +15,8 @@ from studio.ingest.textwidth import clip
 from studio.model import Episode
 from studio.progress import Reporter
 from studio.recording.alignment import HALF, report
-from studio.recording.speech import align_recording, recording_for, shown_path
+from studio.recording.source import recording_for
+from studio.recording.speech import align_recording, shown_path
 
 
 def recording_report(episode: Episode, script: Path) -> dict[str, Any] | None:

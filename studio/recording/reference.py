@@ -18,9 +18,11 @@ import numpy as np
 from studio.audio.ffmpeg import decode_pcm
 from studio.config import Show
 from studio.model import Episode
-from studio.recording.features import FRAME_S, KEPT, LOUD, RATE, Features, analyse, join, normalised
+from studio.recording.features import FRAME_S, KEPT, LOUD, RATE, Features, analyse, join, normalised, voiced
+from studio.speech.align import speakable_count
 from studio.speech.base import Boundary, Clip
 from studio.speech.synthesize import synthesize_episode
+from studio.speech.text import split_sentences
 
 ENGINE = "espeak"
 FILLER = 12  # frames (0.48 s) of pause around every item
@@ -49,20 +51,28 @@ class Reference:
     features: np.ndarray  # (frames, DIMS)
     filler: np.ndarray  # (frames,) bool: the pauses around items
     items: list[ItemSpan]
+    optional: np.ndarray | None = None  # (frames,) bool: headings, which a host may not read
     engine: str = ENGINE
+
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        return [(it.first, it.end) for it in self.items]
 
     def reordered(self, order: list[int]) -> "Reference":
         """The same items in another order (the null model of studio.recording.locate)."""
         at = self.items[0].first
         parts, fills, spans = [self.features[:at]], [self.filler[:at]], []
+        optional = self.optional if self.optional is not None else np.zeros(len(self.features), bool)
+        opts = [optional[:at]]
         for k in order:
             it = self.items[k]
             stop = self.items[k + 1].first if k + 1 < len(self.items) else len(self.features)
             parts.append(self.features[it.first : stop])
             fills.append(self.filler[it.first : stop])
+            opts.append(optional[it.first : stop])
             spans.append(ItemSpan(at, at + it.end - it.first, it.clip))
             at += stop - it.first
-        return Reference(np.concatenate(parts), np.concatenate(fills), spans, self.engine)
+        return Reference(np.concatenate(parts), np.concatenate(fills), spans, np.concatenate(opts), self.engine)
 
 
 def _gap() -> Features:
@@ -116,10 +126,35 @@ def build_reference(episode: Episode, show: Show, cache_dir: Path, warn: Callabl
         at += len(f) + FILLER
     joined = join(parts)
     filler = np.zeros(len(joined), bool)
+    optional = np.zeros(len(joined), bool)
+    quiet = ~voiced(joined.level_db)
     for k, span in enumerate(spans):
         filler[spans[k - 1].end if k else 0 : span.first] = True
+        optional[span.first : heading_end(span, episode.items[k].title)] = True
+        for b in span.clip.boundaries[1:]:
+            if b.kind == "sentence":  # the pause before a sentence: a false start or an aside goes there
+                at = span.frame(b.offset_ms)
+                run = at
+                while run > span.first and quiet[run - 1] and at - run < FILLER:
+                    run -= 1
+                filler[run:at] = True
     filler[spans[-1].end :] = True
-    return Reference(normalised(joined), filler, spans)
+    return Reference(normalised(joined), filler, spans, optional)
+
+
+def heading_end(span: ItemSpan, title: str) -> int:
+    """The frame where the item's text starts after its spoken heading (its first frame if it has none)."""
+    sentences = split_sentences(span.clip.text)
+    starts = [b.offset_ms for b in span.clip.boundaries if b.kind == "sentence"]
+    if len(sentences) < 2 or len(starts) < 2 or speakable_count(sentences[0]) != speakable_count(title):
+        return span.first
+    if _letters(sentences[1]).startswith(_letters(title)):
+        return span.first  # a headline made from the text's own first sentence: not read on its own
+    return span.frame(starts[1])
+
+
+def _letters(text: str) -> str:
+    return "".join(c for c in text if c.isalnum()).lower()
 
 
 def words(span: ItemSpan) -> list[Boundary]:

@@ -26,12 +26,12 @@ from studio.recording.features import FRAME_S, normalised
 from studio.recording.locate import locate
 from studio.recording.reference import ENGINE as ENGINE_LABEL, Reference, build_reference
 from studio.recording.take import (
-    analyse_recording, cleanup_filters, decode_cleaned, mask_of, noise_floor_db, recording_for, voiced_runs,
+    analyse_recording, cleanup_filters, decode_cleaned, mask_of, noise_floor_db, voiced_runs,
 )
 from studio.speech.plan import item_label
 from studio.speech.synthesize import SpeechResult
 
-__all__ = ["RecordedSpeech", "align_recording", "recorded_speech", "recording_for", "shown_path"]
+__all__ = ["RecordedSpeech", "align_recording", "recorded_speech", "shown_path"]
 
 
 @dataclass

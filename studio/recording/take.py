@@ -1,8 +1,7 @@
-"""The host's recording: which file the script names, its analysis, its cleaned-up decode.
+"""The host's recording (studio.recording.source names it): its analysis, its cleaned-up decode.
 
-`recording = "take1.wav"` in the front matter, relative to the script (or absolute): WAV,
-FLAC, MP3, M4A/AAC or OGG/Opus, decoded by the bundled ffmpeg, at most
-`[limits] recording_minutes` long. The cleaned-up decode, at the episode's sample rate and
+It is decoded by the bundled ffmpeg, and may be at most `[limits] recording_minutes` long.
+The cleaned-up decode, at the episode's sample rate and
 channels, goes through a high-pass filter at HIGH_PASS_HZ (rumble, handling noise) and,
 when the room is audibly noisy (a noise floor over NOISY_DB between phrases), through
 ffmpeg's FFT denoiser at a gentle NOISE_REDUCTION_DB. Neither removes any time.
@@ -16,36 +15,13 @@ from pathlib import Path
 import numpy as np
 
 from studio.audio.ffmpeg import ffmpeg_exe
-from studio.errors import AudioError, ScriptError
-from studio.model import Episode
+from studio.errors import AudioError
 from studio.recording.features import FRAME_S, HOP, RATE, WINDOW, Features, analyse, join, voiced
 
-KEY = "recording"
-SUFFIXES = {".wav": "WAV", ".wave": "WAV", ".flac": "FLAC", ".mp3": "MP3", ".m4a": "M4A", ".aac": "AAC",
-            ".mp4": "M4A", ".ogg": "OGG", ".oga": "OGG", ".opus": "Opus"}
 HIGH_PASS_HZ = 70
 NOISY_DB = -66.0  # noise floor (dBFS, between phrases, as analysed) over which the denoiser runs
 NOISE_REDUCTION_DB = 10
 BLOCK_S = 60.0
-
-
-def recording_for(episode: Episode) -> Path | None:
-    """The recording the script names, checked to exist and be of a known kind; None if it names none."""
-    value = episode.meta.get(KEY)
-    script = episode.source or Path(episode.slug)
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise ScriptError(f"front matter '{KEY}': must be a file name, got {value!r}", script)
-    path = Path(value).expanduser()
-    if not path.is_absolute():
-        path = (script.parent / path).resolve()
-    if path.suffix.lower() not in SUFFIXES:
-        kinds = "WAV, FLAC, MP3, M4A/AAC or OGG/Opus"
-        raise ScriptError(f"front matter '{KEY}': {path.name} is not a {kinds} file", script)
-    if not path.is_file():
-        raise ScriptError(f"front matter '{KEY}': file not found: {path}", script)
-    return path
 
 
 def _ffmpeg(path: Path, args: list[str]) -> subprocess.Popen:
