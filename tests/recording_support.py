@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from studio.devtools.takes import RATE, make_take, write_take
+from studio.devtools.takes import RATE, make_take, spoken, write_take
 from studio.ingest import read_episode
 from tests.conftest import make_show
 
@@ -31,16 +31,6 @@ class Made:
 
     def samples(self) -> np.ndarray:
         return np.load(self.samples_path)
-
-
-def spoken(item, headings: bool) -> str:
-    """What the host reads for an item: its speech text, with or without its heading."""
-    text = item.speech_text
-    if not headings:
-        for sep in ("。", ". ", "."):
-            if text.startswith(item.title + sep):
-                return text[len(item.title + sep):].strip()
-    return text
 
 
 # name -> (script, voice, rate, pitch, seed, headings read, items not read, file name)

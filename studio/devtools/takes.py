@@ -165,21 +165,34 @@ def write_take(take: Take, out: Path) -> Path:
     return out
 
 
+def spoken(item, headings: bool = True) -> str:
+    """What the host reads for an item: its speech text, with or without its heading."""
+    text = item.speech_text
+    if not headings:
+        for sep in ("。", ". ", "."):
+            if text.startswith(item.title + sep):
+                return text[len(item.title + sep):].strip()
+    return text
+
+
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("script", type=Path)
-    ap.add_argument("out", type=Path)
-    ap.add_argument("--voice")
+    ap.add_argument("out", type=Path, help="the recording: .wav, .flac, .mp3, .m4a, .ogg or .opus")
+    ap.add_argument("--voice", help="an espeak-ng voice (cmn+f3, en-GB-scotland+m3) or flite:NAME")
     ap.add_argument("--rate", default="-12%")
     ap.add_argument("--pitch", type=float, default=1.12)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--language", default="zh")
+    ap.add_argument("--no-headings", action="store_true", help="the host does not read the items' headings")
+    ap.add_argument("--skip", type=int, action="append", default=[], help="an item (from 1) the host does not read")
     args = ap.parse_args(argv)
     episode = read_episode(args.script)
-    take = make_take([it.speech_text for it in episode.items], args.language, args.voice, args.rate, args.pitch,
-                     args.seed)
+    take = make_take([spoken(it, not args.no_headings) for it in episode.items], args.language, args.voice,
+                     args.rate, args.pitch, args.seed, skip=tuple(n - 1 for n in args.skip))
     write_take(take, args.out)
-    print(json.dumps({"file": str(args.out), "seconds": round(take.seconds, 2), "starts": take.starts, "sentences": take.sentences}))
+    print(json.dumps({"file": str(args.out), "seconds": round(take.seconds, 2), "starts": take.starts,
+                      "sentences": take.sentences, "ad_lib_at": take.ad_lib_at, "retake_at": take.retake_at}))
     return 0
 
 
