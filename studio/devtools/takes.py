@@ -35,6 +35,7 @@ from studio.speech.text import split_sentences
 
 RATE = jingles.RATE
 ONSET_DB = -45.0
+PEAK_DB = -3.0  # the recording's sample peak (before the room noise)
 AD_LIBS = {"zh": "嗯，好，我们接着往下说。", "en": "Okay, where was I. Right, let's move on."}
 
 
@@ -146,6 +147,7 @@ def make_take(items: list[str], language: str = "zh", voice: str | None = None, 
         take.starts.append(starts[0])
         pause(long_pause_s if n == long_after else rng.uniform(0.8, 3.0))
     samples = np.concatenate(chunks)
+    samples *= np.float32(10 ** (PEAK_DB / 20) / max(1e-9, float(np.abs(samples).max())))  # recorded with headroom
     if noise_db > -120:
         noise = rng.standard_normal(len(samples)).astype(np.float32)
         samples = samples + noise * np.float32(10 ** (noise_db / 20))

@@ -17,7 +17,7 @@ import numpy as np
 
 from studio.audio.ffmpeg import decode_pcm
 from studio.config import Show
-from studio.model import Episode
+from studio.model import Episode, Item
 from studio.recording.features import FRAME_S, KEPT, LOUD, RATE, Features, analyse, join, normalised, voiced
 from studio.speech.align import speakable_count
 from studio.speech.base import Boundary, Clip
@@ -130,7 +130,7 @@ def build_reference(episode: Episode, show: Show, cache_dir: Path, warn: Callabl
     quiet = ~voiced(joined.level_db)
     for k, span in enumerate(spans):
         filler[spans[k - 1].end if k else 0 : span.first] = True
-        optional[span.first : heading_end(span, episode.items[k].title)] = True
+        optional[span.first : heading_end(span, episode.items[k])] = True
         for b in span.clip.boundaries[1:]:
             if b.kind == "sentence":  # the pause before a sentence: a false start or an aside goes there
                 at = span.frame(b.offset_ms)
@@ -142,14 +142,18 @@ def build_reference(episode: Episode, show: Show, cache_dir: Path, warn: Callabl
     return Reference(normalised(joined), filler, spans, optional)
 
 
-def heading_end(span: ItemSpan, title: str) -> int:
-    """The frame where the item's text starts after its spoken heading (its first frame if it has none)."""
+def heading_end(span: ItemSpan, item: Item) -> int:
+    """The frame where the item's text starts after its spoken heading (its first frame if it has none).
+
+    A heading is spoken when the speech is the title, then the text: not when the title is
+    only the text's own opening (a transcript's headline)."""
     sentences = split_sentences(span.clip.text)
     starts = [b.offset_ms for b in span.clip.boundaries if b.kind == "sentence"]
-    if len(sentences) < 2 or len(starts) < 2 or speakable_count(sentences[0]) != speakable_count(title):
+    title, text = _letters(item.title), _letters(item.text)[:20]
+    if len(sentences) < 2 or len(starts) < 2 or not title or not _letters(span.clip.text).startswith(title + text):
         return span.first
-    if _letters(sentences[1]).startswith(_letters(title)):
-        return span.first  # a headline made from the text's own first sentence: not read on its own
+    if speakable_count(sentences[0]) != speakable_count(item.title):
+        return span.first
     return span.frame(starts[1])
 
 
