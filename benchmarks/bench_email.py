@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import smtplib
+import socket
 import sys
 import tempfile
 import time
@@ -88,8 +88,8 @@ def bench_send(quick: bool) -> list[dict]:
     from aiosmtpd.controller import Controller
 
     from studio.email.context import draft_manifest
-    from studio.send.run import send_episode
     from studio.ingest import read_episode
+    from studio.send.run import send_episode
 
     n = 50 if quick else 300
 

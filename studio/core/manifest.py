@@ -101,6 +101,7 @@ class Manifest:
     inputs: list[str] = field(default_factory=list)
     transcripts: list[Transcript] = field(default_factory=list)
     source: str = ""  # the script, relative to the show
+    recording: dict[str, Any] | None = None  # a recorded episode: each item's place in the recording (studio.recording)
 
     @classmethod
     def from_json(cls, data: Any, slug: str | None = None) -> "Manifest":

@@ -219,6 +219,7 @@ class LimitsConfig:
     script_kb: int = setting(1024, between(1, 100_000))  # size of the script file, KiB
     items: int = setting(300, between(1, 10_000))  # items (clips, chapters) in one episode
     item_chars: int = setting(12000, between(100, 1_000_000))  # characters of one item (~40 minutes of speech)
+    recording_minutes: int = setting(180, between(1, 1440))  # length of a host's recording (front matter `recording`)
 
 
 @dataclass
