@@ -24,7 +24,6 @@ EPISODES = "episodes"
 PAGE = "index.html"  # an episode's page, in its folder
 TRANSCRIPT_PAGE = "transcript.html"
 MANIFEST = "manifest.json"
-LEGACY_AUDIO = "episode.mp3"  # every episode's MP3 was called this before it was named after its slug
 CLIPS = "clips"
 CHAPTERS = "chapters.json"
 VTT, SRT = "transcript.vtt", "transcript.srt"
