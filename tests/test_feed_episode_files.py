@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from studio.build.oldnames import earlier_names
 from studio.core.config import load_show
+from studio.core.manifest import AudioFile, Manifest
 from studio.feed import rules
 from studio.preview.serve import make_server
 from tests.conftest import make_show, run_studio
@@ -149,3 +151,9 @@ def test_a_wrong_time_zone_or_publish_time_is_one_line(tmp_path: Path, key: str,
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     (line,) = proc.stderr.strip().splitlines()
     assert key in line and says in line and "show.toml" in line
+
+
+def test_only_mp3_names_are_kept_as_earlier_names():
+    previous = Manifest(audio=AudioFile("episode.mp3", 1, 1.0, aliases=["chapters.json", "index.html", "old.mp3"]))
+    assert earlier_names(previous, "x.mp3") == ["episode.mp3", "old.mp3"]
+    assert earlier_names(previous, "episode.mp3") == ["old.mp3"] and earlier_names(None, "x.mp3") == []

@@ -21,10 +21,12 @@ from studio.core.manifest import AudioFile, Manifest
 
 
 def earlier_names(previous: Manifest | None, name: str) -> list[str]:
-    """The names the episode's MP3 had in earlier builds (kept for good), other than `name`."""
+    """The names the episode's MP3 had in earlier builds (kept for good), other than `name`: MP3 names
+    only, so a damaged manifest can never have another of the episode's files replaced by its audio."""
     if previous is None:
         return []
-    return sorted({n for n in [*previous.audio.aliases, previous.audio.file] if n and n != name and "/" not in n})
+    names = [*previous.audio.aliases, previous.audio.file]
+    return sorted({n for n in names if n != name and n.endswith(".mp3") and "/" not in n and not n.startswith(".")})
 
 
 def keep_earlier_names(files: EpisodeFiles, audio: AudioFile) -> None:
