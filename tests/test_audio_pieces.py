@@ -133,9 +133,9 @@ def edited(tmp_path_factory):
     show_dir = tmp_path_factory.mktemp("edit")
     make_show(show_dir)
     first, ep_dir = _render(show_dir, 14, intro="", outro="")
-    before = decode(ep_dir / "episode.mp3")
+    before = decode(ep_dir / "pieces.mp3")
     second, _ = _render(show_dir, 14, edited=9, intro="", outro="")
-    return first, second, before, decode(ep_dir / "episode.mp3"), show_dir
+    return first, second, before, decode(ep_dir / "pieces.mp3"), show_dir
 
 
 def test_an_episode_is_encoded_in_pieces_and_meets_the_target(edited):

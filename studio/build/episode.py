@@ -7,7 +7,6 @@ then the feed and site are rebuilt from all manifests under a lock.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from studio.audio.mastering import episode_mastering
 from studio.audio.render import AudioResult, render_audio
 from studio.audio.settings import episode_audio
 from studio.build.fingerprint import build_fingerprint, up_to_date, with_inputs
+from studio.build.oldnames import earlier_names, keep_earlier_names
 from studio.build.showwide import write_site_and_feed
 from studio.core import urls
 from studio.core.config import Show
@@ -28,6 +28,7 @@ from studio.core.layout import EpisodeFiles, OutputLayout
 from studio.core.manifest import AudioFile, Manifest, ManifestError, ManifestItem, Transcript, read_manifest
 from studio.core.model import Episode
 from studio.core.progress import Reporter
+from studio.core.pubdate import published_at
 from studio.email.context import email_context
 from studio.email.message import built_eml
 from studio.email.render import render_email
@@ -152,6 +153,7 @@ def _build_episode(
         manifest.source = source_key(show, script)  # tells a duplicate slug from a rebuild
         manifest.recording = getattr(speech, "recording", None)  # each item's place in the recording, confidence
         _check_writable(manifest, script)
+        keep_earlier_names(files, manifest.audio)  # links in sent emails and older feeds keep playing
         _write_email(show, manifest, files, reporter, len(episode.items))
         atomic_write_text(files.manifest, manifest.dumps())
 
@@ -217,9 +219,7 @@ def _write_email(show: Show, manifest: Manifest, files: EpisodeFiles, reporter: 
 def make_manifest(show: Show, episode: Episode, audio: AudioResult, speech: Speech,
                   previous: Manifest | None) -> Manifest:
     guid = (previous.guid if previous else "") or str(uuid.uuid5(uuid.NAMESPACE_URL, urls.episode_page(show, episode.slug)))
-    pub_date = episode.meta.get("pub_date") or dt.datetime.combine(
-        episode.date, dt.time(6, 0), dt.timezone(dt.timedelta(hours=8))
-    ).isoformat()
+    pub_date = published_at(episode.date, show.timezone, show.publish_time, episode.meta.get("pub_date")).isoformat()
     data = episode.to_dict()
     data.pop("items")
     items = [ManifestItem(**item.to_dict(), n=n, **placed, voices=voices,
@@ -227,7 +227,8 @@ def make_manifest(show: Show, episode: Episode, audio: AudioResult, speech: Spee
              for n, (item, placed, voices, clip) in enumerate(zip(episode.items, audio.items, speech.voices, speech.clips), 1)]
     return Manifest(
         studio=__version__, **data, guid=guid, pub_date=str(pub_date), engine=speech.engine,
-        audio=AudioFile(file=audio.file, bytes=audio.bytes, duration_ms=round(audio.duration_ms, 1), sha256=audio.sha256),
+        audio=AudioFile(file=audio.file, bytes=audio.bytes, duration_ms=round(audio.duration_ms, 1), sha256=audio.sha256,
+                        aliases=earlier_names(previous, audio.file)),
         items=items, section_images=episode.meta.get("section_images") or {}, loudness=audio.loudness,
         chapters=audio.chapters_file, audio_key=audio.key, transcripts=[Transcript(**t) for t in TRANSCRIPTS],
     )

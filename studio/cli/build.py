@@ -43,7 +43,7 @@ class _BarsOnly(Reporter):
 @handle_errors
 def build(obj, episodes: tuple[Path, ...], out_dir: Path | None, engine: str | None, jobs: int | None, as_json: bool,
           quiet: bool, force: bool, fmt: str | None) -> None:
-    """Build EPISODES (script files): clips, episode.mp3, email, manifest,
+    """Build EPISODES (script files): clips, the episode MP3, email, manifest,
     then the feed and index from every episode in the output dir.
 
     With no script, every script in episodes/ is built in date order (unchanged
