@@ -37,6 +37,12 @@ def episode_dir(root: Path) -> Path:
     return root / "public" / "episodes" / "recorded-zh"
 
 
+def episode_mp3(root: Path) -> Path:
+    """The episode's MP3, named as its manifest says."""
+    manifest = json.loads((episode_dir(root) / "manifest.json").read_text("utf-8"))
+    return episode_dir(root) / manifest["audio"]["file"]
+
+
 def test_the_build_reports_every_items_place_in_the_recording(built):
     script, root, result = built
     made = take("zh")
@@ -57,7 +63,7 @@ def test_chapters_start_where_each_items_speech_starts_in_the_episode(built):
     _, root, _ = built
     made = take("zh")
     recording = made.samples()
-    episode = decode(episode_dir(root) / "episode.mp3", RATE)
+    episode = decode(episode_mp3(root), RATE)
     chapters = json.loads((episode_dir(root) / "chapters.json").read_text("utf-8"))["chapters"]
     manifest = json.loads((episode_dir(root) / "manifest.json").read_text("utf-8"))
     assert len(chapters) == 9 and chapters[0]["startTime"] == 0
@@ -80,7 +86,7 @@ def test_nothing_the_host_said_is_cut(built):
     _, root, _ = built
     made = take("zh")
     recording = made.samples()
-    episode = decode(episode_dir(root) / "episode.mp3", RATE)
+    episode = decode(episode_mp3(root), RATE)
     manifest = json.loads((episode_dir(root) / "manifest.json").read_text("utf-8"))
     starts = [it["start_ms"] / 1000 for it in manifest["items"]] + [len(episode) / RATE]
     for when, seconds in ((made.ad_lib_at, made.ad_lib_s), (made.retake_at, 1.0)):
@@ -94,7 +100,7 @@ def test_nothing_the_host_said_is_cut(built):
 
 def test_the_episode_meets_the_loudness_target(built):
     _, root, _ = built
-    measured = loudness(episode_dir(root) / "episode.mp3")
+    measured = loudness(episode_mp3(root))
     assert abs(measured.integrated - (-16.0)) <= 0.5
     assert measured.true_peak <= -1.0
     manifest = json.loads((episode_dir(root) / "manifest.json").read_text("utf-8"))
@@ -124,9 +130,11 @@ def test_email_page_and_feed_are_made_as_for_a_synthesized_episode(built):
     ep = episode_dir(root)
     manifest = json.loads((ep / "manifest.json").read_text("utf-8"))
     html = (ep / "email.html").read_text("utf-8")
-    for item in manifest["items"]:
+    chapters = json.loads((ep / "chapters.json").read_text("utf-8"))["chapters"]
+    assert len(chapters) == len(manifest["items"])
+    for item, chapter in zip(manifest["items"], chapters):
         assert (ep / item["clip"]).stat().st_size > 10_000
-        assert f"#t={item['start_ms'] / 1000:.1f}" in html
+        assert f"#t={chapter['startTime']:.1f}" in html  # each item's link lands where its chapter starts
     feed = (root / "public" / "feed.xml").read_text("utf-8")
     assert "recorded-zh" in feed and "transcript.vtt" in feed and "chapters.json" in feed
     assert (ep / "index.html").is_file()

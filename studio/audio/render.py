@@ -4,7 +4,7 @@ Pipeline: decode + measure every clip and jingle once (studio.audio.decoder; in 
 the clips are synthesized) -> plan the pieces: runs of items, each levelled from its clips'
 measurements (studio.audio.pieces) -> mix each piece straight into its own encoder, two at a
 time, measuring the MP3 on the way and re-encoding only a piece that misses (a limiter in the
-chain), keeping every piece by content (studio.audio.piece_encoder) -> join the pieces into
+chain), keeping every piece by content (studio.audio.piece_encoder) -> join_pieces the pieces into
 one MP3 with one Info header (studio.audio.mp3); the episode's loudness is computed from the
 pieces' blocks (studio.audio.blocks) and a second pass runs only if it misses the target ->
 cut the item clips from it (no re-encode) -> tags, chapters.json.
@@ -26,7 +26,7 @@ from studio.audio.encode import cut_clips
 from studio.audio.loudness import TOLERANCE_LU
 from studio.audio.mastering import Mastering
 from studio.audio.mix import Placement
-from studio.audio.mp3 import DECODER_DELAY, ENCODER_DELAY, join
+from studio.audio.mp3 import DECODER_DELAY, ENCODER_DELAY, join_pieces
 from studio.audio.piece_encoder import PieceEncoder, PieceResult
 from studio.audio.pieces import PiecePlan
 from studio.audio.reuse import previous_result, render_key
@@ -124,7 +124,7 @@ def _render(
     out = ep_dir / audio_name(episode.slug)
     with tempfile.TemporaryDirectory(prefix="studio-audio-") as tmp_name, atomic_path(out) as mp3:
         with open(mp3, "wb") as f:
-            join([r.encoded for r in results], f, _padding(results[-1]))
+            join_pieces([r.encoded for r in results], f, _padding(results[-1]))
         chapters = make_chapters(episode, placements, rate, total)
         items = _clip_files(episode, show, settings, placements, rate, total, mp3, ep_dir, Path(tmp_name), cover)
         tags = _tags(show, episode, cover, episode.title, [Chapter(**c) for c in chapters])
@@ -175,13 +175,13 @@ def _finish(plans: list[PiecePlan], encoder: PieceEncoder, on_item: Callable[[],
 
 def _timeline(results: list[PieceResult]) -> tuple[list[Placement], int]:
     """Every item's place in the joined stream, and its length (frames): piece p's audio starts
-    where its MP3 frames start, its encoder delay later; the join keeps only the first delay."""
+    where its MP3 frames start, its encoder delay later; the join_pieces keeps only the first delay."""
     placements: list[Placement] = []
     start = 0
     for r in results:
         enc = r.encoded
         if enc.delay + DECODER_DELAY != ENCODER_DELAY or not 0 <= _padding(r) < 4096:
-            raise AudioError("the MP3 encoder framed a piece unexpectedly (delay or length): cannot join it")
+            raise AudioError("the MP3 encoder framed a piece unexpectedly (delay or length): cannot join_pieces it")
         placements += [Placement(start + p.start, start + p.end) for p in r.placements]
         last_start, last = start, r
         start += enc.frames * enc.samples_per_frame

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from studio.core.fsutil import atomic_write_text, sha256_file
-from studio.recording.locate import Placed, Word
+from studio.recording.locate import PlacedItem, Word
 from studio.recording.reference import Reference
 
 VERSION = "studio-align-1"  # bump when the same inputs would align differently
@@ -23,7 +23,7 @@ HALF = 0.5  # less of the script found than this: the wrong recording
 
 @dataclass
 class Alignment:
-    items: list[Placed]
+    items: list[PlacedItem]
     duration_s: float
     script_found: float  # share of the script's speech in located items
     null_score: float
@@ -37,7 +37,7 @@ class Alignment:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Alignment":
-        items = [Placed(p["confidence"], p["start_s"], p["end_s"], [Word(**w) for w in p["words"]])
+        items = [PlacedItem(p["confidence"], p["start_s"], p["end_s"], [Word(**w) for w in p["words"]])
                  for p in data["items"]]
         return cls(**{**data, "items": items})
 
@@ -49,7 +49,7 @@ def reference_digest(reference: Reference) -> str:
     return h.hexdigest()
 
 
-def cache_key(recording: Path, reference: Reference) -> str:
+def alignment_key(recording: Path, reference: Reference) -> str:
     return hashlib.sha256(f"{sha256_file(recording)}|{reference_digest(reference)}".encode()).hexdigest()
 
 

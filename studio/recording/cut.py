@@ -22,11 +22,11 @@ from studio.core.lazy import lazy_module
 np = lazy_module("numpy")  # lazy: numpy (~0.1 s to import) only when a recording is aligned
 
 from studio.recording.features import FRAME_S
-from studio.recording.locate import Placed
+from studio.recording.locate import PlacedItem
 from studio.recording.reference import ItemSpan
 from studio.speech.base import Boundary, Clip
 
-ENGINE = "recording"
+RECORDING_ENGINE = "recording"
 LEAD_KEEP = 0.25  # seconds of quiet kept before a clip's first sound
 TAIL_KEEP = 0.4  # ...and after its last
 
@@ -41,7 +41,7 @@ def wav_bytes(pcm: bytes, rate: int, channels: int) -> bytes:
     return buf.getvalue()
 
 
-def windows(placed: list[Placed], sound: np.ndarray, total_s: float) -> list[tuple[float, float] | None]:
+def windows(placed: list[PlacedItem], sound: np.ndarray, total_s: float) -> list[tuple[float, float] | None]:
     """(start, end) seconds of every item's clip in the recording; None for an item not located."""
     located = [k for k, p in enumerate(placed) if p.located]
     cuts = [0.0]
@@ -61,7 +61,7 @@ def windows(placed: list[Placed], sound: np.ndarray, total_s: float) -> list[tup
     return out
 
 
-def item_clips(placed: list[Placed], spans: list[ItemSpan], sound: np.ndarray, pcm_path: Path, rate: int,
+def item_clips(placed: list[PlacedItem], spans: list[ItemSpan], sound: np.ndarray, pcm_path: Path, rate: int,
                channels: int, frames: int) -> list[Clip]:
     """One clip per item, read from the cleaned-up PCM (s16le, `frames` frames at `rate`)."""
     total_s = frames / rate
@@ -69,7 +69,7 @@ def item_clips(placed: list[Placed], spans: list[ItemSpan], sound: np.ndarray, p
     with open(pcm_path, "rb") as pcm:
         for p, span, window in zip(placed, spans, windows(placed, sound, total_s)):
             if window is None:
-                clips.append(Clip(audio=b"", fmt="wav", engine=ENGINE))
+                clips.append(Clip(audio=b"", fmt="wav", engine=RECORDING_ENGINE))
                 continue
             a, b = (min(frames, round(t * rate)) for t in window)
             pcm.seek(a * 2 * channels)
@@ -77,5 +77,5 @@ def item_clips(placed: list[Placed], spans: list[ItemSpan], sound: np.ndarray, p
             offset = a / rate
             bounds = [Boundary(w.kind, max(0.0, (w.start_s - offset) * 1000), max(0.0, (w.end_s - w.start_s) * 1000),
                                w.text) for w in p.words]
-            clips.append(replace(span.clip, audio=audio, fmt="wav", boundaries=bounds, engine=ENGINE))
+            clips.append(replace(span.clip, audio=audio, fmt="wav", boundaries=bounds, engine=RECORDING_ENGINE))
     return clips

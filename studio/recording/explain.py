@@ -16,7 +16,7 @@ from studio.core.progress import Reporter
 from studio.ingest.textwidth import clip
 from studio.recording.alignment import HALF, report
 from studio.recording.source import recording_for
-from studio.recording.speech import align_recording, shown_path
+from studio.recording.speech import align_recording, front_matter_path
 
 
 def recording_report(episode: Episode, script: Path) -> dict[str, Any] | None:
@@ -26,7 +26,7 @@ def recording_report(episode: Episode, script: Path) -> dict[str, Any] | None:
         return None
     show = load_show(find_show_file(script.resolve().parent))
     alignment, _ = align_recording(episode, show, recording, Reporter(quiet=True))
-    return report(alignment, [it.title for it in episode.items], shown_path(recording, script))
+    return report(alignment, [it.title for it in episode.items], front_matter_path(recording, script))
 
 
 def _clock(seconds: float | None) -> str:

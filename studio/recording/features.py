@@ -22,7 +22,7 @@ np = lazy_module("numpy")  # lazy: numpy (~0.1 s to import) only when a recordin
 
 RATE = 16000
 HOP = 640  # 40 ms
-WINDOW = 1024  # 64 ms
+FFT_WINDOW = 1024  # 64 ms
 FRAME_S = HOP / RATE
 MELS = 40
 KEPT = 5  # c1..c5 (c0, the level, is replaced by the loudness dimension)
@@ -45,7 +45,7 @@ def _mel_matrix() -> np.ndarray:
         return 700 * (10 ** (m / 2595) - 1)
 
     edges = hz(np.linspace(mel(60), mel(7600), MELS + 2))
-    bins = np.fft.rfftfreq(WINDOW, 1 / RATE)
+    bins = np.fft.rfftfreq(FFT_WINDOW, 1 / RATE)
     fb = np.zeros((MELS, len(bins)), np.float32)
     for k in range(MELS):
         lo, mid, hi = edges[k : k + 3]
@@ -61,7 +61,7 @@ def _dct_matrix() -> np.ndarray:
 
 @functools.cache
 def _hann() -> np.ndarray:
-    return np.hanning(WINDOW).astype(np.float32)
+    return np.hanning(FFT_WINDOW).astype(np.float32)
 
 
 @dataclass
@@ -77,12 +77,12 @@ class Features:
 
 def analyse(samples: np.ndarray) -> Features:
     """MFCCs and frame levels of float32 samples at RATE (frame k starts at k * HOP)."""
-    count = max(0, (len(samples) - WINDOW) // HOP + 1) if len(samples) >= WINDOW else (1 if len(samples) else 0)
-    if len(samples) < WINDOW:
-        samples = np.pad(samples, (0, WINDOW - len(samples)))
+    count = max(0, (len(samples) - FFT_WINDOW) // HOP + 1) if len(samples) >= FFT_WINDOW else (1 if len(samples) else 0)
+    if len(samples) < FFT_WINDOW:
+        samples = np.pad(samples, (0, FFT_WINDOW - len(samples)))
     cep = np.empty((count, KEPT), np.float32)
     level = np.empty(count, np.float32)
-    windows = np.lib.stride_tricks.sliding_window_view(samples, WINDOW)[::HOP]
+    windows = np.lib.stride_tricks.sliding_window_view(samples, FFT_WINDOW)[::HOP]
     for start in range(0, count, BLOCK_FRAMES):
         frames = windows[start : start + BLOCK_FRAMES]
         n = len(frames)
@@ -93,7 +93,7 @@ def analyse(samples: np.ndarray) -> Features:
     return Features(cep, level)
 
 
-def join(parts: list[Features]) -> Features:
+def join_features(parts: list[Features]) -> Features:
     return Features(np.concatenate([p.cepstra for p in parts]), np.concatenate([p.level_db for p in parts]))
 
 

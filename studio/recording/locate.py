@@ -48,7 +48,7 @@ class Word:
 
 
 @dataclass
-class Placed:
+class PlacedItem:
     """One item in the recording; start/end are None when it was not located."""
 
     confidence: float
@@ -136,7 +136,7 @@ def snap_end(voiced: np.ndarray, at: int, before: int) -> int:
     return at
 
 
-def locate(reference: Reference, rec: np.ndarray, seed: int = 0) -> tuple[list[Placed], Path, float]:
+def locate(reference: Reference, rec: np.ndarray, seed: int = 0) -> tuple[list[PlacedItem], Path, float]:
     """Every item's place in the recording (`rec`: its normalised features), the path and the null score."""
     path = align(reference.features, reference.filler, rec, reference.spans, reference.optional, seed)
     count = len(reference.features)
@@ -146,19 +146,19 @@ def locate(reference: Reference, rec: np.ndarray, seed: int = 0) -> tuple[list[P
     voiced = rec[:, LOUD] > 0
     openings, spoken = opening_frames(reference, rec, path)
     raw = [int(last[f]) if f is not None else None for f in openings]
-    placed: list[Placed] = []
+    placed: list[PlacedItem] = []
     after = -1
     for k, span in enumerate(reference.items):
         frames = span.voiced(reference.features)
         score = float(scores[spoken[k]].mean()) if len(spoken[k]) else 0.0
         confidence = float(np.clip((score - base) / max(1e-6, 1 - base), 0, 1))
         if confidence < LOCATED or raw[k] is None:
-            placed.append(Placed(round(confidence, 3)))
+            placed.append(PlacedItem(round(confidence, 3)))
             continue
         start = snap_start(voiced, raw[k], after)
         nxt = next((r for r in raw[k + 1 :] if r is not None), len(voiced))
         end = max(start + 1, snap_end(voiced, int(first[frames[-1]]) + 1, nxt))
-        item = Placed(round(confidence, 3), start * FRAME_S, end * FRAME_S)
+        item = PlacedItem(round(confidence, 3), start * FRAME_S, end * FRAME_S)
         item.words = _words(span, last, first, start, end)
         placed.append(item)
         after = end

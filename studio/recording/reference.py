@@ -20,13 +20,13 @@ np = lazy_module("numpy")  # lazy: numpy (~0.1 s to import) only when a recordin
 from studio.audio.ffmpeg import decode_pcm
 from studio.core.config import Show
 from studio.core.model import Episode, Item
-from studio.recording.features import FRAME_S, KEPT, LOUD, RATE, Features, analyse, join, normalised, voiced
+from studio.recording.features import FRAME_S, KEPT, LOUD, RATE, Features, analyse, join_features, normalised, voiced
 from studio.speech.align import speakable_count
 from studio.speech.base import Boundary, Clip
 from studio.speech.synthesize import synthesize_episode
 from studio.speech.text import speech_sentences
 
-ENGINE = "espeak"
+REFERENCE_ENGINE = "espeak"
 FILLER = 12  # frames (0.48 s) of pause around every item
 BATCH_CHARS = 2000  # characters spoken at a time (about ten minutes)
 SILENT_DB = -120.0
@@ -54,7 +54,7 @@ class Reference:
     filler: np.ndarray  # (frames,) bool: the pauses around items
     items: list[ItemSpan]
     optional: np.ndarray | None = None  # (frames,) bool: headings, which a host may not read
-    engine: str = ENGINE
+    engine: str = REFERENCE_ENGINE
 
     @property
     def spans(self) -> list[tuple[int, int]]:
@@ -113,7 +113,7 @@ def build_reference(episode: Episode, show: Show, cache_dir: Path, warn: Callabl
     for batch in batches(episode):
         wanted = set(batch)
         items = [it if k in wanted else replace(it, speech_text="") for k, it in enumerate(episode.items)]
-        speech = synthesize_episode(replace(episode, items=items), show, ENGINE, cache_dir, warn=warn)
+        speech = synthesize_episode(replace(episode, items=items), show, REFERENCE_ENGINE, cache_dir, warn=warn)
         for k in batch:
             features[k] = spoken_features(speech.clips[k])
             clips[k] = replace(speech.clips[k], audio=b"")  # only the text and boundaries are needed from here on
@@ -126,7 +126,7 @@ def build_reference(episode: Episode, show: Show, cache_dir: Path, warn: Callabl
         spans.append(ItemSpan(at, at + len(f), clip))
         parts += [f, _gap()]
         at += len(f) + FILLER
-    joined = join(parts)
+    joined = join_features(parts)
     filler = np.zeros(len(joined), bool)
     optional = np.zeros(len(joined), bool)
     quiet = ~voiced(joined.level_db)

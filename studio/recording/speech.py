@@ -20,11 +20,11 @@ from studio.core.config import Show
 from studio.core.errors import AudioError
 from studio.core.model import Episode
 from studio.core.progress import Reporter
-from studio.recording.alignment import HALF, Alignment, cache_key, cached, remember, report
-from studio.recording.cut import ENGINE, item_clips
+from studio.recording.alignment import HALF, Alignment, alignment_key, cached, remember, report
+from studio.recording.cut import RECORDING_ENGINE, item_clips
 from studio.recording.features import FRAME_S, normalised
 from studio.recording.locate import locate
-from studio.recording.reference import ENGINE as ENGINE_LABEL
+from studio.recording.reference import REFERENCE_ENGINE
 from studio.recording.reference import Reference, build_reference
 from studio.recording.take import (
     analyse_recording,
@@ -37,7 +37,7 @@ from studio.recording.take import (
 from studio.speech.plan import item_label
 from studio.speech.synthesize import Speech
 
-__all__ = ["RecordedSpeech", "align_recording", "recorded_speech", "shown_path"]
+__all__ = ["RecordedSpeech", "align_recording", "recorded_speech", "front_matter_path"]
 
 
 @dataclass
@@ -45,7 +45,7 @@ class RecordedSpeech(Speech):
     recording: dict[str, Any] = field(default_factory=dict)  # studio.recording.alignment.report
 
 
-def shown_path(recording: Path, script: Path | None) -> str:
+def front_matter_path(recording: Path, script: Path | None) -> str:
     """The recording as the front matter would name it: relative to the script's folder when inside it."""
     if script is not None:
         try:
@@ -64,9 +64,9 @@ def script_found(reference: Reference, items) -> float:
 def align_recording(episode: Episode, show: Show, recording: Path, reporter: Reporter) -> tuple[Alignment, Reference]:
     """The alignment of `recording` with the script (from the cache when neither changed)."""
     cache_dir = show.path(show.speech.cache_dir)
-    with reporter.task(f"Reference speech ({ENGINE_LABEL})", len(episode.items)) as task:
+    with reporter.task(f"Reference speech ({REFERENCE_ENGINE})", len(episode.items)) as task:
         reference = build_reference(episode, show, cache_dir, warn=reporter.warn, advance=task.advance)
-    key = cache_key(recording, reference)
+    key = alignment_key(recording, reference)
     folder = cache_dir / "recording"
     alignment = cached(folder, episode.slug, key)
     if alignment is not None:
@@ -90,7 +90,7 @@ def recorded_speech(episode: Episode, show: Show, recording: Path, settings: Aud
                     reporter: Reporter) -> RecordedSpeech:
     """The item clips of `recording`; an AudioError naming it when less than half of the script is in it."""
     alignment, reference = align_recording(episode, show, recording, reporter)
-    summary = report(alignment, [it.title for it in episode.items], shown_path(recording, episode.source))
+    summary = report(alignment, [it.title for it in episode.items], front_matter_path(recording, episode.source))
     if alignment.script_found < HALF:
         raise AudioError(f"only {alignment.script_found:.0%} of the script was found in this recording "
                          "(another episode's, or the wrong file?)", recording)
@@ -109,6 +109,6 @@ def recorded_speech(episode: Episode, show: Show, recording: Path, settings: Aud
         frames = decode_cleaned(recording, pcm, cfg.sample_rate, cfg.channels, alignment.filters)
         clips = item_clips(alignment.items, reference.items, sound, pcm, cfg.sample_rate, cfg.channels, frames)
     return RecordedSpeech(
-        clips=clips, voices=[[ENGINE] if c.audio else [] for c in clips], engine=ENGINE,
+        clips=clips, voices=[[RECORDING_ENGINE] if c.audio else [] for c in clips], engine=RECORDING_ENGINE,
         warnings=warnings, recording=summary,
     )

@@ -18,7 +18,7 @@ np = lazy_module("numpy")  # lazy: numpy (~0.1 s to import) only when a recordin
 
 from studio.audio.ffmpeg import ffmpeg_exe
 from studio.core.errors import AudioError
-from studio.recording.features import FRAME_S, HOP, RATE, WINDOW, Features, analyse, join, voiced
+from studio.recording.features import FRAME_S, HOP, RATE, FFT_WINDOW, Features, analyse, join_features, voiced
 
 HIGH_PASS_HZ = 70
 NOISY_DB = -66.0  # noise floor (dBFS, between phrases, as analysed) over which the denoiser runs
@@ -52,9 +52,9 @@ def analyse_recording(path: Path, max_minutes: int) -> Features:
                 raise AudioError(f"the recording is longer than {max_minutes} minutes "
                                  "(limits.recording_minutes in show.toml)", path)
             buf = np.concatenate([carry, np.frombuffer(data[: len(data) // 2 * 2], "<i2").astype(np.float32) / 32768])
-            usable = (len(buf) - WINDOW) // HOP + 1 if len(buf) >= WINDOW else 0
+            usable = (len(buf) - FFT_WINDOW) // HOP + 1 if len(buf) >= FFT_WINDOW else 0
             if usable > 0:
-                parts.append(analyse(buf[: (usable - 1) * HOP + WINDOW]))
+                parts.append(analyse(buf[: (usable - 1) * HOP + FFT_WINDOW]))
                 carry = buf[usable * HOP :]
             else:
                 carry = buf
@@ -65,9 +65,9 @@ def analyse_recording(path: Path, max_minutes: int) -> Features:
     _finish(proc, path)
     if len(carry):
         parts.append(analyse(carry))
-    if not parts or not voiced(join(parts).level_db).any():
+    if not parts or not voiced(join_features(parts).level_db).any():
         raise AudioError("the recording holds no sound", path)
-    return join(parts)
+    return join_features(parts)
 
 
 def noise_floor_db(features: Features) -> float:

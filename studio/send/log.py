@@ -21,7 +21,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-SCHEMA = """
+LOG_SCHEMA = """
 CREATE TABLE IF NOT EXISTS deliveries (
     episode    TEXT NOT NULL,
     recipient  TEXT NOT NULL,
@@ -48,7 +48,7 @@ class SendLog:
         self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")  # commits reach the WAL at once; _sync_loop makes them durable
-        self.db.execute(SCHEMA)
+        self.db.execute(LOG_SCHEMA)
         self._dirty = threading.Event()
         self._closed = threading.Event()
         self._syncer = threading.Thread(target=self._sync_loop, name="sendlog-sync", daemon=True)

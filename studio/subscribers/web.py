@@ -54,7 +54,7 @@ CONFIRM_FORM = ('<form class="list" method="post" action="confirm?t={token}"><in
 RESEND_AFTER = 600.0  # seconds: at most one confirmation mail per address in this time
 MAX_TRACKED_IPS = 100_000
 
-TEXTS = {
+PAGE_TEXTS = {
     "zh": {
         "form": ("订阅", ["输入你的邮箱地址，我们会发一封确认邮件。"]),
         "check": ("请查收确认邮件", ["如果这个地址可以订阅，我们已经发出一封确认邮件。请点击邮件里的链接完成订阅。"]),
@@ -86,7 +86,7 @@ TEXTS = {
 
 
 def texts_for(show: Show) -> dict:
-    return TEXTS["zh" if show.language.lower().startswith("zh") else "en"]
+    return PAGE_TEXTS["zh" if show.language.lower().startswith("zh") else "en"]
 
 
 class RateLimiter:
