@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import email
-from email.header import decode_header, make_header
-from email.utils import getaddresses
 import html
 import re
 from email import policy
+from email.header import decode_header, make_header
+from email.utils import getaddresses
 from pathlib import Path
 
 import pytest

@@ -155,7 +155,7 @@ def test_built_episode_has_a_valid_eml(built):
     assert msg["Subject"] == "AI 周报：苹果 MM1、Cerebras WSE-3 与微软的 Inflection 交易"
     assert b"Subject: =?utf-8?" in raw or b"=?utf-8?" in raw.split(b"\r\n\r\n")[0]  # encoded on the wire
     assert msg["From"].addresses[0].addr_spec == "news@studio.example.org"
-    assert msg["Date"].datetime.isoformat() == "2024-03-27T06:00:00+08:00"
+    assert msg["Date"].datetime.isoformat() == "2024-03-27T10:00:00+00:00"  # the show's publish time (10:00 UTC)
     assert msg["Message-ID"].startswith("<") and msg["Message-ID"].endswith("@studio.example.org>")
     assert msg["List-Unsubscribe"] == "<https://studio.example.org/unsubscribe>, <mailto:unsubscribe@studio.example.org?subject=unsubscribe>"
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

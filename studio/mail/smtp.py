@@ -150,7 +150,7 @@ class SmtpConnection:
         elif rset:
             try:
                 await self.smtp.execute_command(b"RSET")
-            except _GONE:
+            except _gone():
                 self.usable = False
                 self.smtp.close()
         return outcome

@@ -28,7 +28,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-SCHEMA = """
+LOG_SCHEMA = """
 CREATE TABLE IF NOT EXISTS deliveries (
     episode    TEXT NOT NULL,
     recipient  TEXT NOT NULL,
@@ -68,12 +68,12 @@ class SendLog:
         """The table; a log from before editions (one row per episode and recipient) is migrated in one transaction."""
         columns = [r[1] for r in self.db.execute("PRAGMA table_info(deliveries)")]
         if not columns or "edition" in columns:
-            self.db.execute(SCHEMA)
+            self.db.execute(LOG_SCHEMA)
             return
         self.db.execute("BEGIN IMMEDIATE")
         try:
             self.db.execute("ALTER TABLE deliveries RENAME TO deliveries_v1")
-            self.db.execute(SCHEMA)
+            self.db.execute(LOG_SCHEMA)
             self.db.execute(f"INSERT INTO deliveries ({_V1_COLUMNS}) SELECT {_V1_COLUMNS} FROM deliveries_v1")
             self.db.execute("DROP TABLE deliveries_v1")
             self.db.execute("COMMIT")

@@ -266,7 +266,7 @@ class SendReport:
 
 
 @dataclass
-class Progress:
+class SendProgress:
     """What a progress display shows after each recipient."""
 
     done: int  # recipients dealt with (sent, refused, deferred, skipped as already sent)
@@ -316,7 +316,7 @@ def send_episode(
     rate: float | None = None,
     connections: int | None = None,
     out_dir: Path | None = None,
-    on_progress: Callable[[Progress], None] | None = None,
+    on_progress: Callable[[SendProgress], None] | None = None,
     retry_refused: bool = False,
     build: bool = False,
     resend_corrected: bool = False,
@@ -476,7 +476,7 @@ class _Delivery:
     as it goes; every outcome in the send log the moment it is known."""
 
     def __init__(self, show: Show, guid: str, edition: Edition, store: Store, log: SendLog, report: SendReport,
-                 retry_refused: bool, pacer: AdaptiveRate, on_progress: Callable[[Progress], None] | None):
+                 retry_refused: bool, pacer: AdaptiveRate, on_progress: Callable[[SendProgress], None] | None):
         self.show, self.guid, self.edition, self.store, self.log = show, guid, edition, store, log
         self.report, self.retry_refused, self.pacer = report, retry_refused, pacer
         self.slug = report.episode
@@ -565,7 +565,7 @@ class _Delivery:
             self._samples.append((now, self.report.sent))
         t0, sent0 = self._samples[0]
         rate = (self.report.sent - sent0) / (now - t0) if now - t0 > 0.2 else 0.0
-        self.on_progress(Progress(self.done, self.report.recipients, self.report.sent, rate, self.pacer.rate))
+        self.on_progress(SendProgress(self.done, self.report.recipients, self.report.sent, rate, self.pacer.rate))
 
 
 def _dry_recipients(show: Show, subs: list[Subscriber], report: SendReport) -> Iterator[Subscriber]:

@@ -12,7 +12,7 @@ from studio.core.secrets import smtp_password
 from studio.email.message import build_message, sender, to_address
 from studio.mail.single import send_one
 
-TEXTS = {
+CONFIRM_MAIL_TEXTS = {
     "zh": ("请确认订阅《{show}》",
            "你好！\n\n有人（希望是你）用这个地址订阅了《{show}》。点击下面的链接确认订阅（{hours} 小时内有效）：\n\n{link}\n\n"
            "如果不是你，请忽略这封邮件，你不会收到任何其他邮件。\n"),
@@ -28,7 +28,7 @@ class ConfirmMailer:
 
     def message(self, email: str, link: str) -> bytes:
         show = self.show
-        subject, body = TEXTS["zh" if show.language.lower().startswith("zh") else "en"]
+        subject, body = CONFIRM_MAIL_TEXTS["zh" if show.language.lower().startswith("zh") else "en"]
         hours = f"{show.subscribers.confirm_hours:g}"
         text = body.format(show=show.title, link=link, hours=hours)
         paragraphs = "".join(

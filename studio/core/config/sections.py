@@ -16,6 +16,7 @@ from studio.core.config.checks import (
     at_least,
     at_most_chars,
     between,
+    clock_time,
     colour,
     each_value,
     email_address,
@@ -30,6 +31,7 @@ from studio.core.config.checks import (
     port,
     positive,
     setting,
+    time_zone,
     web_url,
 )
 
@@ -220,6 +222,7 @@ class LimitsConfig:
     script_kb: int = setting(1024, between(1, 100_000))  # size of the script file, KiB
     items: int = setting(300, between(1, 10_000))  # items (clips, chapters) in one episode
     item_chars: int = setting(12000, between(100, 1_000_000))  # characters of one item (~40 minutes of speech)
+    recording_minutes: int = setting(180, between(1, 1440))  # length of a host's recording (front matter `recording`)
 
 
 @dataclass
@@ -253,6 +256,10 @@ class Show:
     voice: str = "zh-CN-XiaoxiaoNeural"
     output_dir: str = "public"
     copyright: str = ""
+    # pubDate: a script's date at publish_time in this zone (studio.core.pubdate); the default is that date
+    # for listeners from UTC-10 to UTC+13
+    timezone: str = setting("UTC", time_zone())  # an IANA name: "UTC", "Asia/Shanghai", "America/New_York"
+    publish_time: str = setting("10:00", clock_time())  # HH:MM, 24-hour clock
     media_base_url: str = setting("", web_url())  # audio, clips, images, chapters from here (a CDN); default base_url
     speech: SpeechConfig = field(default_factory=SpeechConfig)
     audio: AudioConfig = field(default_factory=AudioConfig)
