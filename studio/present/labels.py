@@ -45,3 +45,8 @@ def clock(ms: float) -> str:
 def length(duration_ms: float) -> str:
     """The episode's length as `clock` shows it, in whole seconds as the feed's itunes:duration has it."""
     return clock(length_seconds(duration_ms) * 1000)
+
+
+def length_label(show: Show, duration_ms: float) -> str:
+    """The episode's length with its word ("时长 8:51", "8:51 long"): next to a date, a bare 8:51 reads as a time."""
+    return labels_for(show)["minutes"].format(t=length(duration_ms))

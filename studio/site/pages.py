@@ -21,7 +21,7 @@ from studio.core.resources import BUILTIN_TEMPLATES
 from studio.present import palette
 from studio.present.items import FONTS, display_items, sections
 from studio.core.timeline import listed_starts
-from studio.present.labels import clock, length
+from studio.present.labels import clock, length, length_label
 from studio.present.templating import environment
 
 TRANSCRIPT_LABELS = {"text/vtt": "WebVTT", "application/x-subrip": "SRT", "application/srt": "SRT",
@@ -89,7 +89,8 @@ def _cover(show: Show, rel_home: str) -> str:
 
 def _listing(show: Show, m: Manifest) -> dict[str, Any]:
     rel = quote(episode_rel(m.slug))
-    return dict(m.to_json(), page_rel=rel, audio_rel=_audio(show, m, rel), duration=length(m.audio.duration_ms))
+    return dict(m.to_json(), page_rel=rel, audio_rel=_audio(show, m, rel), duration=length(m.audio.duration_ms),
+                length_label=length_label(show, m.audio.duration_ms))
 
 
 def render_index(show: Show, manifests: list[Manifest]) -> str:
@@ -119,7 +120,8 @@ def episode_context(show: Show, m: Manifest, files: EpisodeFiles) -> dict[str, A
               "href": _media(show, m, t.file, quote(t.file))} for t in m.existing_transcripts(files.dir)]
     vtt = next((t for t in found if t["type"] == "text/vtt"), None)
     chapters = m.existing_chapters(files.dir)
-    episode = dict(data, audio_rel=audio, duration=length(m.audio.duration_ms), page_url=urls.episode_page(show, m.slug))
+    episode = dict(data, audio_rel=audio, duration=length(m.audio.duration_ms), page_url=urls.episode_page(show, m.slug),
+                   length_label=length_label(show, m.audio.duration_ms))
     return {**layout_context(show, "../../"), "episode": episode, "items": items,
             "sections": sections(items, m.section_images), "transcripts": found, "captions": vtt,
             "transcript_page": TRANSCRIPT_PAGE if vtt else None,
