@@ -4,14 +4,11 @@ OpenAI-compatible model list (aiohttp). Nothing is sent; exit 1 only when someth
 
 from __future__ import annotations
 
-import asyncio
 import json
 import socket
-import threading
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
@@ -19,6 +16,7 @@ from devtools.edge_server import EdgeStandIn
 from tests.conftest import bare_env, run_studio
 from tests.s3_helpers import S3Server
 from tests.test_email_send import Recorder, free_port
+from tests.test_ingest_assist import StandIn
 
 PASSWORD = "doctor-pa55"
 SHOW = """title = "Doctor Show"
@@ -52,39 +50,6 @@ timeout = 5
 """
 
 
-class Models:
-    """GET /v1/models as an OpenAI-compatible server answers it; records each request's Authorization."""
-
-    def __init__(self) -> None:
-        self.seen: list[tuple[str, str, str]] = []
-        self.loop = asyncio.new_event_loop()
-        self.port = 0
-        ready = threading.Event()
-        threading.Thread(target=self._run, args=(ready,), daemon=True).start()
-        ready.wait(10)
-
-    def _run(self, ready: threading.Event) -> None:
-        asyncio.set_event_loop(self.loop)
-        app = web.Application()
-        app.router.add_route("*", "/v1/models", self.models)
-        self.runner = web.AppRunner(app)
-        self.loop.run_until_complete(self.runner.setup())
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        self.loop.run_until_complete(site.start())
-        self.port = site._server.sockets[0].getsockname()[1]
-        ready.set()
-        self.loop.run_forever()
-
-    async def models(self, request: web.Request) -> web.Response:
-        self.seen.append((request.method, request.path, request.headers.get("Authorization", "")))
-        return web.json_response({"object": "list", "data": [{"id": "qwen2.5:7b", "object": "model"},
-                                                              {"id": "llama3", "object": "model"}]})
-
-    def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-
-
 @pytest.fixture(scope="module")
 def servers():
     logins: list[tuple[bytes, bool]] = []
@@ -99,7 +64,7 @@ def servers():
     smtp = Controller(inbox, hostname="127.0.0.1", port=smtp_port, authenticator=authenticator,
                       auth_require_tls=False)
     smtp.start()
-    edge, s3, llm = EdgeStandIn().start(), S3Server(), Models()
+    edge, s3, llm = EdgeStandIn().start(), S3Server(), StandIn(models=("qwen2.5:7b", "llama3"))
     s3.reset_bucket()
     yield {"smtp": smtp_port, "logins": logins, "inbox": inbox, "edge": edge, "s3": s3, "llm": llm}
     smtp.stop()
@@ -145,7 +110,7 @@ def test_everything_found_and_nothing_sent(tmp_path: Path, servers):
     assert servers["logins"][-1] == (b"studio", True) and servers["inbox"].messages == []  # logged in, sent nothing
     assert "bucket 'podcast' reachable" in checks["S3 credentials"]["detail"]
     assert "has model 'qwen2.5:7b'" in checks["LLM assist"]["detail"]
-    assert servers["llm"].seen[-1] == ("GET", "/v1/models", "Bearer sk-doctor-key")
+    assert servers["llm"].model_requests[-1] == ("GET", "/v1/models", "Bearer sk-doctor-key")
     assert f"127.0.0.1:{servers['edge'].url.split(':')[2].split('/')[0]} answers" == checks["Edge TTS"]["detail"]
     assert PASSWORD not in proc.stdout and "sk-doctor-key" not in proc.stdout
 
