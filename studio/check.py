@@ -140,9 +140,6 @@ def check_show(show: Show, report: Report) -> None:
     problem = rules.https_problem(show)
     if problem:
         report.error(where, problem)
-    elif rules.local_only(show):
-        report.warn(where, f"key 'base_url' is {show.base_url!r}: only this machine can reach it (a test or "
-                           "a preview); publish with an https:// base_url")
     for problem in rules.cover_problems(show.path(show.cover)):
         report.error(where, problem)
     _limit(report, where, "key 'title'", show.title, TITLE_MAX)
@@ -167,7 +164,7 @@ def placeholder_problem(url_or_address: str) -> str | None:
         return f"{host} is a name reserved for examples"
     try:
         if ipaddress.ip_address(host).is_loopback:
-            return f"{host} is this machine: readers cannot reach it"
+            return f"{host} is this machine: only this machine can reach it (a test or a preview)"
     except ValueError:
         pass
     return None
