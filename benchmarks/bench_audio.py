@@ -118,7 +118,7 @@ def run(quick: bool = False) -> list[dict]:
         (work / "clips").mkdir()
         (work / "show").mkdir()
         sys.path.insert(0, str(REPO))
-        from tests.conftest import make_show
+        from devtools.showkit import make_show
 
         make_show(work / "show")
         from studio.core.config import load_show

@@ -75,3 +75,14 @@ def mastering_note(loud: dict, work: dict | None = None) -> str:
     return (f"{loud['integrated_lufs']} LUFS, {loud['true_peak_dbtp']} dBTP; {loud.get('pieces', 1)} pieces "
             f"({work.get('pieces_reused', 0)} reused), {work.get('encodes', '?')} encodes, "
             f"{work.get('pieces_corrected', 0)} pieces re-encoded, limiter={loud['limiter']}, passes={loud['passes']}")
+
+
+def without(*modules: str) -> bool:
+    """True (and one line on stderr) when a stand-in's test-only library is not installed: the benchmark that
+    needs it is left out rather than crashing (`pip install -e '.[test]'` brings them)."""
+    import importlib.util
+
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing:
+        print(f"left out: needs {', '.join(missing)} for its stand-in (pip install -e '.[test]')", file=sys.stderr)
+    return bool(missing)

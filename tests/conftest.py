@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -11,15 +10,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-SEEDS = REPO / "tests" / "fixtures" / "seeds"
-
-
-def find_seeds() -> Path:
-    """The seed scripts the tests read; they ship in the repository."""
-    return SEEDS
+from devtools.showkit import REPO, SEEDS, find_seeds, make_show  # noqa: F401  (tests import them from here)
 
 
 @pytest.fixture(scope="session")
@@ -37,15 +28,6 @@ def bare_env() -> dict[str, str]:
     env["PATH"] = str(empty)
     env["STUDIO_EDGE_WSS_URL"] = "ws://127.0.0.1:9/unreachable"  # loopback only, nothing listens
     return env
-
-
-def make_show(dest: Path) -> Path:
-    """A copy of the repo's show (show.toml, episodes, assets) in `dest`: built-in templates, as after `studio init`."""
-    for name in ("show.toml",):
-        shutil.copy(REPO / name, dest / name)
-    for name in ("episodes", "assets"):
-        shutil.copytree(REPO / name, dest / name)
-    return dest
 
 
 def run_studio(args: list[str], cwd: Path, env: dict[str, str] | None = None, **kw) -> subprocess.CompletedProcess:
