@@ -32,7 +32,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks.common import row, studio_cmd, without  # noqa: E402
-from studio.email.preview import manifest_for  # noqa: E402
+from studio.core.config import load_show  # noqa: E402
+from studio.email.context import draft_manifest  # noqa: E402
 from studio.ingest import read_episode  # noqa: E402
 from devtools.showkit import free_port  # noqa: E402
 
@@ -83,7 +84,7 @@ def make_show(root: Path, port: int, extra: str = "") -> None:
     episode = read_episode(root / EPISODE)
     ep_dir = root / "public" / "episodes" / episode.slug
     ep_dir.mkdir(parents=True, exist_ok=True)
-    (ep_dir / "manifest.json").write_text(json.dumps(manifest_for(episode), ensure_ascii=False), "utf-8")
+    (ep_dir / "manifest.json").write_text(json.dumps(draft_manifest(load_show(root / "show.toml"), episode).to_json(), ensure_ascii=False), "utf-8")
 
 
 def import_list(root: Path, n: int, prefix: str) -> list[str]:
