@@ -28,7 +28,7 @@ def run(quick: bool = False) -> list[dict]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")}
     before = os.times()
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "2", "-p", "no:cacheprovider",
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "2", "--dist", "loadfile", "-p", "no:cacheprovider",
                            f"--durations={SLOWEST}"], cwd=REPO, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - t0
     after = os.times()

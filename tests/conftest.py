@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -50,3 +51,26 @@ def one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> str:
     for needle in needles:
         assert needle in line, line
     return line
+
+
+@pytest.fixture(scope="session")
+def examples_built(tmp_path_factory) -> Path:
+    """The repo's show with every example episode built cold (offline voice), once per session (per xdist
+    worker): the golden files compare its output, and modules that need the examples built start from its cache."""
+    root = make_show(tmp_path_factory.mktemp("examples"))
+    proc = run_studio(["build", "--engine", "espeak", "--quiet"], cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    return root
+
+
+@pytest.fixture(scope="session")
+def warm_show(examples_built):
+    """make_show(dest) plus the examples' clip and mastering cache: building an example there re-encodes nothing
+    (the same outputs as a cold build, which tests/test_golden.py checks; the cold-build tests use make_show)."""
+
+    def make(dest: Path) -> Path:
+        make_show(dest)
+        shutil.copytree(examples_built / ".studio-cache", dest / ".studio-cache")
+        return dest
+
+    return make
