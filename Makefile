@@ -33,7 +33,7 @@ demo: install
 # lint-imports: the stages' import contract in pyproject.toml ([tool.importlinter])
 test: install-test
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 bench: install-test
 	$(BIN)/python -m benchmarks

@@ -16,7 +16,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from tests.smtp_standin import StandIn
+from devtools.smtp_standin import StandIn
 from tests.test_email_send import SLUG, built, env, send, show_file, write_list  # noqa: F401 (a fixture)
 
 
