@@ -12,6 +12,7 @@ from studio.core.config import Show
 from studio.core.errors import StudioError
 from studio.core.progress import Reporter
 from studio.ingest.scripts import episode_scripts, in_date_order
+from studio.speech.synthesize import EngineSkipped
 
 
 @dataclass
@@ -52,6 +53,26 @@ def error_text(e: BaseException, script: Path | None = None) -> str:
     return f"internal error: {type(e).__name__}: {e}"
 
 
+class OncePerRun:
+    """A reporter for a run of builds (`studio build` of several scripts, watch mode): an engine that
+    `auto` skipped (Edge unreachable, say) is named once, not once per episode. Everything else is
+    passed on as it comes."""
+
+    def __init__(self, inner: Reporter):
+        self.inner = inner
+        self.skipped: set[str] = set()
+
+    def warn(self, msg: str) -> None:
+        if isinstance(msg, EngineSkipped):
+            if msg.engine in self.skipped:
+                return
+            self.skipped.add(msg.engine)
+        self.inner.warn(msg)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
 def build_one(script: Path, show: Show, **options: Any) -> BuildOutcome:
     """Build one script and say how it went; never raises for a bad script."""
     started = time.monotonic()
@@ -78,6 +99,7 @@ def scripts_to_build(show: Show, given: list[Path], skipped: list[Path] | None =
 def build_many(scripts: list[Path], show: Show, on_done: Callable[[BuildOutcome], None] | None = None,
                **options: Any) -> list[BuildOutcome]:
     outcomes = []
+    options["reporter"] = OncePerRun(options.get("reporter") or Reporter(quiet=True))
     for script in scripts:
         outcome = build_one(script, show, **dict(options))
         outcomes.append(outcome)

@@ -9,8 +9,8 @@ from typing import Callable
 
 from studio.core.config import Show, load_show
 from studio.core.errors import StudioError
-from studio.core.progress import shown_path
-from studio.loop.batch import build_one
+from studio.core.progress import Reporter, shown_path
+from studio.loop.batch import OncePerRun, build_one
 from studio.preview.emailpage import draft_view
 from studio.preview.live import PREFIX, live_server
 from studio.preview.state import LiveState
@@ -59,8 +59,10 @@ def watch_session(show: Show, bind: str, port: int, out_dir: Path | None, engine
     except OSError as e:
         raise StudioError(f"cannot listen on {bind}:{port}: {e.strerror or e}") from None
 
+    reporter = OncePerRun(Reporter(quiet=True))  # warnings only, an engine `auto` skipped named once
+
     def build(current_show: Show, script: Path) -> dict:
-        o = build_one(script, current_show, out_dir=out, engine=engine)
+        o = build_one(script, current_show, out_dir=out, engine=engine, reporter=reporter)
         data = o.to_json(shown_path(script))
         return {k: data.get(k) for k in ("status", "error", "episode", "synthesized", "cached", "seconds")} | {
             "slug": data.get("episode"), "line": o.line(shown_path(script))}

@@ -64,6 +64,7 @@ def auth_headers(cfg: AzureSpeechConfig) -> dict[str, str]:
 class AzureEngine(HttpEngine):
     name = "azure"
     label = "Azure Speech"
+    address_keys = "speech.azure.region (or endpoint)"
     fmt = "mp3"
 
     def __init__(self, cfg: AzureSpeechConfig, timeout: float = 60.0) -> None:

@@ -62,6 +62,17 @@ def fill_from_cache(jobs: list[ItemJob], cache: ClipCache) -> None:
                 r.clip = cache.get(r.key)
 
 
+class EngineSkipped(str):
+    """The warning that `auto` skipped an engine; `engine` names it, so a run of builds can say it once."""
+
+    engine: str
+
+    def __new__(cls, text: str, engine: str) -> "EngineSkipped":
+        note = super().__new__(cls, text)
+        note.engine = engine
+        return note
+
+
 class _Skip(Exception):
     """This engine cannot build the episode; `auto` moves on to the next."""
 
@@ -108,7 +119,7 @@ def synthesize_episode(
         progress = ClipHandoff(progress, {p.index: p.text for p in plans}, joined, on_clip)
 
     def skip(name: str, why: str, nxt: str) -> None:
-        warnings.append(f"{ENGINE_LABELS[name]} skipped: {why}; trying {ENGINE_LABELS[nxt]}")
+        warnings.append(EngineSkipped(f"{ENGINE_LABELS[name]} skipped: {why}; trying {ENGINE_LABELS[nxt]}", name))
         if warn:
             warn(warnings[-1])
         if hasattr(progress, "restart"):
