@@ -29,6 +29,9 @@ class BuildOutcome:
         r = self.result
         if self.status == "up to date":
             return f"· {shown}: up to date ({r.episode})"
+        if r.rerendered:
+            return (f"✓ {shown}: {' and '.join(r.rerendered)} of {r.episode} rendered again, the audio is "
+                    f"up to date ({self.seconds:.1f} s)")
         return (f"✓ {shown}: built {r.episode} — {r.items} item{'s' * (r.items != 1)}, {r.synthesized} synthesized, "
                 f"{r.cached} cached, {r.duration_ms / 1000:.0f} s of audio ({self.seconds:.1f} s)")
 

@@ -67,6 +67,12 @@ def _page(title: str, body: str) -> str:
             f'<body>{body}</body></html>')
 
 
+def _status_text(ep: dict) -> str:
+    if ep.get("status") == "queued":
+        return "queued: its email draft meanwhile" if ep.get("draft") else "queued: its last build meanwhile"
+    return ep.get("status", "")
+
+
 def status_page(state: LiveState, heading: str = "Studio builds") -> str:
     data = state.to_json()
     rows = []
@@ -74,7 +80,7 @@ def status_page(state: LiveState, heading: str = "Studio builds") -> str:
         slug = ep.get("slug")
         links = (f'<a href="/episodes/{escape(slug)}/">page</a> · <a href="{PREFIX}email/{escape(slug)}/">email</a>'
                  if slug and not ep.get("error") else "")
-        what = f'<span class="e">{escape(ep["error"])}</span>' if ep.get("error") else escape(ep.get("status", ""))
+        what = f'<span class="e">{escape(ep["error"])}</span>' if ep.get("error") else escape(_status_text(ep))
         rows.append(f"<tr><td>{escape(script)}</td><td>{what}</td><td>{links}</td></tr>")
     building = f"<p>Building {escape(data['building'])}…</p>" if data["building"] else ""
     show_error = f'<p class="e">{escape(data["show_error"])}</p>' if data["show_error"] else ""
