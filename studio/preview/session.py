@@ -58,6 +58,7 @@ def watch_session(show: Show, bind: str, port: int, out_dir: Path | None, engine
     seeded = seed_preview(show, out, episode_scripts(show), log)  # served at once, rebuilt in the background
     engine = engine or WATCH_ENGINE
     state = LiveState()
+    state.public_urls = [show.site_url, show.media_url]  # the watcher keeps them current as show.toml changes
     try:
         server = live_server(out, bind, port, state, quiet=quiet)
     except OSError as e:

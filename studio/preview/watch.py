@@ -100,6 +100,7 @@ class Watcher:
             self.state.bump()
             return False
         self.state.set_show_error(None)
+        self.state.public_urls = [self.show.site_url, self.show.media_url]
         return True
 
     def _enqueue(self, scripts: list[Path], drafts: bool = False, front: bool = False) -> None:
