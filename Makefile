@@ -31,7 +31,8 @@ install-test: $(VENV)/.installed-test
 
 demo: install
 	$(BIN)/studio build $(EPISODE)
-	@echo "Look at it: make serve, then open http://127.0.0.1:$(PORT)/ (the pages, the player, the email, the feed)."
+	@echo "Look at it: make serve, then open http://127.0.0.1:$(PORT)/ (the pages, the player, the email, the feed);"
+	@echo "the episode itself: public/episodes/<slug>/<slug>.mp3."
 	@echo "Studio's command is $(BIN)/studio (or: source $(BIN)/activate, then studio --help)."
 
 # the built site at http://127.0.0.1:$(PORT)/ (Ctrl-C stops it); watch: rebuild on every save, pages reload

@@ -1,5 +1,5 @@
 """Settings that do not affect an output do not rebuild it (issue 27.5): each output — the audio,
-the email, the pages — has its own fingerprint. [smtp], [listen], [publish] change nothing built
+the email, the pages — has its own fingerprint. [smtp], [ses], [listen], [publish] change nothing built
 ([listen] only the email's unsubscribe link, when it makes it); [email] only the email; [site] only
 the pages; [speech] and [audio] the audio (and so everything)."""
 
@@ -10,11 +10,12 @@ import email.policy
 import json
 from pathlib import Path
 
+from studio.core.manifest import read_manifest
 from tests.conftest import run_studio
 from tests.host_loop_support import loop_show, script
 
 ITEMS = [("第一条", "第一条新闻的内容。"), ("第二条", "第二条新闻的内容。")]
-AUDIO = {"episode.mp3", "clips", "transcript.vtt"}
+AUDIO = {"mp3", "clips", "transcript.vtt"}
 
 
 def build(root: Path) -> dict:
@@ -30,9 +31,10 @@ def add(root: Path, toml: str) -> None:
 
 
 def stamps(out: Path) -> dict[str, int]:
-    files = ("episode.mp3", "clips", "transcript.vtt", "email.html", "email.eml", "index.html")
     ep = out / "episodes" / "one"
-    return {name: (ep / name).stat().st_mtime_ns for name in files} | {"home": (out / "index.html").stat().st_mtime_ns}
+    mp3 = read_manifest(ep / "manifest.json")[0].audio.file  # the episode's MP3 is named by its manifest
+    files = {"mp3": mp3} | {name: name for name in ("clips", "transcript.vtt", "email.html", "email.eml", "index.html")}
+    return {k: (ep / name).stat().st_mtime_ns for k, name in files.items()} | {"home": (out / "index.html").stat().st_mtime_ns}
 
 
 def changed(before: dict[str, int], after: dict[str, int]) -> set[str]:
@@ -47,7 +49,7 @@ def test_each_setting_rebuilds_only_the_outputs_made_from_it(tmp_path: Path):
 
     toml = root / "show.toml"
     toml.write_text(toml.read_text("utf-8").replace("items = 300 ", "items = 200 "), "utf-8")  # [limits]
-    add(root, '[smtp]\nhost = "127.0.0.1"\nport = 2525\nsecurity = "none"\n[publish]\njobs = 2\n'
+    add(root, '[smtp]\nhost = "127.0.0.1"\nport = 2525\nsecurity = "none"\n[publish]\njobs = 2\n[ses]\nregion = "eu-west-1"\n'
               '[subscribers]\nconfirm_hours = 24\n# a comment')
     assert build(root)["status"] == "up to date" and stamps(out) == was
 
@@ -76,12 +78,12 @@ def test_each_setting_rebuilds_only_the_outputs_made_from_it(tmp_path: Path):
     (root / "show.toml").write_text(text, "utf-8")  # [audio]: the audio, from the cached clips
     ep = build(root)
     assert (ep["status"], ep["rerendered"], ep["synthesized"], ep["cached"]) == ("built", [], 0, 2)
-    assert {"episode.mp3", "email.html"} <= changed(was, stamps(out))
+    assert {"mp3", "email.html"} <= changed(was, stamps(out))
 
     was = stamps(out)
     add(root, '[speech]\nrate = "+10%"')  # the voice speaks faster: every clip again
     ep = build(root)
-    assert (ep["status"], ep["synthesized"]) == ("built", 2) and "episode.mp3" in changed(was, stamps(out))
+    assert (ep["status"], ep["synthesized"]) == ("built", 2) and "mp3" in changed(was, stamps(out))
 
 
 def test_a_shows_own_template_may_read_any_setting(tmp_path: Path):

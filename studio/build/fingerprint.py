@@ -1,12 +1,12 @@
 """Is an episode's build up to date? A hash of everything a build reads, per output.
 
-Each output has its own fingerprint: the **audio** (clips, episode.mp3, transcripts, the items'
+Each output has its own fingerprint: the **audio** (clips, the episode's MP3, transcripts, the items'
 times), the **email** (email.html, .txt, .eml) and the **pages** (the episode's page, the index,
 the archive, the feed). Each covers the script, Studio's version, the build options, and the
 settings of show.toml that output is made from (parsed, so a comment changes nothing), with the
 files it reads: the audio the lexicon, assets/ and the files show.toml and the script's front
 matter name (jingles, cover); the email and the pages the templates (the show's and Studio's) and
-assets/. Settings no output is made of ([smtp], [listen], [subscribers], [publish], [limits]) are in
+assets/. Settings no output is made of ([smtp], [ses], [listen], [subscribers], [publish], [limits]) are in
 none; [email] only in the email (but its accent, which the pages use too), [site] and [feed] only in
 the pages (but the analytics prefix of media links), [speech] and [audio] only in the audio; [listen]
 counts for the email only by the unsubscribe link it makes. A show with its own
@@ -34,7 +34,7 @@ from studio.core.manifest import Manifest, read_manifest
 from studio.core.resources import BUILTIN_TEMPLATES
 
 OUTPUTS = ("audio", "email", "pages")
-NOTHING_BUILT = ("smtp", "listen", "subscribers", "publish", "limits", "output_dir")  # sending, serving, checks
+NOTHING_BUILT = ("smtp", "ses", "listen", "subscribers", "publish", "limits", "output_dir")  # sending, serving, checks
 RUNNING = ("speech.jobs", "speech.max_jobs", "speech.retries", "speech.retry_backoff", "speech.timeout",
            "speech.cache_dir", "assist.timeout", "assist.cache_dir", "assist.api_key_env")  # how, not what
 # show.toml settings each output is not made of (a dotted key leaves out that key, a name its whole table)
@@ -53,12 +53,21 @@ INTERNAL = ("root", "file", "set_keys", "notes")
 
 def _hash_tree(h: "hashlib._Hash", root: Path) -> None:
     if root.is_file():
-        h.update(root.name.encode() + b"\0" + root.read_bytes())
+        h.update(root.name.encode() + b"\0")
+        _hash_file(h, root)
         return
     if root.is_dir():
         for p in sorted(root.rglob("*")):
             if p.is_file() and "__pycache__" not in p.parts:
-                h.update(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes())
+                h.update(str(p.relative_to(root)).encode() + b"\0")
+                _hash_file(h, p)
+
+
+def _hash_file(h: "hashlib._Hash", path: Path) -> None:
+    """A file's bytes into `h` a MiB at a time (a host's recording can be gigabytes)."""
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
 
 
 def _tree_digest(root: Path) -> str:

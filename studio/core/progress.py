@@ -68,3 +68,8 @@ class _Task:
         if self.progress is not None:
             kw = {"description": description} if description else {}
             self.progress.update(self.task_id, advance=n, **kw)
+
+    def update(self, completed: int, total: int, description: str) -> None:
+        """Set the count, the total and the label at once (a caller that keeps its own count)."""
+        if self.progress is not None:
+            self.progress.update(self.task_id, completed=completed, total=total, description=description)

@@ -9,7 +9,6 @@ pointing readers to the web version; the plain-text part always has everything.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Any
