@@ -4,7 +4,7 @@ and what to do, and `auto` falls back with one warning per run, not per episode.
 
 The real edge-tts client is used, held to loopback by devtools.loopback_only: a port where nothing
 listens, and a `.invalid` name whose lookup the guard answers without asking any server (its log
-proves nothing else left loopback). The time it takes is a benchmark (`python -m benchmarks host_loop`).
+proves nothing else left loopback). The time it takes is a benchmark (`python -m benchmarks reach`).
 """
 
 from __future__ import annotations
