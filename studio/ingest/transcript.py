@@ -65,7 +65,7 @@ def transcript_items(body: str, models=None, explain: list | None = None) -> lis
     if proposal is not None:
         groups, given = proposal
     else:
-        groups, gaps = segment(texts, forced, models)
+        groups, gaps = segment(texts, forced, models, evidence=explain is not None)
         given = [None] * len(groups)
         if explain is not None:
             explain.extend(zip(sentences, [None, *gaps]))
