@@ -111,7 +111,7 @@ def labelled_gaps(doc: Doc) -> Gaps:
 def fit(rows: list[list[float]], labels: list[int], l2: float, names: tuple[str, ...] = FEATURES,
         weights: list[float] | None = None) -> Model:
     """Logistic regression (Newton steps) on standardised features -> Model."""
-    import numpy as np
+    import numpy as np  # lazy: fitting only (numpy is a test dependency, not Studio's)
 
     x = np.array(rows, dtype=float)
     y = np.array(labels, dtype=float)

@@ -7,6 +7,7 @@ loaded as the texts need it (studio.ingest.jieba_dict), and results are memoised
 
 from __future__ import annotations
 
+import logging
 import re
 from functools import lru_cache
 
@@ -37,8 +38,6 @@ def is_wide(text: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _jieba():
-    import logging
-
     jieba = import_jieba()
     jieba.setLogLevel(logging.WARNING)
     return jieba, LazyDictionary(jieba)
