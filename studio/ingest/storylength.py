@@ -41,7 +41,7 @@ class LengthPrior:
         return self.weight * (math.log(length) - math.log(typical)) ** 2
 
     def to_json(self) -> dict:
-        return {"shift": self.shift, "weight": self.weight, "typical": self.typical}
+        return {"kind": "length", "shift": self.shift, "weight": self.weight, "typical": self.typical}
 
     @classmethod
     def from_json(cls, d: dict) -> "LengthPrior":
