@@ -52,15 +52,21 @@ class Doc:
     text: str
     sentences: list[str]  # reference sentences
     starts: list[int]
+    group: str = "shared"  # "shared" (the set's first 24 files), "added" (real, added later), "synthetic"
 
 
-def load_docs(folder: Path) -> list[Doc]:
+def load_docs(folder: Path, synthetic: bool = False) -> list[Doc]:
+    """The labelled transcripts of `folder` (and of its synthetic/ subfolder when `synthetic`)."""
     docs = []
-    for jp in sorted(Path(folder).glob("[0-9][0-9]-*.json")):
+    paths = sorted(Path(folder).glob("[0-9][0-9]-*.json"))
+    if synthetic:
+        paths += sorted((Path(folder) / "synthetic").glob("[0-9][0-9]-*.json"))
+    for jp in paths:
         ref = json.loads(jp.read_text(encoding="utf-8"))
         family = "/".join(ref["source"].split("/")[:2])
         text = jp.with_suffix(".txt").read_text(encoding="utf-8")
-        docs.append(Doc(jp.stem, ref["lang"], family, text, ref["sentences"], ref["starts"]))
+        group = "synthetic" if ref.get("synthetic") else "added" if ref.get("added") else "shared"
+        docs.append(Doc(jp.stem, ref["lang"], family, text, ref["sentences"], ref["starts"], group))
     return docs
 
 
@@ -323,10 +329,11 @@ def leave_one_source_out(docs: list[Doc], sc, extra: list[Doc] = (), kinds: tupl
 
 
 def means(scores: dict[str, tuple[float, int] | float], docs: list[Doc]) -> dict[str, float]:
+    """Mean Pk over `docs` (all, zh, en)."""
     lang = {d.name: d.lang for d in docs}
     out = {}
     for key, sel in (("all", None), ("zh", "zh"), ("en", "en")):
-        xs = [v[0] if isinstance(v, tuple) else v for k, v in scores.items() if sel is None or lang[k] == sel]
+        xs = [v[0] if isinstance(v, tuple) else v for k, v in scores.items() if k in lang and (sel is None or lang[k] == sel)]
         out[key] = sum(xs) / len(xs) if xs else float("nan")
     return out
 
@@ -334,7 +341,7 @@ def means(scores: dict[str, tuple[float, int] | float], docs: list[Doc]) -> dict
 def count_ok(scores: dict[str, tuple[float, int]], docs: list[Doc], within: float = 0.25) -> float:
     """The share of documents whose item count is within ±`within` of the reference's."""
     ref = {d.name: len(d.starts) for d in docs}
-    ok = [abs(items - ref[k]) <= within * ref[k] for k, (_, items) in scores.items()]
+    ok = [abs(items - ref[k]) <= within * ref[k] for k, (_, items) in scores.items() if k in ref]
     return sum(ok) / max(1, len(ok))
 
 
@@ -348,11 +355,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--per-language", action="store_true", help="one boundary model per language (not pooled)")
     ap.add_argument("--decoders", default=",".join(DECODERS), help="kinds of prior to choose from: count,length")
     ap.add_argument("--no-z", action="store_true", help="no document-relative features (ablation)")
+    ap.add_argument("--synthetic", action="store_true", help="also fit on (and score) the synthetic/ roundups")
     args = ap.parse_args(argv)
     global POOLED
     POOLED = not args.per_language
     kinds = tuple(k for k in args.decoders.split(",") if k)
-    docs = load_docs(args.folder)
+    docs = load_docs(args.folder, args.synthetic)
     extra = [load_stories(a, b) for a, b in args.also]
     sc = scorer(args.folder)
     if args.no_z:
@@ -369,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     for d in docs:
         pk, items = scores[d.name]
         print(f"{d.name:40} Pk {pk:.3f}  items {items:3d} (reference {len(d.starts)})")
-    print("in-sample", {k: round(v, 3) for k, v in means(scores, docs).items()})
+    print("in-sample", {k: round(v, 3) for k, v in means(scores, [d for d in docs if d.group == "shared"]).items()})
     if args.loso:
         loso = leave_one_source_out(docs, sc, extra, kinds)
         held = Fitter(sc, kinds=kinds, cache=fitter.cache).models(docs)
@@ -379,8 +387,12 @@ def main(argv: list[str] | None = None) -> int:
         for d in docs:
             pk, items = loso[d.name]
             print(f"  held out {d.name:40} Pk {pk:.3f}  items {items:3d} (reference {len(d.starts)})")
-        print("LOSO     ", {k: round(v, 3) for k, v in means(loso, docs).items()},
-              f"item count within ±25 %: {count_ok(loso, docs):.0%}")
+        for group in ("shared", "added", "synthetic"):
+            mine = [d for d in docs if d.group == group]
+            if mine:
+                part = {d.name: loso[d.name] for d in mine}
+                print(f"LOSO {group:9}", {k: round(v, 3) for k, v in means(part, mine).items()},
+                      f"item count within ±25 %: {count_ok(part, mine):.0%}")
     if args.write:
         data = {"features": list(FEATURES), "l2": choice.l2, "pooled": POOLED,
                 "models": {k: {"model": m.model.to_json(), "prior": m.prior.to_json()} for k, m in models.items()}}

@@ -135,7 +135,7 @@ def choose_count(scores: list[float], forced: set[int], prior: CountPrior) -> li
         if gain < 0 and total < best:  # the gains left are all negative: no larger K can win
             break
         v = total - prior.weight * (math.log(stories + k) - target) ** 2
-        if v > best:
+        if v > best or v == best and gain >= 0:  # a gap at the shift itself starts a story, as in choose_starts
             best, best_k = v, k
     starts = [False] * (n - 1)
     for j in [*order[:best_k], *hard]:
