@@ -35,7 +35,7 @@ _WS = re.compile(r"\s+")
 L2_GRID = (3.0, 10.0, 30.0)
 SHIFTS = (-1.0, -0.5, 0.0, 0.5, 1.0)
 LENGTH_GRID = tuple(LengthPrior(shift, weight, typical) for shift in SHIFTS
-                    for weight, typical in ((w, t) for w in (0.25, 0.5, 1.0) for t in (0.0, 1.5, 2.0, 3.0)))
+                    for weight, typical in ((w, t) for w in (0.5, 1.0) for t in (0.0, 2.0)))
 COUNT_WEIGHTS = (0.0, 10.0, 30.0, 100.0)  # 0: a threshold at `shift`
 LANGS = ("zh", "en")
 POOLED = True  # one boundary model for both languages (False: one per language)
@@ -201,6 +201,7 @@ class Fitter:
         self.sc = sc
         self.cache: dict[str, Gaps] = {} if cache is None else cache  # may be shared: gaps do not depend on the fit
         self.zcache: dict[str, list[list[float]]] = {}
+        self.arrays: dict = {}  # doc name -> its rows as a numpy array
         self.fits: dict[tuple, Model] = {}
         self.zfeatures = zfeatures  # None: chosen from the documents of the first fit
         self.kinds = kinds
@@ -238,8 +239,15 @@ class Fitter:
         return self.fit(docs if POOLED else [d for d in docs if d.lang == lang], l2)
 
     def log_odds(self, model: Model, doc: Doc) -> list[float]:
-        nf = len(FEATURES)
-        return [model.row_log_odds(r[:nf], r[nf:]) for r in self.rows(doc)]
+        """`model.row_log_odds` of every gap of `doc`, as one matrix product."""
+        import numpy as np  # lazy: fitting only (numpy is a test dependency, not Studio's)
+
+        if doc.name not in self.arrays:
+            self.arrays[doc.name] = np.array(self.rows(doc), dtype=float).reshape(len(self.gaps(doc).labels), -1)
+        coef = np.array([model.weights.get(k, 0.0) / (model.scale.get(k, 1.0) or 1.0) for k in FEATURES]
+                        + [model.weights.get(f"z_{k}", 0.0) / (model.scale.get(f"z_{k}", 1.0) or 1.0)
+                           for k in model.zfeatures])
+        return list(self.arrays[doc.name] @ coef + model.row_log_odds([0.0] * len(FEATURES), [0.0] * len(model.zfeatures)))
 
     def pk(self, doc: Doc, scores: list[float], prior: Prior) -> float:
         """Pk of the decoded starts on `doc`, as score.py computes it (fast path, no item texts)."""

@@ -205,33 +205,35 @@ def _windows(words: list[frozenset[str]], with_cos3: bool, with_long: bool) -> t
     what sentence j shares with j-3 .. j-1; s_long: its cosine with j-8 .. j-1."""
     n = len(words)
     empty: frozenset[str] = frozenset()
-    word = lambda k: words[k] if 0 <= k < n else empty  # noqa: E731
-    # ahead2[k] = words k, k+1 and ahead3[k] = words k .. k+2, for k = j-8 .. j+1 (a window behind j is one
-    # that was ahead of an earlier gap: behind2(j) = ahead2[j-2], behind3(j) = ahead3[j-3])
-    ahead2 = {k: word(k) | word(k + 1) for k in range(-8, 2)}
-    ahead3 = {k: ahead2[k] | word(k + 2) for k in range(-8, 1)}
+    w = [empty] * 8 + words + [empty] * 3  # w[k + 8] = sentence k (empty outside the document)
+    # ring buffers of the last 16 windows: ahead2[k & 15] = words k, k+1; ahead3[k & 15] = words k .. k+2.
+    # A window behind gap j is one that was ahead of an earlier gap: behind2(j) = ahead2 of j-2, behind3 of j-3.
+    ahead2, ahead3 = [empty] * 16, [empty] * 16
+    for k in range(-8, 2):
+        ahead2[k & 15] = w[k + 8] | w[k + 9]
+    for k in range(-8, 1):
+        ahead3[k & 15] = ahead2[k & 15] | w[k + 10]
     cos2, cos3, novel, new_words, s_back, s_long = [], [], [], [], [], []
     sqrt = math.sqrt
     for j in range(1, n):
-        ahead2[j + 1] = word(j + 1) | word(j + 2)
-        ahead3[j] = ahead2[j] | word(j + 2)
-        b2, b3, sw = ahead2[j - 2], ahead3[j - 3], words[j]
-        a = ahead2[j]
-        cos2.append(k / sqrt(len(b2) * len(a)) if (k := len(b2 & a)) else 0.0)
+        ahead2[(j + 1) & 15] = w[j + 9] | w[j + 10]
+        a2 = ahead2[j & 15]
+        a3 = ahead3[j & 15] = a2 | w[j + 10]
+        b2, b3, sw = ahead2[(j - 2) & 15], ahead3[(j - 3) & 15], w[j + 8]
+        cos2.append(k / sqrt(len(b2) * len(a2)) if (k := len(b2 & a2)) else 0.0)
         if with_cos3:
-            a = ahead3[j]
-            cos3.append(k / sqrt(len(b3) * len(a)) if (k := len(b3 & a)) else 0.0)
-        shared = len(sw & b3) if sw and b3 else 0
-        new_words.append(len(sw) - shared)
-        novel.append((len(sw) - shared) / len(sw) if sw else 0.5)
-        s_back.append(shared / sqrt(len(sw) * len(b3)) if shared else 0.0)
+            cos3.append(k / sqrt(len(b3) * len(a3)) if (k := len(b3 & a3)) else 0.0)
+        size = len(sw)
+        shared = len(sw & b3) if size and b3 else 0
+        new_words.append(size - shared)
+        novel.append((size - shared) / size if size else 0.5)
+        s_back.append(shared / sqrt(size * len(b3)) if shared else 0.0)
         if with_long:
             if j < 3:
                 s_long.append(s_back[-1])
             else:
-                back8 = b3.union(ahead3[j - 6], ahead2[j - 8])
-                s_long.append(k / sqrt(len(sw) * len(back8)) if (k := len(sw & back8)) else 0.0)
-        del ahead2[j - 8], ahead3[j - 8]
+                back8 = b3.union(ahead3[(j - 6) & 15], ahead2[(j - 8) & 15])
+                s_long.append(k / sqrt(size * len(back8)) if (k := len(sw & back8)) else 0.0)
     return cos2, cos3, novel, new_words, s_back, s_long
 
 
