@@ -165,20 +165,22 @@ def fit(rows: list[list[float]], labels: list[int], l2: float, names: tuple[str,
     )
 
 
-def count_fit(docs: list[Doc], gaps) -> tuple[float, float]:
-    """(a, b) of ln items ≈ a + b · ln sentences, least squares over `docs` (our sentence split)."""
-    xs = [math.log(len(gaps(d).labels) + 1) for d in docs]
+def count_fit(docs: list[Doc], gaps) -> tuple[float, float, int, int]:
+    """(a, b) of ln items ≈ a + b · ln sentences, least squares over `docs` (our sentence split), and the
+    fewest and most sentences of those documents (the range the fit holds for)."""
+    ns = [len(gaps(d).labels) + 1 for d in docs]
+    xs = [math.log(n) for n in ns]
     ys = [math.log(len(d.starts)) for d in docs]
     mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
     sxx = sum((x - mx) ** 2 for x in xs)
     b = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx if sxx else 0.0
-    return round(my - b * mx, 5), round(b, 5)
+    return round(my - b * mx, 5), round(b, 5), min(ns), max(ns)
 
 
-def prior_grid(a: float, b: float, kinds: tuple[str, ...] = DECODERS) -> list[Prior]:
+def prior_grid(fitted: tuple[float, float, int, int], kinds: tuple[str, ...] = DECODERS) -> list[Prior]:
     grid: list[Prior] = []
     if "count" in kinds:
-        grid += [CountPrior(shift, weight, a, b) for shift in SHIFTS for weight in COUNT_WEIGHTS]
+        grid += [CountPrior(shift, weight, *fitted) for shift in SHIFTS for weight in COUNT_WEIGHTS]
     if "length" in kinds:
         grid += list(LENGTH_GRID)
     return grid
@@ -266,22 +268,22 @@ class Fitter:
             grids: dict[str, list[Prior]] = {}
             for family in sorted({d.source for d in docs}):
                 train = [d for d in docs if d.source != family]
-                a, b = count_fit(train, self.gaps)
+                fitted = count_fit(train, self.gaps)
                 for d in docs:
                     if d.source == family:
                         scores[d.name] = self.log_odds(self.fit_for(train, l2, d.lang), d)
-                        grids[d.name] = prior_grid(a, b, self.kinds)
+                        grids[d.name] = prior_grid(fitted, self.kinds)
             priors, loso = {}, {}
-            a, b = count_fit(docs, self.gaps)
+            fitted = count_fit(docs, self.gaps)
             for lang in LANGS:
                 mine = [d for d in docs if d.lang == lang]
                 if not mine:
-                    priors[lang], loso[lang] = CountPrior(a=a, b=b), float("nan")
+                    priors[lang], loso[lang] = CountPrior(0.0, 0.0, *fitted), float("nan")
                     continue
                 table = [(_per_source_mean({d.name: self.pk(d, scores[d.name], grids[d.name][i]) for d in mine}, mine), i)
-                         for i in range(len(prior_grid(a, b, self.kinds)))]
+                         for i in range(len(prior_grid(fitted, self.kinds)))]
                 pk, i = min(table)
-                priors[lang], loso[lang] = prior_grid(a, b, self.kinds)[i], pk  # (a, b) refitted on all of `docs`
+                priors[lang], loso[lang] = prior_grid(fitted, self.kinds)[i], pk  # (a, b) refitted on all of `docs`
             total = sum(loso[lang] * sum(d.lang == lang for d in docs) for lang in LANGS if loso[lang] == loso[lang])
             loso["all"] = total / max(1, len(docs))
             if best is None or loso["all"] < best.loso["all"]:

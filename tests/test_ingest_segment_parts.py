@@ -63,17 +63,23 @@ def test_the_count_decoder_takes_as_many_stories_as_prior_and_evidence_agree_on(
     scores = [2.0, -1.0, 0.4, -0.2, 0.0]
     assert choose_count(scores, set(), CountPrior(shift=0.0, weight=0.0)) == [True, False, True, False, True]
     weak = [-0.2] * 29  # 30 sentences, every gap a little against a start
-    prior = CountPrior(shift=0.0, weight=100.0, a=math.log(6), b=0.0)  # about six stories expected
+    prior = CountPrior(shift=0.0, weight=100.0, a=math.log(6), b=0.0, n_min=10, n_max=40)  # about six stories
     starts = choose_count(weak, set(), prior)
     assert sum(starts) == 5  # six stories: the evidence does not outweigh the prior
     strong = [5.0 if j in (7, 15, 22) else -5.0 for j in range(1, 30)]
-    starts = choose_count(strong, set(), CountPrior(shift=0.0, weight=1.0, a=math.log(15), b=0.0))
+    starts = choose_count(strong, set(), CountPrior(shift=0.0, weight=1.0, a=math.log(15), b=0.0, n_min=10, n_max=40))
     assert [j for j, s in enumerate(starts, 1) if s] == [7, 15, 22]  # clear evidence wins over a weak prior
+
+
+def test_the_expected_count_grows_with_the_length_beyond_the_lengths_it_was_fitted_on():
+    prior = CountPrior(a=math.log(15), b=0.0, n_min=20, n_max=80)
+    assert prior.expected(50) == prior.expected(80) == 15  # within the range: the fitted count
+    assert math.isclose(prior.expected(800), 150) and math.isclose(prior.expected(10), 7.5)  # outside: in proportion
 
 
 def test_the_count_decoder_keeps_forced_starts_and_counts_them():
     scores = [-5.0] * 9 + [3.0] + [-5.0] * 10
-    starts = choose_count(scores, {4, 15}, CountPrior(shift=0.0, weight=100.0, a=math.log(4), b=0.0))
+    starts = choose_count(scores, {4, 15}, CountPrior(shift=0.0, weight=100.0, a=math.log(4), b=0.0, n_min=5, n_max=30))
     assert [j for j, s in enumerate(starts, 1) if s] == [4, 10, 15]  # 4 stories: 2 forced, 1 by evidence
 
 

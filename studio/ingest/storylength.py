@@ -18,7 +18,10 @@ decoder takes the K strongest gaps, K maximising
 
 where `expected` = exp(a + b · ln sentences), fitted on labelled roundups: an
 episode of a few dozen sentences has ten to twenty stories, and the count grows
-slowly with its length. On a long transcript the evidence outweighs the prior.
+slowly with its length. Outside the lengths it was fitted on (n_min .. n_max
+sentences) the expected count grows in proportion to the length instead: a
+transcript ten times the longest episode seen is expected to have ten times its
+stories, not a few more.
 """
 
 from __future__ import annotations
@@ -92,18 +95,23 @@ def choose_starts(scores: list[float], forced: set[int], prior: LengthPrior) -> 
 class CountPrior:
     shift: float = 0.0
     weight: float = 0.0
-    a: float = 2.0  # expected stories = exp(a + b · ln sentences)
+    a: float = 2.0  # expected stories = exp(a + b · ln sentences) for n_min <= sentences <= n_max
     b: float = 0.2
+    n_min: int = 10
+    n_max: int = 80
 
     def expected(self, sentences: int) -> float:
-        return math.exp(self.a + self.b * math.log(max(1, sentences)))
+        n = min(max(sentences, self.n_min), self.n_max)
+        return math.exp(self.a + self.b * math.log(n)) * max(1, sentences) / n
 
     def to_json(self) -> dict:
-        return {"kind": "count", "shift": self.shift, "weight": self.weight, "a": self.a, "b": self.b}
+        return {"kind": "count", "shift": self.shift, "weight": self.weight, "a": self.a, "b": self.b,
+                "n_min": self.n_min, "n_max": self.n_max}
 
     @classmethod
     def from_json(cls, d: dict) -> "CountPrior":
-        return cls(float(d["shift"]), float(d["weight"]), float(d["a"]), float(d["b"]))
+        return cls(float(d["shift"]), float(d["weight"]), float(d["a"]), float(d["b"]), int(d["n_min"]),
+                   int(d["n_max"]))
 
 
 Prior = Union[LengthPrior, CountPrior]
