@@ -119,7 +119,12 @@ def test_explain_shows_every_sentence_its_decision_and_evidence(seeds_dir, capsy
     assert units[0]["starts_item"] and units[0]["probability"] is None
     for u in units[1:]:
         assert 0 <= u["probability"] <= 1 and u["evidence"] and "cos1" in u["features"]
-        assert u["starts_item"] == (u["probability"] >= 0.5 or u["forced"])
+        assert u["starts_item"] or not u["forced"]
+    # the decoder weighs the episode as a whole (a prior on story length), not each gap at 0.5 alone,
+    # but what starts an item is what the evidence favours
+    starting = [u["probability"] for u in units[1:] if u["starts_item"] and not u["forced"]]
+    others = [u["probability"] for u in units[1:] if not u["starts_item"]]
+    assert sum(starting) / len(starting) > 0.5 > sum(others) / len(others)
     assert items_command(path, None, False, explain=True) == 0
     table = capsys.readouterr().out
     assert table.count("START") == len(episode.items) and "greeting_p" in table
