@@ -38,7 +38,7 @@ def run(quick: bool = False, table: bool = False) -> list[dict]:
     from studio.ingest.segment import default_models
 
     every = sf.load_docs(DATA, synthetic=True)
-    docs = [d for d in every if d.group == "shared"]
+    docs = [d for d in every if d.group == "base"]  # the shared set
     sc = sf.scorer(DATA)
     none = {d.name: sc.pk(sc.boundaries(d.starts, len(d.sentences)), sc.boundaries([0], len(d.sentences)),
                           sc.window_k(d.starts, len(d.sentences))) for d in every}

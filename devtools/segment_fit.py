@@ -52,7 +52,7 @@ class Doc:
     text: str
     sentences: list[str]  # reference sentences
     starts: list[int]
-    group: str = "shared"  # "shared" (the set's first 24 files), "added" (real, added later), "synthetic"
+    group: str = "base"  # "base" (the set's first 24 files: the shared set), "added" (real, added later), "synthetic"
 
 
 def load_docs(folder: Path, synthetic: bool = False) -> list[Doc]:
@@ -65,7 +65,7 @@ def load_docs(folder: Path, synthetic: bool = False) -> list[Doc]:
         ref = json.loads(jp.read_text(encoding="utf-8"))
         family = "/".join(ref["source"].split("/")[:2])
         text = jp.with_suffix(".txt").read_text(encoding="utf-8")
-        group = "synthetic" if ref.get("synthetic") else "added" if ref.get("added") else "shared"
+        group = "synthetic" if ref.get("synthetic") else "added" if ref.get("added") else "base"
         docs.append(Doc(jp.stem, ref["lang"], family, text, ref["sentences"], ref["starts"], group))
     return docs
 
@@ -387,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
     for d in docs:
         pk, items = scores[d.name]
         print(f"{d.name:40} Pk {pk:.3f}  items {items:3d} (reference {len(d.starts)})")
-    print("in-sample", {k: round(v, 3) for k, v in means(scores, [d for d in docs if d.group == "shared"]).items()})
+    print("in-sample", {k: round(v, 3) for k, v in means(scores, [d for d in docs if d.group == "base"]).items()})
     if args.loso:
         loso = leave_one_source_out(docs, sc, extra, kinds)
         held = Fitter(sc, kinds=kinds, cache=fitter.cache).models(docs)
@@ -397,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:
         for d in docs:
             pk, items = loso[d.name]
             print(f"  held out {d.name:40} Pk {pk:.3f}  items {items:3d} (reference {len(d.starts)})")
-        for group in ("shared", "added", "synthetic"):
+        for group in ("base", "added", "synthetic"):
             mine = [d for d in docs if d.group == group]
             if mine:
                 part = {d.name: loso[d.name] for d in mine}
