@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 EPISODE ?= episodes/2023-06-02-ai-compute-weekly.txt
 
-.PHONY: demo test bench bench-quick install install-test clean screenshots
+.PHONY: demo test bench bench-quick install install-test clean screenshots wheel-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,9 +28,11 @@ install-test: $(VENV)/.installed-test
 
 demo: install
 	$(BIN)/studio build $(EPISODE)
-	@echo "Open public/index.html, or play public/episodes/*/episode.mp3"
+	@echo "Open public/index.html, or play public/episodes/<slug>/<slug>.mp3"
 
+# lint-imports: the stages' import contract in pyproject.toml ([tool.importlinter])
 test: install-test
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 bench: install-test
@@ -43,6 +45,10 @@ bench-quick: install-test
 screenshots: install-test
 	rm -rf screenshots
 	STUDIO_SCREENSHOTS=screenshots $(BIN)/python -m pytest -q tests/test_browser_pages.py -k measured
+
+# build the sdist and wheel, install the wheel in a fresh venv far from this checkout, init + build a show
+wheel-check:
+	PYTHON=$(PYTHON) tools/wheel-check.sh
 
 clean:
 	rm -rf public .studio-cache screenshots

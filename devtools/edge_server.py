@@ -90,10 +90,10 @@ class Rendered:
 
 def sentence_marks(text: str, words: list[tuple[float, float, str]]) -> list[tuple[float, float, str]]:
     """Sentence boundaries from word timings: each sentence from its first word to its last word's end."""
-    from studio.speech.text import split_sentences
+    from studio.speech.text import speech_sentences
 
     out, pos, w = [], 0, 0
-    for sentence in split_sentences(text):
+    for sentence in speech_sentences(text):
         end = pos + len(sentence)
         mine = []
         while w < len(words):

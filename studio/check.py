@@ -11,12 +11,13 @@ from typing import Any
 
 from studio.build.showwide import render_failures
 from studio.core.config import Show
+from studio.core.config.checks import is_https_or_loopback
 from studio.core.errors import ConfigError, StudioError
 from studio.core.layout import OutputLayout
 from studio.core.manifest import Manifest, read_manifest
 from studio.core.urls import local_rel
 from studio.feed import rules
-from studio.feed.extensions import ITUNES_NS, PODCAST_NS
+from studio.feed.extensions import ATOM_NS, ITUNES_NS, PODCAST_NS
 from studio.feed.index import listing
 from studio.feed.rss import feed_guid
 from studio.ingest import read_episode
@@ -24,7 +25,6 @@ from studio.ingest.limits import check_episode_limits, check_script_size
 from studio.ingest.scripts import episode_scripts
 from studio.speech.engines import check_engine_settings
 
-ATOM_NS = "http://www.w3.org/2005/Atom"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 TITLE_MAX, TEXT_MAX = 255, 4000
 _LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -99,6 +99,9 @@ def check_show(show: Show, report: Report) -> None:
     problem = rules.https_problem(show)
     if problem:
         report.error(where, problem)
+    elif rules.local_only(show):
+        report.warn(where, f"key 'base_url' is {show.base_url!r}: only this machine can reach it (a test or "
+                           "a preview); publish with an https:// base_url")
     for problem in rules.cover_problems(show.path(show.cover)):
         report.error(where, problem)
     _limit(report, where, "key 'title'", show.title, TITLE_MAX)
@@ -114,7 +117,10 @@ def check_show(show: Show, report: Report) -> None:
 
 def check_scripts(show: Show, report: Report) -> None:
     folder = show.episodes_dir
-    scripts = episode_scripts(show)
+    skipped: list[Path] = []
+    scripts = episode_scripts(show, skipped)
+    for path in skipped:  # never read through a link out of the show
+        report.warn(path.relative_to(show.root).as_posix(), "a link leading outside the show; skipped (never read)")
     slugs, numbers, before = defaultdict(list), defaultdict(list), len(report.findings)
     for path in scripts:
         rel = rules.source_key(show, path)
@@ -221,7 +227,7 @@ def check_feed(show: Show, out: Path, manifests: list[Manifest], report: Report)
 
 
 def _https(report: Report, where: str, what: str, url: str | None) -> None:
-    if url and not url.startswith("https://"):
+    if url and not is_https_or_loopback(url):  # http only to this machine, as base_url allows
         report.error(where, f"{what} must be an https URL, got {url!r}")
 
 

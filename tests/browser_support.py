@@ -258,11 +258,10 @@ def summary(rows: list[dict]) -> dict:
 
 
 def main() -> None:
+    import sys
     import tempfile
 
     from playwright.sync_api import sync_playwright
-
-    import sys
 
     with tempfile.TemporaryDirectory() as tmp:
         site, server = serve_site(Path(sys.argv[1])) if len(sys.argv) > 1 else build_site(Path(tmp))

@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from studio.build.showwide import write_site_and_feed
-
-from studio.feed.rules import require_publishable
 from studio.core.config import Show, load_show
+from studio.feed.rules import require_publishable
 
 
 @functools.cache

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from studio.core.config import load_show
 from devtools.edge_server import EdgeStandIn
+from studio.core.config import load_show
 from studio.core.model import Episode, Item
 
 SHOW_TOML = """title = "Test Show"

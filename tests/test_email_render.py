@@ -13,11 +13,12 @@ from hypothesis import strategies as st
 
 from studio.core.config import load_show
 from studio.core.links import https_link
-from studio.present.content import width, wrap
+from studio.core.model import Episode, Item, Link
 from studio.email.context import draft_context
 from studio.email.render import render_email
 from studio.ingest import read_episode
-from studio.core.model import Episode, Item, Link
+from studio.ingest.textwidth import width
+from studio.present.content import wrap
 from tests.conftest import REPO, make_show
 
 EMAIL_SECTION = """
@@ -265,10 +266,11 @@ def test_script_content_is_escaped_and_unsafe_links_dropped(show):
 @settings(max_examples=40, deadline=None)
 @given(title=st.text(alphabet=st.sampled_from(list("ab<>&\"'\r\n\t\x00 :/标题")), min_size=1, max_size=30))
 def test_any_title_is_text_in_html_and_one_line_in_subject(show, title):
-    from studio.email.message import build_message, to_address
     import datetime as dt
     import email
     from email import policy
+
+    from studio.email.message import build_message, to_address
 
     item = Item(title=title, text=title, speech_text="x")
     ep = Episode(slug="t", title=title, date=dt.date(2024, 1, 3), items=[item])

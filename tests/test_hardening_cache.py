@@ -117,11 +117,11 @@ def test_editing_a_front_matter_jingle_outside_assets_rebuilds(show_dir: Path):
 
 def test_a_clip_changed_in_place_is_not_reused(tmp_path: Path):
     from studio.speech.base import Clip, VoiceSettings
-    from studio.speech.cache import ClipCache, cache_key
+    from studio.speech.cache import ClipCache, clip_key
 
     warnings: list[str] = []
     cache = ClipCache(tmp_path / "cache", warn=warnings.append)
-    key = cache_key("espeak", "1", VoiceSettings("zh"), "你好")
+    key = clip_key("espeak", "1", VoiceSettings("zh"), "你好")
     cache.put(key, Clip(audio=b"RIFF" + bytes(996), fmt="wav", boundaries=[], engine="espeak"), "zh")
     assert cache.has(key) and cache.get(key).audio == b"RIFF" + bytes(996)
     audio = tmp_path / "cache" / key[:2] / f"{key}.wav"

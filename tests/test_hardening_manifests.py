@@ -105,8 +105,8 @@ def _bad_manifests(out: Path) -> dict[str, str]:
 
 def test_unusable_manifests_are_skipped_by_the_feed_and_reported(show_dir: Path):
     from studio.build.showwide import write_site_and_feed
-    from studio.feed.rules import require_publishable
     from studio.core.config import load_show
+    from studio.feed.rules import require_publishable
 
     out = show_dir / "public"
     bad = _bad_manifests(out)

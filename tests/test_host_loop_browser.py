@@ -7,8 +7,8 @@ them locally, a failure under CI."""
 from __future__ import annotations
 
 import os
-import shutil
 import re
+import shutil
 from pathlib import Path
 
 import pytest

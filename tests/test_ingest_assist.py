@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from studio.ingest.assist import use_assist
 from studio.core.config import AssistConfig
 from studio.core.errors import ConfigError
 from studio.ingest import read_episode
+from studio.ingest.assist import use_assist
 from studio.ingest.transcript import transcript_items
 
 TEXT = (

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from studio.ingest.textwidth import width
-
 from studio.ingest import read_episode
+from studio.ingest.textwidth import width
 
 REPO = Path(__file__).resolve().parents[1]
 

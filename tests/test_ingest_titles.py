@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from studio.cli.items import items_command
 from studio.ingest import read_episode
 from studio.ingest.textwidth import width
 from studio.ingest.phrases import ends_badly, has_verb, phrase_ends
 from studio.ingest.titles import condense, first_sentence, headline, unique_titles
 from studio.ingest.typography import display_text
-from studio.cli.items import items_command
 
 REPO = Path(__file__).resolve().parents[1]
 SEGMENTATION = REPO / "tests" / "fixtures" / "segmentation"

@@ -75,9 +75,9 @@ def test_a_changed_episode_gets_a_new_audio_url_and_keeps_its_guid(show_dir: Pat
 
 
 def test_email_links_audio_and_clips_on_the_cdn(show_dir: Path):
+    from studio.core.config import load_show
     from studio.core.manifest import Manifest
     from studio.email.context import email_context
-    from studio.core.config import load_show
 
     _cdn_show(show_dir)
     show = load_show(show_dir / "show.toml")

@@ -210,7 +210,8 @@ def test_conditional_requests_as_feed_pollers_send_them(served):
     assert resp.getheader("ETag") and resp.getheader("Cache-Control") == "no-cache"
 
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st
 
 from studio.preview.serve import parse_range  # noqa: E402
 

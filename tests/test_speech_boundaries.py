@@ -3,7 +3,6 @@ edge-tts client against the stand-in in those modes (issue 11, part 2)."""
 
 from __future__ import annotations
 
-
 import pytest
 
 from devtools.edge_server import EdgeStandIn, Fault

@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from studio.audio.ffmpeg import decode_pcm
 from devtools.edge_server import Fault
+from studio.audio.ffmpeg import decode_pcm
 from studio.core.errors import SpeechError
 from studio.speech.assemble import mp3_duration_ms
 from studio.speech.synthesize import synthesize_episode

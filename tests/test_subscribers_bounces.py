@@ -50,14 +50,14 @@ def test_reports_in_an_mbox_change_each_address_once(show):
     proc = studio(show, "subscribers", "bounces", "bounces.mbox", "--json")
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
-    assert result["messages"] == 10 and result["hard"] == 1 and result["complaints"] == 2
+    assert result["messages"] == 10 and result["hard"] == 1 and result["complaints"] == 1 and result["held"] == 1
     assert result["unsubscribes"] == 2 and result["soft"] == 1 and result["unknown"] == 2
     assert result["unrecognised"] == 1  # the ordinary reply
     assert statuses(show) == {
         "alice@example.com": "bounced",         # Action: failed, Status: 5.1.1
         "bob@example.com": "active",            # one soft bounce of two allowed
         "carol@example.net": "complained",      # ARF with the recipient redacted: found by our token
-        "dave@example.net": "complained",       # ARF with Original-Rcpt-To
+        "dave@example.net": "held",             # ARF with Original-Rcpt-To, no token: anyone could send it
         "erin@example.net": "unsubscribed",     # mailto with the token in the subject
         "frank@example.com": "unsubscribed",    # "Unsubscribe" from the subscriber's own address
         "grace@example.com": "active",          # her reply changes nothing

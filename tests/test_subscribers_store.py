@@ -71,7 +71,8 @@ def test_import_add_remove_list_export_stats(show):
     assert json.loads(studio(show, "subscribers", "import", "a.csv", "--json").stdout)["erased"] == 1
     assert "ann@example.com" not in rows(show)
     stats = json.loads(studio(show, "subscribers", "stats", "--json").stdout)
-    assert stats == {"pending": 0, "active": 1, "unsubscribed": 1, "bounced": 0, "complained": 0, "erased": 1}
+    assert stats == {"pending": 0, "active": 1, "unsubscribed": 1, "bounced": 0, "complained": 0, "held": 0,
+                     "erased": 1}
 
 
 def test_bad_input_is_one_line_and_adds_nothing(show):

@@ -19,7 +19,7 @@ from studio.audio.loudness import Master
 from studio.core.config import AudioConfig
 
 EXCERPT_S = 40.0  # sound the limiter is calibrated on (the whole piece when shorter)
-TRIES = 4
+CALIBRATION_TRIES = 4
 PEAK_MARGIN_DB = 0.5  # keep the excerpt's true peak this far under the ceiling (the codec adds some)
 INTERSAMPLE_DB = 0.4  # what true peaks add to a limited signal's sample peaks (calibration measures sample peaks)
 
@@ -66,7 +66,7 @@ def calibrate(excerpt: Path, rate: int, channels: int, master: Master, cfg: Audi
     ceiling = cfg.true_peak - PEAK_MARGIN_DB - INTERSAMPLE_DB
     start, want = master.gain_db, None
     slope = 1.0
-    for _ in range(TRIES):
+    for _ in range(CALIBRATION_TRIES):
         gains = [master.gain_db + step for step in STEPS_DB]
         chains = [None] + [Master(g, master.limit_db) for g in gains]
         linear, *tried = measure_chains(excerpt, rate, channels, chains, MEASURE_FAST)

@@ -20,11 +20,11 @@ from studio.audio.ffmpeg import Loudness, decode_measured
 from studio.audio.mix import Part, Stage
 from studio.core.fsutil import TMP_PREFIX
 
-JOBS = 2  # ffmpeg decodes at a time (each is short; more only adds start-ups on 2 cores)
+DECODE_JOBS = 2  # ffmpeg decodes at a time (each is short; more only adds start-ups on 2 cores)
 
 
 class ClipDecoder:
-    def __init__(self, rate: int, channels: int, cache_dir: Path | None = None, jobs: int = JOBS):
+    def __init__(self, rate: int, channels: int, cache_dir: Path | None = None, jobs: int = DECODE_JOBS):
         self.rate, self.channels = rate, channels
         self._tmp = tempfile.TemporaryDirectory(prefix="studio-decode-")
         self.stage = Stage(Path(self._tmp.name) / "stage.raw", rate, channels)

@@ -10,8 +10,8 @@ from typing import BinaryIO
 
 from studio.audio.blocks import Blocks, parse_blocks
 from studio.audio.ffmpeg import ffmpeg_exe
-from studio.audio.mp3 import ENCODER_DELAY, mp3_frames
 from studio.audio.loudness import Master, db_to_limit
+from studio.audio.mp3 import ENCODER_DELAY, mp3_frames
 from studio.core.errors import AudioError
 
 

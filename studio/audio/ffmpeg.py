@@ -14,7 +14,7 @@ from studio.core.errors import AudioError
 
 @functools.cache
 def ffmpeg_exe() -> str:
-    import imageio_ffmpeg
+    import imageio_ffmpeg  # lazy: imageio-ffmpeg is only asked where its binary is when audio work starts
 
     return imageio_ffmpeg.get_ffmpeg_exe()
 

@@ -30,7 +30,6 @@ from studio.core.errors import AudioError
 from studio.core.fsutil import atomic_write_text
 from studio.core.model import Episode
 
-
 STATE_FILE = "state.json"
 CJK_PER_S = 4.5  # characters a voice speaks per second, roughly (a guess only sets where to start)
 LATIN_PER_S = 14.0

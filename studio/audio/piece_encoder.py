@@ -30,8 +30,8 @@ from studio.core.config import AudioConfig
 from studio.core.errors import AudioError
 from studio.core.fsutil import TMP_PREFIX, sha256_file
 
-JOBS = 2
-TRIES = 3  # encodes of one piece at most
+ENCODE_JOBS = 2
+ENCODE_TRIES = 3  # encodes of one piece at most
 PIECE_TOLERANCE_LU = 1.0  # a piece is encoded again only when this far off (the episode's total is held to 0.5)
 MIN_BLOCKS = 20  # a piece shorter than 2 s of sound is not corrected for loudness (too few blocks)
 STALE_TMP_S = 3600  # a temp file older than this is no other build's work in progress
@@ -72,7 +72,7 @@ class Calibration:
 
 class PieceEncoder:
     def __init__(self, stage: Stage, jingles: Jingles, planner: Planner, cfg: AudioConfig,
-                 folder: Path | None, jobs: int = JOBS, calibration: Calibration | None = None):
+                 folder: Path | None, jobs: int = ENCODE_JOBS, calibration: Calibration | None = None):
         self.stage, self.jingles, self.planner, self.cfg = stage, jingles, planner, cfg
         self._tmp = None if folder is not None else tempfile.TemporaryDirectory(prefix="studio-pieces-")
         self.folder = folder if folder is not None else Path(self._tmp.name)
@@ -126,7 +126,7 @@ class PieceEncoder:
         os.close(fd)
         tmp = Path(name)
         try:
-            for attempt in range(1, TRIES + 1):
+            for attempt in range(1, ENCODE_TRIES + 1):
                 written: dict = {}
 
                 def feed(pipe) -> None:
@@ -134,7 +134,7 @@ class PieceEncoder:
 
                 blocks = encode_master(feed, self.stage.rate, self.stage.channels, master, tmp, self.cfg.bitrate)
                 fix = self._correction(target, master, blocks, slope)
-                if fix is None or attempt == TRIES:
+                if fix is None or attempt == ENCODE_TRIES:
                     break
                 master = fix
             final = self.folder / f"{plan.key}.mp3"

@@ -33,7 +33,7 @@ MAX_ITEMS = 6  # ...or when the piece has this many items
 MIN_CUT_GAP_S = 0.2  # no cuts in shorter gaps (the codec's overlap must fall in silence)
 MAX_LIMITING_DB = 6.0  # levelling never drives a clip's peaks further than this into the limiter
 MP3_FRAME = 1152  # samples per MPEG-1 Layer III frame (44.1 and 48 kHz)
-FORMAT = "studio-piece-1"  # bump when a piece's audio changes for the same plan
+PIECE_FORMAT = "studio-piece-1"  # bump when a piece's audio changes for the same plan
 
 
 @dataclass
@@ -123,7 +123,7 @@ class Planner:
     def _key(self, mix: PieceMix, master: Master, music: list[Part]) -> str:
         stingers = [self.new_section(i) for i in range(mix.first, mix.first + len(mix.parts))]
         described = [
-            FORMAT, self.context, asdict(self.layout), [p.key for p in mix.parts], [round(g, 4) for g in mix.gains],
+            PIECE_FORMAT, self.context, asdict(self.layout), [p.key for p in mix.parts], [round(g, 4) for g in mix.gains],
             round(mix.music_db, 4), [mix.intro, mix.outro, mix.after_cut, mix.before_cut, mix.spoken_before, mix.align],
             stingers, [j.key for j in music], [round(master.gain_db, 4), master.limit_db],
         ]

@@ -17,13 +17,15 @@ from typing import Any
 from studio import __version__
 from studio.audio.settings import AudioSettings
 from studio.core.config import Show
+from studio.core.fsutil import sha256_file
 from studio.core.layout import EpisodeFiles
 from studio.core.manifest import read_manifest
-from studio.core.fsutil import sha256_file
 from studio.core.model import Episode
 from studio.speech.base import Clip
 
-FORMAT = "studio-audio-2"  # bump when the audio stage's output changes for the same inputs
+# bump when the audio stage's output changes for the same inputs (3: the MP3 named after the slug, chapters in
+# time order, TLEN)
+REUSE_FORMAT = "studio-audio-3"
 
 
 def render_key(episode: Episode, clips: list[Clip], show: Show, settings: AudioSettings, cover: Path) -> str:
@@ -33,7 +35,7 @@ def render_key(episode: Episode, clips: list[Clip], show: Show, settings: AudioS
         h.update(json.dumps(value, ensure_ascii=False, sort_keys=True, default=str).encode())
         h.update(b"\0")
 
-    add([FORMAT, __version__, dataclasses.asdict(settings.config)])
+    add([REUSE_FORMAT, __version__, dataclasses.asdict(settings.config)])
     for path in (settings.intro, settings.outro, settings.stinger, cover):
         add(sha256_file(path) if path is not None and path.is_file() else None)
     add([show.title, show.author, show.language, show.copyright])

@@ -17,7 +17,7 @@ from studio.audio.ffmpeg import ffmpeg_exe
 def AudioSegment():  # noqa: N802 - returns the class
     with warnings.catch_warnings():  # pydub warns at import when no system ffmpeg is on PATH
         warnings.simplefilter("ignore", RuntimeWarning)
-        from pydub import AudioSegment as segment_class
+        from pydub import AudioSegment as segment_class  # lazy: pydub (and audioop) only for test audio and jingles
     segment_class.converter = ffmpeg_exe()
     return segment_class
 

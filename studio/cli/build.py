@@ -14,6 +14,7 @@ from studio.cli.app import cli, handle_errors, load_show_for
 from studio.cli.items import items_command
 from studio.core.progress import Reporter, shown_path
 from studio.ingest import format_names
+from studio.ingest.scripts import outside_warning
 from studio.loop.batch import build_many, scripts_to_build
 from studio.speech.engines import ENGINE_CHOICES
 
@@ -42,7 +43,7 @@ class _BarsOnly(Reporter):
 @handle_errors
 def build(obj, episodes: tuple[Path, ...], out_dir: Path | None, engine: str | None, jobs: int | None, as_json: bool,
           quiet: bool, force: bool, fmt: str | None) -> None:
-    """Build EPISODES (script files): clips, episode.mp3, email, manifest,
+    """Build EPISODES (script files): clips, the episode MP3, email, manifest,
     then the feed and index from every episode in the output dir.
 
     With no script, every script in episodes/ is built in date order (unchanged
@@ -62,7 +63,10 @@ def build(obj, episodes: tuple[Path, ...], out_dir: Path | None, engine: str | N
 
 def _build_several(show, scripts: list[Path], *, as_json: bool, quiet: bool, **options) -> None:
     """`studio build` with no script (all of episodes/, in date order) or several; exit 1 if any failed."""
-    todo = scripts_to_build(show, scripts)
+    skipped: list[Path] = []
+    todo = scripts_to_build(show, scripts, skipped)
+    for path in skipped:
+        click.echo(f"warning: {outside_warning(show, path)}", err=True)
     reporter = Reporter(quiet=True) if quiet or as_json else _BarsOnly()
 
     def done(outcome) -> None:
@@ -75,7 +79,8 @@ def _build_several(show, scripts: list[Path], *, as_json: bool, quiet: bool, **o
     failed = [o for o in outcomes if o.status == "failed"]
     if as_json:
         click.echo(json.dumps({"episodes": [o.to_json(shown_path(o.script)) for o in outcomes],
-                               "failed": [shown_path(o.script) for o in failed]}, ensure_ascii=False))
+                               "failed": [shown_path(o.script) for o in failed],
+                               "skipped": [p.relative_to(show.root).as_posix() for p in skipped]}, ensure_ascii=False))
     elif not quiet:
         counts = {s: sum(o.status == s for o in outcomes) for s in ("built", "up to date", "failed")}
         click.echo(", ".join(f"{n} {s}" for s, n in counts.items()))
@@ -90,7 +95,8 @@ def _build_several(show, scripts: list[Path], *, as_json: bool, quiet: bool, **o
 @click.option("--format", "fmt", type=click.Choice(format_names()), help="Read the script as this format (default: detect it).")
 @click.option("--json", "as_json", is_flag=True,
               help='Print {"title", "summary", "format", "items": [...]} instead of a table.')
-@click.option("--explain", is_flag=True, help="Every sentence, whether it starts an item, and the evidence.")
+@click.option("--explain", is_flag=True, help="Every sentence, whether it starts an item, and the evidence; with a "
+              "recording, each item's place in it and a confidence.")
 @click.pass_obj
 def items(obj, episode: Path, fmt: str | None, as_json: bool, explain: bool) -> None:
     """Show how EPISODE is cut into items: n, section, title, chars, links."""

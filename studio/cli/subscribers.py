@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -11,14 +10,15 @@ import click
 
 from studio.cli.app import cli, handle_errors, load_show_for
 from studio.core.fsutil import atomic_write_text
+from studio.core.secrets import unsubscribe_secret
 from studio.subscribers.bounces import process_mailbox
 from studio.subscribers.export import export_csv
 from studio.subscribers.listfile import SubscriberError, read_subscribers
-from studio.subscribers.manage import add_by_host, address_or_error
+from studio.subscribers.manage import add_by_host, address_or_error, restore_held
 from studio.subscribers.store import open_store
 from studio.subscribers.web import run
 
-STATUS_CHOICE = click.Choice(["pending", "active", "unsubscribed", "bounced", "complained"])
+STATUS_CHOICE = click.Choice(["pending", "active", "unsubscribed", "bounced", "complained", "held"])
 
 
 def _show(obj):
@@ -35,7 +35,8 @@ def subscribers() -> None:
 
     \b
     Statuses: pending (subscribed, not confirmed), active (gets `studio send`),
-    unsubscribed, bounced, complained (suppressed: never mailed, never re-imported).
+    unsubscribed, bounced, complained (suppressed: never mailed, never re-imported),
+    held (an unverified complaint: not mailed until you `restore` it; see `complaints`).
     """
 
 
@@ -137,6 +138,35 @@ def export(obj, out_path: Path | None, address: str | None, status: str | None) 
 
 
 @subscribers.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.pass_obj
+@handle_errors
+def complaints(obj, as_json: bool) -> None:
+    """Complaints to review: addresses held (not mailed) after a complaint that did not carry our own
+    List-Unsubscribe token, so that anyone could have sent it; with when and what it said.
+    `studio subscribers restore ADDRESS` gives one back the status it had."""
+    with _store(obj) as store:
+        for row in store.rows("held"):
+            entry = {"email": row["email"], "since": row["updated_at"], "report": row["status_reason"] or ""}
+            if as_json:
+                click.echo(json.dumps(entry, ensure_ascii=False))
+            else:
+                click.echo(f"{entry['email']:<40} {entry['since'][:16]}  {entry['report']}")
+
+
+@subscribers.command()
+@click.argument("address")
+@click.pass_obj
+@handle_errors
+def restore(obj, address: str) -> None:
+    """Undo an unverified complaint: ADDRESS goes from held back to the status it had (logged)."""
+    email = address_or_error(address)
+    with _store(obj) as store:
+        back = restore_held(store, email)
+    click.echo(f"{email}: held -> {back}")
+
+
+@subscribers.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 @click.pass_obj
 @handle_errors
@@ -158,12 +188,13 @@ def stats(obj, as_json: bool) -> None:
 @handle_errors
 def bounces(obj, path: Path, as_json: bool) -> None:
     """Read bounces (RFC 3464 DSNs), complaints (RFC 5965 ARF) and mailto unsubscribes from
-    PATH, an mbox file or a Maildir: hard bounce -> bounced, complaint -> complained, soft
+    PATH, an mbox file or a Maildir: hard bounce -> bounced, complaint with our token ->
+    complained, any other complaint -> held (review with `complaints`, undo with `restore`), soft
     bounces counted (suppressed at subscribers.soft_bounce_limit), "unsubscribe" -> unsubscribed.
     A message already processed is skipped, so the same mailbox can be read again."""
     show = _show(obj)
     with open_store(show) as store:
-        result = process_mailbox(path, store, os.environ.get(show.email.secret_env, ""),
+        result = process_mailbox(path, store, unsubscribe_secret(show),
                                  show.subscribers.soft_bounce_limit)
     if as_json:
         click.echo(json.dumps(result.to_json()))
@@ -178,7 +209,7 @@ def bounces(obj, path: Path, as_json: bool) -> None:
 @click.pass_obj
 @handle_errors
 def listen(obj, host: str | None, port: int | None, access_log: bool) -> None:
-    """Serve the list's web app: POST /subscribe (double opt-in), GET /confirm,
+    """Serve the list's web app: POST /subscribe (double opt-in), GET+POST /confirm (a button),
     GET+POST /unsubscribe (RFC 8058 one-click). Run it behind a reverse proxy
     at listen.public_url; see README for a systemd unit and a proxy snippet."""
     show = _show(obj)

@@ -90,6 +90,20 @@ def remove_stale_temps(dir_path: Path, recursive: bool = True) -> None:
             p.unlink()
 
 
+def inside(path: Path | str, root: Path | str) -> bool:
+    """Whether `path`, once every symlink is followed, is `root` or inside it."""
+    return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root))
+
+
+def leads_out(path: Path | str, root: Path | str) -> bool:
+    """Whether `path`, named inside `root`, is a link (or under one) to somewhere outside `root`.
+    A path named outside `root` is the caller's own choice: False."""
+    named = Path(os.path.abspath(path))
+    if not (named.is_relative_to(os.path.abspath(root)) or named.is_relative_to(os.path.realpath(root))):
+        return False
+    return not inside(named, root)
+
+
 def read_utf8(path: Path, error: type, not_utf8: str = "not UTF-8 text") -> str:
     """A UTF-8 text file (BOM dropped); `error(message, path)` names what went wrong."""
     try:

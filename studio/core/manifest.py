@@ -16,10 +16,10 @@ from typing import Any
 
 from studio.core.model import Link
 
-SCHEMA = 1
+SCHEMA_VERSION = 1
 _REQUIRED = ("slug", "title", "guid", "pub_date", "audio")
 # C0 controls but tab and line breaks, DEL and C1: XML 1.0 and feed readers reject them
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+XML_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass
@@ -28,6 +28,13 @@ class AudioFile:
     bytes: int
     duration_ms: float
     sha256: str | None = None
+    aliases: list[str] = field(default_factory=list)  # older names of the same file, still answering
+
+
+def _names(value: Any) -> list[str]:
+    """File names in the episode's folder (no path, no dot-file); anything else is dropped."""
+    ok = isinstance(value, list)
+    return [v for v in value if isinstance(v, str) and v and "/" not in v and not v.startswith(".")] if ok else []
 
 
 @dataclass
@@ -75,7 +82,7 @@ class ManifestItem:
 class Manifest:
     """One built episode. Field order is the order of the keys in manifest.json."""
 
-    schema: int = SCHEMA
+    schema: int = SCHEMA_VERSION
     studio: str = ""  # the Studio version that built it
     slug: str = ""
     title: str = ""
@@ -101,6 +108,7 @@ class Manifest:
     inputs: list[str] = field(default_factory=list)
     transcripts: list[Transcript] = field(default_factory=list)
     source: str = ""  # the script, relative to the show
+    recording: dict[str, Any] | None = None  # a recorded episode: each item's place in the recording (studio.recording)
 
     @classmethod
     def from_json(cls, data: Any, slug: str | None = None) -> "Manifest":
@@ -112,7 +120,8 @@ class Manifest:
         values = {k: v for k, v in data.items() if k in known}
         audio = data["audio"]
         values["audio"] = AudioFile(file=audio["file"], bytes=audio["bytes"], duration_ms=float(audio["duration_ms"]),
-                                    sha256=audio.get("sha256") if isinstance(audio.get("sha256"), str) else None)
+                                    sha256=audio.get("sha256") if isinstance(audio.get("sha256"), str) else None,
+                                    aliases=_names(audio.get("aliases")))
         email = data.get("email") if isinstance(data.get("email"), dict) else {}
         values["email"] = EmailFiles(**{k: v for k, v in email.items() if k in ("html", "text", "eml") and isinstance(v, str)})
         values["items"] = [ManifestItem.from_json(it) for it in data.get("items") or []]
@@ -136,7 +145,9 @@ class Manifest:
 
     @property
     def published(self) -> dt.datetime:
-        return dt.datetime.fromisoformat(self.pub_date)
+        """pub_date as a moment (a manifest written without an offset is taken as UTC)."""
+        when = dt.datetime.fromisoformat(self.pub_date)
+        return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
 
     def existing_transcripts(self, episode_dir: Path) -> list[Transcript]:
         """The transcripts listed with a type whose files exist in `episode_dir`."""
@@ -224,7 +235,7 @@ def _number(v: Any) -> bool:
 def _control_char(value: Any, where: str = "a value") -> str | None:
     """Where the first string with a control character is (strings, keys, nested), or None."""
     if isinstance(value, str):
-        return where if CONTROL.search(value) else None
+        return where if XML_FORBIDDEN.search(value) else None
     if isinstance(value, dict):
         for k, v in value.items():
             found = _control_char(k, f"key {k!r}") or _control_char(v, f"'{k}'")

@@ -6,6 +6,7 @@ import mimetypes
 import posixpath
 
 from studio.core.layout import FEED
+
 CHAPTERS_TYPE = "application/json+chapters"  # Podcasting 2.0 JSON chapters
 TYPES = {
     ".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".ogg": "audio/ogg", ".opus": "audio/ogg", ".wav": "audio/wav",
@@ -15,9 +16,9 @@ TYPES = {
     ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp", ".gif": "image/gif",
 }
 FEED_TYPE = "application/rss+xml; charset=utf-8"
-AUDIO = {".mp3", ".m4a", ".ogg", ".opus", ".wav"}
+AUDIO_SUFFIXES = {".mp3", ".m4a", ".ogg", ".opus", ".wav"}
 IMAGES = {".jpg", ".jpeg", ".png", ".webp", ".gif"}
-MEDIA = AUDIO | IMAGES
+MEDIA = AUDIO_SUFFIXES | IMAGES
 
 SHORT = "public, max-age=300"  # the feed, pages and side files: a new build shows within 5 minutes
 IMAGE = "public, max-age=86400"  # cover art keeps its name: a day
@@ -36,6 +37,6 @@ def content_type(rel: str) -> str:
 
 def cache_control(rel: str) -> str:
     ext = posixpath.splitext(rel)[1].lower()
-    if ext in AUDIO:
+    if ext in AUDIO_SUFFIXES:
         return IMMUTABLE
     return IMAGE if ext in IMAGES else SHORT

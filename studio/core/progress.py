@@ -24,7 +24,7 @@ class Reporter:
     @property
     def err(self):
         if self._err is None:
-            from rich.console import Console
+            from rich.console import Console  # lazy: rich loads only when there is a terminal to draw on
 
             self._err = Console(stderr=True, highlight=False)
         return self._err
@@ -44,8 +44,13 @@ class Reporter:
         if self.quiet or not sys.stderr.isatty():
             yield _Task(None, None)
             return
-        from rich.progress import (
-            BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn,
+        from rich.progress import (  # lazy: rich loads only when there is a terminal to draw on
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
         )
 
         columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
@@ -63,3 +68,8 @@ class _Task:
         if self.progress is not None:
             kw = {"description": description} if description else {}
             self.progress.update(self.task_id, advance=n, **kw)
+
+    def update(self, completed: int, total: int, description: str) -> None:
+        """Set the count, the total and the label at once (a caller that keeps its own count)."""
+        if self.progress is not None:
+            self.progress.update(self.task_id, completed=completed, total=total, description=description)

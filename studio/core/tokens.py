@@ -55,6 +55,13 @@ def sign(address: str, secret: str, purpose: str = UNSUBSCRIBE, expires_at: floa
 
 def verify(token: str, secret: str, purpose: str = UNSUBSCRIBE, now: float | None = None) -> str | None:
     """The address a token was made for, or None if it is forged, malformed, for another purpose or expired."""
+    found = verify_with_expiry(token, secret, purpose, now)
+    return found[0] if found else None
+
+
+def verify_with_expiry(token: str, secret: str, purpose: str = UNSUBSCRIBE,
+                       now: float | None = None) -> tuple[str, int | None] | None:
+    """(address, expiry or None) of a valid token; the expiry tells which request a confirmation was for."""
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN or not token.isascii():
         return None
     parts = token.split(".")
@@ -74,7 +81,7 @@ def verify(token: str, secret: str, purpose: str = UNSUBSCRIBE, now: float | Non
         return None
     if expiry is not None and (time.time() if now is None else now) > expiry:
         return None
-    return address
+    return address, expiry
 
 
 def unsubscribe_link(base_url: str, token: str) -> str:

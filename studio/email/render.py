@@ -9,17 +9,17 @@ pointing readers to the web version; the plain-text part always has everything.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from studio.core import urls
 from studio.core.config import Show
+from studio.core.errors import StudioError
+from studio.ingest.textwidth import width
 from studio.present import content, palette
 from studio.present.items import FONTS, display_items, sections
 from studio.present.labels import format_date, labels_for
-from studio.core.errors import StudioError
 from studio.present.templating import environment
 
 ICON = "icon-180.png"  # the cover as a small square, written next to feed.xml (studio.feed.site.write_icons)
@@ -53,7 +53,7 @@ def _excerpt(text: str, columns: int) -> str:
     flat = content.one_line(text)
     out, used = [], 0
     for ch in flat:
-        used += content.width(ch)
+        used += width(ch)
         if used > columns:
             return "".join(out).rstrip() + "…"
         out.append(ch)
@@ -61,7 +61,7 @@ def _excerpt(text: str, columns: int) -> str:
 
 
 def _inliner():
-    import css_inline
+    import css_inline  # lazy: css-inline loads only when an email is rendered
 
     return css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False, keep_link_tags=False, minify_css=True)
 
@@ -77,7 +77,7 @@ def _finish_html(html: str, client_css: str = "") -> str:
 
 def render_email(show: Show, context: dict[str, Any], unsubscribe_url: str | None = None) -> EmailParts:
     """The HTML and text parts. `unsubscribe_url` defaults to the show's generic one."""
-    import jinja2
+    import jinja2  # lazy: jinja2 loads only when a template is rendered
 
     try:
         return _render_email(show, context, unsubscribe_url)

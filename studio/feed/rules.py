@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 from studio.core.config import Show
+from studio.core.config.checks import is_https_or_loopback
 from studio.core.errors import StudioError
 from studio.core.layout import OutputLayout
 from studio.core.manifest import read_manifest
@@ -18,17 +20,21 @@ class PublishRuleError(StudioError):
 
 
 def https_problem(show: Show) -> str | None:
-    if not show.base_url.startswith("https://"):
-        return (f"key 'base_url': must be an https:// URL (podcast apps and Apple Podcasts require https), "
-                f"got {show.base_url!r}")
+    """base_url must be https; plain http only to this machine (127.0.0.1, localhost, [::1]: tests, previews)."""
+    if not is_https_or_loopback(show.base_url):
+        return (f"key 'base_url': must be an https:// URL (podcast apps and Apple Podcasts require https; "
+                f"http only on 127.0.0.1, localhost or [::1], for tests and previews), got {show.base_url!r}")
     return None
+
+
+def local_only(show: Show) -> bool:
+    """The show's URLs lead to this machine only (a test or a preview): fine to build, not to announce."""
+    return not show.base_url.startswith("https://")
 
 
 def cover_problems(cover: Path) -> list[str]:
     """Apple Podcasts artwork rules: JPEG or PNG, RGB, square, 1400-3000 px."""
-    import warnings
-
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, UnidentifiedImageError  # lazy: Pillow loads only when an image is read
 
     if not cover.is_file():
         return [f"key 'cover': file not found: {cover}"]

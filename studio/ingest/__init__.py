@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from studio.core.errors import ScriptError
+from studio.core.memory import gc_paused
+from studio.core.model import Episode
 from studio.ingest.clean import clean_episode
 from studio.ingest.formats import FORMATS, SCRIPT_SUFFIXES, format_names
 from studio.ingest.source import load_source
-from studio.core.memory import gc_paused
-from studio.core.model import Episode
 
 
 def read_episode(path: Path, fmt: str | None = None) -> Episode:

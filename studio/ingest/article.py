@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import re
 
-from studio.ingest.itemize import make_item
-from studio.ingest.source import SourceDoc, episode_fields
-from studio.ingest.segment import Gap, segment
-from studio.ingest.titles import headline, unique_titles
 from studio.core.model import Episode, Item
+from studio.ingest.itemize import make_item
+from studio.ingest.segment import Gap, segment
+from studio.ingest.source import SourceDoc, episode_fields
+from studio.ingest.titles import headline, unique_titles
 
 _STATS = re.compile(r"^\s*\d+\s*评论\s*\d+\s*浏览")
 _NUMBERED = re.compile(r"^\s*([一二三四五六七八九十]{1,3})[、.．]\s*(\S.{0,40}?)\s*$")

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Iterator
 
-from studio.ingest.cohesion import COLUMNS, cohesion_columns, grams
+from studio.ingest.cohesion import COHESION_COLUMNS, cohesion_columns, grams
 from studio.ingest.entities import find_entities
 from studio.ingest.words import content_words
 
@@ -79,7 +79,7 @@ FEATURES = (
     "len_s", "len_p", "len_q", "short_s", "short_p", "title_s", "title_p", "switch", "question_s", "question_p",
     "greeting_p", "sign_off_s", "sign_off_p", "en_doc",
     "s_back", "cos1_rel", "cos2_rel", "novel_rel", "doc_len", "short_doc_novel",
-    "s_long", "en_open", "en_def", "latin", *COLUMNS,
+    "s_long", "en_open", "en_def", "latin", *COHESION_COLUMNS,
 )
 
 
@@ -168,7 +168,7 @@ def iter_columns(fs: list[Facts], en_doc: bool, needed: Iterable[str] = FEATURES
             yield name, [f.flags[k] for f in fs[1:]]
     if "latin" in needed:  # a mostly Latin sentence in a Chinese document: an English headline
         yield "latin", [0.0] * (n - 1) if en_doc else [0.0 if f.wide else 1.0 for f in fs[1:]]
-    if not needed.isdisjoint(COLUMNS):
+    if not needed.isdisjoint(COHESION_COLUMNS):
         yield from _pick(needed, cohesion_columns([grams(f.text) for f in fs]))
 
 

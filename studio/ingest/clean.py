@@ -1,7 +1,10 @@
 """Every value a script gives an episode, made safe before it reaches a manifest.
 
 Control characters (an ESC colour code pasted from a terminal, U+0001, NUL) are
-stripped from all text and front matter values; `pub_date` must be a real date and time.
+stripped from all text and front matter values; bidirectional embedding, override
+and isolate controls (U+202A-U+202E, U+2066-U+2069: "Trojan Source" spoofing, a
+title that reads backwards) from titles and section names; `pub_date` must be a
+real date and time.
 """
 
 from __future__ import annotations
@@ -20,6 +23,12 @@ from studio.core.model import Episode
 # terminal escape sequences first (so "\x1b[31m" leaves nothing behind), then single control characters
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x9b[0-?]*[ -/]*[@-~]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_title(text: str) -> str:
+    """A title or section name without control characters or bidi overrides (it shows as written)."""
+    return _BIDI.sub("", clean_text(text))
 
 
 def clean_text(text: str) -> str:
@@ -47,8 +56,10 @@ def _field_names(cls: type) -> tuple[str, ...]:
 def clean_episode(episode: Episode, path: Path) -> Episode:
     """Strip control characters from every text of `episode` and check its pub_date (in place)."""
     _clean(episode)
+    episode.title = clean_title(episode.title)
     for item in episode.items:
         _clean(item)
+        item.title, item.section = clean_title(item.title), clean_title(item.section)
         for link in item.links:
             _clean(link)
     episode.meta = _clean_value(episode.meta)  # jingle paths, voice names, ...
@@ -69,14 +80,19 @@ def _clean_value(value: Any) -> Any:
 
 
 def pub_date(value: Any, path: Path) -> str:
-    """An ISO 8601 date and time from TOML/YAML datetimes, ISO strings or RFC 822 dates."""
+    """An ISO 8601 date and time from TOML/YAML datetimes, ISO strings or RFC 822 dates; a date alone stays one."""
     when: dt.datetime | None = None
     if isinstance(value, dt.datetime):
         when = value
     elif isinstance(value, dt.date):
-        when = dt.datetime.combine(value, dt.time(6, 0))
+        return value.isoformat()  # a date alone: the build adds the show's publish_time (studio.core.pubdate)
     elif isinstance(value, str):
         text = value.strip()
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            try:
+                return dt.date.fromisoformat(text).isoformat()
+            except ValueError:
+                pass
         try:
             when = dt.datetime.fromisoformat(text)
         except ValueError:

@@ -55,7 +55,7 @@ class _AliasBomb(Exception):
 
 
 def _loader(block: str):
-    import yaml  # lazy: only scripts with YAML front matter need it
+    import yaml  # lazy: PyYAML only for YAML front matter
 
     class Loader(yaml.SafeLoader):
         """SafeLoader that refuses more than MAX_YAML_ALIASES aliases."""
@@ -87,7 +87,7 @@ def _expanded_size(data: Any, budget: int) -> int:
 
 
 def _parse_yaml(block: str, path: Path) -> dict[str, Any]:
-    import yaml  # lazy: only scripts with YAML front matter need it
+    import yaml  # lazy: PyYAML only for YAML front matter
 
     loader = _loader(block)
     try:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 
+from studio.core.model import Episode, Item
 from studio.ingest.itemize import make_item
 from studio.ingest.mdblocks import Block, blocks
 from studio.ingest.source import SourceDoc, episode_fields
-from studio.ingest.titles import short_title
-from studio.core.model import Episode, Item
+from studio.ingest.titles import headline
 
 _H2 = re.compile(r"^##[ \t]+\S", re.M)
 
@@ -66,7 +66,7 @@ def _item(title: str | None, parts: list[Block], section: str) -> Item | None:
     if title is None:
         return make_item("导语", text, section=section, image=image, kind="intro", speak_title=False)
     if not title:
-        return make_item(short_title(text), text, section=section, image=image, speak_title=False)
+        return make_item(headline(text), text, section=section, image=image, speak_title=False)
     return make_item(title, text, section=section, image=image)
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from studio.core.model import Item, Link
 from studio.ingest.mdblocks import links_in
 from studio.ingest.speech_text import to_speech_text
 from studio.ingest.typography import display_text
-from studio.core.model import Item, Link
 
 
 def make_item(

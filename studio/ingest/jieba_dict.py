@@ -51,12 +51,12 @@ class LazyDictionary:
 def import_jieba():
     """`import jieba` without its pkg_resources import (it then opens its files by path, the same files)."""
     if "jieba" in sys.modules or "pkg_resources" in sys.modules:
-        import jieba  # lazy: jieba's import costs ~0.3 s, only Chinese text needs it
+        import jieba  # lazy: jieba and its dictionary load only for Chinese text
 
         return jieba
     sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # makes `import pkg_resources` fail fast
     try:
-        import jieba  # lazy: jieba's import costs ~0.3 s, only Chinese text needs it
+        import jieba  # lazy: jieba and its dictionary load only for Chinese text
     finally:
         del sys.modules["pkg_resources"]
     return jieba

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 
+from studio.core.model import Episode, Item
 from studio.ingest.itemize import make_item
 from studio.ingest.mdblocks import Block, blocks
 from studio.ingest.source import SourceDoc, episode_fields
-from studio.ingest.titles import short_title
-from studio.core.model import Episode, Item
+from studio.ingest.titles import headline
 
 
 class MarkdownReader:
@@ -37,7 +37,7 @@ class MarkdownReader:
             if current[0]:
                 items.append(make_item(current[0], text, section=section, image=image))
             elif text:
-                items.append(make_item(short_title(text), text, section=section, image=image, speak_title=False))
+                items.append(make_item(headline(text), text, section=section, image=image, speak_title=False))
 
         for block in blocks(doc.body, doc.body_line):
             if block.kind == "heading" and block.level == 1:

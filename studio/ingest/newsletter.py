@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import re
 
+from studio.core.model import Episode, Item
 from studio.ingest.itemize import make_item
 from studio.ingest.mdblocks import Block, blocks
 from studio.ingest.source import SourceDoc, episode_fields
-from studio.ingest.titles import short_title, unique_titles
-from studio.core.model import Episode, Item
+from studio.ingest.titles import headline, unique_titles
 
 _LEAD_LABEL = re.compile(r"^(?:导读|导语|摘要|本期导读|TL;?DR|Summary)\s*[:：]\s*", re.I)
 _FOOTER = re.compile(r"copyright|©|版权所有|all rights reserved|unsubscribe|退订", re.I)
@@ -41,7 +41,7 @@ def _finish(draft: _Draft) -> Item | None:
         return None
     if draft.heading:
         return make_item(draft.title, text, section=draft.section, image=draft.image)
-    item = make_item(short_title(text), text, section=draft.section, image=draft.image, speak_title=False)
+    item = make_item(headline(text), text, section=draft.section, image=draft.image, speak_title=False)
     item.show_heading = False  # listed under its section; the headline serves the chapter
     return item
 

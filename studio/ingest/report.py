@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from studio.core.model import Episode, Item
 from studio.ingest.footnotes import MarkerDecoder, links_for, parse_footnote_list
 from studio.ingest.itemize import make_item
 from studio.ingest.source import SourceDoc, episode_fields
-from studio.core.model import Episode, Item
 
 _IDEOGRAPH = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff01-\uff5e]")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’.-]*[A-Za-z]")

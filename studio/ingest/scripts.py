@@ -9,6 +9,7 @@ from typing import Any
 
 from studio.core.config import Show
 from studio.core.errors import StudioError
+from studio.core.fsutil import leads_out
 from studio.ingest.decode import read_script_text
 from studio.ingest.formats import SCRIPT_SUFFIXES
 from studio.ingest.frontmatter import split_front_matter
@@ -16,13 +17,27 @@ from studio.ingest.frontmatter import split_front_matter
 _DATE_IN_NAME = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})")
 
 
-def episode_scripts(show: Show) -> list[Path]:
-    """Every script in episodes/ (hidden files and other suffixes left out), by name."""
+def episode_scripts(show: Show, skipped: list[Path] | None = None) -> list[Path]:
+    """Every script in episodes/ (hidden files and other suffixes left out), by name. A link leading
+    outside the show is never a script: it is left out, and added to `skipped` when given."""
     folder = show.episodes_dir
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir()
-                  if p.is_file() and p.suffix.lower() in SCRIPT_SUFFIXES and not p.name.startswith("."))
+    found = []
+    for p in sorted(folder.iterdir()):
+        if p.suffix.lower() not in SCRIPT_SUFFIXES or p.name.startswith("."):
+            continue
+        if leads_out(p, show.root):
+            if skipped is not None:
+                skipped.append(p)
+        elif p.is_file():
+            found.append(p)
+    return found
+
+
+def outside_warning(show: Show, path: Path) -> str:
+    """The warning for a script in episodes/ that leads outside the show."""
+    return f"{path.relative_to(show.root).as_posix()}: a link leading outside the show; skipped (never read)"
 
 
 def front_matter(path: Path) -> dict[str, Any]:

@@ -376,8 +376,3 @@ def _longer(title: str, text: str) -> str:
     words = [w for w in cut(rest[:400]) if w.strip()]
     candidate = fit_headline("".join(words) if is_wide(rest) else " ".join(words))
     return candidate if candidate != title else ""
-
-
-def short_title(text: str, limit: int = 40, min_width: int = 16) -> str:
-    """A headline for an untitled block of text (structured readers)."""
-    return headline(text)

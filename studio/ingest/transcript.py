@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from studio.core.model import Episode, Item
 from studio.ingest import assist
 from studio.ingest.assist.propose import AssistError, propose
 from studio.ingest.boundary import is_greeting, is_sign_off
@@ -15,9 +16,8 @@ from studio.ingest.segment import segment
 from studio.ingest.sentences import Sentence, split_sentences
 from studio.ingest.source import SourceDoc, episode_fields
 from studio.ingest.speech_text import to_speech_text
-from studio.ingest.typography import display_text
 from studio.ingest.titles import headline, unique_titles
-from studio.core.model import Episode, Item
+from studio.ingest.typography import display_text
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _BREAK = re.compile(r"\n[ \t\u3000]*(?:\n|-{3,}[ \t]*(?:\n|$))\s*")

@@ -15,7 +15,7 @@ from studio.ingest.scripts import episode_scripts, in_date_order
 
 
 @dataclass
-class Outcome:
+class BuildOutcome:
     script: Path
     status: str  # "built" | "up to date" | "failed"
     seconds: float
@@ -52,30 +52,31 @@ def error_text(e: BaseException, script: Path | None = None) -> str:
     return f"internal error: {type(e).__name__}: {e}"
 
 
-def build_one(script: Path, show: Show, **options: Any) -> Outcome:
+def build_one(script: Path, show: Show, **options: Any) -> BuildOutcome:
     """Build one script and say how it went; never raises for a bad script."""
     started = time.monotonic()
     try:
         result = build_episode(script, show, reporter=options.pop("reporter", None) or Reporter(quiet=True),
                                **options)
     except Exception as e:  # a bad script, or a bug in one episode's build, must not stop the others
-        return Outcome(script, "failed", time.monotonic() - started, error=error_text(e, script))
-    return Outcome(script, "built" if result.built else "up to date", time.monotonic() - started, result)
+        return BuildOutcome(script, "failed", time.monotonic() - started, error=error_text(e, script))
+    return BuildOutcome(script, "built" if result.built else "up to date", time.monotonic() - started, result)
 
 
-def scripts_to_build(show: Show, given: list[Path]) -> list[Path]:
-    """The given scripts in the given order, or every script in episodes/ in date order."""
+def scripts_to_build(show: Show, given: list[Path], skipped: list[Path] | None = None) -> list[Path]:
+    """The given scripts in the given order, or every script in episodes/ in date order (links leading
+    outside the show are left out, into `skipped`)."""
     if given:
         return list(given)
-    scripts = episode_scripts(show)
+    scripts = episode_scripts(show, skipped)
     if not scripts:
         raise StudioError("no episode scripts in episodes/ (create one with `studio new \"TITLE\"`)",
                           show.episodes_dir)
     return in_date_order(scripts)
 
 
-def build_many(scripts: list[Path], show: Show, on_done: Callable[[Outcome], None] | None = None,
-               **options: Any) -> list[Outcome]:
+def build_many(scripts: list[Path], show: Show, on_done: Callable[[BuildOutcome], None] | None = None,
+               **options: Any) -> list[BuildOutcome]:
     outcomes = []
     for script in scripts:
         outcome = build_one(script, show, **dict(options))

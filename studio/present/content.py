@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
-from html import escape
+from html import escape, unescape
+from urllib.parse import urlsplit
 
 from studio.core.links import CONTROL as _CONTROL
 from studio.core.links import https_link
+from studio.ingest.textwidth import width
+
 
 def one_line(text: str) -> str:
     """Text for a header or a single line: control characters and runs of space become one space."""
@@ -21,7 +23,7 @@ def one_line(text: str) -> str:
 
 @functools.cache
 def _md():
-    from markdown_it import MarkdownIt
+    from markdown_it import MarkdownIt  # lazy: markdown-it loads only when display text is rendered
 
     md = MarkdownIt("commonmark", {"html": False, "breaks": True, "typographer": False})
     md.validateLink = lambda url: True  # every link becomes a token; https_link() decides
@@ -65,8 +67,6 @@ def is_generic(label: str) -> bool:
 
 def site_name(url: str) -> str:
     """A link's site as readers know it: the host without `www.`/`m.` (e.g. `theverge.com`)."""
-    from urllib.parse import urlsplit
-
     host = (urlsplit(url).hostname or url).lower()
     for prefix in ("www.", "m.", "mobile."):
         host = host.removeprefix(prefix)
@@ -160,8 +160,6 @@ def image_tag(src: str, alt: str, width: int = 544, height: int | None = None) -
 
 
 def linked_urls(html: str) -> set[str]:
-    from html import unescape
-
     return {unescape(u) for u in re.findall(r'href="([^"]*)"', html)}
 
 
@@ -204,10 +202,6 @@ def _inline_text(children) -> str:
             elif url and not label:
                 out.append(url)
     return "".join(out)
-
-
-def width(ch: str) -> int:
-    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
 
 
 _NO_LINE_START = set("，。、；：！？）》」』】〉”’,.;:!?)]}…%")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from studio.core.config import Show
+from studio.core.timeline import length_seconds
 
 LABELS = {
     "zh": {
@@ -39,3 +40,8 @@ def clock(ms: float) -> str:
     h, rem = divmod(s, 3600)
     m, sec = divmod(rem, 60)
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+
+
+def length(duration_ms: float) -> str:
+    """The episode's length as `clock` shows it, in whole seconds as the feed's itunes:duration has it."""
+    return clock(length_seconds(duration_ms) * 1000)

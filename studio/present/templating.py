@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import functools
-from pathlib import Path
+
+from markupsafe import Markup
 
 from studio.core.config import Show
-
-
 from studio.core.resources import BUILTIN_TEMPLATES
 from studio.present.labels import clock
 
 
-
 @functools.cache
 def _markdown():
-    from markdown_it import MarkdownIt
+    from markdown_it import MarkdownIt  # lazy: markdown-it loads only when display text is rendered
 
     # html=False: raw HTML in a script is shown as text; unsafe link schemes are dropped
     return MarkdownIt("commonmark", {"html": False, "breaks": True, "typographer": False})
@@ -23,13 +21,11 @@ def _markdown():
 
 def display_html(text: str) -> str:
     """An item's display text (markdown subset) as safe HTML."""
-    from markupsafe import Markup
-
     return Markup(_markdown().render(text or ""))
 
 
 def environment(show: Show):
-    import jinja2
+    import jinja2  # lazy: jinja2 loads only when a template is rendered
 
     dirs = [p for p in (show.path("templates"), BUILTIN_TEMPLATES) if p.is_dir()]
     env = jinja2.Environment(

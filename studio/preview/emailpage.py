@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
+from studio.core.fsutil import inside
 from studio.core.layout import EpisodeFiles, OutputLayout
 from studio.email.context import draft_context
 from studio.email.message import sender
@@ -33,14 +34,18 @@ class EmailView:
 
 
 def built_episode(out: Path, slug: str) -> EpisodeFiles | None:
-    """The built episode's files, or None for a slug that is not built (or not a slug)."""
+    """The built episode's files, or None for a slug that is not built (or not a slug), or whose
+    email is reached through a link leading out of `out` (never served, as `studio serve` does)."""
     if not _SLUG.fullmatch(slug):
         return None
     files = OutputLayout(out).episode(slug)
+    if not all(inside(p, out) for p in (files.email_html, files.email_text, files.email_eml)):
+        return None
     return files if files.email_html.is_file() else None
 
 
 def built_view(files: EpisodeFiles) -> EmailView:
+    """The built email of `files` (as `built_episode` returned them: inside the output folder)."""
     html = files.email_html.read_text("utf-8", errors="replace")
     try:
         text = files.email_text.read_text("utf-8", errors="replace")

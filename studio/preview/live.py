@@ -15,6 +15,7 @@ from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from studio.core.fsutil import inside
 from studio.preview import emailpage
 from studio.preview.serve import make_server
 from studio.preview.state import MAX_STREAMS, LiveState
@@ -131,10 +132,14 @@ class LiveMixin:
 
     def _site_page(self, raw_path: str, path: str, head: bool) -> bool:
         file = Path(self.translate_path(raw_path))
+        if (file.exists() or file.is_symlink()) and not inside(file, self.directory):
+            return False  # through a link out of the output folder: the serving handler answers 404
         if file.is_dir():
             if not raw_path.endswith("/"):
                 return False  # the serving handler redirects to dir/
             file = file / "index.html"
+            if (file.exists() or file.is_symlink()) and not inside(file, self.directory):
+                return False
         if file.suffix.lower() in (".html", ".htm") and file.is_file():
             self._html(200, file.read_text("utf-8", errors="replace"), head, path)
             return True
@@ -147,7 +152,7 @@ class LiveMixin:
         slug = m.group(1)
         view = self.live_state.draft(slug)
         if view is None:
-            built = emailpage.built_episode(Path(self.directory), slug)
+            built = emailpage.built_episode(Path(self.directory), slug)  # only files inside the folder
             view = emailpage.built_view(built) if built else None
         dark = query.get("dark", ["0"])[0] == "1"
         if view is None:

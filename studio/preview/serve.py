@@ -12,6 +12,7 @@ import email.utils
 import os
 import re
 import shutil
+import sys
 from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -185,7 +186,6 @@ class PreviewServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def handle_error(self, request, client_address):
-        import sys
 
         if isinstance(sys.exc_info()[1], ABORTED):
             return  # a client hanging up mid-response is normal for media

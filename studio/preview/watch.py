@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 from studio.core.config import Show
-from studio.ingest.scripts import episode_scripts, in_date_order
+from studio.ingest.scripts import episode_scripts, in_date_order, outside_warning
 from studio.loop.batch import error_text
 from studio.preview.state import LiveState
 
@@ -57,13 +57,18 @@ class Watcher:
         self.stop = threading.Event()
         self.show: Show | None = None
         self._warned = False
+        self._skipped: set[Path] = set()  # scripts leading outside the show, already named in the log
 
     # -- scanning --------------------------------------------------------------------------------
 
     def _scan(self) -> tuple[dict[Path, Stamp], dict[Path, Stamp]]:
         """(scripts, other inputs) with their stamps."""
         show, warn = self.show, self._warn_once
-        scripts = stamps(episode_scripts(show), warn) if show else {}
+        skipped: list[Path] = []
+        scripts = stamps(episode_scripts(show, skipped), warn) if show else {}
+        for path in set(skipped) - self._skipped:
+            self.log(f"warning: {outside_warning(show, path)}")
+        self._skipped = set(skipped)
         inputs = stamps(show_inputs(show), warn) if show else stamps([self.show_file])
         return scripts, inputs
 

@@ -52,15 +52,23 @@ def source_files(out: Path) -> tuple[list[str], list[str]]:
     return sorted(found), sorted(skipped)
 
 
-def source_hashes(out: Path, files: list[str]) -> dict[str, str]:
-    """sha256 of each file, reusing a cache keyed by size and mtime so big MP3s are hashed once."""
+def source_hashes(out: Path, files: list[str], warnings: list[str] | None = None) -> dict[str, str]:
+    """sha256 of each file, reusing a cache keyed by size and mtime so big MP3s are hashed once.
+    A cache that cannot be read is treated as absent (a warning says so when it was there)."""
     cache_path = out / HASH_CACHE
+    cache, problem = {}, None
     try:
-        cache = json.loads(cache_path.read_text("utf-8"))
-    except (OSError, ValueError):
-        cache = {}
+        cache = json.loads(cache_path.read_bytes())
+    except OSError:
+        pass
+    except RecursionError:
+        problem = "JSON nested too deeply"
+    except ValueError:
+        problem = "not valid JSON"
     if not isinstance(cache, dict):
-        cache = {}
+        cache, problem = {}, "not a hash cache"
+    if problem and warnings is not None:
+        warnings.append(f"{cache_path}: {problem}; treated as absent (every file is hashed again)")
     hashes, fresh = {}, {}
     for rel in files:
         st = (out / rel).stat()

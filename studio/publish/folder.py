@@ -17,7 +17,7 @@ import shutil
 from pathlib import Path
 
 from studio.core.fsutil import atomic_write_text, locked
-from studio.publish.target import STATE, PublishError
+from studio.publish.target import STATE, PublishError, parse_state
 
 STAGING = ".studio-publish-staging"
 
@@ -41,9 +41,10 @@ class FolderTarget:
 
     def load_state(self) -> object:
         try:
-            return json.loads((self.root / STATE).read_text("utf-8")).get("files", {})
-        except (OSError, ValueError, AttributeError):
+            data = (self.root / STATE).read_bytes()
+        except OSError:
             return {}
+        return parse_state(data)
 
     def _inside(self, rel: str) -> Path:
         """root/rel, after checking that its folder really is inside the target (no symlinked way out;

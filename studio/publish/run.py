@@ -10,7 +10,7 @@ from studio.core.layout import OutputLayout
 from studio.publish.files import clean_state, in_order, source_files, source_hashes
 from studio.publish.folder import FolderTarget
 from studio.publish.s3 import S3Target
-from studio.publish.target import PublishError, PublishResult, Target
+from studio.publish.target import STATE, PublishError, PublishResult, Target, UnreadableState
 
 # The publish targets by the scheme of --to (a plain path is a folder): the one registry `open_target` and
 # the CLI's help use. Each maker takes the --to text, the upload jobs and the show's [publish] section.
@@ -48,8 +48,13 @@ def publish(out: Path, target: Target, dry_run: bool = False, on_file=None) -> P
     result = PublishResult(target=target.name)
     with locked(out), target.locked():
         files, result.skipped = source_files(out)
-        hashes = source_hashes(out, files)
-        state, result.ignored = clean_state(target.load_state())
+        hashes = source_hashes(out, files, result.warnings)
+        recorded = target.load_state()
+        if isinstance(recorded, UnreadableState):
+            result.warnings.append(f"{STATE} in {target.name}: {recorded.problem}; treated as absent "
+                                   "(every file is sent again)")
+            recorded = {}
+        state, result.ignored = clean_state(recorded)
         present = target.sizes(files)
         changed = []
         for rel in files:
@@ -64,7 +69,10 @@ def publish(out: Path, target: Target, dry_run: bool = False, on_file=None) -> P
             return result
         tick = on_file or (lambda n: None)
         tick(len(changed))
-        target.write(out, changed, hashes, lambda: tick(None))
+        try:
+            target.write(out, changed, hashes, lambda: tick(None))
+        finally:
+            result.warnings += getattr(target, "notes", [])
         result.copied = changed
         result.removed = target.remove(gone)
         target.save_state({rel: hashes[rel] for rel in files})

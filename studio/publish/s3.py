@@ -18,7 +18,7 @@ from pathlib import Path
 
 from studio.core.media_types import cache_control, content_type
 from studio.publish.files import phase, safe_rel
-from studio.publish.target import STATE, PublishError, no_lock
+from studio.publish.target import STATE, PublishError, no_lock, parse_state
 
 MB = 1024 * 1024
 
@@ -46,10 +46,14 @@ class S3Target:
         return cls(url, jobs=jobs, settings=settings)
 
     def __init__(self, url: str, jobs: int = 8, settings=None):
-        import boto3  # lazy: boto3 takes ~0.5 s to import, and only an S3 publish needs it
-        from boto3.s3.transfer import TransferConfig
-        from botocore.config import Config
-        from botocore.exceptions import BotoCoreError
+        try:
+            import boto3  # lazy: boto3 takes ~0.5 s to import, and only an S3 publish needs it
+        except ImportError:
+            raise PublishError("publishing to s3:// needs boto3, which the `aws` extra installs: "
+                               "pip install 'studio[aws]' (or pipx inject studio boto3)", url) from None
+        from boto3.s3.transfer import TransferConfig  # lazy: with boto3
+        from botocore.config import Config  # lazy: with boto3
+        from botocore.exceptions import BotoCoreError  # lazy: with boto3
 
         self.bucket, self.prefix = parse_url(url)
         self.name = f"s3://{self.bucket}/{self.prefix}"
@@ -66,9 +70,10 @@ class S3Target:
         except (BotoCoreError, ValueError) as e:  # an unknown profile, a malformed endpoint
             raise PublishError(f"S3 client: {_why(e)}", self.name) from None
         self.transfer = TransferConfig(multipart_threshold=part, multipart_chunksize=part, max_concurrency=4)
+        self.notes: list[str] = []  # warnings for the publish result
 
     def _call(self, what: str, fn, *args, **kw):
-        from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.exceptions import BotoCoreError, ClientError  # lazy: with boto3
 
         try:
             return fn(*args, **kw)
@@ -84,7 +89,7 @@ class S3Target:
         return no_lock()  # two publishes of one show at once are not guarded across machines
 
     def load_state(self) -> object:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import ClientError  # lazy: with boto3
 
         try:
             body = self.client.get_object(Bucket=self.bucket, Key=self.prefix + STATE)["Body"].read()
@@ -94,10 +99,7 @@ class S3Target:
             raise PublishError(f"reading {STATE} failed ({_why(e)})", self.name) from None
         except Exception as e:  # noqa: BLE001 - connection errors and the like
             raise PublishError(f"reading {STATE} failed ({_why(e)})", self.name) from None
-        try:
-            return json.loads(body).get("files", {})
-        except (ValueError, AttributeError):
-            return {}
+        return parse_state(body)
 
     def sizes(self, rels: list[str]) -> dict[str, int]:
         """One listing of PREFIX (1,000 keys per request), not a request per file."""
@@ -117,7 +119,36 @@ class S3Target:
         self.client.upload_file(str(out / rel), self.bucket, self.key(rel), ExtraArgs=extra, Config=self.transfer)
         sent()
 
+    def abort_unfinished(self) -> int:
+        """Abort the multipart uploads under PREFIX that a publish killed or cut off mid-file left behind
+        (their parts are stored, and billed, until aborted). Returns how many."""
+        found = []
+
+        def listing():
+            for page in self.client.get_paginator("list_multipart_uploads").paginate(Bucket=self.bucket,
+                                                                                      Prefix=self.prefix):
+                found.extend(u for u in page.get("Uploads", []) if u["Key"].startswith(self.prefix))
+        self._call("listing unfinished uploads", listing)
+        for up in found:
+            self._call(f"aborting the unfinished upload of {up['Key']}", self.client.abort_multipart_upload,
+                       Bucket=self.bucket, Key=up["Key"], UploadId=up["UploadId"])
+        return len(found)
+
     def write(self, out: Path, changed: list[str], hashes: dict[str, str], sent=lambda: None) -> None:
+        n = self.abort_unfinished()  # left by an earlier publish that was interrupted
+        if n:
+            self.notes.append(f"aborted {n} unfinished multipart upload{'s' * (n != 1)} an interrupted "
+                              f"publish left under {self.name}")
+        try:
+            self._write(out, changed, hashes, sent)
+        except PublishError:
+            try:  # s3transfer aborts a part that failed; this also covers cancelled ones
+                self.abort_unfinished()
+            except PublishError as e:
+                self.notes.append(f"unfinished uploads could not be aborted ({e.message}); the next publish does it")
+            raise
+
+    def _write(self, out: Path, changed: list[str], hashes: dict[str, str], sent) -> None:
         phases: dict[int, list[str]] = {}
         for rel in changed:
             phases.setdefault(phase(rel), []).append(rel)

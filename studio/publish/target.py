@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, ContextManager, Protocol
@@ -14,6 +15,27 @@ STATE = ".studio-publish.json"  # {"files": {path: sha256}} of what is published
 
 class PublishError(StudioError):
     """The publish target could not be brought up to date."""
+
+
+@dataclass
+class UnreadableState:
+    """What `load_state` returns for a state file that is there but cannot be used: publishing goes on as if
+    there were none (every file is sent again), with one warning saying why."""
+
+    problem: str
+
+
+def parse_state(data: bytes | str) -> object:
+    """The recorded {"path": sha256} of a state file's text, or UnreadableState."""
+    try:
+        state = json.loads(data)
+    except RecursionError:
+        return UnreadableState("JSON nested too deeply")
+    except ValueError:
+        return UnreadableState("not valid JSON")
+    if not isinstance(state, dict) or not isinstance(state.get("files", {}), dict):
+        return UnreadableState('not a publish state ({"files": {...}})')
+    return state.get("files", {})
 
 
 @dataclass

@@ -20,7 +20,8 @@ from studio.core.manifest import Manifest, read_manifest
 from studio.core.resources import BUILTIN_TEMPLATES
 from studio.present import palette
 from studio.present.items import FONTS, display_items, sections
-from studio.present.labels import clock
+from studio.core.timeline import listed_starts
+from studio.present.labels import clock, length
 from studio.present.templating import environment
 
 TRANSCRIPT_LABELS = {"text/vtt": "WebVTT", "application/x-subrip": "SRT", "application/srt": "SRT",
@@ -88,7 +89,7 @@ def _cover(show: Show, rel_home: str) -> str:
 
 def _listing(show: Show, m: Manifest) -> dict[str, Any]:
     rel = quote(episode_rel(m.slug))
-    return dict(m.to_json(), page_rel=rel, audio_rel=_audio(show, m, rel), duration=clock(m.audio.duration_ms))
+    return dict(m.to_json(), page_rel=rel, audio_rel=_audio(show, m, rel), duration=length(m.audio.duration_ms))
 
 
 def render_index(show: Show, manifests: list[Manifest]) -> str:
@@ -109,14 +110,16 @@ def episode_context(show: Show, m: Manifest, files: EpisodeFiles) -> dict[str, A
     audio = _audio(show, m, "")
     data = m.to_json()
     items = []
-    for it in display_items([dict(it, n=it.get("n") or k) for k, it in enumerate(data["items"], 1)], IMAGE_SIZE):
-        start = float(it.get("start_ms", 0)) / 1000
-        items.append(dict(it, start_s=f"{start:.1f}", clock=clock(start * 1000), seek_href=f"{audio}#t={start:.1f}"))
+    starts = listed_starts((it.start_ms, it.end_ms) for it in m.items)  # where each item's chapter starts
+    shown = display_items([dict(it, n=it.get("n") or k) for k, it in enumerate(data["items"], 1)], IMAGE_SIZE)
+    for it, start_ms in zip(shown, starts):
+        start = start_ms / 1000
+        items.append(dict(it, start_s=f"{start:.1f}", clock=clock(start_ms), seek_href=f"{audio}#t={start:.1f}"))
     found = [{"file": t.file, "type": t.type, "label": TRANSCRIPT_LABELS.get(t.type, t.type),
               "href": _media(show, m, t.file, quote(t.file))} for t in m.existing_transcripts(files.dir)]
     vtt = next((t for t in found if t["type"] == "text/vtt"), None)
     chapters = m.existing_chapters(files.dir)
-    episode = dict(data, audio_rel=audio, duration=clock(m.audio.duration_ms), page_url=urls.episode_page(show, m.slug))
+    episode = dict(data, audio_rel=audio, duration=length(m.audio.duration_ms), page_url=urls.episode_page(show, m.slug))
     return {**layout_context(show, "../../"), "episode": episode, "items": items,
             "sections": sections(items, m.section_images), "transcripts": found, "captions": vtt,
             "transcript_page": TRANSCRIPT_PAGE if vtt else None,

@@ -7,13 +7,17 @@ the answer is the audio. GET <endpoint>/cognitiveservices/voices/list lists voic
 
 from __future__ import annotations
 
+import asyncio
+import json
 from xml.sax.saxutils import escape, quoteattr
 
 from studio.core.config import AzureSpeechConfig
+from studio.core.netsafe import RedirectRefused
 from studio.speech.base import Clip, VoiceSettings
-from studio.speech.http import HttpEngine, env_secret
+from studio.speech.http import HttpEngine, env_secret, open_response
 
 USER_AGENT = "studio-podcast"
+MAX_VOICE_LIST = 20 * 1024 * 1024  # bytes; the real list is about 1 MB
 
 
 def azure_base(cfg: AzureSpeechConfig) -> str:
@@ -66,7 +70,7 @@ class AzureEngine(HttpEngine):
             "X-Microsoft-OutputFormat": self.cfg.output_format,
             "User-Agent": USER_AGENT,
         }
-        audio = await self.post(self.url, headers, data=build_ssml(text, voice).encode("utf-8"))
+        audio = await self.post(self.url, headers, text, data=build_ssml(text, voice).encode("utf-8"))
         return Clip(audio=audio, fmt="mp3", engine=self.name)
 
 
@@ -75,27 +79,41 @@ def azure_version(cfg: AzureSpeechConfig) -> str:
 
 
 def fetch_azure_voices(cfg: AzureSpeechConfig, timeout: float = 10.0) -> list[dict[str, str]]:
-    """The resource's voice list, in the shape `studio voices` prints."""
-    import asyncio
-    import json
-
+    """The resource's voice list, in the shape `studio voices` prints. OSError (its message free of
+    the key) when it cannot be had: no answer, a refusal, a redirect elsewhere, not a JSON list."""
     engine = AzureEngine(cfg, timeout)
 
     async def get() -> bytes:
-        import aiohttp
+        import aiohttp  # lazy: aiohttp loads only when the voice list is fetched
 
         try:
             async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as s:
-                async with s.get(azure_base(cfg) + "/cognitiveservices/voices/list",
-                                 headers={**auth_headers(cfg), "User-Agent": USER_AGENT}) as r:
+                r = await open_response(s, "GET", azure_base(cfg) + "/cognitiveservices/voices/list",
+                                        {**auth_headers(cfg), "User-Agent": USER_AGENT})
+                async with r:
                     if r.status in (401, 403):
                         raise OSError(f"HTTP {r.status}: check the environment variable {engine.key_env}")
-                    r.raise_for_status()
-                    return await r.read()
+                    if r.status >= 300:
+                        raise OSError(f"HTTP {r.status} {r.reason or ''}".strip())
+                    if r.content_length is not None and r.content_length > MAX_VOICE_LIST:
+                        raise OSError("the voice list is larger than 20 MB")
+                    data = await r.content.read(MAX_VOICE_LIST + 1)
+                    if len(data) > MAX_VOICE_LIST:
+                        raise OSError("the voice list is larger than 20 MB")
+                    return data
+        except RedirectRefused as e:
+            raise OSError(str(e)) from None
         except (aiohttp.ClientError, asyncio.TimeoutError) as e:
-            raise OSError(engine._clean(f"{type(e).__name__}: {e}".rstrip(": "))) from None
+            raise OSError(f"{type(e).__name__}: {e}".rstrip(": ")) from None
 
-    data = json.loads(asyncio.run(get()))
+    try:
+        data = json.loads(asyncio.run(get()))
+    except OSError as e:
+        raise OSError(engine._clean(str(e))) from None
+    except (ValueError, RecursionError):
+        raise OSError(f"{engine.label} answered something that is not a voice list (JSON)") from None
+    if not isinstance(data, list):
+        raise OSError(f"{engine.label} answered something that is not a voice list (JSON)")
     return [
         {"ShortName": v.get("ShortName", ""), "Locale": v.get("Locale", ""), "Gender": v.get("Gender", ""),
          "FriendlyName": f"{v.get('DisplayName', '')} ({v.get('LocalName', '')}) - {v.get('LocaleName', '')}"}

@@ -29,7 +29,7 @@ FORMATS = ("mp3", "wav")
 _KEY = re.compile(r"[0-9a-f]{64}")
 
 
-def cache_key(engine: str, engine_version: str, voice: VoiceSettings, text: str) -> str:
+def clip_key(engine: str, engine_version: str, voice: VoiceSettings, text: str) -> str:
     payload = json.dumps(
         [engine, engine_version, voice.voice, voice.rate, voice.pitch, voice.volume, text],
         ensure_ascii=False,

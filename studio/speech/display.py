@@ -27,7 +27,13 @@ class SpeechDisplay:
         if reporter.quiet or not sys.stderr.isatty():
             yield cls(reporter)
             return
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import (  # lazy: rich loads only when there is a terminal to draw on
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
         with Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

@@ -46,7 +46,7 @@ def edge_version() -> str:
 
 
 def _with_token(url: str) -> str:
-    from edge_tts.constants import TRUSTED_CLIENT_TOKEN
+    from edge_tts.constants import TRUSTED_CLIENT_TOKEN  # lazy: edge-tts loads only when Edge is used
 
     sep = "&" if "?" in url else "?"
     return f"{url}{sep}TrustedClientToken={TRUSTED_CLIENT_TOKEN}"
@@ -54,17 +54,17 @@ def _with_token(url: str) -> str:
 
 def point_edge_tts_at_endpoint() -> None:
     """Point edge-tts's connection and voice-list URLs at the configured endpoints."""
-    import edge_tts.communicate
-    import edge_tts.voices
+    import edge_tts.communicate  # lazy: edge-tts (and aiohttp) load only when the Edge service is used
+    import edge_tts.voices  # lazy: edge-tts (and aiohttp) load only when the Edge service is used
 
     edge_tts.communicate.WSS_URL = _with_token(edge_url())
     edge_tts.voices.VOICE_LIST = _with_token(voices_url()).replace("TrustedClientToken=", "trustedclienttoken=")
 
 
-def classify(e: BaseException, timeout: float) -> SpeechError:
+def edge_error(e: BaseException, timeout: float) -> SpeechError:
     """Turn what edge-tts/aiohttp raised into a transient or permanent SpeechError."""
-    import aiohttp
-    from edge_tts import exceptions as ex
+    import aiohttp  # lazy: aiohttp loads only when a service is used
+    from edge_tts import exceptions as ex  # lazy: edge-tts (and aiohttp) load only when the Edge service is used
 
     if isinstance(e, aiohttp.ClientResponseError):
         status = e.status
@@ -98,7 +98,7 @@ class EdgeEngine:
         self.timeout = timeout
 
     async def synthesize(self, text: str, voice: VoiceSettings) -> Clip:
-        import edge_tts
+        import edge_tts  # lazy: edge-tts (and aiohttp) load only when the Edge service is used
 
         try:
             com = edge_tts.Communicate(
@@ -127,5 +127,5 @@ class EdgeEngine:
         except SpeechError:
             raise
         except Exception as e:  # edge-tts raises aiohttp errors and its own
-            raise classify(e, self.timeout) from None
+            raise edge_error(e, self.timeout) from None
         return Clip(audio=bytes(audio), fmt="mp3", boundaries=bounds, engine=self.name)

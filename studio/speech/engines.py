@@ -43,7 +43,7 @@ ENGINES: dict[str, EngineKind] = {k.name: k for k in (
 )}
 AUTO = "auto"  # speech.engines in order, the first that can be used
 ENGINE_CHOICES = (AUTO, *ENGINES)
-LABELS = {name: kind.label for name, kind in ENGINES.items()}
+ENGINE_LABELS = {name: kind.label for name, kind in ENGINES.items()}
 
 
 def check_engine_settings(show: Show) -> None:

@@ -43,7 +43,7 @@ class _Espeak:
     """The library is a process-wide singleton and not thread-safe: one lock guards it."""
 
     def __init__(self) -> None:
-        import espeakng_loader
+        import espeakng_loader  # lazy: the espeak-ng library is found only when it speaks
 
         self.lib = espeakng_loader.load_library()
         data = espeakng_loader.get_data_path().encode()

@@ -50,7 +50,7 @@ class OpenAIEngine(HttpEngine):
         if speed != 1.0:
             body["speed"] = round(min(4.0, speed), 2)
         headers = {"Authorization": f"Bearer {self._secret}"} if self._secret else {}
-        audio = await self.post(self.url, headers, json=body)
+        audio = await self.post(self.url, headers, text, json=body)
         return Clip(audio=audio, fmt=self.fmt, engine=self.name)
 
 

@@ -19,12 +19,12 @@ from studio.core.errors import ConfigError, SpeechError
 from studio.core.model import Episode
 from studio.speech.assemble import join_clips
 from studio.speech.base import Clip
-from studio.speech.cache import ClipCache, cache_key
-from studio.speech.engines import LABELS, engine_version, make_engine, reach_problem, settings_problem
+from studio.speech.cache import ClipCache, clip_key
+from studio.speech.engines import ENGINE_LABELS, engine_version, make_engine, reach_problem, settings_problem
 from studio.speech.handoff import ClipHandoff
 from studio.speech.lexicon import load_lexicon
 from studio.speech.plan import ItemSpeech, chunks_of, plan_speech
-from studio.speech.scheduler import ItemJob, Progress, Request, RetryPolicy, Summary, run_jobs
+from studio.speech.scheduler import ItemJob, SpeechProgress, Request, RetryPolicy, Summary, run_jobs
 from studio.speech.text import MAX_REQUEST_BYTES
 from studio.speech.voices import known_voices
 
@@ -47,7 +47,7 @@ def build_jobs(plans: list[ItemSpeech], engine: str, show: Show, limit: int) -> 
     jobs = []
     for p in plans:
         reqs = [
-            Request(text=chunk, voice=seg.voice, key=cache_key(engine, version, seg.voice, chunk))
+            Request(text=chunk, voice=seg.voice, key=clip_key(engine, version, seg.voice, chunk))
             for seg in p.segments
             for chunk in chunks_of(seg, limit)
         ]
@@ -67,7 +67,7 @@ class _Skip(Exception):
 
 
 def _run(name: str, show: Show, work: list[ItemJob], cache: ClipCache, jobs: int | None,
-         progress: Progress | None, seed: int | None, fail_fast: bool) -> Summary:
+         progress: SpeechProgress | None, seed: int | None, fail_fast: bool) -> Summary:
     async def run() -> Summary:
         engine = make_engine(name, show)
         policy = RetryPolicy(retries=show.speech.retries, backoff=show.speech.retry_backoff, rng=random.Random(seed))
@@ -88,7 +88,7 @@ def synthesize_episode(
     engine_name: str,
     cache_dir: Path,
     jobs: int | None = None,
-    progress: Progress | None = None,
+    progress: SpeechProgress | None = None,
     limit: int = MAX_REQUEST_BYTES,
     seed: int | None = None,
     warn: Callable[[str], None] | None = None,
@@ -108,7 +108,7 @@ def synthesize_episode(
         progress = ClipHandoff(progress, {p.index: p.text for p in plans}, joined, on_clip)
 
     def skip(name: str, why: str, nxt: str) -> None:
-        warnings.append(f"{LABELS[name]} skipped: {why}; trying {LABELS[nxt]}")
+        warnings.append(f"{ENGINE_LABELS[name]} skipped: {why}; trying {ENGINE_LABELS[nxt]}")
         if warn:
             warn(warnings[-1])
         if hasattr(progress, "restart"):

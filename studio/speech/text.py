@@ -22,7 +22,7 @@ def request_bytes(text: str) -> int:
     return len(escape(text).encode("utf-8"))
 
 
-def split_sentences(text: str) -> list[str]:
+def speech_sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE_END.split(text) if s]
 
 
@@ -33,7 +33,7 @@ def split_for_requests(text: str, limit: int = MAX_REQUEST_BYTES) -> list[str]:
     characters. Chunks with nothing speakable are dropped, never sent.
     """
     pieces: list[str] = []
-    for sentence in split_sentences(text):
+    for sentence in speech_sentences(text):
         pieces.extend(_fit(sentence, limit))
     chunks: list[str] = []
     current = ""

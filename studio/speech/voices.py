@@ -13,7 +13,7 @@ from typing import Any
 from studio.core.errors import ConfigError, StudioError
 from studio.core.fsutil import atomic_write_text
 from studio.speech.azure import azure_problem, fetch_azure_voices
-from studio.speech.edge import classify, point_edge_tts_at_endpoint
+from studio.speech.edge import edge_error, point_edge_tts_at_endpoint
 from studio.speech.openai_api import openai_voices
 
 BUNDLED = Path(__file__).with_name("edge_voices.json")
@@ -121,7 +121,7 @@ def list_voices(engine: str, show, cache_dir: Path | None, offline: bool = False
         try:
             found = VoiceList("live", fetch_live_voices())
         except Exception as e:  # unreachable or refused: the bundled list still answers
-            found.notes.append(f"voice list not reachable ({classify(e, 5).message}); showing the bundled list")
+            found.notes.append(f"voice list not reachable ({edge_error(e, 5).message}); showing the bundled list")
         else:
             save_live_voices(found.voices, cache_dir)
     found.voices = sorted(filter_by_lang(found.voices, lang), key=lambda v: (v["Locale"], v["ShortName"]))

@@ -8,12 +8,15 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from studio.present.content import one_line
+import idna
+
 from studio.core.errors import StudioError
 from studio.core.fsutil import read_utf8
+from studio.present.content import one_line
 
 _LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet reads as a formula
 
 
 class SubscriberError(StudioError):
@@ -32,7 +35,9 @@ class Subscriber:
 
 
 def normalize_address(text: str) -> str | None:
-    """`text` as a deliverable addr-spec (ASCII local part, IDNA domain), or None if it is not one."""
+    """`text` as a deliverable addr-spec (ASCII local part, IDNA domain), or None if it is not one.
+    A non-ASCII domain is encoded by IDNA 2008 with UTS #46 mapping, non-transitional, as browsers and
+    mail systems do: `straße.de` stays itself (xn--strae-oqa.de), never becomes strasse.de."""
     text = text.strip()
     if text.count("@") != 1 or len(text) > 254:
         return None
@@ -40,13 +45,26 @@ def normalize_address(text: str) -> str | None:
     if not local or len(local) > 64 or not _LOCAL.match(local):
         return None
     try:
-        domain = domain.rstrip(".").encode("idna").decode("ascii") if not domain.isascii() else domain
-    except UnicodeError:
+        if not domain.isascii():
+            domain = idna.encode(domain.rstrip("."), uts46=True, transitional=False).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
         return None
     labels = domain.split(".")
     if len(labels) < 2 or not all(_LABEL.match(label) for label in labels) or labels[-1].isdigit():
         return None
     return f"{local}@{domain}"
+
+
+def guard_cell(cell: str) -> str:
+    """A CSV cell a spreadsheet will not run as a formula: a quote before one that starts like a formula
+    (after any quotes of its own, so that `unguard_cell` undoes exactly this)."""
+    return "'" + cell if cell.lstrip("'")[:1] in FORMULA_START else cell
+
+
+def unguard_cell(cell: str) -> str:
+    """The cell `guard_cell` was given: export -> import changes nothing."""
+    rest = cell[1:]
+    return rest if cell[:1] == "'" and rest.lstrip("'")[:1] in FORMULA_START else cell
 
 
 def read_subscribers(path: Path) -> tuple[list[Subscriber], int]:
@@ -75,7 +93,7 @@ def read_subscribers(path: Path) -> tuple[list[Subscriber], int]:
             raise SubscriberError(f"bad CSV: {e}", path, line) from None
         if not any(cell.strip() for cell in row):
             continue
-        value = row[at_email] if at_email < len(row) else ""
+        value = unguard_cell(row[at_email]) if at_email < len(row) else ""
         address = normalize_address(value)
         if address is None:
             raise SubscriberError(f"not an email address: {one_line(value)!r}", path, line)
@@ -83,6 +101,6 @@ def read_subscribers(path: Path) -> tuple[list[Subscriber], int]:
             duplicates += 1
             continue
         seen.add(address.lower())
-        name = one_line(row[at_name]) if at_name is not None and at_name < len(row) else ""
+        name = one_line(unguard_cell(row[at_name])) if at_name is not None and at_name < len(row) else ""
         out.append(Subscriber(address, name, line))
     return out, duplicates

@@ -7,7 +7,7 @@ from studio.present.content import one_line
 from studio.subscribers.listfile import normalize_address
 from studio.subscribers.store import Store
 
-SUPPRESSED = ("unsubscribed", "bounced", "complained")
+SUPPRESSED = ("unsubscribed", "bounced", "complained")  # only their owner can subscribe again
 
 
 def address_or_error(text: str) -> str:
@@ -25,8 +25,21 @@ def add_by_host(store: Store, email: str, name: str = "") -> str | None:
     before = store.status(email)
     if before is None and store.is_erased(email):
         raise StudioError(f"{email} asked to be erased: only they can subscribe again (through the form)")
+    if before == "held":
+        raise StudioError(f"{email} is held after a complaint without our token: review it with "
+                          f"`studio subscribers complaints`, undo it with `studio subscribers restore {email}`")
     if before in SUPPRESSED:
         raise StudioError(f"{email} is {before}: only they can subscribe again (through the form)")
     if before is None:
         store.import_rows([(email, one_line(name))], "add", method="add")
     return before
+
+
+def restore_held(store: Store, email: str) -> str:
+    """Undo an unverified complaint: `email` goes from held back to the status it had; that status."""
+    back = store.restore(email)
+    if back is None:
+        status = store.status(email)
+        raise StudioError(f"{email} is {status or 'not in the store'}, not held: nothing to restore"
+                          + (" (a complaint carrying our token is never undone)" if status == "complained" else ""))
+    return back

@@ -4,14 +4,19 @@ Lifecycle (as in listmonk: an address that said no stays suppressed):
 
     (form) -> pending --confirm--> active --unsubscribe--> unsubscribed
                                       |--hard bounce / soft bounces--> bounced
-                                      '--spam complaint--> complained
+                                      |--spam complaint carrying our token--> complained
+                                      '--any other complaint--> held (the host reviews: restore, or leave it)
 
 `import` and `add` create `active` subscribers (the host vouches for their
 consent, recorded as such) but never change an existing address: an
-unsubscribed, bounced or complained address stays suppressed, and an erased
+unsubscribed, bounced, complained or held address stays suppressed, and an erased
 one (`remove --erase`, kept only as a SHA-256 of the address) is not imported
 again. Only the subscriber can come back, through the form's double opt-in
-(unsubscribed and erased addresses; bounced and complained ones stay out).
+(unsubscribed, held and erased addresses; bounced and complained ones stay out).
+
+A subscribe request changes nothing about a known address: it is kept in
+`requests` (its name and IP, and whether its confirmation mail went out) until
+the confirmation link of that very request is used.
 """
 
 from __future__ import annotations
@@ -20,21 +25,25 @@ import contextlib
 import datetime as dt
 import hashlib
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from studio.core.errors import StudioError
 
-STATUSES = ("pending", "active", "unsubscribed", "bounced", "complained")
-SUPPRESSED = ("unsubscribed", "bounced", "complained")
+STATUSES = ("pending", "active", "unsubscribed", "bounced", "complained", "held")
+SUPPRESSED = ("unsubscribed", "bounced", "complained", "held")
+STORE_SCHEMA_VERSION = 1  # 1: status 'held', column held_from, table requests
+SENDING_SECONDS = 120.0  # a confirmation mail being sent holds the resend window this long at most
 
-SCHEMA = """
+SUBSCRIBERS_TABLE = """
 CREATE TABLE IF NOT EXISTS subscribers (
     id              INTEGER PRIMARY KEY,
     email           TEXT NOT NULL UNIQUE,          -- normalised: IDNA domain, lower case
     name            TEXT NOT NULL DEFAULT '',
-    status          TEXT NOT NULL CHECK (status IN ('pending', 'active', 'unsubscribed', 'bounced', 'complained')),
+    status          TEXT NOT NULL CHECK (status IN ('pending', 'active', 'unsubscribed', 'bounced', 'complained',
+                                                    'held')),
     source          TEXT NOT NULL,                 -- form | import:<file> | add | send-list:<file> | unsubscribe
     created_at      TEXT NOT NULL,
     updated_at      TEXT NOT NULL,
@@ -44,8 +53,10 @@ CREATE TABLE IF NOT EXISTS subscribers (
     consent_detail  TEXT,                          -- e.g. the imported file
     confirm_sent_at TEXT,
     soft_bounces    INTEGER NOT NULL DEFAULT 0,
-    status_reason   TEXT
-);
+    status_reason   TEXT,
+    held_from       TEXT                           -- the status before an unverified complaint held it
+)"""
+STORE_SCHEMA = SUBSCRIBERS_TABLE + """;
 CREATE INDEX IF NOT EXISTS subscribers_status ON subscribers (status, id);
 CREATE TABLE IF NOT EXISTS events (
     id            INTEGER PRIMARY KEY,
@@ -57,9 +68,19 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_subscriber ON events (subscriber_id);
 CREATE TABLE IF NOT EXISTS erased (sha256 TEXT PRIMARY KEY, at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS reports (message_key TEXT PRIMARY KEY, at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS requests (
+    email         TEXT NOT NULL,
+    expires       INTEGER NOT NULL,                -- unix seconds: the expiry its confirmation token carries
+    name          TEXT NOT NULL DEFAULT '',
+    ip            TEXT NOT NULL DEFAULT '',
+    requested_at  TEXT NOT NULL,
+    mail          TEXT NOT NULL DEFAULT 'sending', -- sending | sent | failed
+    mail_at       REAL NOT NULL,                   -- unix seconds of the last change of `mail`
+    PRIMARY KEY (email, expires)
+);
 """
 
-COLUMNS = ("email", "name", "status", "source", "created_at", "updated_at", "consent_at", "consent_method",
+STORE_COLUMNS = ("email", "name", "status", "source", "created_at", "updated_at", "consent_at", "consent_method",
            "consent_ip", "consent_detail", "soft_bounces", "status_reason")
 
 
@@ -96,11 +117,36 @@ class Store:
             with self.transaction():
                 for statement in _statements():
                     self.db.execute(statement)
+            self._migrate()
         except sqlite3.DatabaseError as e:
             raise StoreError(f"cannot open the subscriber store: {e}", self.path) from None
 
     def close(self) -> None:
         self.db.close()
+
+    def _migrate(self) -> None:
+        """A store made by an older Studio gets the 'held' status and held_from (the table is rebuilt:
+        SQLite cannot change a CHECK constraint in place). Foreign keys are off meanwhile, so the
+        events survive the rebuild."""
+        if self.db.execute("PRAGMA user_version").fetchone()[0] >= STORE_SCHEMA_VERSION:
+            return
+        self.db.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with self.transaction() as db:
+                if db.execute("PRAGMA user_version").fetchone()[0] >= STORE_SCHEMA_VERSION:
+                    return  # another process did it meanwhile
+                sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'subscribers'").fetchone()[0]
+                if "'held'" not in sql:
+                    old = [r[1] for r in db.execute("PRAGMA table_info(subscribers)")]
+                    db.execute(SUBSCRIBERS_TABLE.replace("subscribers (", "subscribers_new (", 1))
+                    cols = ", ".join(old)
+                    db.execute(f"INSERT INTO subscribers_new ({cols}) SELECT {cols} FROM subscribers")
+                    db.execute("DROP TABLE subscribers")
+                    db.execute("ALTER TABLE subscribers_new RENAME TO subscribers")
+                    db.execute("CREATE INDEX IF NOT EXISTS subscribers_status ON subscribers (status, id)")
+                db.execute(f"PRAGMA user_version = {STORE_SCHEMA_VERSION}")
+        finally:
+            self.db.execute("PRAGMA foreign_keys=ON")
 
     def __enter__(self) -> "Store":
         return self
@@ -122,8 +168,8 @@ class Store:
     # ---- reading --------------------------------------------------------------------------
 
     def get(self, email: str) -> dict | None:
-        row = self.db.execute(f"SELECT {', '.join(COLUMNS)} FROM subscribers WHERE email = ?", (email.lower(),)).fetchone()
-        return dict(zip(COLUMNS, row)) if row else None
+        row = self.db.execute(f"SELECT {', '.join(STORE_COLUMNS)} FROM subscribers WHERE email = ?", (email.lower(),)).fetchone()
+        return dict(zip(STORE_COLUMNS, row)) if row else None
 
     def status(self, email: str) -> str | None:
         row = self.db.execute("SELECT status FROM subscribers WHERE email = ?", (email.lower(),)).fetchone()
@@ -139,11 +185,11 @@ class Store:
             if email:
                 where, args = where + " AND email = ?", args + [email.lower()]
             batch = self.db.execute(
-                f"SELECT id, {', '.join(COLUMNS)} FROM subscribers WHERE {where} ORDER BY id LIMIT 2000", args).fetchall()
+                f"SELECT id, {', '.join(STORE_COLUMNS)} FROM subscribers WHERE {where} ORDER BY id LIMIT 2000", args).fetchall()
             if not batch:
                 return
             for row in batch:
-                yield dict(zip(COLUMNS, row[1:]))
+                yield dict(zip(STORE_COLUMNS, row[1:]))
             last = batch[-1][0]
 
     def active(self, batch: int = 5000) -> Iterator[tuple[str, str]]:
@@ -216,47 +262,77 @@ class Store:
             db.execute("DELETE FROM incoming")
         return result
 
-    def request(self, email: str, name: str, ip: str, resend_after: float, expire_after: float) -> bool:
-        """A subscribe request from the form. True when a confirmation mail should go out now.
-        Requests never confirmed within `expire_after` seconds are forgotten (no stored address without consent)."""
-        email, at = email.lower(), now_iso()
+    def request(self, email: str, name: str, ip: str, resend_after: float, expire_after: float) -> int | None:
+        """A subscribe request from the form: the expiry (unix seconds) its confirmation token must carry
+        when a confirmation mail should go out now, else None. Nothing about a known address changes
+        before its confirmation: the request is kept apart (`requests`). At most one confirmation mail per
+        address per `resend_after` seconds, counting only mails sent (or being sent), not failed ones.
+        Requests never confirmed within `expire_after` seconds are forgotten (no address kept without consent)."""
+        email, at, now = email.lower(), now_iso(), time.time()
         with self.transaction() as db:
             self._forget_unconfirmed(db, expire_after)
-            row = db.execute("SELECT status, confirm_sent_at FROM subscribers WHERE email = ?", (email,)).fetchone()
-            if row is None:
+            row = db.execute("SELECT status FROM subscribers WHERE email = ?", (email,)).fetchone()
+            if row is not None and row[0] not in ("pending", "unsubscribed", "held"):
+                return None  # active: nothing to do; bounced/complained: never mailed again
+            recent = db.execute(
+                "SELECT 1 FROM requests WHERE email = ? AND ((mail = 'sent' AND mail_at > ?) OR"
+                " (mail = 'sending' AND mail_at > ?))", (email, now - resend_after, now - SENDING_SECONDS)).fetchone()
+            if recent:
+                return None
+            expires = int(now + expire_after)
+            while db.execute("SELECT 1 FROM requests WHERE email = ? AND expires = ?", (email, expires)).fetchone():
+                expires += 1  # two requests in one second: each its own token
+            db.execute("INSERT INTO requests (email, expires, name, ip, requested_at, mail, mail_at)"
+                       " VALUES (?, ?, ?, ?, ?, 'sending', ?)", (email, expires, name, ip, at, now))
+            if row is None:  # a new address is listed as pending until confirmed or forgotten
                 db.execute(
                     "INSERT INTO subscribers (email, name, status, source, created_at, updated_at, consent_ip,"
                     " confirm_sent_at) VALUES (?, ?, 'pending', 'form', ?, ?, ?, ?)", (email, name, at, at, ip, at))
                 self._event(db, email, "subscribe", f"form from {ip}", at)
-                return True
-            status, sent = row
-            if status not in ("pending", "unsubscribed"):
-                return False  # active: nothing to do; bounced/complained: never mailed again
-            if sent and _age(sent) < resend_after:
-                return False  # one confirmation mail per address per resend_after seconds
-            db.execute("UPDATE subscribers SET status = 'pending', updated_at = ?, consent_ip = ?, confirm_sent_at = ?"
-                       + (", name = ?" if name else "") + " WHERE email = ?",
-                       (at, ip, at, *([name] if name else []), email))
-            self._event(db, email, "subscribe", f"form from {ip}", at)
-            return True
+            return expires
+
+    def confirmation_mailed(self, email: str, expires: int, sent: bool) -> None:
+        """Record whether the confirmation mail of a request went out (a failed one holds no resend window)."""
+        with self.transaction() as db:
+            db.execute("UPDATE requests SET mail = ?, mail_at = ? WHERE email = ? AND expires = ?",
+                       ("sent" if sent else "failed", time.time(), email.lower(), expires))
+            if sent:
+                db.execute("UPDATE subscribers SET confirm_sent_at = ? WHERE email = ? AND status = 'pending'",
+                           (now_iso(), email.lower()))
 
     def _forget_unconfirmed(self, db: sqlite3.Connection, expire_after: float) -> None:
         cutoff = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=expire_after)).isoformat(timespec="seconds")
+        db.execute("DELETE FROM requests WHERE requested_at < ? OR expires < ?", (cutoff, int(time.time())))
         db.execute("DELETE FROM subscribers WHERE status = 'pending' AND consent_at IS NULL AND status_reason IS NULL"
-                   " AND confirm_sent_at < ?", (cutoff,))
+                   " AND confirm_sent_at < ? AND email NOT IN (SELECT email FROM requests)", (cutoff,))
 
-    def confirm(self, email: str, ip: str) -> str | None:
-        """pending -> active with the consent record. Returns the status after, None if unknown."""
+    def confirm(self, email: str, ip: str, expires: int | None = None) -> str | None:
+        """The request whose token carries `expires` is confirmed: -> active with the consent record (its
+        name only for an address that has none). Returns the status after, None if unknown."""
         email, at = email.lower(), now_iso()
         with self.transaction() as db:
-            row = db.execute("SELECT status, consent_ip FROM subscribers WHERE email = ?", (email,)).fetchone()
-            if row is None or row[0] != "pending":
-                return row[0] if row else None
-            ips = f"subscribed from {row[1] or '?'}, confirmed from {ip}"
+            row = db.execute("SELECT status, consent_ip, name FROM subscribers WHERE email = ?", (email,)).fetchone()
+            if row is not None and row[0] in ("active", "bounced", "complained"):
+                return row[0]
+            req = db.execute("SELECT name, ip FROM requests WHERE email = ? AND expires = ?",
+                             (email, expires)).fetchone() if expires is not None else None
+            if req is None:
+                legacy = row is not None and row[0] == "pending" and not db.execute(
+                    "SELECT 1 FROM requests WHERE email = ?", (email,)).fetchone()
+                if not legacy:  # a link of no request we know: nothing to confirm
+                    return row[0] if row else None
+                req = (row[2], row[1] or "?")  # a request made before requests were kept apart
+            name, request_ip = req
+            ips = f"subscribed from {request_ip or '?'}, confirmed from {ip}"
+            if row is None:
+                db.execute("INSERT INTO subscribers (email, name, status, source, created_at, updated_at)"
+                           " VALUES (?, ?, 'pending', 'form', ?, ?)", (email, name, at, at))
             db.execute("UPDATE subscribers SET status = 'active', updated_at = ?, consent_at = ?,"
                        " consent_method = 'double-opt-in', consent_ip = ?, consent_detail = 'confirmation link',"
-                       " soft_bounces = 0, status_reason = NULL WHERE email = ?", (at, at, ips, email))
+                       " soft_bounces = 0, status_reason = NULL, held_from = NULL,"
+                       " name = CASE WHEN name = '' THEN ? ELSE name END WHERE email = ?", (at, at, ips, name, email))
             self._event(db, email, "confirm", ips, at)
+            db.execute("DELETE FROM requests WHERE email = ?", (email,))
             db.execute("DELETE FROM erased WHERE sha256 = ?", (erased_key(email),))  # they came back themselves
             return "active"
 
@@ -295,6 +371,33 @@ class Store:
                 self._event(db, email, "bounced", f"{count} soft bounces", at)
             return count, suppress
 
+    def hold(self, email: str, reason: str) -> str | None:
+        """An unverified complaint: a known address is not mailed until the host reviews it (`restore`).
+        Returns the status before; None for an address the store does not have (nothing is added)."""
+        email, at = email.lower(), now_iso()
+        with self.transaction() as db:
+            row = db.execute("SELECT status FROM subscribers WHERE email = ?", (email,)).fetchone()
+            if row is None:
+                return None
+            if row[0] in ("active", "pending"):
+                db.execute("UPDATE subscribers SET status = 'held', held_from = ?, updated_at = ?, status_reason = ?"
+                           " WHERE email = ?", (row[0], at, reason, email))
+            self._event(db, email, "held", reason, at)  # logged even when already suppressed
+            return row[0]
+
+    def restore(self, email: str) -> str | None:
+        """held -> the status it had before the complaint; returns it (None when the address is not held)."""
+        email, at = email.lower(), now_iso()
+        with self.transaction() as db:
+            row = db.execute("SELECT status, held_from FROM subscribers WHERE email = ?", (email,)).fetchone()
+            if row is None or row[0] != "held":
+                return None
+            back = row[1] if row[1] in ("active", "pending") else "active"
+            db.execute("UPDATE subscribers SET status = ?, held_from = NULL, status_reason = NULL, updated_at = ?"
+                       " WHERE email = ?", (back, at, email))
+            self._event(db, email, "restored", f"held -> {back} by the host", at)
+            return back
+
     def erase(self, email: str) -> bool:
         """GDPR erasure: the row and its events go; only a SHA-256 of the address stays, so imports skip it."""
         email = email.lower()
@@ -313,7 +416,7 @@ class Store:
 
 
 def _statements() -> list[str]:
-    return [s.strip() for s in SCHEMA.split(";") if s.strip()]
+    return [s.strip() for s in STORE_SCHEMA.split(";") if s.strip()]
 
 
 def _age(iso: str) -> float:

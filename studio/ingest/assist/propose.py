@@ -5,21 +5,21 @@ The model gets the numbered sentences and must answer JSON
 once, in order, and every title within the headline limits (24 CJK / 70 Latin
 characters), no two alike. Anything else -- an HTTP error, a timeout, a refusal,
 prose, a missing or repeated sentence, a long title -- raises AssistError and
-the caller falls back to the built-in segmenter.
+the caller falls back to the built-in segmenter. So does an answer that is
+not text (a lone surrogate in a title) or JSON nested too deeply to read.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 from studio.core.config import AssistConfig
 from studio.core.fsutil import atomic_write_text
+from studio.core.secrets import secret
+from studio.ingest.assist.exchange import ExchangeError, post
 from studio.ingest.titles import fits
 
 PROMPT_VERSION = "1"
@@ -44,7 +44,7 @@ class Proposal:
     titles: list[str]
 
 
-def cache_key(config: AssistConfig, sentences: list[str]) -> str:
+def answer_key(config: AssistConfig, sentences: list[str]) -> str:
     h = hashlib.sha256()
     for part in (PROMPT_VERSION, config.base_url.rstrip("/"), config.model, *sentences):
         h.update(part.encode("utf-8") + b"\0")
@@ -55,11 +55,11 @@ def propose(config: AssistConfig, sentences: list[str], cache_dir: Path) -> Prop
     """A checked proposal, from the cache when this text was asked before."""
     if len(sentences) > MAX_SENTENCES:
         raise AssistError(f"{len(sentences)} sentences is more than the {MAX_SENTENCES} the assist is sent")
-    path = Path(cache_dir) / f"{cache_key(config, sentences)}.json"
+    path = Path(cache_dir) / f"{answer_key(config, sentences)}.json"
     if path.is_file():
         try:
             return validate(json.loads(path.read_text(encoding="utf-8")), len(sentences))
-        except (AssistError, ValueError, OSError):
+        except (AssistError, ValueError, OSError, RecursionError):
             pass  # a stale or damaged entry: ask again
     answer = parse_answer(ask(config, sentences))
     proposal = validate(answer, len(sentences))
@@ -74,27 +74,27 @@ def ask(config: AssistConfig, sentences: list[str]) -> dict:
     body = {"model": config.model, "temperature": 0, "response_format": {"type": "json_object"},
             "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]}
     headers = {"Content-Type": "application/json"}
+    key = ""
     if config.api_key_env:
-        key = os.environ.get(config.api_key_env, "")
+        key = secret(config.api_key_env)
         if not key:
             raise AssistError(f"environment variable {config.api_key_env} (assist.api_key_env) is not set")
         headers["Authorization"] = f"Bearer {key}"
     url = config.base_url.rstrip("/") + "/chat/completions"
-    request = urllib.request.Request(url, json.dumps(body).encode("utf-8"), headers, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=config.timeout) as response:  # noqa: S310 - URL from show.toml
-            raw = response.read(MAX_ANSWER + 1)
-    except urllib.error.HTTPError as e:
-        raise AssistError(f"{url} answered HTTP {e.code}") from None
-    except (urllib.error.URLError, TimeoutError, OSError) as e:
-        reason = getattr(e, "reason", e)
-        raise AssistError(f"{url}: {reason or type(e).__name__}") from None
-    if len(raw) > MAX_ANSWER:
-        raise AssistError("the answer is larger than 2 MB")
+        raw = post(url, json.dumps(body).encode("utf-8"), headers, config.timeout, MAX_ANSWER, secret=key)
+    except ExchangeError as e:
+        raise AssistError(str(e)) from None
+    return _json(raw, "the server's response")
+
+
+def _json(text: str | bytes, what: str):
     try:
-        return json.loads(raw)
+        return json.loads(text)
     except ValueError:
-        raise AssistError("the server's response is not JSON") from None
+        raise AssistError(f"{what} is not JSON") from None
+    except RecursionError:
+        raise AssistError(f"{what} is JSON nested too deeply") from None
 
 
 def parse_answer(response: dict) -> dict:
@@ -106,7 +106,7 @@ def parse_answer(response: dict) -> dict:
     if not isinstance(message, dict):
         raise AssistError("the response has no choices[0].message")
     if message.get("refusal"):
-        raise AssistError(f"the model refused: {str(message['refusal'])[:80]}")
+        raise AssistError(f"the model refused: {_printable(str(message['refusal'])[:80])}")
     content = message.get("content")
     if not isinstance(content, str):
         raise AssistError("the answer has no text content")
@@ -117,6 +117,8 @@ def parse_answer(response: dict) -> dict:
         answer = json.loads(text)
     except ValueError:
         raise AssistError(f"the answer is not JSON: {text[:60]!r}") from None
+    except RecursionError:
+        raise AssistError("the answer is JSON nested too deeply") from None
     if not isinstance(answer, dict):
         raise AssistError("the answer is not a JSON object")
     return answer
@@ -139,6 +141,8 @@ def validate(answer: dict, n: int) -> Proposal:
         expected += len(sentences)
         if not isinstance(title, str) or not title.strip() or "\n" in title or not fits(title.strip()):
             raise AssistError(f"item {k} has no title within the limits")
+        if not _is_text(title):
+            raise AssistError(f"item {k}'s title is not valid Unicode text (a lone surrogate)")
         groups.append(sentences)
         titles.append(title.strip())
     if expected != n:
@@ -146,3 +150,15 @@ def validate(answer: dict, n: int) -> Proposal:
     if len(set(titles)) != len(titles):
         raise AssistError("two items have the same title")
     return Proposal(groups, titles)
+
+
+def _is_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _printable(value: str) -> str:
+    return " ".join(value.encode("utf-8", "replace").decode("utf-8").split())
