@@ -227,6 +227,35 @@ def test_a_long_opening_is_shortened_phrase_by_phrase_not_cut_where_the_limit_fa
     assert headline(text) == title
 
 
+@pytest.mark.parametrize("text,title", [
+    # issue 30 (6): the chapter title seen in every podcast client stopped on a verb whose object was cut off
+    ("* Nvidia的人工智能“数字人类”工具被开发人员用于为视频游戏角色提供语音、动画和对话生成，从而实现独特的玩家互动和实时反应。",
+     "Nvidia的人工智能“数字人类”工具"),
+    # an opening clause that only sets the scene is no headline: what happened follows it
+    ("5月30日，乘着ChatGPT的芯片热潮，英伟达市值首度突破1万亿美元。华尔街分析师对英伟达最高估值已经达到1.6万亿美元。",
+     "英伟达市值首度突破1万亿美元"),
+    ("在一次偶然的机会中，主人公发现了一份工作，描述与自己的经历完美契合。", "主人公发现了一份工作，描述与自己的经历完美契合"),
+    ("随着 Sora 的热度持续攀升，有网友提出了一个有趣的猜想：我们是不是都成了这场大秀中的一环。", "有网友提出了一个有趣的猜想"),
+    # a subject, then only the market or the example: the subject goes on with what it did
+    ("微软面向有着22种官方语言的印度市场，推出生成式AI驱动的免费开源聊天机器人平台JugaBundi,结合ChatGPT以及印度语言翻译模型。",
+     "微软推出免费开源聊天机器人平台JugaBundi"),
+    ("本文以Common Lisp和Emacs Lisp为例，深入探讨Lisp语言中丰富而灵活的类型系统。", "本文深入探讨Lisp语言中丰富而灵活的类型系统"),
+    ("meshoptimizer的索引解码器在解压网格数据时，性能因编译器版本差异出现显著波动。", "meshoptimizer的索引解码器性能出现显著波动"),
+    # never cut inside a noun phrase ("…编写的Transformer训练 | 与推理框架") or after "the new"
+    ("TScale是一个用C++和CUDA编写的Transformer训练与推理框架，专为消费级硬件优化。", "TScale是Transformer训练与推理框架"),
+])
+def test_a_headline_says_what_happened_not_where_the_opening_stops(text, title):
+    assert headline(text) == title
+
+
+def test_an_open_phrase_is_no_headline_ending():
+    for title in ("Nvidia的人工智能“数字人类”工具被开发人员用于", "某公司致力于", "takes advantage of the new"):
+        assert ends_badly(title), title
+    assert "new plugin takes advantage of the new" not in headline(
+        "statuscol.nvim: @luukvbaal's new plugin takes advantage of the new recently added statuscolumn option to "
+        "provide a configurable status column and click handlers.")
+
+
 def _story_texts():
     """(episode, [(story text, title)]) for the seeds as Studio reads them and the shared set cut as its
     reference says."""

@@ -35,6 +35,12 @@ ZH_FUNCTION = frozenset(
     首个 一个 一款 一项 一份 一种 一篇 该 其 这 那 更 最 很 非常 共同 全面 正式 近日 日前 近期 目前 此前 今天 昨天
     本周 上周 今年 当地时间""".split()
 )
+_COORDINATORS = frozenset("与 及 以及 或 和".split())
+# a verb whose complement must follow: a headline never stops after it ("…工具被开发人员用于 | 为视频游戏角色提供…")
+ZH_NEEDS_COMPLEMENT = frozenset("用于 致力于 有助于 用来 面向 旨在 开始 继续 准备 试图 希望 能够 可以 帮助 负责 专注于 专为".split())
+_EN_DETERMINERS = {"a", "an", "the", "its", "their", "his", "her", "our", "your", "my", "this", "these", "those"}
+_EN_ADJECTIVES = {"new", "latest", "first", "next", "last", "same", "other", "old", "own", "big", "small", "major",
+                  "recent", "upcoming", "current", "previous", "official", "initial", "experimental"}
 _EN_END_BAD = {"a", "an", "the", "of", "its", "their", "his", "her", "our", "is", "are", "was", "were", "be", "been"}
 _NUMBER_END = re.compile(r"(?:\d[\d.,]*|[一二三四五六七八九十百千万亿两几]+|若干)"
                          r"(?:[亿万千百]*(?:美元|元|股|辆|个|家|项|条|名|倍|人次|人|台|年|月|日|天|期|周|%|％))?$")
@@ -52,7 +58,7 @@ VERBS = frozenset(
     要求 建议 允许 禁止 限制 放宽 扩大 缩小 改名 更名 迁移 取代 超越 领先 登顶 入选 评估 测试 训练
     生成 识别 检测 编写 帮助 推测 讨论 拥有 推进 探索 举行 参加 参与 零售 销售 售出 泄露 依赖
     完善 加强 加快 需要 存在 保持 坚持 落实 促进 鼓励 规范 回落 回升 走高 走低 收涨 收跌 报收 推迟 延迟 延期 提前
-    分析 打击 谈判 整合 面临 用于 进行 展开""".split()
+    分析 打击 谈判 整合 面临 用于 进行 展开 出现""".split()
 )
 _PAIRS = ("《》", "“”", "（）", "()", "「」", "『』", "【】")
 # dropped first: parentheses, glosses, dates and times, places, manners, bare adverbs, the trade before a name
@@ -70,7 +76,7 @@ _DROP_ZH = (
     re.compile(r"以[^，,。；以]{1,16}?(?:方式|形式|身份|名义)"),
     re.compile(r"(?:正式|共同|联合|全面|首度|首次|再次|继续|大幅|成功|过度|共)(?=[\u4e00-\u9fff])"),
     re.compile(r"就[^，,。；]{2,40}(?=进行|展开)"),  # "就将…整合到iPhone中 | 进行谈判"
-    re.compile(r"(?:对|向|为|给|在)(?![\u4e00-\u9fff]{0,1}(?:话|于|象|手|外|此|应))[^，,。；]{1,30}?(?=(?:" + "|".join(sorted(VERBS, key=len, reverse=True))
+    re.compile(r"(?:对|向|为|给|在|因)(?![\u4e00-\u9fff]{0,1}(?:话|于|象|手|外|此|应|为|而))[^，,。；]{1,30}?(?=(?:" + "|".join(sorted(VERBS, key=len, reverse=True))
                + r")(?!的))"),  # "对苹果的技术|表达了热情"
     re.compile(r"(?:(?<=[同与和向对及跟、，,])|^)[\u4e00-\u9fff]{2,10}?"
                r"(?:公司|提供商|开发商|服务商|运营商|供应商|厂商|制造商|平台|机构)\s?(?=[A-Za-z])"),
@@ -145,6 +151,32 @@ def _paired(text: str) -> bool:
     return all(abs(text.count(a) - text.count(b)) <= (loose if a == "“" else 0) for a, b in _PAIRS)
 
 
+# a first clause that only sets the scene: "乘着…热潮，" "随着…，" "在…中，" (dropped: what happened follows)
+_SCENE_ZH = re.compile(r"^(?:(?:乘着|随着|伴随着?|趁着|无独有偶|与此同时)[^，,。；;]{0,30}"
+                       r"|在[^，,。；;]{1,30}?(?:时|中|之际|期间|过程中))[，,]\s*(?=\S)")
+# a subject, then only where or how ("微软 | 面向…印度市场，推出…", "本文 | 以…为例，探讨…"): the subject
+# goes on with the next clause
+_SETTING_ZH = re.compile(r"^(?P<who>[^，,。；;、“”《》]{2,20}?)(?:(?:面向|针对)[^，,。；;]{1,30}"
+                         r"|在[^，,。；;]{1,30}?(?:时|中|之际|期间)|以[^，,。；;]{1,30}?为例)[，,]\s*(?P<rest>\S.*)$")
+
+
+def drop_scene(sentence: str) -> str:
+    """Chinese: `sentence` without an opening clause that holds no news verb and only says when, where or
+    how (a time, a trend ridden, a market aimed at); the subject it names is kept before what follows."""
+    if not is_wide(sentence):
+        return sentence
+    first = re.split(r"[，,；;]", sentence, maxsplit=1)[0]
+    if first == sentence or has_verb(first):
+        return sentence
+    m = _SCENE_ZH.match(sentence)
+    if m:
+        return sentence[m.end():]
+    m = _SETTING_ZH.match(sentence)
+    if m and not ZH_OPENERS.intersection(cut(m.group("who"))):
+        return m.group("who") + m.group("rest")
+    return sentence
+
+
 def ends_badly(title: str) -> bool:
     """A headline ending on a function word or adverb, a bare number or quantity, or with a pair open."""
     t = title.rstrip()
@@ -153,9 +185,12 @@ def ends_badly(title: str) -> bool:
     if is_wide(t[-1]) or _NUMBER_END.search(t) and is_wide(t):
         tokens = cut(t)
         return bool(tokens) and (tokens[-1] in ZH_FUNCTION or tokens[-1] in ZH_OPENERS or tokens[-1] in ("到", "就")
+                                 or tokens[-1] in ZH_NEEDS_COMPLEMENT
                                  or bool(_NUMBER_END.search(t)))
-    last = t.split()[-1].lower()
-    return last in EN_OPENERS or last in _EN_END_BAD or bool(_EN_NUMBER_END.search(t))
+    words = t.lower().split()
+    last = words[-1]
+    open_np = len(words) >= 2 and words[-2] in _EN_DETERMINERS and last in _EN_ADJECTIVES  # "… of the new"
+    return last in EN_OPENERS or last in _EN_END_BAD or open_np or bool(_EN_NUMBER_END.search(t))
 
 
 def phrase_ends(text: str) -> list[int]:
@@ -168,16 +203,19 @@ def phrase_ends(text: str) -> list[int]:
             at = text.find(tok, pos)
             if at < 0:
                 continue
-            if at > 0 and tok in ZH_OPENERS:
-                ends.append(len(text[:at].rstrip()))
+            clause = re.split(r"[，,；;：:—]", text[:at])[-1]
+            if at > 0 and tok in ZH_OPENERS and not (tok in _COORDINATORS and "的" in clause):
+                ends.append(len(text[:at].rstrip()))  # not inside a noun phrase: "…编写的Transformer训练 | 与推理框架"
             pos = at + len(tok)
     else:
         for m in re.finditer(r"\s+(\S+)", text):
             word = m.group(1).lower().strip("\"'“(")
             words = text[: m.start()].split()
             participle = _PARTICIPLE.fullmatch(word) and not EN_OPENERS.intersection(w.lower() for w in words[-2:])
-            if (word in EN_OPENERS or m.group(1)[0] in "—–-(" or participle
-                    or word == "of" and len(words) >= 6):  # "takes advantage | of …", not "Library | of …"
+            tail = [w.lower() for w in words[-2:]]  # "of the new | recently …": a noun phrase still open
+            open_np = len(tail) == 2 and tail[0] in _EN_DETERMINERS and tail[1] in _EN_ADJECTIVES
+            if not open_np and (word in EN_OPENERS or m.group(1)[0] in "—–-(" or participle
+                                or word == "of" and len(words) >= 6):  # "takes advantage | of …", not "Library | of …"
                 ends.append(m.start())
     ends.append(len(text))
     return sorted(set(ends))

@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from studio.ingest.phrases import (EN_OPENERS, ZH_OPENERS, compress, drop_modifiers, ends_badly, has_verb,
-                                   object_heads, phrase_ends, subject, subject_heads)
+from studio.ingest.phrases import (EN_OPENERS, ZH_OPENERS, compress, drop_modifiers, drop_scene, ends_badly,
+                                   has_verb, object_heads, phrase_ends, subject, subject_heads)
 from studio.ingest.textwidth import width
 from studio.ingest.words import cut, is_wide
 
@@ -130,11 +130,13 @@ def _strip_quotes_if_whole(title: str) -> str:
 
 @lru_cache(maxsize=4096)
 def condense(sentence: str) -> str:
-    """The sentence without its date lead, attribution and the descriptor before its subject."""
+    """The sentence without its date lead, attribution, an opening clause that only sets the scene, and the
+    descriptor before its subject."""
     s = sentence.strip().rstrip("。.!！?？").strip()
     for _ in range(2):
         s = _LEAD.sub("", s, count=1)
         s = _ATTRIBUTION.sub("", s, count=1)
+        s = drop_scene(s)
     s = _DESCRIPTOR.sub("", s, count=1)
     return s.strip()
 
