@@ -256,6 +256,15 @@ def test_an_open_phrase_is_no_headline_ending():
         "provide a configurable status column and click handlers.")
 
 
+def test_plain_text_paragraphs_get_headlines_not_a_cut_first_clause(tmp_path):
+    """A plain-text script's items are chapters too: their titles follow the same rules (issue 30, point 6)."""
+    script = tmp_path / "script.txt"
+    script.write_text("Nvidia的人工智能“数字人类”工具被开发人员用于为视频游戏角色提供语音、动画和对话生成，从而实现独特的玩家互动。\n\n"
+                      "AI服务初创公司Runway完成1.41亿美元融资，估值达到15亿美元，谷歌参与投资。\n", encoding="utf-8")
+    titles = [it.title for it in read_episode(script, "text").items]
+    assert titles == ["Nvidia的人工智能“数字人类”工具", "Runway完成1.41亿美元融资"]
+
+
 def _story_texts():
     """(episode, [(story text, title)]) for the seeds as Studio reads them and the shared set cut as its
     reference says."""
