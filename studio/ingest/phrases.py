@@ -160,9 +160,10 @@ _SETTING_ZH = re.compile(r"^(?P<who>[^，,。；;、“”《》]{2,20}?)(?:(?:�
                          r"|在[^，,。；;]{1,30}?(?:时|中|之际|期间)|以[^，,。；;]{1,30}?为例)[，,]\s*(?P<rest>\S.*)$")
 
 
-def drop_scene(sentence: str) -> str:
+def drop_scene(sentence: str, join: bool = True) -> str:
     """Chinese: `sentence` without an opening clause that holds no news verb and only says when, where or
-    how (a time, a trend ridden, a market aimed at); the subject it names is kept before what follows."""
+    how (a time, a trend ridden, a market aimed at); with `join`, the subject such a clause names is kept
+    before what follows."""
     if not is_wide(sentence):
         return sentence
     first = re.split(r"[，,；;]", sentence, maxsplit=1)[0]
@@ -171,7 +172,7 @@ def drop_scene(sentence: str) -> str:
     m = _SCENE_ZH.match(sentence)
     if m:
         return sentence[m.end():]
-    m = _SETTING_ZH.match(sentence)
+    m = _SETTING_ZH.match(sentence) if join else None
     if m and not ZH_OPENERS.intersection(cut(m.group("who"))):
         return m.group("who") + m.group("rest")
     return sentence
@@ -198,6 +199,9 @@ def phrase_ends(text: str) -> list[int]:
     the end; never inside a word."""
     ends = [m.start() for m in re.finditer(r"\s*[，,；;：:—]", text)]
     if is_wide(text):
+        head = subject(re.split(r"[，,；;]", text, maxsplit=1)[0])
+        if head:
+            ends.append(len(head))  # the subject, before its predicate
         pos = 0
         for tok in cut(text):
             at = text.find(tok, pos)
@@ -238,7 +242,7 @@ def _words(text: str) -> list[tuple[int, str]]:
     return out
 
 
-_AUX = frozenset("将 已 已经 正 正在 会 要 能 可 拟 还 也 均 都 仍 仍需 不断 即将 将会 或将 不 未".split())  # before a predicate
+_AUX = frozenset("将 已 已经 正 正在 会 要 能 可 拟 还 也 均 都 仍 仍需 不断 即将 将会 或将 不 未 开始 继续".split())  # before a predicate
 
 
 def is_verb(word: str) -> bool:
@@ -306,7 +310,9 @@ def subject(text: str) -> str:
     verb = _verb(words)
     if verb is None:
         return ""
-    cut_at = max((i for i in range(verb) if words[i][1] in ZH_OPENERS or words[i][1] in _AUX), default=verb)
+    cut_at = verb
+    while cut_at > 1 and (words[cut_at - 1][1] in ZH_OPENERS or words[cut_at - 1][1] in _AUX):
+        cut_at -= 1  # "AI视频生成技术 | 正在通过提供…"
     return text[: words[cut_at][0]].rstrip()
 
 

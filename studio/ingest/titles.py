@@ -40,6 +40,7 @@ _DESCRIPTOR = re.compile(
     r"^[^，,。“”《》了将已被把向对在收购投资与和]{0,16}?(?:公司|提供商|开发商|服务商|运营商|供应商|厂商|制造商|平台|机构|实验室|组织|巨头|龙头|"
     r"独角兽|初创企业|创企)\s?(?=[A-Za-z])"
 )
+_CONJUNCTION = re.compile(r"^(?:而且|而|但是|但|并且|同时|此外|另外)[，,]?\s*(?=[\u4e00-\u9fffA-Za-z])")
 _QUOTE_MARKS = re.compile(r"[《》“”「」『』]")
 _LONG_QUOTE = re.compile(r"(?:就|对|关于|围绕|针对)?(?:《[^《》]{9,}》|“[^“”]{9,}”)")
 _TARGET_WIDE, _TARGET_LATIN = 16, 30  # a headline this long says what happened
@@ -129,28 +130,29 @@ def _strip_quotes_if_whole(title: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def condense(sentence: str) -> str:
+def condense(sentence: str, literal: bool = False) -> str:
     """The sentence without its date lead, attribution, an opening clause that only sets the scene, and the
     descriptor before its subject."""
     s = sentence.strip().rstrip("。.!！?？").strip()
     for _ in range(2):
         s = _LEAD.sub("", s, count=1)
         s = _ATTRIBUTION.sub("", s, count=1)
-        s = drop_scene(s)
+        s = drop_scene(s, join=not literal)
     s = _DESCRIPTOR.sub("", s, count=1)
-    return s.strip()
+    return _CONJUNCTION.sub("", s, count=1).strip()  # "而Open-Sora的开发标志着…"
 
 
 @lru_cache(maxsize=4096)
-def fit_headline(text: str, room: int = 0) -> str:
+def fit_headline(text: str, room: int = 0, literal: bool = False) -> str:
     """`text` cut to the title limits (or to `room` columns / characters): at a clause boundary, else
-    shortened phrase by phrase (studio.ingest.phrases); never inside quotes, a word or a number."""
+    shortened phrase by phrase (studio.ingest.phrases); never inside quotes, a word or a number.
+    `literal`: only cuts, no words left out inside (the title stays a piece of the text)."""
     text = " ".join(text[:400].split())[:160]  # a headline comes from the opening words
     limit, least = _limit(text)
     limit = min(limit, room) if room else limit
     if _measure(_ends_trimmed(text)) <= limit:  # the whole clause: its last word is no dangling one
         return _strip_quotes_if_whole(_ends_trimmed(text))
-    variants = [v for v in dict.fromkeys([text, compress(text), drop_modifiers(compress(text))]) if v]
+    variants = [text] if literal else [v for v in dict.fromkeys([text, compress(text), drop_modifiers(compress(text))]) if v]
     target = min(limit, _target(text))
     for variant in variants:  # a clause that says enough, a long phrase prefix, a shorter subject or object,
         title = _clause_prefix(variant, limit, target)  # then a short clause, then any phrase prefix
@@ -160,7 +162,7 @@ def fit_headline(text: str, room: int = 0) -> str:
         title = _phrase_prefix(variant, limit, max(least, limit * 2 // 3))
         if title:
             return title
-    if is_wide(text):
+    if is_wide(text) and not literal:
         for variant in variants:
             first = re.split(r"[，,；;]", variant, maxsplit=1)[0]  # "名称：说明" stays whole
             shorter = subject_heads(first)
@@ -178,6 +180,10 @@ def fit_headline(text: str, room: int = 0) -> str:
             title = _ends_trimmed(subject(re.split(r"[，,；;]", variant, maxsplit=1)[0]))
             if least <= _measure(title) <= limit and not ends_badly(title):
                 return title
+    for variant in variants:  # a noun phrase that ends where a phrase ends ("…工具 | 被开发人员用于为…")
+        title = _phrase_prefix(variant, limit, least, need_verb=False)
+        if title:
+            return title
     return _word_prefix(text, limit, least)
 
 
@@ -202,8 +208,9 @@ def _clause_prefix(text: str, limit: int, least: int) -> str:
     return best
 
 
-def _phrase_prefix(text: str, limit: int, least: int) -> str:
-    """The longest prefix of `text` that ends where a phrase ends and fits; or ""."""
+def _phrase_prefix(text: str, limit: int, least: int, need_verb: bool = True) -> str:
+    """The longest prefix of `text` that ends where a phrase ends and fits (Chinese: holding a verb when
+    `need_verb`); or ""."""
     safe = set(_balanced_ends(text))
     best = ""
     for end in phrase_ends(text):
@@ -213,7 +220,8 @@ def _phrase_prefix(text: str, limit: int, least: int) -> str:
         if _measure(head) > limit:
             break
         if _measure(head) >= least and not ends_badly(head) and _whole_phrase(text, head) \
-                and (not is_wide(head) or has_verb(head) and not _modifies(text[len(head):])):
+                and (not is_wide(head) or has_verb(head) and not _modifies(text[len(head):])
+                     or not need_verb and not has_verb(head)):  # a noun phrase: the subject before its predicate
             best = head
     return best
 
@@ -259,11 +267,13 @@ def _hard_cut(text: str, limit: int) -> str:
 
 
 @lru_cache(maxsize=4096)
-def headline(text: str, name: str = "") -> str:
-    """A headline for an item whose text is `text`; `name` (its subject) when nothing better exists."""
-    title = _headline(text, name)
+def headline(text: str, name: str = "", literal: bool = False) -> str:
+    """A headline for an item whose text is `text`; `name` (its subject) when nothing better exists.
+    `literal`: a piece of the text as it stands (words cut off, none left out inside), for the readers whose
+    email and page show the text the title came from (a newsletter bullet, an untitled paragraph)."""
+    title = _headline(text, name, literal)
     body = condense(first_sentence(text))
-    if _ATTRIBUTED.match(body):  # "X表示，Y" / "X said Y": the speaker and what was said
+    if _ATTRIBUTED.match(body) and not literal:  # "X表示，Y" / "X said Y": the speaker and what was said
         title = _attributed(body) or title
     if not ends_saying(title):
         return title
@@ -292,25 +302,25 @@ def _attributed(body: str) -> str:
     return f"{who}{sep}{said}"
 
 
-def _headline(text: str, name: str = "") -> str:
+def _headline(text: str, name: str = "", literal: bool = False) -> str:
     plain = plain_text(text)
     sentence = _SENTENCE.split(plain, maxsplit=1)[0].strip() if plain else ""
-    body = condense(sentence)
+    body = condense(sentence, literal)
     if not body:
-        return name or fit_headline(plain[:200])
+        return name or fit_headline(plain[:200], 0, literal)
     if not is_wide(body) and ":" in body:  # "oil.nvim: A new take on …" / "How to migrate …: r/nvim …"
         head = body.split(":", 1)[0].strip()
         if len(head.split()) >= 3 and len(head) <= LATIN_LIMIT:
             return _clean(head)
     # When the opening sentence gives too little (a bare name, or a long quote that cannot
     # be cut), try it with quote marks dropped, then without long quotes, then the next sentence.
-    title, done = _from_opening(body)
+    title, done = _from_opening(body, literal)
     if done:
         return title
     best = title
-    candidate = condense(first_sentence(plain[len(sentence) :]))
+    candidate = condense(first_sentence(plain[len(sentence) :]), literal)
     if candidate:
-        title = fit_headline(candidate)
+        title = fit_headline(candidate, 0, literal)
         if _measure(title) >= _target(title):
             return title
         if _measure(title) > _measure(best):
@@ -319,13 +329,13 @@ def _headline(text: str, name: str = "") -> str:
 
 
 @lru_cache(maxsize=4096)
-def _from_opening(body: str) -> tuple[str, bool]:
+def _from_opening(body: str, literal: bool = False) -> tuple[str, bool]:
     """The best headline from the opening sentence `body` and its variants; True when it says enough."""
     best = ""
-    for candidate in (body, _QUOTE_MARKS.sub("", body), _dropped_quotes(body)):
+    for candidate in (body,) if literal else (body, _QUOTE_MARKS.sub("", body), _dropped_quotes(body)):
         if not candidate:
             continue
-        title = fit_headline(candidate)
+        title = fit_headline(candidate, 0, literal)
         if _measure(title) >= _target(title):
             return title, True
         if _measure(title) > _measure(best):
