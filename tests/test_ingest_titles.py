@@ -248,6 +248,22 @@ def test_a_headline_says_what_happened_not_where_the_opening_stops(text, title):
     assert headline(text) == title
 
 
+@pytest.mark.parametrize("bullet,title", [
+    ("* Nvidia的人工智能“数字人类”工具被开发人员用于为视频游戏角色提供语音、动画和对话生成，从而实现独特的玩家互动。",
+     "Nvidia的人工智能“数字人类”工具"),
+    ("* 中国社交平台开始打击以过度定价销售肤浅的人工智能课程的网红，导致其内容被删除并暂停其账户。", "中国社交平台"),
+    ("* 由人工智能生成的深度伪造色情内容是一个普遍存在的问题，影响着成千上万的名人，英国的立法旨在解决这个问题。",
+     "由人工智能生成的深度伪造色情内容"),
+    ("* AI视频生成技术正在通过提供新的视频内容创建和操作方式，彻底改变各个行业。而Open-Sora的开发标志着该领域的重大进步。",
+     "Open-Sora的开发标志着该领域的重大进步"),
+])
+def test_a_bullet_title_is_a_piece_of_the_bullet_ending_on_a_phrase(bullet, title):
+    """The email shows a newsletter bullet, not its title: the chapter title is a piece of it, cut where a
+    phrase ends (on main these stopped mid-phrase: "…被开发人员用于", "…肤浅的人工智能", "…是一个普遍存在")."""
+    assert headline(bullet, literal=True) == title
+    assert title in bullet
+
+
 def test_an_open_phrase_is_no_headline_ending():
     for title in ("Nvidia的人工智能“数字人类”工具被开发人员用于", "某公司致力于", "takes advantage of the new"):
         assert ends_badly(title), title
