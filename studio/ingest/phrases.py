@@ -202,14 +202,14 @@ def phrase_ends(text: str) -> list[int]:
         head = subject(re.split(r"[，,；;]", text, maxsplit=1)[0])
         if head:
             ends.append(len(head))  # the subject, before its predicate
-        pos = 0
+        pos, de_in_clause = 0, False
         for tok in cut(text):
             at = text.find(tok, pos)
             if at < 0:
                 continue
-            clause = re.split(r"[，,；;：:—]", text[:at])[-1]
-            if at > 0 and tok in ZH_OPENERS and not (tok in _COORDINATORS and "的" in clause):
+            if at > 0 and tok in ZH_OPENERS and not (tok in _COORDINATORS and de_in_clause):
                 ends.append(len(text[:at].rstrip()))  # not inside a noun phrase: "…编写的Transformer训练 | 与推理框架"
+            de_in_clause = tok == "的" or de_in_clause and not any(c in "，,；;：:—" for c in text[pos : at + len(tok)])
             pos = at + len(tok)
     else:
         for m in re.finditer(r"\s+(\S+)", text):
