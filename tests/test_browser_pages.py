@@ -9,9 +9,9 @@ from tests import browser_support as bs
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def site(tmp_path_factory, examples_built):
     bs.require_chromium()
-    built, server = bs.build_site(tmp_path_factory.mktemp("site"))
+    built, server = bs.build_site(tmp_path_factory.mktemp("site"), examples_built / ".studio-cache")
     yield built
     server.shutdown()
 

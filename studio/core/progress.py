@@ -44,20 +44,25 @@ class Reporter:
         if self.quiet or not sys.stderr.isatty():
             yield _Task(None, None)
             return
-        from rich.progress import (  # lazy: rich loads only when there is a terminal to draw on
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
-        if time_left:
-            columns += [TextColumn("left"), TimeRemainingColumn()]
-        with Progress(*columns, console=self.err, transient=True) as p:
+        with progress_bars(self.err, time_left) as p:
             yield _Task(p, p.add_task(label, total=total))
+
+
+def progress_bars(console, time_left: bool = False):
+    """rich's Progress with Studio's columns: label, bar, done of total, time spent (and left if asked)."""
+    from rich.progress import (  # lazy: rich loads only when there is a terminal to draw on
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+    if time_left:
+        columns += [TextColumn("left"), TimeRemainingColumn()]
+    return Progress(*columns, console=console, transient=True)
 
 
 class _Task:
