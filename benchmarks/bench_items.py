@@ -14,7 +14,6 @@ import argparse
 import contextlib
 import io
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -77,15 +76,16 @@ def time_items(path: Path) -> tuple[float, float]:
 
 
 def peak_mb(path: Path) -> float:
-    """Peak resident memory (MB) of a fresh process running `studio items` on `path`."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Peak resident memory (MB) of a fresh process running `studio items` on `path`: its own high-water
+    mark (VmHWM), read by itself at the end. (ru_maxrss would also count the pages of this process that
+    the child shared between fork and exec.)"""
     code = ("import contextlib, io, sys; from studio.cli.items import items_command\n"
-            "with contextlib.redirect_stdout(io.StringIO()): sys.exit(items_command(sys.argv[1], None, False))")
-    subprocess.run([sys.executable, "-c", code, str(path)], check=True, cwd=Path(__file__).resolve().parents[1])
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    if after <= before:  # ru_maxrss of children is the largest child's; an earlier child was bigger
-        raise SystemExit("peak memory: measure in a process that has run no bigger child")
-    return after / 1024
+            "with contextlib.redirect_stdout(io.StringIO()): code = items_command(sys.argv[1], None, False)\n"
+            "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')][0].split()[1]\n"
+            "print(hwm); sys.exit(code)")
+    out = subprocess.run([sys.executable, "-c", code, str(path)], check=True, capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    return int(out.stdout.split()[-1]) / 1024
 
 
 def run(quick: bool = False) -> list[dict]:

@@ -61,16 +61,21 @@ def test_intro_and_outro_are_their_own_items(episode):
 
 
 def test_stories_match_a_listener_and_titles_are_headlines(episode, labels):
+    # Seed 000 is one of 18 sources the shipped model is fitted on, weighing the same as each of the others
+    # (issue 25: weights that generalise to sources never seen; the model before memorised this file, 22
+    # items of 23, and did no better than 0.31 Pk held out). Every item Studio makes starts where a story of
+    # the hand labels starts, and it finds about seven in ten of them.
     stories = labels["stories"]
-    assert 21 <= len(episode.items) <= 25
+    assert 16 <= len(episode.items) <= 25
     hits = sum(any(it.text.startswith(display_text(story["sentences"][0])) for it in episode.items) for story in stories)
-    assert hits >= len(stories) - 2
+    assert hits == len(episode.items) and hits >= 16
     titles = [it.title for it in episode.items]
     assert len(set(titles)) == len(titles)
     for item in episode.items[1:-1]:
         assert 0 < width(item.title) <= 48
-        # in the story's own words, and more than a bare name
-        assert item.title.replace(" ", "")[:4] in item.text.replace(" ", "")
+        # in the story's own words (some left out, none added but the speaker's colon), more than a bare name
+        rest = iter(item.text.replace(" ", ""))
+        assert all(c in rest for c in item.title.replace(" ", "").replace("：", "").replace("等", "")), item.title
         assert len(item.title) >= 6, item.title
 
 
@@ -97,7 +102,7 @@ def test_pk_on_seed_000_hand_labels(episode, labels, seeds_dir):
     k = window(reference)
     score = pk(reference, hypothesis, k)
     print(f"\nseed 000 Pk = {score:.3f} (k = {k}, {len(sentences)} sentences, {len(labels['stories'])} items)")
-    assert score <= 0.10
+    assert score <= 0.20  # in-sample, one source of 18 (see above); held out: benchmarks/bench_segmentation.py
 
 
 @pytest.mark.parametrize("seed", ["003_922d16547225d989.txt", "004_c00ac035439ed75e.txt"])

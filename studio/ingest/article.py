@@ -69,7 +69,7 @@ class ArticleReader:
         for section, paragraphs in sections:
             for group in group_paragraphs(paragraphs)[0]:
                 text = "\n\n".join(paragraphs[i] for i in group)
-                items.append(make_item(headline(text), text, section=section, speak_title=False))
+                items.append(make_item(headline(text, literal=True), text, section=section, speak_title=False))
         titles = unique_titles([it.title for it in items], [it.text for it in items])
         for it, t in zip(items, titles):
             it.title = t

@@ -18,8 +18,7 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import chain
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from studio.ingest.cohesion import COHESION_COLUMNS, cohesion_columns, grams
 from studio.ingest.entities import find_entities
@@ -137,76 +136,134 @@ def gap_features(fs: list[Facts], en_doc: bool) -> list[list[float]]:
 
 
 def gap_columns(fs: list[Facts], en_doc: bool, needed: Iterable[str] = FEATURES) -> dict[str, list[float]]:
-    """Each feature of FEATURES as a column: its value at every gap j = 1 .. len(fs)-1 (index j - 1).
+    """Each feature of FEATURES as a column: its value at every gap j = 1 .. len(fs)-1 (index j - 1);
+    a feature not `needed` is a column of zeros."""
+    columns = dict.fromkeys(FEATURES, [0.0] * max(0, len(fs) - 1))  # one shared list of one shared float
+    columns.update(iter_columns(fs, en_doc, needed))
+    return columns
 
-    Built from shifted per-sentence lists; a model weighs whole columns, so no per-gap row is held.
-    The cohesion columns (studio.ingest.cohesion) are built only when `needed` names one of them.
+
+def iter_columns(fs: list[Facts], en_doc: bool, needed: Iterable[str] = FEATURES) -> Iterator[tuple[str, list[float]]]:
+    """(feature, column) for each `needed` feature: its value at every gap j = 1 .. len(fs)-1 (index j - 1).
+
+    Columns are made a few at a time and the windows they come from are dropped once used, so a
+    caller that weighs each column and lets it go never holds them all (a 10 MB transcript).
     """
     n = len(fs)
     if n < 2:
-        return {k: [] for k in FEATURES}
+        return
+    needed = set(needed)
     chars = sorted(f.chars for f in fs)
     median = max(1, chars[len(chars) // 2])
-    # w2[j] / w3[j]: the words of the 2 / 3 sentences before j (forward windows are w[j + k]);
-    # the last 8 sentences' words and the last 3 sentences' names are built only where needed
-    empty: frozenset[str] = frozenset()
-    words = [f.words for f in fs] + [empty] * 5
-    w1 = [empty] + words  # w1[j] = words[j - 1]
-    w2 = [empty] + [a | b for a, b in zip(w1[1:], w1)]  # w2[j] = w1[j] | w1[j - 1]
-    w3 = w2[:2] + [a | b for a, b in zip(w2[2:], w1)]  # w3[j] = w2[j] | w1[j - 2]
-    cos1 = [0.0] + _cosines(words, words[1 : n + 1])  # cos1[j]: sentences j-1, j
-    cos2 = [0.0] + _cosines(w2[1:n], w2[3 : n + 2]) + [0.0]
+    del chars
+    doc_len = math.log(1 + median / (12 if not en_doc else 40))
+    yield from _window_columns(fs, needed, doc_len)
+    yield from _shape_columns(fs, needed, median, doc_len, en_doc)
+    if "ent_new" in needed or "subj_new" in needed:
+        ent_new, subj_new = _name_novelty(fs)
+        yield from _pick(needed, {"ent_new": ent_new, "subj_new": subj_new})
+        del ent_new, subj_new
+    for k, (name, _) in enumerate(_FLAGS):
+        if name in needed:
+            yield name, [f.flags[k] for f in fs[1:]]
+    if "latin" in needed:  # a mostly Latin sentence in a Chinese document: an English headline
+        yield "latin", [0.0] * (n - 1) if en_doc else [0.0 if f.wide else 1.0 for f in fs[1:]]
+    if not needed.isdisjoint(COHESION_COLUMNS):
+        yield from _pick(needed, cohesion_columns([grams(f.text) for f in fs]))
+
+
+def _pick(needed: set[str], columns: dict[str, list[float]]) -> Iterator[tuple[str, list[float]]]:
+    return ((k, v) for k, v in columns.items() if k in needed)
+
+
+def _window_columns(fs: list[Facts], needed: set[str], doc_len: float) -> Iterator[tuple[str, list[float]]]:
+    """Word cohesion and novelty over windows of 1, 2, 3 and 8 sentences around each gap."""
+    n, m = len(fs), len(fs) - 1
+    words = [f.words for f in fs]
+    cos1 = [0.0] + _cosines(words, words[1:])  # cos1[j]: sentences j-1, j
+    cos2, cos3, novel, new_words, s_back, s_long = _windows(words, "cos3" in needed, "s_long" in needed)
+    cos2 = [0.0] + cos2 + [0.0]
     log = math.log
-    # per sentence: relative length, short, title-like (no comma, short)
+    a1, a2, a3 = sum(cos1[1:n]) / m, sum(cos2[1:n]) / m, sum(novel) / m  # document-relative: against the mean
+    lazy = {
+        "cos1": lambda: cos1[1:n], "cos2": lambda: cos2[1:n], "cos3": lambda: cos3, "fwd": lambda: cos1[2:] + [0.0],
+        "dip2": lambda: [_dip(cos2, j, n) for j in range(1, n)], "bridge": lambda: _cosines(words, words[2:]) + [0.0],
+        "novel": lambda: novel, "novel_n": lambda: [log(1 + w) for w in new_words], "s_back": lambda: s_back,
+        "s_long": lambda: s_long, "cos1_rel": lambda: [c - a1 for c in cos1[1:n]],
+        "cos2_rel": lambda: [c - a2 for c in cos2[1:n]], "novel_rel": lambda: [v - a3 for v in novel],
+        "short_doc_novel": lambda: [v / doc_len for v in novel],
+    }
+    for name, make in lazy.items():
+        if name in needed:
+            yield name, make()
+
+
+def _windows(words: list[frozenset[str]], with_cos3: bool, with_long: bool) -> tuple[list, ...]:
+    """Per gap j = 1 .. n-1, in one pass that keeps only the last few window unions (a list of them all
+    would be most of the memory on a long transcript):
+    cos2: sentences j-2, j-1 against j, j+1; cos3: j-3 .. j-1 against j .. j+2; novel / new words / s_back:
+    what sentence j shares with j-3 .. j-1; s_long: its cosine with j-8 .. j-1."""
+    n = len(words)
+    empty: frozenset[str] = frozenset()
+    w = [empty] * 8 + words + [empty] * 3  # w[k + 8] = sentence k (empty outside the document)
+    # ring buffers of the last 16 windows: ahead2[k & 15] = words k, k+1; ahead3[k & 15] = words k .. k+2.
+    # A window behind gap j is one that was ahead of an earlier gap: behind2(j) = ahead2 of j-2, behind3 of j-3.
+    ahead2, ahead3 = [empty] * 16, [empty] * 16
+    for k in range(-8, 2):
+        ahead2[k & 15] = w[k + 8] | w[k + 9]
+    for k in range(-8, 1):
+        ahead3[k & 15] = ahead2[k & 15] | w[k + 10]
+    cos2, cos3, novel, new_words, s_back, s_long = [], [], [], [], [], []
+    sqrt = math.sqrt
+    for j in range(1, n):
+        ahead2[(j + 1) & 15] = w[j + 9] | w[j + 10]
+        a2 = ahead2[j & 15]
+        a3 = ahead3[j & 15] = a2 | w[j + 10]
+        b2, b3, sw = ahead2[(j - 2) & 15], ahead3[(j - 3) & 15], w[j + 8]
+        cos2.append(k / sqrt(len(b2) * len(a2)) if (k := len(b2 & a2)) else 0.0)
+        if with_cos3:
+            cos3.append(k / sqrt(len(b3) * len(a3)) if (k := len(b3 & a3)) else 0.0)
+        size = len(sw)
+        shared = len(sw & b3) if size and b3 else 0
+        new_words.append(size - shared)
+        novel.append((size - shared) / size if size else 0.5)
+        s_back.append(shared / sqrt(size * len(b3)) if shared else 0.0)
+        if with_long:
+            if j < 3:
+                s_long.append(s_back[-1])
+            else:
+                back8 = b3.union(ahead3[(j - 6) & 15], ahead2[(j - 8) & 15])
+                s_long.append(k / sqrt(size * len(back8)) if (k := len(sw & back8)) else 0.0)
+    return cos2, cos3, novel, new_words, s_back, s_long
+
+
+def _shape_columns(fs: list[Facts], needed: set[str], median: int, doc_len: float, en_doc: bool
+                   ) -> Iterator[tuple[str, list[float]]]:
+    """Sentence lengths and shapes around each gap, position cues, document constants."""
+    n, m = len(fs), len(fs) - 1
+    log = math.log
+    # per sentence: relative length, short, title-like (no comma, short); 0/1 as shared constants
     size = [log(1 + f.chars / median) for f in fs] + [0.0]
-    short = [1.0 if f.chars < 0.5 * median else 0.0 for f in fs]  # shared constants: no float per value
+    short = [1.0 if f.chars < 0.5 * median else 0.0 for f in fs]
     titled = [1.0 if f.commas == 0 and f.chars < 0.7 * median else 0.0 for f in fs]
     question = [f.question for f in fs]
-    # per gap j = 1 .. n-1 (list index j - 1)
-    sws, backs = words[1:n], w3[1:n]
-    lens = [len(w) for w in sws]
-    shared = [len(sw & back) if sw and back else 0 for sw, back in zip(sws, backs)]
-    new_words = [k - s if k else 0 for k, s in zip(lens, shared)]
-    novel = [w / k if k else 0.5 for w, k in zip(new_words, lens)]
-    s_back = [s / math.sqrt(k * len(back)) if s else 0.0 for s, k, back in zip(shared, lens, backs)]
-    # the words of up to 8 sentences before j, one union at a time (a list of them all would be big)
-    back8 = chain((w3[j] | w3[j - 3] for j in range(3, min(n, 6))),
-                  (a.union(b, c) for a, b, c in zip(w3[6:n], w3[3:n], w2[:n])))  # one copy, not two
-    s_long = s_back[:2] + _cosines(words[3:n], back8)
-    cos3, bridge = _cosines(backs, w3[4 : n + 3]), _cosines(words, words[2 : n + 1])
-    del w1, w2, w3, backs, back8  # the windows are done with: their memory serves the rows
-    ent_new, subj_new = _name_novelty(fs)
-    switch = [1.0 if a.wide != b.wide else 0.0 for a, b in zip(fs, fs[1:])]
     greeting = [float(bool(_GREETING.search(fs[0].text)))] + [0.0] * (n - 2)  # at gap 1 only
-    sign_off_s, sign_off_p = [0.0] * (n - 1), [0.0] * (n - 1)  # at the last two gaps / the last gap only
+    sign_off_s, sign_off_p = [0.0] * m, [0.0] * m  # at the last two gaps / the last gap only
     for j in range(max(1, n - 2), n):
         sign_off_s[j - 1] = float(bool(_SIGN_OFF.search(fs[j].text)))
     sign_off_p[n - 2] = float(bool(_SIGN_OFF.search(fs[n - 2].text)))
-    doc_len = log(1 + median / (12 if not en_doc else 40))
-    # document-relative: each gap against the document's mean (summed in gap order)
-    a1, a2, a3 = sum(cos1[1:n]) / (n - 1), sum(cos2[1:n]) / (n - 1), sum(novel) / (n - 1)
-    m = n - 1
-    columns = {
-        "bias": [1.0] * m, "cos1": cos1[1:n], "cos2": cos2[1:n], "cos3": cos3,
-        "dip2": [_dip(cos2, j, n) for j in range(1, n)], "fwd": cos1[2 : n + 1], "bridge": bridge,
-        "novel": novel, "novel_n": [log(1 + w) for w in new_words], "ent_new": ent_new, "subj_new": subj_new,
-        "len_s": size[1:n], "len_p": size[: n - 1], "len_q": size[2 : n + 1], "short_s": short[1:],
-        "short_p": short[: n - 1], "title_s": titled[1:], "title_p": titled[: n - 1], "switch": switch,
-        "question_s": question[1:], "question_p": question[: n - 1], "greeting_p": greeting,
-        "sign_off_s": sign_off_s, "sign_off_p": sign_off_p, "en_doc": [float(en_doc)] * m, "s_back": s_back,
-        "cos1_rel": [c - a1 for c in cos1[1:n]], "cos2_rel": [c - a2 for c in cos2[1:n]],
-        "novel_rel": [v - a3 for v in novel], "doc_len": [doc_len] * m,
-        "short_doc_novel": [v / doc_len for v in novel], "s_long": s_long,
-        # a mostly Latin sentence in a Chinese document: an English headline
-        "latin": [0.0] * m if en_doc else [0.0 if f.wide else 1.0 for f in fs[1:]],
+    lazy = {
+        "bias": lambda: [1.0] * m, "len_s": lambda: size[1:n], "len_p": lambda: size[: n - 1],
+        "len_q": lambda: size[2 : n + 1], "short_s": lambda: short[1:], "short_p": lambda: short[: n - 1],
+        "title_s": lambda: titled[1:], "title_p": lambda: titled[: n - 1],
+        "switch": lambda: [1.0 if a.wide != b.wide else 0.0 for a, b in zip(fs, fs[1:])],
+        "question_s": lambda: question[1:], "question_p": lambda: question[: n - 1], "greeting_p": lambda: greeting,
+        "sign_off_s": lambda: sign_off_s, "sign_off_p": lambda: sign_off_p, "en_doc": lambda: [float(en_doc)] * m,
+        "doc_len": lambda: [doc_len] * m,
     }
-    for k, (name, _) in enumerate(_FLAGS):
-        columns[name] = [f.flags[k] for f in fs[1:]]
-    if not set(COHESION_COLUMNS).isdisjoint(needed):
-        columns.update(cohesion_columns([grams(f.text) for f in fs]))
-    else:
-        columns.update({k: [0.0] * m for k in COHESION_COLUMNS})  # one shared float: no memory per value
-    return columns
+    for name, make in lazy.items():
+        if name in needed:
+            yield name, make()
 
 
 def _cosines(xs: Iterable[frozenset[str]], ys: Iterable[frozenset[str]]) -> list[float]:

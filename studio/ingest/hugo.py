@@ -66,7 +66,7 @@ def _item(title: str | None, parts: list[Block], section: str) -> Item | None:
     if title is None:
         return make_item("导语", text, section=section, image=image, kind="intro", speak_title=False)
     if not title:
-        return make_item(headline(text), text, section=section, image=image, speak_title=False)
+        return make_item(headline(text, literal=True), text, section=section, image=image, speak_title=False)
     return make_item(title, text, section=section, image=image)
 
 

@@ -37,7 +37,7 @@ class MarkdownReader:
             if current[0]:
                 items.append(make_item(current[0], text, section=section, image=image))
             elif text:
-                items.append(make_item(headline(text), text, section=section, image=image, speak_title=False))
+                items.append(make_item(headline(text, literal=True), text, section=section, image=image, speak_title=False))
 
         for block in blocks(doc.body, doc.body_line):
             if block.kind == "heading" and block.level == 1:

@@ -41,7 +41,7 @@ def _finish(draft: _Draft) -> Item | None:
         return None
     if draft.heading:
         return make_item(draft.title, text, section=draft.section, image=draft.image)
-    item = make_item(headline(text), text, section=draft.section, image=draft.image, speak_title=False)
+    item = make_item(headline(text, literal=True), text, section=draft.section, image=draft.image, speak_title=False)
     item.show_heading = False  # listed under its section; the headline serves the chapter
     return item
 

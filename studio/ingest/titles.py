@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from studio.ingest.phrases import (EN_OPENERS, ZH_OPENERS, compress, drop_modifiers, drop_scene, ends_badly,
+                                   has_verb, object_heads, phrase_ends, subject, subject_heads)
 from studio.ingest.textwidth import width
 from studio.ingest.words import cut, is_wide
 
@@ -31,13 +33,14 @@ _LEAD = re.compile(
 )
 _ATTRIBUTION = re.compile(
     r"^(?:据[^，,。]{1,24}?(?:报道|消息|披露|统计)|(?:本报)?记者(?:从|自)[^，,。]{1,24}?(?:了解到|获悉)|"
-    r"[^，,。]{1,16}?(?:报道|消息)称?)\s*[，,:：]\s*"
+    r"[^，,。]{1,16}?(?:报道|消息)称?|[^，,。]{1,12}?(?:文件|报告|数据|公告|财报|调查)显示)\s*[，,:：]\s*"
     r"|^From [^:.]{1,60}:\s*|^(?:According to|Per) [^,]{1,60},\s*"
 )
 _DESCRIPTOR = re.compile(
     r"^[^，,。“”《》了将已被把向对在收购投资与和]{0,16}?(?:公司|提供商|开发商|服务商|运营商|供应商|厂商|制造商|平台|机构|实验室|组织|巨头|龙头|"
     r"独角兽|初创企业|创企)\s?(?=[A-Za-z])"
 )
+_CONJUNCTION = re.compile(r"^(?:而且|而|但是|但|并且|同时|此外|另外)[，,]?\s*(?=[\u4e00-\u9fffA-Za-z])")
 _QUOTE_MARKS = re.compile(r"[《》“”「」『』]")
 _LONG_QUOTE = re.compile(r"(?:就|对|关于|围绕|针对)?(?:《[^《》]{9,}》|“[^“”]{9,}”)")
 _TARGET_WIDE, _TARGET_LATIN = 16, 30  # a headline this long says what happened
@@ -50,7 +53,7 @@ _TRAILING = " ，,。.;；:：、!！?？—-–“\"'「『《（(【["
 # A headline never ends on a verb of saying: "X表示，Y" / "X said Y" become "X：Y" / "X: Y".
 _SAY_ZH = "指出|表示|宣布|声称|称|透露|强调|认为|预测|坦言|直言|写道|提到|说"
 _SAY_EN = "said|says|announced|announces|stated|states|noted|notes|explained|wrote|added|claimed|claims|argued|warned"
-_SAYING_END = re.compile(rf"(?:{_SAY_ZH})$|\b(?:{_SAY_EN})$", re.I)
+_SAYING_END = re.compile(rf"(?:{_SAY_ZH})$|\b(?:{_SAY_EN})$")  # lower case: "… Loading States" is no verb
 _ATTRIBUTED = re.compile(
     rf"^(?P<who>[^，,。:：；;]{{1,30}}?)(?:在[^，,。]{{1,20}}?(?:上|中|里|时|期间))?(?:发帖|发文|撰文)?(?:{_SAY_ZH})[，,:：]\s*(?P<what>.+)$"
     rf"|^(?P<who_en>[^,:;]{{2,60}}?)\s+(?:{_SAY_EN})(?:\s+on\s+\w+)?(?:\s+that)?[,:]?\s+(?P<what_en>.+)$"
@@ -95,8 +98,20 @@ def _balanced_ends(text: str) -> list[int]:
     return ok
 
 
+def _ends_trimmed(text: str) -> str:
+    """A whole clause without its closing punctuation (a closing quote stays when it closes one)."""
+    return _closed(text, text.strip().rstrip(_TRAILING).strip())
+
+
+def _closed(original: str, title: str) -> str:
+    """`title` with the straight quote it lost put back when it had opened one ('extern "fil-c"')."""
+    rest = original.strip()[len(title):]
+    return title + '"' if title.count('"') % 2 and rest.startswith('"') else title
+
+
 def _clean(title: str) -> str:
-    title = title.strip().rstrip(_TRAILING).strip()
+    original = title
+    title = _closed(original, title.strip().rstrip(_TRAILING).strip())
     while True:
         if is_wide(title) and len(title) > 2 and title[-1] in _DANGLING_ZH and cut(title)[-1] == title[-1]:
             title = title[:-1].rstrip(_TRAILING)
@@ -115,39 +130,120 @@ def _strip_quotes_if_whole(title: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def condense(sentence: str) -> str:
-    """The sentence without its date lead, attribution and the descriptor before its subject."""
+def condense(sentence: str, literal: bool = False) -> str:
+    """The sentence without its date lead, attribution, an opening clause that only sets the scene, and the
+    descriptor before its subject."""
     s = sentence.strip().rstrip("。.!！?？").strip()
     for _ in range(2):
         s = _LEAD.sub("", s, count=1)
         s = _ATTRIBUTION.sub("", s, count=1)
+        s = drop_scene(s, join=not literal)
     s = _DESCRIPTOR.sub("", s, count=1)
-    return s.strip()
+    return _CONJUNCTION.sub("", s, count=1).strip()  # "而Open-Sora的开发标志着…"
 
 
 @lru_cache(maxsize=4096)
-def fit_headline(text: str) -> str:
-    """`text` cut to the title limits at a clause, else a word, boundary; never inside quotes."""
+def fit_headline(text: str, room: int = 0, literal: bool = False) -> str:
+    """`text` cut to the title limits (or to `room` columns / characters): at a clause boundary, else
+    shortened phrase by phrase (studio.ingest.phrases); never inside quotes, a word or a number.
+    `literal`: only cuts, no words left out inside (the title stays a piece of the text)."""
     text = " ".join(text[:400].split())[:160]  # a headline comes from the opening words
     limit, least = _limit(text)
-    if _measure(_clean(text)) <= limit:
-        return _strip_quotes_if_whole(_clean(text))
+    limit = min(limit, room) if room else limit
+    if _measure(_ends_trimmed(text)) <= limit:  # the whole clause: its last word is no dangling one
+        return _strip_quotes_if_whole(_ends_trimmed(text))
+    variants = [text] if literal else [v for v in dict.fromkeys([text, compress(text), drop_modifiers(compress(text))]) if v]
+    target = min(limit, _target(text))
+    for variant in variants:  # a clause that says enough, a long phrase prefix, a shorter subject or object,
+        title = _clause_prefix(variant, limit, target)  # then a short clause, then any phrase prefix
+        if title:
+            return title
+    for variant in variants:
+        title = _phrase_prefix(variant, limit, max(least, limit * 2 // 3))
+        if title:
+            return title
+    if is_wide(text) and not literal:
+        for variant in variants:
+            first = re.split(r"[，,；;]", variant, maxsplit=1)[0]  # "名称：说明" stays whole
+            shorter = subject_heads(first)
+            for title in [*object_heads(first), *shorter, *(t for s in shorter for t in object_heads(s))]:
+                title = _ends_trimmed(title)
+                title = _clean(_SAYING_END.sub("", title)) if ends_saying(title) else title  # "…报告 | 指出"
+                if least <= _measure(title) <= limit:
+                    return title
+    for variant in variants:
+        title = _clause_prefix(variant, limit, least) or _phrase_prefix(variant, limit, least)
+        if title:
+            return title
+    if is_wide(text):  # who or what the story is about, when what happened does not fit
+        for variant in variants:
+            title = _ends_trimmed(subject(re.split(r"[，,；;]", variant, maxsplit=1)[0]))
+            if least <= _measure(title) <= limit and not ends_badly(title):
+                return title
+    for variant in variants:  # a noun phrase that ends where a phrase ends ("…工具 | 被开发人员用于为…")
+        title = _phrase_prefix(variant, limit, least, need_verb=False)
+        if title:
+            return title
+    return _word_prefix(text, limit, least)
+
+
+def _clause_prefix(text: str, limit: int, least: int) -> str:
+    """The first clause prefix of `text` that says enough, else the whole, else the longest clause prefix
+    that fits; or ""."""
     safe = set(_balanced_ends(text))
     target = _target(text)
     best = ""
-    for m in _CLAUSE_END.finditer(text):  # the first clause prefix that says enough, else the longest that fits
+    for m in _CLAUSE_END.finditer(text):
         head = _clean(text[: m.start()])
         if m.start() in safe:
             if least <= _measure(head) <= limit:
                 best = head
                 if _measure(head) >= target:
-                    break
+                    return head
             elif _measure(head) > limit:
                 break
-    if best:
-        return best
+    whole = _ends_trimmed(text)
+    if least <= _measure(whole) <= limit:
+        return _strip_quotes_if_whole(whole)
+    return best
+
+
+def _phrase_prefix(text: str, limit: int, least: int, need_verb: bool = True) -> str:
+    """The longest prefix of `text` that ends where a phrase ends and fits (Chinese: holding a verb when
+    `need_verb`); or ""."""
+    safe = set(_balanced_ends(text))
+    best = ""
+    for end in phrase_ends(text):
+        if end not in safe and end != len(text):
+            continue
+        head = _clean(text[:end])
+        if _measure(head) > limit:
+            break
+        if _measure(head) >= least and not ends_badly(head) and _whole_phrase(text, head) \
+                and (not is_wide(head) or has_verb(head) and not _modifies(text[len(head):])
+                     or not need_verb and not has_verb(head)):  # a noun phrase: the subject before its predicate
+            best = head
+    return best
+
+
+def _modifies(rest: str) -> bool:
+    """Chinese: what follows a cut still modifies a noun of its clause (a 的 before the clause ends), so
+    the cut falls inside a noun phrase ("一项旨在推动AI技术 | 在联邦政府应用的全新计划")."""
+    return "的" in _CLAUSE_END.split(rest, maxsplit=1)[0]
+
+
+def _whole_phrase(text: str, head: str) -> bool:
+    """`head` (a cleaned prefix of `text`) was not cut short by the cleaning of a dangling word."""
+    rest = text[len(head):].lstrip(_TRAILING)
+    return not rest or text[len(head)] in _TRAILING or any(rest.startswith(w) for w in ZH_OPENERS) \
+        or rest.split()[0].lower().strip("\"'“(") in EN_OPENERS
+
+
+def _word_prefix(text: str, limit: int, least: int) -> str:
+    """The longest word prefix that fits (the last resort: it may end inside a phrase)."""
+    safe = set(_balanced_ends(text))
     pos, words_best = 0, ""
-    for tok in cut(text):  # else the longest word prefix that fits
+    for tok in cut(text):
         at = text.find(tok, pos)
         if at < 0:
             continue
@@ -171,12 +267,23 @@ def _hard_cut(text: str, limit: int) -> str:
 
 
 @lru_cache(maxsize=4096)
-def headline(text: str, name: str = "") -> str:
-    """A headline for an item whose text is `text`; `name` (its subject) when nothing better exists."""
-    title = _headline(text, name)
-    if not _SAYING_END.search(title):
+def headline(text: str, name: str = "", literal: bool = False) -> str:
+    """A headline for an item whose text is `text`; `name` (its subject) when nothing better exists.
+    `literal`: a piece of the text as it stands (words cut off, none left out inside), for the readers whose
+    email and page show the text the title came from (a newsletter bullet, an untitled paragraph)."""
+    title = _headline(text, name, literal)
+    body = condense(first_sentence(text))
+    if _ATTRIBUTED.match(body) and not literal:  # "X表示，Y" / "X said Y": the speaker and what was said
+        title = _attributed(body) or title
+    if not ends_saying(title):
         return title
-    return _attributed(condense(first_sentence(text))) or _clean(_SAYING_END.sub("", title)) or title
+    return _clean(_SAYING_END.sub("", title)) or title
+
+
+def ends_saying(title: str) -> bool:
+    """The title ends on a verb of saying that is its predicate ("谷歌方面表示"; not "…重构为结构化表示")."""
+    end = _SAYING_END.search(title)
+    return bool(end) and not (is_wide(title) and has_verb(title[: end.start()]))
 
 
 def _attributed(body: str) -> str:
@@ -188,39 +295,32 @@ def _attributed(body: str) -> str:
     what = m.group("what") or m.group("what_en")
     wide = is_wide(body)
     sep = "：" if wide else ": "
-    said = fit_headline(what)
-    if not fits(f"{who}{sep}{said}"):  # shorter: the longest word prefix that fits beside the speaker
-        kept = ""
-        for w in cut(said):
-            joined = kept + w if wide else f"{kept} {w}".strip()
-            if not fits(f"{who}{sep}{joined}"):
-                break
-            kept = joined
-        said = _clean(kept)
-    if not said or _SAYING_END.search(said):
+    room = _limit(body)[0] - _measure(who + sep)
+    said = fit_headline(what, room) if room >= _limit(body)[1] // 2 else ""
+    if not said or not fits(f"{who}{sep}{said}") or _SAYING_END.search(said):
         return ""
     return f"{who}{sep}{said}"
 
 
-def _headline(text: str, name: str = "") -> str:
+def _headline(text: str, name: str = "", literal: bool = False) -> str:
     plain = plain_text(text)
     sentence = _SENTENCE.split(plain, maxsplit=1)[0].strip() if plain else ""
-    body = condense(sentence)
+    body = condense(sentence, literal)
     if not body:
-        return name or fit_headline(plain[:200])
+        return name or fit_headline(plain[:200], 0, literal)
     if not is_wide(body) and ":" in body:  # "oil.nvim: A new take on …" / "How to migrate …: r/nvim …"
         head = body.split(":", 1)[0].strip()
         if len(head.split()) >= 3 and len(head) <= LATIN_LIMIT:
             return _clean(head)
     # When the opening sentence gives too little (a bare name, or a long quote that cannot
     # be cut), try it with quote marks dropped, then without long quotes, then the next sentence.
-    title, done = _from_opening(body)
+    title, done = _from_opening(body, literal)
     if done:
         return title
     best = title
-    candidate = condense(first_sentence(plain[len(sentence) :]))
+    candidate = condense(first_sentence(plain[len(sentence) :]), literal)
     if candidate:
-        title = fit_headline(candidate)
+        title = fit_headline(candidate, 0, literal)
         if _measure(title) >= _target(title):
             return title
         if _measure(title) > _measure(best):
@@ -229,13 +329,13 @@ def _headline(text: str, name: str = "") -> str:
 
 
 @lru_cache(maxsize=4096)
-def _from_opening(body: str) -> tuple[str, bool]:
+def _from_opening(body: str, literal: bool = False) -> tuple[str, bool]:
     """The best headline from the opening sentence `body` and its variants; True when it says enough."""
     best = ""
-    for candidate in (body, _QUOTE_MARKS.sub("", body), _dropped_quotes(body)):
+    for candidate in (body,) if literal else (body, _QUOTE_MARKS.sub("", body), _dropped_quotes(body)):
         if not candidate:
             continue
-        title = fit_headline(candidate)
+        title = fit_headline(candidate, 0, literal)
         if _measure(title) >= _target(title):
             return title, True
         if _measure(title) > _measure(best):

@@ -61,11 +61,13 @@ def transcript_items(body: str, models=None, explain: list | None = None) -> lis
     """The items of a transcript body. `explain`: filled with (sentence, Gap | None) pairs."""
     sentences, forced = _sentences(body)
     texts = [s.text for s in sentences]
+    if len(texts) > 2 and _SIGN_OFF.search(texts[-1]):  # a closing "感谢收听" / "Thanks for listening" is the outro
+        forced.add(len(texts) - 1)
     proposal = _assisted(texts, forced) if models is None and explain is None else None
     if proposal is not None:
         groups, given = proposal
     else:
-        groups, gaps = segment(texts, forced, models)
+        groups, gaps = segment(texts, forced, models, evidence=explain is not None)
         given = [None] * len(groups)
         if explain is not None:
             explain.extend(zip(sentences, [None, *gaps]))
