@@ -78,7 +78,49 @@ async () => {
              sized: img.hasAttribute('width') && img.hasAttribute('height') };
   });
 
-  return { texts, taps, images,
+  // list items and their markers: a bullet of the list, a ::before, a list nested first thing, a typed bullet
+  const norm = (t) => (t || '').replace(/[\s\p{P}\p{S}]/gu, '').toLowerCase();
+  const items = [];
+  for (const li of document.querySelectorAll('li')) {
+    if (!visible(li)) continue;
+    const cs = getComputedStyle(li);
+    let markers = cs.display === 'list-item' && cs.listStyleType !== 'none' ? 1 : 0;
+    const before = getComputedStyle(li, '::before').content;
+    if (before && !['none', 'normal', '""'].includes(before)) markers += 1;
+    const first = [...li.childNodes].find((n) => n.nodeType === 1 || (n.nodeType === 3 && n.data.trim()));
+    if (first && first.nodeType === 1 && ['UL', 'OL'].includes(first.tagName)) markers += 1;
+    if (/^[•◦▪‣·*]\s/.test((li.innerText || '').trim())) markers += 1;
+    const r = li.getBoundingClientRect();
+    items.push({ text: (li.innerText || '').trim().slice(0, 40), markers, x: Math.round(r.left) });
+  }
+
+  // a heading (or bold lead-in) whose words the text right under it repeats
+  const repeated = [];
+  for (const h of document.querySelectorAll('h1, h2, h3, h4, .lead-in')) {
+    if (!visible(h)) continue;
+    const t = norm(h.textContent);
+    if (t.length < 6) continue;
+    let next = h.classList.contains('lead-in') ? h.nextSibling : h.nextElementSibling;
+    while (next && !(next.textContent || '').trim()) next = next.nextSibling;
+    if (next && norm(next.textContent).includes(t)) repeated.push(h.textContent.trim().slice(0, 60));
+  }
+
+  const top = (sel) => { const el = document.querySelector(sel); return el && visible(el) ? Math.round(el.getBoundingClientRect().top + scrollY) : null; };
+  const chapters = document.querySelector('.chapters, nav[aria-label="章节"], nav[aria-label="Chapters"]');
+  const inputs = [...document.querySelectorAll('input:not([type=hidden]), button')].filter(visible).map((el) => {
+    const r = el.getBoundingClientRect();
+    return { tag: el.tagName, type: el.type, w: Math.round(r.width), h: Math.round(r.height) };
+  });
+  const card = document.querySelector('main, .card');
+  const cardBox = card ? card.getBoundingClientRect() : null;
+
+  return { texts, taps, images, items, repeated, inputs,
+           scroll_width: document.documentElement.scrollWidth,
+           first_item_top: top('[id^="item-"]'),
+           chapters_top: chapters && visible(chapters) ? Math.round(chapters.getBoundingClientRect().top + scrollY) : null,
+           chapters_height: chapters && visible(chapters) ? Math.round(chapters.getBoundingClientRect().height) : 0,
+           card: cardBox ? { x: Math.round(cardBox.left), w: Math.round(cardBox.width), right: Math.round(innerWidth - cardBox.right) } : null,
+           page_height: document.documentElement.scrollHeight,
            overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
            color_scheme: document.querySelector('meta[name="color-scheme"]')?.content || getComputedStyle(document.documentElement).colorScheme };
 }

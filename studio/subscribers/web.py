@@ -24,6 +24,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from html import escape
 from typing import Callable
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
@@ -41,6 +42,7 @@ from studio.subscribers.store import Store, open_store
 MAX_BODY = 16 * 1024  # bytes of a form post
 CONFIRM_FORM = ('<form class="list" method="post" action="confirm?t={token}"><input type="hidden" name="confirm" '
                 'value="1"><button type="submit">{label}</button></form>')
+IMAGE_SOURCES = web.AppKey("image_sources", str)  # the CSP's img-src: the site's host (the cover on every page)
 RESEND_AFTER = 600.0  # seconds: at most one confirmation mail per address in this time
 MAX_TRACKED_IPS = 100_000
 
@@ -137,11 +139,12 @@ class ListApp:
 
     def page(self, key: str, status: int = 200, form: str = "", token: str = "") -> web.Response:
         heading, paragraphs = self.texts[key]
-        labels = {"email": self.texts["email"], "subscribe": self.texts["subscribe"],
+        site = layout_context(self.show, self.show.site_url)  # the site's look, its links absolute
+        labels = {**site["labels"], "email": self.texts["email"], "subscribe": self.texts["subscribe"],
                   "unsubscribe": self.texts["unsubscribe_button"], "confirm": self.texts["confirm_button"]}
         html = self.env.get_template("list_page.html.j2").render(
-            **layout_context(self.show, self.show.site_url), site_url=self.show.site_url, heading=heading, paragraphs=paragraphs,
-            form=form, token=token, labels=labels)
+            **dict(site, labels=labels), site_url=self.show.site_url, heading=heading, paragraphs=paragraphs,
+            form=form, token=token)
         if form == "confirm" and 'action="confirm?t=' not in html:  # a show's own template from before the button
             html = html.replace("</body>", CONFIRM_FORM.format(token=escape(token), label=escape(labels["confirm"]))
                                 + "</body>", 1)
@@ -241,12 +244,13 @@ async def headers(request: web.Request, handler):
         response = await handler(request)
     except web.HTTPException as e:  # 404, 405, 413: a short plain answer, same headers
         response = web.Response(text=f"{e.status} {e.reason}\n", status=e.status)
+    images = request.app.get(IMAGE_SOURCES, "'self'")
     response.headers.update({
         "Cache-Control": "no-store",
         "Referrer-Policy": "no-referrer",  # tokens are in our URLs
         "X-Content-Type-Options": "nosniff",
         "X-Frame-Options": "DENY",
-        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
+        "Content-Security-Policy": f"default-src 'none'; style-src 'unsafe-inline'; img-src {images}; "
                                    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     })
     return response
@@ -255,6 +259,7 @@ async def headers(request: web.Request, handler):
 def make_app(show: Show, store: Store, secret: str, mailer: ConfirmMailer) -> web.Application:
     lst = ListApp(show, store, secret, mailer)
     app = web.Application(client_max_size=MAX_BODY, middlewares=[headers])
+    app[IMAGE_SOURCES] = " ".join(["'self'", *sorted({_origin(show.site_url), _origin(show.media_url)} - {""})])
     app.add_routes([
         web.get("/", lst.subscribe_form), web.get("/subscribe", lst.subscribe_form),
         web.post("/subscribe", lst.subscribe), web.get("/confirm", lst.confirm_page), web.post("/confirm", lst.confirm),
@@ -269,6 +274,11 @@ def make_app(show: Show, store: Store, secret: str, mailer: ConfirmMailer) -> we
 
     app.on_shutdown.append(finish_mail)
     return app
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
 
 
 def check_ready(show: Show) -> str:
