@@ -74,7 +74,8 @@ async () => {
   const images = [...document.images].map((img) => {
     const r = img.getBoundingClientRect();
     return { src: img.currentSrc || img.src, ok: img.complete && img.naturalWidth > 0 && r.width > 0 && r.height > 0 && visible(img),
-             w: Math.round(r.width), h: Math.round(r.height), alt: img.alt,
+             w: Math.round(r.width), h: Math.round(r.height), alt: img.alt, nw: img.naturalWidth, nh: img.naturalHeight,
+             content: img.classList.contains('im'),
              sized: img.hasAttribute('width') && img.hasAttribute('height') };
   });
 
@@ -102,7 +103,7 @@ async () => {
     if (t.length < 6) continue;
     let next = h.classList.contains('lead-in') ? h.nextSibling : h.nextElementSibling;
     while (next && !(next.textContent || '').trim()) next = next.nextSibling;
-    if (next && norm(next.textContent).includes(t)) repeated.push(h.textContent.trim().slice(0, 60));
+    if (next && norm(next.textContent).slice(0, 160).includes(t)) repeated.push(h.textContent.trim().slice(0, 60));
   }
 
   const top = (sel) => { const el = document.querySelector(sel); return el && visible(el) ? Math.round(el.getBoundingClientRect().top + scrollY) : null; };

@@ -97,8 +97,11 @@ def test_a_shows_own_list_page_template_from_before_still_gets_the_button(tmp_pa
     root = make_show(tmp_path / "own")
     with open(root / "show.toml", "a", encoding="utf-8") as f:
         f.write('\n[email]\nfrom_address = "news@studio.example.org"\n')
+    from studio.core.resources import BUILTIN_TEMPLATES
+
     template = root / "templates" / "list_page.html.j2"
-    text = template.read_text("utf-8")
+    template.parent.mkdir(exist_ok=True)
+    text = (BUILTIN_TEMPLATES / "list_page.html.j2").read_text("utf-8")
     start, end = text.index('{% elif form == "confirm" %}'), text.index('{% elif form == "unsubscribe" %}')
     template.write_text(text[:start] + text[end:], "utf-8")  # the template as it was
     smtp = Recorder()

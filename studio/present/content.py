@@ -215,7 +215,11 @@ def _inline_text(children) -> str:
         elif t.type == "link_close":
             url, start = links.pop()
             label = "".join(out[start:]).strip()
-            if url and label != url:
+            if url and is_generic(label):  # "链接": listed under the item as a source, as in the HTML
+                del out[start:]
+                if out:
+                    out[-1] = out[-1].rstrip(" ")
+            elif url and label != url:
                 out.append(f" <{url}>")
             elif url and not label:
                 out.append(url)

@@ -14,6 +14,7 @@ from studio.present import cjk, content
 
 LEAD_REACH = 160  # display columns: a title found within this many at the start of the text is a lead-in
 _NOT_WORD = re.compile(r"[\W_]+")
+_CLOSERS = "”’」』）》)]\"'"
 _ONE_BULLET = re.compile(r"\A\s*[*+-][ \t]+(?=\S)")
 
 
@@ -82,6 +83,8 @@ def lead_in(html: str, title: str) -> str | None:
     if at < 0:
         return None
     end = spots[at + len(key) - 1] + 1
+    while end < len(raw) and raw[end] in _CLOSERS:  # a quote or bracket the title closes stays with it
+        end += 1
     if sum(width(c) for c in raw[:end]) > LEAD_REACH:
         return None
     return f'<p><b class="lead-in">{escape(raw[:end], quote=False)}</b>{escape(raw[end:], quote=False)}{html[m.end():]}'
@@ -89,9 +92,13 @@ def lead_in(html: str, title: str) -> str | None:
 
 def repeats(html: str, title: str) -> bool:
     """Whether the text's opening says the title again (then a heading would only repeat it)."""
-    opening = _key(unescape(re.sub(r"<[^>]+>", "", html))[: LEAD_REACH])
+    return says_title(unescape(re.sub(r"<[^>]+>", "", html)), title)
+
+
+def says_title(text: str, title: str) -> bool:
+    """Whether plain `text` says `title` in its opening (LEAD_REACH characters)."""
     key = _key(title)
-    return len(key) >= 2 and key in opening
+    return len(key) >= 2 and key in _key(text[:LEAD_REACH])
 
 
 def item_sources(links: list[dict[str, Any]], moved: list[str], inline: set[str]) -> list[dict[str, str]]:

@@ -20,7 +20,7 @@ from studio.core.links import https_link, web_link
 from studio.core.manifest import Manifest, read_manifest
 from studio.core.resources import BUILTIN_TEMPLATES
 from studio.present import cjk, content, palette
-from studio.present.items import display_items, sections
+from studio.present.items import display_items, says_title, sections
 from studio.present.labels import clock, episode_meta, is_chinese, labels_for
 from studio.present.templating import environment
 from studio.site import transcript
@@ -177,7 +177,12 @@ def render_transcript_page(show: Show, m: Manifest, files: EpisodeFiles, env=Non
         it = part["item"] or {}
         source = it.get("title", "") + "\n" + content.item_text(it.get("text", ""))
         said = [dict(s, text=polish(s["text"])) for s in transcript.sentences(part["cues"], source)]
-        shown.append({"item": part["item"], "paragraphs": transcript.paragraphs(said)})
+        title = it.get("title", "")
+        opening = " ".join(s["text"] for s in said[:3])
+        if said and title and says_title(said[0]["text"], title) and len(said[0]["text"]) <= len(title) + 4:
+            said[0]["lead"] = True  # the spoken title: the paragraph's bold first sentence, no heading above
+        heading = bool(part["item"]) and it.get("heading", True) and not says_title(opening, title)
+        shown.append({"item": part["item"], "heading": heading, "paragraphs": transcript.paragraphs(said)})
     env = env or _env(show)
     return env.get_template("transcript.html.j2").render(**ctx, parts=shown)
 

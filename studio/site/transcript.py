@@ -21,6 +21,7 @@ MAX_CUES = 20_000  # a transcript with more cues is shown only as the raw files
 PARAGRAPH_COLUMNS = 240  # display columns: a paragraph ends at the first sentence end past this
 _CUE_TIME = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{3})\s*-->\s*(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{3})")
 _SENTENCE = re.compile(r".+?(?:[。！？!?；…]+[”’」』）)\"']*|[.!?]+[”’)\"']*(?=\s)|$)", re.S)
+_CJK_END = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef”’」』）]$")
 _KEY = 24  # letters on each side of a junction looked up in the item's text
 
 
@@ -110,8 +111,8 @@ def sentences(cues: list[dict[str, Any]], source_text: str = "") -> list[dict[st
     for m in _SENTENCE.finditer(text):
         said = m.group()
         lead = len(said) - len(said.lstrip())
-        if out and lead:
-            out[-1]["after"] = " "  # the space the text had between two sentences
+        if out and lead and not _CJK_END.search(out[-1]["text"]):
+            out[-1]["after"] = " "  # the space the text had between two sentences (none after Chinese ones)
         if said.strip():
             out.append({"text": said.strip(), "start_ms": times[m.start() + lead], "after": ""})
     return out
