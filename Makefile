@@ -28,7 +28,7 @@ install-test: $(VENV)/.installed-test
 
 demo: install
 	$(BIN)/studio build $(EPISODE)
-	@echo "Open public/index.html, or play public/episodes/*/episode.mp3"
+	@echo "Open public/index.html, or play public/episodes/<slug>/<slug>.mp3"
 
 # lint-imports: the stages' import contract in pyproject.toml ([tool.importlinter])
 test: install-test

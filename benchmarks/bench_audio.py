@@ -102,7 +102,7 @@ def time_clip_files(work: Path) -> float:
         windows.append((n * CLIP_S + 5.0, n * CLIP_S + 5.0 + CLIP_S))
         outs.append(work / f"cut{n:04d}.mp3")
     t0 = time.perf_counter()
-    cut_clips(work / "out" / "episode.mp3", windows, outs)
+    cut_clips(work / "out" / "bench.mp3", windows, outs)  # the MP3 is named after its slug
     for n, out in enumerate(outs):
         write_tags(out, EpisodeTags(title=f"第{n}条", artist="a", album="b", date="2026-01-05", track=n))
     return time.perf_counter() - t0

@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import smtplib
+import socket
 import sys
 import tempfile
 import time
@@ -88,8 +88,8 @@ def bench_send(quick: bool) -> list[dict]:
     from aiosmtpd.controller import Controller
 
     from studio.email.context import draft_manifest
-    from studio.email.send import send_episode
     from studio.ingest import read_episode
+    from studio.send.run import send_episode
 
     n = 50 if quick else 300
 
@@ -112,20 +112,20 @@ def bench_send(quick: bool) -> list[dict]:
             episode = read_episode(REPO / "episodes" / "2024-03-27-ai-newsletter.md")
             ep_dir = show.out_dir / "episodes" / episode.slug
             ep_dir.mkdir(parents=True)
-            (ep_dir / "manifest.json").write_text(json.dumps(draft_manifest(episode), ensure_ascii=False), "utf-8")
+            (ep_dir / "manifest.json").write_text(draft_manifest(show, episode).dumps(), "utf-8")
             (root / "list.csv").write_text("email\n" + "".join(f"r{i}@example.com\n" for i in range(n)), "utf-8")
             os.environ.setdefault("STUDIO_UNSUBSCRIBE_SECRET", "bench")
 
             t = time.perf_counter()
             report = send_episode(show, episode.slug, list_path=root / "list.csv")
             studio = time.perf_counter() - t
-            assert len(report.sent) == n
+            assert report.sent == n
 
             from studio.email.context import email_context
             from studio.email.message import built_eml
             from studio.email.render import render_email
 
-            manifest = draft_manifest(episode)
+            manifest = draft_manifest(show, episode)
             parts = render_email(show, email_context(show, manifest))
             payload = built_eml(show, manifest, parts.subject, parts.text, parts.html)
             t = time.perf_counter()
@@ -139,7 +139,7 @@ def bench_send(quick: bool) -> list[dict]:
     return [{
         "case": f"send to {n} recipients over loopback SMTP",
         "studio": round(studio, 3), "baseline": round(base, 3), "ratio": round(studio / base, 2),
-        "target": ">= 25 messages/s (5x the default smtp.rate)", "ok": n / studio >= 25,
+        "target": ">= 25 messages/s (a short list: the pace starts at 10/s)", "ok": n / studio >= 25,
         "note": f"seconds; {n / studio:.0f} messages/s; baseline = bare smtplib loop resending one prebuilt message "
                 "(studio builds and encodes a personalised MIME message per recipient and commits the log twice)",
     }]

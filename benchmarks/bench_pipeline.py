@@ -114,7 +114,7 @@ def bench_edge(quick: bool) -> list[dict]:
             t_speech, _, _ = timed_run([sys.executable, "-m", "benchmarks.bench_pipeline", "--speech-only",
                                         str(root), str(script), str(root / "speech-cache")], cwd=REPO, env=env)
             with tempfile.TemporaryDirectory() as tmp:
-                t_encode = _plain_encode_s(out / "episode.mp3", Path(tmp))
+                t_encode = _plain_encode_s(Path(json.loads(proc.stdout)["audio"]), Path(tmp))
                 texts_file = Path(tmp) / "texts.json"
                 texts_file.write_text(json.dumps(texts, ensure_ascii=False), "utf-8")
                 t_seq, _, _ = timed_run([sys.executable, "-m", "benchmarks.bench_pipeline", "--sequential",

@@ -64,8 +64,8 @@ def _episode(out: Path, n: int, audio: bytes) -> None:
 
 def _make_show(root: Path, episodes: int, audio_kb: int):
     from studio.build.showwide import write_site_and_feed
-    from studio.feed.rules import require_publishable
     from studio.core.config import load_show
+    from studio.feed.rules import require_publishable
 
     shutil.copy(REPO / "show.toml", root / "show.toml")
     shutil.copytree(REPO / "assets", root / "assets")
@@ -124,7 +124,6 @@ def run(quick: bool = False) -> list[dict]:
     import boto3
 
     from studio.build.showwide import write_site_and_feed
-
     from studio.feed.rules import require_publishable
 
     episodes, audio_kb = (12, 64) if quick else (200, 256)

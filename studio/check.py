@@ -11,6 +11,7 @@ from typing import Any
 
 from studio.build.showwide import render_failures
 from studio.core.config import Show
+from studio.core.config.checks import is_https_or_loopback
 from studio.core.errors import ConfigError, StudioError
 from studio.core.layout import OutputLayout
 from studio.core.manifest import Manifest, read_manifest
@@ -98,6 +99,9 @@ def check_show(show: Show, report: Report) -> None:
     problem = rules.https_problem(show)
     if problem:
         report.error(where, problem)
+    elif rules.local_only(show):
+        report.warn(where, f"key 'base_url' is {show.base_url!r}: only this machine can reach it (a test or "
+                           "a preview); publish with an https:// base_url")
     for problem in rules.cover_problems(show.path(show.cover)):
         report.error(where, problem)
     _limit(report, where, "key 'title'", show.title, TITLE_MAX)
@@ -223,7 +227,7 @@ def check_feed(show: Show, out: Path, manifests: list[Manifest], report: Report)
 
 
 def _https(report: Report, where: str, what: str, url: str | None) -> None:
-    if url and not url.startswith("https://"):
+    if url and not is_https_or_loopback(url):  # http only to this machine, as base_url allows
         report.error(where, f"{what} must be an https URL, got {url!r}")
 
 

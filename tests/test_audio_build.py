@@ -68,14 +68,14 @@ def test_manifest_has_loudness_and_chapters(built):
     assert manifest["chapters"] == "chapters.json"
     loud = manifest["loudness"]
     assert abs(loud["integrated_lufs"] - (-16.0)) <= 1.0 and loud["true_peak_dbtp"] <= -1.0
-    measured = loudness(out / "episode.mp3")
+    measured = loudness(out / f"{out.name}.mp3")
     assert loud["integrated_lufs"] == pytest.approx(measured.integrated, abs=0.15)
     assert loud["true_peak_dbtp"] == pytest.approx(measured.true_peak, abs=0.15)
 
 
 def test_duration_and_speech_starts_match_the_decoded_file(built):
     _, out, manifest = built
-    mix = decode(out / "episode.mp3")
+    mix = decode(out / f"{out.name}.mp3")
     assert abs(len(mix) / RATE * 1000 - manifest["audio"]["duration_ms"]) <= 50
     for item in manifest["items"][1:]:  # after a silent gap (or a stinger), speech begins at start_ms
         assert abs(onset_ms(mix, item["start_ms"]) - item["start_ms"]) <= 50, item["title"]
@@ -83,7 +83,7 @@ def test_duration_and_speech_starts_match_the_decoded_file(built):
 
 def test_chap_frames_cover_the_episode_in_order(built):
     _, out, manifest = built
-    chapters = read_chapters(out / "episode.mp3")
+    chapters = read_chapters(out / f"{out.name}.mp3")
     assert [c.title for c in chapters] == [it["title"] for it in manifest["items"]]
     assert chapters[0].start_ms == 0
     assert abs(chapters[-1].end_ms - manifest["audio"]["duration_ms"]) <= 1
@@ -92,7 +92,7 @@ def test_chap_frames_cover_the_episode_in_order(built):
     for ch, item in list(zip(chapters, manifest["items"]))[1:]:
         assert abs(ch.start_ms - item["start_ms"]) <= 50
     assert chapters[0].url == "https://example.com/nvidia" and chapters[1].url == ""
-    id3 = ID3(out / "episode.mp3")
+    id3 = ID3(out / f"{out.name}.mp3")
     assert str(id3["TIT2"]) == manifest["title"] and str(id3["TRCK"]) == "3"
     assert id3.getall("APIC")[0].type == 3
 
@@ -148,7 +148,7 @@ def test_init_ships_jingles_and_the_new_show_builds_with_them(tmp_path):
 
 def test_noop_rebuild_reuses_the_audio_and_a_change_renders_again(built):
     root, out, manifest = built
-    mp3 = out / "episode.mp3"
+    mp3 = out / f"{out.name}.mp3"
     before = mp3.stat().st_mtime_ns
     args = ["build", "episodes/2026-02-06-test.md", "--engine", "espeak", "--json"]
     proc = run_studio(args, cwd=root)

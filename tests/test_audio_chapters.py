@@ -1,5 +1,6 @@
 """One set of chapters everywhere (chapters.json, ID3 CHAP, the feed's Podlove chapters), https
-links only, and ID3v2.3 tags that hold only v2.3 frames (a built episode, offline voice)."""
+links only, ID3v2.3 tags that hold only v2.3 frames, chapters stored in time order as ffmpeg and
+eyeD3 read them (a built episode, offline voice)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from mutagen.id3 import ID3
 
 from studio.audio.tags import read_chapters
 from tests.conftest import make_show, run_studio
+from tests.listener_support import eyed3_chapters, ffmpeg_chapters
 
 PSC = "{http://podlove.org/simple-chapters}"
 
@@ -56,7 +58,7 @@ def test_chapter_starts_agree_in_json_id3_and_feed(built):
     assert manifest["items"][0]["start_ms"] > 1000  # the intro jingle plays before the first words
     doc = json.loads((out / "chapters.json").read_text("utf-8"))
     json_starts = [round(c["startTime"] * 1000) for c in doc["chapters"]]
-    id3_starts = [c.start_ms for c in read_chapters(out / "episode.mp3")]
+    id3_starts = [c.start_ms for c in read_chapters(out / manifest["audio"]["file"])]
     feed = etree.fromstring((root / "public" / "feed.xml").read_bytes())
     feed_starts = [round(_npt_ms(c.get("start"))) for c in feed.iter(PSC + "chapter")]
     assert json_starts == id3_starts == feed_starts
@@ -66,20 +68,41 @@ def test_chapter_starts_agree_in_json_id3_and_feed(built):
 
 
 def test_chapter_links_are_https_only(built):
-    _, out, _ = built
+    _, out, manifest = built
     doc = json.loads((out / "chapters.json").read_text("utf-8"))
     assert [c.get("url") for c in doc["chapters"]] == [
         "https://example.com/one", None, "https://example.com/three"]
-    assert [c.url for c in read_chapters(out / "episode.mp3")] == [
+    assert [c.url for c in read_chapters(out / manifest["audio"]["file"])] == [
         "https://example.com/one", "", "https://example.com/three"]
-    assert b"data:" not in (out / "episode.mp3").read_bytes()[:200_000]
+    assert b"data:" not in (out / manifest["audio"]["file"]).read_bytes()[:200_000]
 
 
 def test_id3v23_tag_has_the_date_as_tyer_not_tdrc(built):
     _, out, manifest = built
-    raw = ID3(out / "episode.mp3", translate=False)  # the frames as stored
+    raw = ID3(out / manifest["audio"]["file"], translate=False)  # the frames as stored
     assert raw.version[:2] == (2, 3)
     assert "TDRC" not in raw and str(raw["TYER"]) == "2026"
     assert str(raw["TDAT"]) == "1302"  # DDMM
     for clip in manifest["items"]:
         assert "TDRC" not in ID3(out / clip["clip"], translate=False)
+
+
+def test_ffmpeg_lists_the_chapters_in_time_order(built):
+    """Players built on ffmpeg list CHAP frames in the order of the file: it must be the time order."""
+    _, out, manifest = built
+    doc = json.loads((out / "chapters.json").read_text("utf-8"))["chapters"]
+    listed = ffmpeg_chapters(out / manifest["audio"]["file"])
+    assert [c.title for c in listed] == [c["title"] for c in doc]
+    assert [round(c.start * 1000) for c in listed] == [round(c["startTime"] * 1000) for c in doc]
+    assert [c.end for c in listed[:-1]] == [c.start for c in listed[1:]]  # each reaches the next
+
+
+def test_eyed3_reads_chapters_in_order_reaching_the_next_and_the_end(built):
+    _, out, manifest = built
+    chapters, tlen = eyed3_chapters(out / manifest["audio"]["file"])
+    assert [c.title for c in chapters] == [it["title"] for it in manifest["items"]]
+    assert chapters[0].start == 0
+    assert [c.end for c in chapters[:-1]] == [c.start for c in chapters[1:]]
+    lengths = [c.end - c.start for c in chapters]
+    assert min(lengths) > 2 and abs(sum(lengths) - manifest["audio"]["duration_ms"] / 1000) < 0.001
+    assert tlen == round(manifest["audio"]["duration_ms"])  # TLEN: the episode's length in ms

@@ -18,7 +18,7 @@ from studio.audio.blocks import Blocks, combine, integrated, loudness_range
 from studio.audio.encode import encode_master
 from studio.audio.loudness import Master
 from studio.audio.mastering import episode_mastering
-from studio.audio.mp3 import crc16, crc16_combine, join, mp3_frames, read_encoded
+from studio.audio.mp3 import crc16, crc16_combine, join_pieces, mp3_frames, read_encoded
 from studio.audio.render import render_audio
 from studio.audio.settings import episode_audio
 from studio.core.config import load_show
@@ -40,7 +40,7 @@ def tone(seconds: float, hz: float, amp: float = 0.3, pad: float = 0.3) -> bytes
 
 @pytest.fixture(scope="module")
 def joined(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("join")
+    folder = tmp_path_factory.mktemp("join_pieces")
     pcms = [tone(1.3, 440), tone(0.7, 880, 0.5), tone(2.1, 660, 0.2)]
     pieces, blocks = [], []
     for n, pcm in enumerate(pcms):
@@ -52,7 +52,7 @@ def joined(tmp_path_factory):
     lengths = [len(p) // 2 for p in pcms]
     padding = pieces[-1].frames * 1152 - pieces[-1].delay - lengths[-1]
     with open(out, "wb") as f:
-        join(pieces, f, padding)
+        join_pieces(pieces, f, padding)
     starts = np.cumsum([0] + [p.frames * 1152 for p in pieces[:-1]])
     return out, pieces, blocks, lengths, starts
 
@@ -133,9 +133,9 @@ def edited(tmp_path_factory):
     show_dir = tmp_path_factory.mktemp("edit")
     make_show(show_dir)
     first, ep_dir = _render(show_dir, 14, intro="", outro="")
-    before = decode(ep_dir / "episode.mp3")
+    before = decode(ep_dir / "pieces.mp3")
     second, _ = _render(show_dir, 14, edited=9, intro="", outro="")
-    return first, second, before, decode(ep_dir / "episode.mp3"), show_dir
+    return first, second, before, decode(ep_dir / "pieces.mp3"), show_dir
 
 
 def test_an_episode_is_encoded_in_pieces_and_meets_the_target(edited):

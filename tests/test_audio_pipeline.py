@@ -69,7 +69,7 @@ def built_twice(tmp_path_factory):
     out = Path(json.loads(first.stdout)["out"])
     decoded = root / ".studio-cache" / "decoded" / "2026-02-20-pipe"
     before = {p.name: p.stat().st_mtime_ns for p in decoded.glob("*.pcm")}
-    first_mp3 = (out / "episode.mp3").read_bytes()
+    first_mp3 = (out / f"{out.name}.mp3").read_bytes()
     script.write_text(SCRIPT.replace("这个编辑器速度很快", "这个编辑器速度非常快"), "utf-8")
     second = run_studio(build, cwd=root)
     assert second.returncode == 0, second.stderr
@@ -90,18 +90,18 @@ def test_the_edited_episode_meets_the_loudness_target_in_one_encode(built_twice)
     _, _, out, _, _, _, _, _ = built_twice
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
     assert manifest["loudness"]["passes"] == 1
-    measured = loudness(out / "episode.mp3")
+    measured = loudness(out / f"{out.name}.mp3")
     assert abs(measured.integrated - -16.0) <= 0.5 and measured.true_peak <= -1.0
 
 
 def test_a_damaged_decoded_clip_is_decoded_again(built_twice):
     root, script, out, decoded, _, _, _, _ = built_twice
-    mp3 = (out / "episode.mp3").read_bytes()
+    mp3 = (out / f"{out.name}.mp3").read_bytes()
     victim = sorted(decoded.glob("*.pcm"))[0]
     victim.write_bytes(victim.read_bytes()[: victim.stat().st_size // 2])  # truncated on disk
     proc = run_studio(["build", str(script), "--engine", "espeak", "--json", "--quiet", "--force"], cwd=root)
     assert proc.returncode == 0, proc.stderr
-    assert (out / "episode.mp3").read_bytes() == mp3  # the same episode, not half a clip
+    assert (out / f"{out.name}.mp3").read_bytes() == mp3  # the same episode, not half a clip
 
 
 def _build_on_a_terminal(root: Path, script: Path, *flags: str) -> tuple[str, str]:

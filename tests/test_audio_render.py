@@ -73,7 +73,7 @@ def render(tmp: Path, meta: dict | None = None, **audio):
 def mastered(tmp_path_factory):
     """Default settings (intro/outro jingles, mono 96 kbps, -16 LUFS) plus the stinger."""
     show, ep, the_clips, ep_dir, result = render(tmp_path_factory.mktemp("m"), stinger="assets/stinger.mp3")
-    mix = decode(ep_dir / "episode.mp3")
+    mix = decode(ep_dir / "ep-7.mp3")
     return show, ep, the_clips, ep_dir, result, mix
 
 
@@ -120,7 +120,7 @@ def test_layout_intro_gaps_stinger_outro(mastered):
 
 def test_loudness_and_true_peak_of_the_mp3(mastered):
     show, *_, ep_dir, result, _ = mastered
-    measured = loudness(ep_dir / "episode.mp3")
+    measured = loudness(ep_dir / "ep-7.mp3")
     assert abs(measured.integrated - show.audio.loudness) <= 1.0
     assert measured.true_peak <= show.audio.true_peak
     assert result.loudness["integrated_lufs"] == pytest.approx(measured.integrated, abs=0.15)
@@ -145,14 +145,14 @@ def test_items_are_levelled(mastered):
 
 def test_mp3_format(mastered):
     *_, ep_dir, _, _ = mastered
-    info = MP3(ep_dir / "episode.mp3").info
+    info = MP3(ep_dir / "ep-7.mp3").info
     assert (info.sample_rate, info.channels, info.bitrate) == (44100, 1, 96000)
     assert info.bitrate_mode in (BitrateMode.CBR, BitrateMode.UNKNOWN)
 
 
 def test_tags_and_chapters_read_back(mastered):
     show, ep, _, ep_dir, result, _ = mastered
-    id3 = ID3(ep_dir / "episode.mp3")
+    id3 = ID3(ep_dir / "ep-7.mp3")
     assert id3.version[:2] == (2, 3)
     assert str(id3["TIT2"]) == ep.title and str(id3["TPE1"]) == show.author
     assert str(id3["TALB"]) == show.title and str(id3["TRCK"]) == "7"
@@ -161,7 +161,7 @@ def test_tags_and_chapters_read_back(mastered):
     (apic,) = id3.getall("APIC")
     assert apic.type == 3 and apic.data == show.path(show.cover).read_bytes()
 
-    chapters = read_chapters(ep_dir / "episode.mp3")
+    chapters = read_chapters(ep_dir / "ep-7.mp3")
     assert [c.title for c in chapters] == [it.title for it in ep.items]
     assert chapters[0].start_ms == 0
     assert abs(chapters[-1].end_ms - result.duration_ms) <= 1
@@ -174,7 +174,7 @@ def test_tags_and_chapters_read_back(mastered):
 
 def test_chapter_starts_match_the_speech_in_the_mix(mastered):
     _, _, the_clips, ep_dir, result, mix = mastered
-    chapters = read_chapters(ep_dir / "episode.mp3")
+    chapters = read_chapters(ep_dir / "ep-7.mp3")
     for ch, clip, placed in list(zip(chapters, the_clips, result.items))[1:]:
         assert abs(speech_found_at(clip, mix, placed["start_ms"]) - ch.start_ms) <= TOL_MS
 
@@ -218,13 +218,13 @@ def test_stereo_192k_at_minus_19_without_jingles(tmp_path):
     show, ep, the_clips, ep_dir, result = render(
         tmp_path, intro="", outro="", channels=2, bitrate=192, loudness=-19.0, level_items=False,
     )
-    info = MP3(ep_dir / "episode.mp3").info
+    info = MP3(ep_dir / "ep-7.mp3").info
     assert (info.sample_rate, info.channels, info.bitrate) == (44100, 2, 192000)
-    measured = loudness(ep_dir / "episode.mp3")
+    measured = loudness(ep_dir / "ep-7.mp3")
     assert abs(measured.integrated + 19) <= 1.0 and measured.true_peak <= -1.0
     assert result.items[0]["start_ms"] == 0
     assert abs(result.duration_ms - result.items[-1]["end_ms"]) <= 1
-    mix = decode(ep_dir / "episode.mp3")
+    mix = decode(ep_dir / "ep-7.mp3")
     found = speech_found_at(the_clips[2], mix, result.items[2]["start_ms"])
     assert abs(found - result.items[2]["start_ms"]) <= TOL_MS
 
@@ -258,7 +258,7 @@ def test_undecodable_clip_is_one_clear_error(tmp_path):
     with pytest.raises(AudioError) as err:
         render_audio(ep, bad, show, tmp_path, show.path(show.cover))
     assert "ep-7.md" in str(err.value) and "\n" not in str(err.value)
-    assert not (tmp_path / "episode.mp3").exists()
+    assert not (tmp_path / "ep-7.mp3").exists()
 
 
 def test_undecodable_jingle_names_the_key(tmp_path):
@@ -283,6 +283,6 @@ def test_an_item_without_speech_gets_no_chapter(tmp_path):
     result = render_audio(ep, the_clips, show, tmp_path, show.path(show.cover))
     assert result.items[2]["start_ms"] == result.items[2]["end_ms"] == result.items[1]["end_ms"]
     assert abs(result.items[3]["start_ms"] - result.items[1]["end_ms"] - 600) <= 1  # one gap, not two
-    titles = [c.title for c in read_chapters(tmp_path / "episode.mp3")]
+    titles = [c.title for c in read_chapters(tmp_path / "ep-7.mp3")]
     assert titles == [it.title for n, it in enumerate(ep.items) if n != 2]
     assert (tmp_path / result.items[2]["clip"]).is_file()

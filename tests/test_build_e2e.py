@@ -74,7 +74,7 @@ def test_feed_lists_every_built_episode_with_exact_enclosure(built):
         (enc,) = entry.enclosures
         assert int(enc["length"]) == os.path.getsize(summary["audio"])
         assert enc["type"] == "audio/mpeg"
-        assert enc["href"].split("?v=")[0].endswith(f"episodes/{manifest['slug']}/episode.mp3")
+        assert enc["href"].split("?v=")[0].endswith(f"episodes/{manifest['slug']}/{manifest['slug']}.mp3")
 
 
 def test_email_contains_every_item_title_escaped(built):

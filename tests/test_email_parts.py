@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from studio.core import tokens
 from studio.core.config import load_show
 from studio.core.errors import ConfigError
-from studio.email.send import SendError, parse_rate
-from studio.email.sendlog import SendLog
+from studio.send.log import SendLog
+from studio.send.run import SendError, parse_rate
 from studio.subscribers.listfile import SubscriberError, normalize_address, read_subscribers
 from tests.conftest import REPO
 

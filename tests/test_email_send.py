@@ -47,9 +47,10 @@ def free_port() -> int:
 class Recorder:
     """An SMTP handler that keeps every accepted message; refuses some; can stall one message."""
 
-    def __init__(self, refuse: set[str] = frozenset(), stall_after: int | None = None, greylist: set[str] = frozenset()):
+    def __init__(self, refuse: set[str] = frozenset(), stall_after: int | None = None, greylist=frozenset()):
         self.refuse = set(refuse)
-        self.greylist = set(greylist)  # refused once with a 4xx, accepted the next time
+        # refused with a 4xx (once, or as many times as a dict says), then accepted
+        self.greylist = dict(greylist) if isinstance(greylist, dict) else dict.fromkeys(greylist, 1)
         self.stall_after = stall_after
         self.quota: int | None = None  # accept this many messages, then refuse every DATA with 554
         self.stalled = threading.Event()
@@ -60,8 +61,8 @@ class Recorder:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
             return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
-        if address in self.greylist:
-            self.greylist.discard(address)
+        if self.greylist.get(address):
+            self.greylist[address] -= 1
             return "451 4.7.1 greylisted, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
@@ -147,7 +148,7 @@ def test_built_episode_has_a_valid_eml(built):
     assert msg["Subject"] == "AI 周报：苹果 MM1、Cerebras WSE-3 与微软的 Inflection 交易"
     assert b"Subject: =?utf-8?" in raw or b"=?utf-8?" in raw.split(b"\r\n\r\n")[0]  # encoded on the wire
     assert msg["From"].addresses[0].addr_spec == "news@studio.example.org"
-    assert msg["Date"].datetime.isoformat() == "2024-03-27T06:00:00+08:00"
+    assert msg["Date"].datetime.isoformat() == "2024-03-27T10:00:00+00:00"  # the show's publish time (10:00 UTC)
     assert msg["Message-ID"].startswith("<") and msg["Message-ID"].endswith("@studio.example.org>")
     assert msg["List-Unsubscribe"] == "<https://studio.example.org/unsubscribe>, <mailto:unsubscribe@studio.example.org?subject=unsubscribe>"
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -216,51 +217,85 @@ def test_refused_recipient_is_reported_and_the_rest_get_theirs(built, smtp_serve
     assert "nobody@example.com" in again.stdout and "550" in again.stdout
 
 
-def test_temporary_refusal_is_retried_by_the_next_run(built, smtp_server):
+def test_temporary_refusal_is_retried_in_the_same_run(built, smtp_server):
     handler = Recorder(greylist={"g@example.com"})
     port = smtp_server(handler)
     show = show_file(built, "grey", port)
     lst = write_list(built, "grey", ["f@example.com", "g@example.com", "h@example.com"])
+    first = send(built, show, "--list", lst, "--json")
+    assert first.returncode == 0, first.stderr  # no second run needed
+    summary = json.loads(first.stdout)
+    assert summary["sent"] == 3 and summary["deferred"] == [] and summary["retried"] == 1
+    assert handler.received() == Counter({"f@example.com": 1, "g@example.com": 1, "h@example.com": 1})
+    db = sqlite3.connect(built / ".sendlog-grey.sqlite")
+    assert db.execute("SELECT status, attempts FROM deliveries WHERE recipient = 'g@example.com'").fetchone() == ("accepted", 2)
+    db.close()
+
+
+def test_a_refusal_that_outlasts_the_retries_is_left_for_the_next_run(built, smtp_server):
+    handler = Recorder(greylist={"g@example.com": 3})
+    port = smtp_server(handler)
+    show = show_file(built, "grey2", port, extra="retries = 1")
+    lst = write_list(built, "grey2", ["f@example.com", "g@example.com", "h@example.com"])
     first = send(built, show, "--list", lst)
     assert first.returncode == 75, first.stderr  # EX_TEMPFAIL: run again later
     assert "sent 2" in first.stdout and "deferred 1" in first.stdout and "451" in first.stdout
+    assert handler.greylist["g@example.com"] == 1  # tried twice in the run: once and one retry
     second = send(built, show, "--list", lst)
     assert "sent 1, already sent earlier 2" in second.stdout
     assert handler.received() == Counter({"f@example.com": 1, "g@example.com": 1, "h@example.com": 1})
 
 
 def test_killed_run_resumes_and_each_recipient_gets_exactly_one(built, smtp_server):
-    n, k = 8, 3
+    """kill -9 while several connections each have a message in flight: the rerun sends exactly the rest."""
+    n, k = 24, 5
     handler = Recorder(stall_after=k)
     port = smtp_server(handler)
-    show = show_file(built, "kill", port)
+    show = show_file(built, "kill", port, extra="connections = 4")
     people = [f"p{i}@example.com" for i in range(n)]
     lst = write_list(built, "kill", people)
     proc = subprocess.Popen([sys.executable, "-m", "studio", "--show", show, "send", SLUG, "--list", lst],
                             cwd=built, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         assert handler.stalled.wait(60), "the sender never reached message k+1"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and _in_flight(built / ".sendlog-kill.sqlite") < 4:
+            time.sleep(0.05)  # every connection has a message stalled at the server
         rival = send(built, show, "--list", lst)  # a second run at the same time must not send
         assert rival.returncode == 1 and "another `studio send` is running" in rival.stderr
-        os.kill(proc.pid, signal.SIGKILL)  # killed while message k+1 is in flight
+        os.kill(proc.pid, signal.SIGKILL)  # killed while 4 messages are in flight
         proc.wait(30)
     finally:
         handler.release.set()
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == -signal.SIGKILL
-    assert handler.received() == Counter(people[:k])
     db = sqlite3.connect(built / ".sendlog-kill.sqlite")
     states = dict(db.execute("SELECT recipient, status FROM deliveries"))
     db.close()
-    assert states == {**{p: "accepted" for p in people[:k]}, people[k]: "sending"}
+    accepted = {p for p, st in states.items() if st == "accepted"}
+    assert len(accepted) == k and handler.received() == Counter(accepted)
+    assert Counter(states.values()) == Counter({"accepted": k, "sending": 4})  # one in flight per connection
 
     handler.stall_after = None
     resumed = send(built, show, "--list", lst)
     assert resumed.returncode == 0, resumed.stderr
     assert f"sent {n - k}, already sent earlier {k}" in resumed.stdout
+    assert "resent 4 whose delivery an interrupted run left unconfirmed" in resumed.stdout
     assert handler.received() == Counter(people)  # each exactly once
     assert len(handler.messages) == n
+
+
+def _in_flight(log: Path) -> int:
+    if not log.exists():
+        return 0
+    db = sqlite3.connect(log)
+    try:
+        return db.execute("SELECT COUNT(*) FROM deliveries WHERE status = 'sending'").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+    finally:
+        db.close()
 
 
 def test_rate_limit_spaces_messages(built, smtp_server):
@@ -412,7 +447,8 @@ def test_a_server_refusing_every_message_stops_the_run_and_leaves_the_rest_unsen
     db = sqlite3.connect(built / ".sendlog-quota.sqlite")
     states = Counter(st for (st,) in db.execute("SELECT status FROM deliveries"))
     db.close()
-    assert states == Counter({"accepted": 20, "deferred": 5})  # nobody marked permanently refused
+    # nobody marked permanently refused: the 5 in a row, and any that were on another connection meanwhile
+    assert states["accepted"] == 20 and states["deferred"] >= 5 and set(states) == {"accepted", "deferred"}
     # the server takes mail again: the same command finishes the list, each recipient once
     handler.quota = None
     again = send(built, show, "--list", lst)
@@ -462,9 +498,9 @@ def test_a_subscriber_who_unsubscribes_during_a_run_gets_nothing_more(built, smt
         handler.stall_after = None
         handler.release.set()
     out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 75, err  # the stalled message was deferred
+    assert proc.returncode == 0, err  # the stalled messages were retried in the same run
     assert "1 unsubscribed while the run was going" in out
-    assert handler.received() == Counter(["l0@example.com", "l1@example.com", "l3@example.com", "l5@example.com"])
+    assert handler.received() == Counter(p for p in people if p != "l4@example.com")
 
 
 def test_a_list_cannot_resubscribe_and_a_dry_run_changes_nothing(built, smtp_server):

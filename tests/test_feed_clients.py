@@ -12,6 +12,7 @@ import podcastparser
 import pytest
 
 from studio.audio.ffmpeg import decoded_duration_ms
+from studio.core.timeline import listed_starts
 from tests.conftest import make_show, run_studio
 from tests.feed_helpers import add_side_files
 
@@ -87,10 +88,13 @@ def test_episode_page_of_a_real_build(published):
     root, target, slug = published
     page = (target / "episodes" / slug / "index.html").read_text("utf-8")
     manifest = json.loads((target / "episodes" / slug / "manifest.json").read_text("utf-8"))
-    audio = f'episode.mp3?v={manifest["audio"]["sha256"][:12]}'  # a new URL when the audio changes
+    audio = f'{slug}.mp3?v={manifest["audio"]["sha256"][:12]}'  # a new URL when the audio changes
+    assert manifest["audio"]["file"] == f"{slug}.mp3"
     assert f'src="{audio}"' in page and 'href="transcript.vtt"' in page
-    for it in manifest["items"]:
-        assert f'href="{audio}#t={it["start_ms"] / 1000:.1f}"' in page
+    starts = listed_starts((it["start_ms"], it["end_ms"]) for it in manifest["items"])  # the chapters' starts
+    assert starts[0] == 0
+    for start in starts:
+        assert f'href="{audio}#t={start / 1000:.1f}"' in page
 
 
 def test_rebuild_keeps_the_guid(published):

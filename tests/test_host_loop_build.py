@@ -28,7 +28,7 @@ def test_build_all_reports_each_and_fails_at_the_end(tmp_path: Path):
     assert proc.stderr.strip().endswith("error: 1 of 3 episodes failed: episodes/b-broken.md")
     assert "Traceback" not in proc.stderr
     out = root / "public"
-    assert (out / "episodes" / "one" / "episode.mp3").is_file() and (out / "episodes" / "three" / "episode.mp3").is_file()
+    assert (out / "episodes" / "one" / "one.mp3").is_file() and (out / "episodes" / "three" / "three.mp3").is_file()
     feed = (out / "feed.xml").read_text("utf-8")
     assert "/episodes/one/" in feed and "/episodes/three/" in feed
 

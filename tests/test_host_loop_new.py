@@ -34,7 +34,7 @@ def test_new_fills_front_matter_and_builds(tmp_path: Path):
 
     built = run_studio(["build", rel, "--engine", "espeak", "--quiet"], cwd=root)
     assert built.returncode == 0, built.stderr
-    assert (root / "public" / "episodes" / meta["slug"] / "episode.mp3").is_file()
+    assert (root / "public" / "episodes" / meta["slug"] / f"{meta['slug']}.mp3").is_file()
 
     again = run_studio(["new", "AI 周报：苹果 MM1、Cerebras WSE-3", "--date", "2026-03-08"], cwd=root)
     assert again.returncode == 0, again.stderr

@@ -82,7 +82,7 @@ def test_ship_releases_then_stops_at_the_first_failure(tmp_path: Path, smtp):
     root, target = _show(tmp_path, port), tmp_path / "www"
     proc = _ship(root, target)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert (target / "feed.xml").is_file() and (target / "episodes" / "one" / "episode.mp3").is_file()
+    assert (target / "feed.xml").is_file() and (target / "episodes" / "one" / "one.mp3").is_file()
     assert sorted(inbox.rcpts) == ["ann@example.org", "bo@example.org"]
     assert proc.stdout.rstrip().endswith("Shipped episodes/a.md.")
 

@@ -73,7 +73,7 @@ def test_watch_rebuilds_reloads_and_shows_errors(watching):
         return status_of(port)["episodes"].get("episodes/a.md", {}).get("status") == "built"
 
     wait_for(first_build)
-    assert (root / ".studio-preview" / "episodes" / "one" / "episode.mp3").is_file()
+    assert (root / ".studio-preview" / "episodes" / "one" / "one.mp3").is_file()
     assert not (root / "public").exists()  # the offline preview never lands in output_dir
     status, page = get(port, "/episodes/one/")
     assert status == 200 and "/__studio/events?since=" in page and "studio-errors" not in page
@@ -165,4 +165,4 @@ def test_watch_rebuilds_reloads_and_shows_errors(watching):
     assert "@media all{" in dark and "prefers-color-scheme" not in dark and "@media not all{" in light
     assert "__studio" not in dark  # the email itself is served untouched but for the dark-mode switch
     assert get(port, "/__studio/email/..%2Fone/")[0] == 404 and get(port, "/__studio/email/nope/")[0] == 404
-    assert get(port, "/episodes/one/episode.mp3")[0] == 200  # everything else as `studio serve` serves it
+    assert get(port, "/episodes/one/one.mp3")[0] == 200  # everything else as `studio serve` serves it

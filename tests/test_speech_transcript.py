@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from studio.speech.base import Boundary, Clip
-from studio.speech.transcript import MAX_LINE, write_transcripts
+from studio.speech.transcript import CUE_LINE_MAX, write_transcripts
 from tests.speech_support import parse_cues
 
 WORDS = st.lists(st.sampled_from(["英伟达", "市值", "突破", "GPU", "demand", "。", "，", "数据中心", "market", "!"]),
@@ -38,7 +38,7 @@ def test_cues_are_ordered_short_and_inside_their_item(tmp_path_factory, items):
     assert srt.count(" --> ") == len(cues)
     for (s1, e1, _), (s2, _, _) in zip(cues, cues[1:]):
         assert s1 < e1 <= s2
-    assert all(0 < len(text) <= MAX_LINE for _, _, text in cues)
+    assert all(0 < len(text) <= CUE_LINE_MAX for _, _, text in cues)
     spoken = "".join(w for ws in items for w in ws if any(ch.isalnum() for ch in w))
     assert "".join(t for _, _, t in cues).replace(" ", "").count("英伟达") == spoken.count("英伟达")
     assert (cues[0][0] >= 0.5) if cues else not spoken

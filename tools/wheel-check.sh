@@ -18,7 +18,7 @@ mkdir "$work/empty" && cd "$work/empty"
 cd myshow
 test ! -e templates  # the built-in templates are read from the package, not copied
 "$work/venv/bin/studio" build --engine espeak --quiet
-test -s public/feed.xml && ls public/episodes/*/episode.mp3 public/episodes/*/email.html >/dev/null
+test -s public/feed.xml && ls public/episodes/*/*.mp3 public/episodes/*/email.html >/dev/null
 "$work/venv/bin/studio" template copy email.html.j2 >/dev/null
 test -s templates/email.html.j2
 echo "wheel check: the installed wheel initialised and built a show in $work/empty/myshow"

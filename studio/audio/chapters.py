@@ -1,9 +1,9 @@
 """Chapters: one per item with speech, the same starts in chapters.json, ID3 CHAP and the feed.
 
-The first chapter starts at 0 and so holds the intro jingle (a player's "chapter 1" is the
-start of the episode); every other starts where its item's speech starts; each ends where the
-next starts, the last at the episode's end. A chapter's link is the item's first link that is
-an https URL (`http` is upgraded; `data:`, `javascript:` and relative links never become one).
+Starts follow the one timeline (studio.core.timeline): the first chapter starts at 0 and so
+holds the intro jingle, every other where its item's speech starts; each ends where the next
+starts, the last at the episode's end. A chapter's link is the item's first link that is an
+https URL (`http` is upgraded; `data:`, `javascript:` and relative links never become one).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 
 from studio.core.links import https_link
 from studio.core.model import Link
+from studio.core.timeline import listed_starts
 
 
 @dataclass
@@ -36,12 +37,12 @@ def chapter_url(links: list[Link]) -> str:
 
 
 def chapters_of(items: list[Timed], total_ms: float) -> list[dict[str, Any]]:
-    """Chapters from the items with speech, in episode order."""
-    voiced = [it for it in items if it.end_ms > it.start_ms]
+    """Chapters from the items with speech, in episode order (and so in time order)."""
+    starts = listed_starts((it.start_ms, it.end_ms) for it in items)
+    voiced = [(start, it) for start, it in zip(starts, items) if it.end_ms > it.start_ms]
     chapters = []
-    for n, item in enumerate(voiced):
-        start = 0 if n == 0 else round(item.start_ms)
-        end = round(voiced[n + 1].start_ms) if n + 1 < len(voiced) else round(total_ms)
+    for n, (start, item) in enumerate(voiced):
+        end = voiced[n + 1][0] if n + 1 < len(voiced) else max(start, round(total_ms))
         chapters.append({"start_ms": start, "end_ms": end, "title": item.title, "url": chapter_url(item.links)})
     return chapters
 

@@ -1,7 +1,7 @@
 """MPEG-1/2 Layer III streams: frames, the LAME Info header, and joining separately encoded pieces.
 
 A piece encoded on its own starts with a fresh bit reservoir, so its frames can follow any other
-piece's frames. `join` writes one stream from pieces (each an ffmpeg/LAME CBR file with an Info
+piece's frames. `join_pieces` writes one stream from pieces (each an ffmpeg/LAME CBR file with an Info
 frame) and one Info frame for the whole: frame and byte counts, seek table, the first piece's
 encoder delay, the padding after the last piece, the music CRC (combined from the pieces' own) and the
 tag CRC. Decoders then trim exactly what a single encode would have them trim.
@@ -166,7 +166,7 @@ def read_encoded(path: Path) -> Encoded:
     )
 
 
-def join(pieces: list[Encoded], out: BinaryIO, padding: int, chunk: int = 1 << 20) -> int:
+def join_pieces(pieces: list[Encoded], out: BinaryIO, padding: int, chunk: int = 1 << 20) -> int:
     """Write the pieces as one stream with one Info frame (`padding`: samples after the audio in
     the last frame); return the bytes written."""
     first = pieces[0]

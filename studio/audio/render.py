@@ -4,7 +4,7 @@ Pipeline: decode + measure every clip and jingle once (studio.audio.decoder; in 
 the clips are synthesized) -> plan the pieces: runs of items, each levelled from its clips'
 measurements (studio.audio.pieces) -> mix each piece straight into its own encoder, two at a
 time, measuring the MP3 on the way and re-encoding only a piece that misses (a limiter in the
-chain), keeping every piece by content (studio.audio.piece_encoder) -> join the pieces into
+chain), keeping every piece by content (studio.audio.piece_encoder) -> join_pieces the pieces into
 one MP3 with one Info header (studio.audio.mp3); the episode's loudness is computed from the
 pieces' blocks (studio.audio.blocks) and a second pass runs only if it misses the target ->
 cut the item clips from it (no re-encode) -> tags, chapters.json.
@@ -26,7 +26,7 @@ from studio.audio.encode import cut_clips
 from studio.audio.loudness import TOLERANCE_LU
 from studio.audio.mastering import Mastering
 from studio.audio.mix import Placement
-from studio.audio.mp3 import DECODER_DELAY, ENCODER_DELAY, join
+from studio.audio.mp3 import DECODER_DELAY, ENCODER_DELAY, join_pieces
 from studio.audio.piece_encoder import PieceEncoder, PieceResult
 from studio.audio.pieces import PiecePlan
 from studio.audio.reuse import previous_result, render_key
@@ -35,7 +35,7 @@ from studio.audio.tags import Chapter, EpisodeTags, write_tags
 from studio.core.config import Show
 from studio.core.errors import AudioError
 from studio.core.fsutil import atomic_path, atomic_write_text, sha256_file
-from studio.core.layout import AUDIO, CHAPTERS, clip_name
+from studio.core.layout import CHAPTERS, audio_name, clip_name
 from studio.core.links import https_link
 from studio.core.model import Episode
 from studio.speech.base import Clip
@@ -53,7 +53,7 @@ class AudioResult:
     loudness: dict[str, Any] = field(default_factory=dict)
     chapters: list[dict[str, Any]] = field(default_factory=list)
     chapters_file: str = CHAPTERS
-    file: str = AUDIO  # the episode MP3, in the episode's folder
+    file: str = ""  # the episode MP3, in the episode's folder (studio.core.layout.audio_name)
     key: str = ""  # hash of every input (studio.audio.reuse); the manifest keeps it as audio_key
     reused: bool = False
     work: dict[str, int] = field(default_factory=dict)  # pieces reused / re-encoded, encodes run
@@ -76,7 +76,7 @@ def render_audio(
     with mastering:
         key = render_key(episode, clips, show, settings, cover)
         previous = previous_result(ep_dir, key)
-        if previous is not None:
+        if previous is not None and previous["audio"].file == audio_name(episode.slug):
             audio = previous["audio"]
             return AudioResult(
                 duration_ms=audio.duration_ms, bytes=audio.bytes, sha256=audio.sha256 or "", file=audio.file,
@@ -121,13 +121,15 @@ def _render(
         measured = combine([r.blocks for r in results])
     placements, total = _timeline(results)
 
-    out = ep_dir / AUDIO
+    out = ep_dir / audio_name(episode.slug)
     with tempfile.TemporaryDirectory(prefix="studio-audio-") as tmp_name, atomic_path(out) as mp3:
         with open(mp3, "wb") as f:
-            join([r.encoded for r in results], f, _padding(results[-1]))
+            join_pieces([r.encoded for r in results], f, _padding(results[-1]))
         chapters = make_chapters(episode, placements, rate, total)
         items = _clip_files(episode, show, settings, placements, rate, total, mp3, ep_dir, Path(tmp_name), cover)
-        write_tags(mp3, _tags(show, episode, cover, episode.title, [Chapter(**c) for c in chapters]))
+        tags = _tags(show, episode, cover, episode.title, [Chapter(**c) for c in chapters])
+        tags.length_ms = round(_ms(total, rate))
+        write_tags(mp3, tags)
         size, digest = mp3.stat().st_size, sha256_file(mp3)
     atomic_write_text(ep_dir / CHAPTERS, chapters_file_text(show, episode, chapters))
     mastering.prune()  # kept PCM and pieces this episode no longer has
@@ -152,7 +154,7 @@ def _render(
         "encodes": sum(r.encodes for r in results),
     }
     return AudioResult(
-        duration_ms=total / rate * 1000, bytes=size, sha256=digest, items=items,
+        duration_ms=total / rate * 1000, bytes=size, sha256=digest, items=items, file=out.name,
         loudness=loudness, chapters=chapters, key=key, work=work,
     )
 
@@ -173,13 +175,13 @@ def _finish(plans: list[PiecePlan], encoder: PieceEncoder, on_item: Callable[[],
 
 def _timeline(results: list[PieceResult]) -> tuple[list[Placement], int]:
     """Every item's place in the joined stream, and its length (frames): piece p's audio starts
-    where its MP3 frames start, its encoder delay later; the join keeps only the first delay."""
+    where its MP3 frames start, its encoder delay later; the join_pieces keeps only the first delay."""
     placements: list[Placement] = []
     start = 0
     for r in results:
         enc = r.encoded
         if enc.delay + DECODER_DELAY != ENCODER_DELAY or not 0 <= _padding(r) < 4096:
-            raise AudioError("the MP3 encoder framed a piece unexpectedly (delay or length): cannot join it")
+            raise AudioError("the MP3 encoder framed a piece unexpectedly (delay or length): cannot join_pieces it")
         placements += [Placement(start + p.start, start + p.end) for p in r.placements]
         last_start, last = start, r
         start += enc.frames * enc.samples_per_frame

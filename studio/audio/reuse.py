@@ -23,7 +23,9 @@ from studio.core.manifest import read_manifest
 from studio.core.model import Episode
 from studio.speech.base import Clip
 
-REUSE_FORMAT = "studio-audio-2"  # bump when the audio stage's output changes for the same inputs
+# bump when the audio stage's output changes for the same inputs (3: the MP3 named after the slug, chapters in
+# time order, TLEN)
+REUSE_FORMAT = "studio-audio-3"
 
 
 def render_key(episode: Episode, clips: list[Clip], show: Show, settings: AudioSettings, cover: Path) -> str:

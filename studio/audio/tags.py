@@ -1,4 +1,8 @@
-"""ID3 tags behind a small API (mutagen, ID3v2.3 for the widest player support)."""
+"""ID3 tags behind a small API (mutagen, ID3v2.3 for the widest player support).
+
+Chapters are stored in time order: players built on ffmpeg list CHAP frames in the order of the
+file (mutagen orders frames by size), so the tag's frames are put in order after mutagen writes them.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ class EpisodeTags:
     language: str = ""
     copyright: str = ""
     chapters: list[Chapter] = field(default_factory=list)
+    length_ms: int | None = None  # TLEN: the audio's length
 
 
 @functools.cache
@@ -61,6 +66,8 @@ def write_tags(path: Path, tags: EpisodeTags) -> None:
         id3.add(F.TCOP(encoding=3, text=tags.copyright))
     if tags.track is not None:
         id3.add(F.TRCK(encoding=3, text=str(tags.track)))
+    if tags.length_ms is not None:
+        id3.add(F.TLEN(encoding=3, text=str(int(tags.length_ms))))
     if tags.description:
         id3.add(F.COMM(encoding=3, lang=lang, desc="", text=tags.description))
     cover = tags.cover.read_bytes() if isinstance(tags.cover, Path) and tags.cover.is_file() else tags.cover
@@ -70,6 +77,38 @@ def write_tags(path: Path, tags: EpisodeTags) -> None:
     add_chapters(id3, tags.chapters)
     id3.update_to_v23()  # TDRC exists only in v2.4: as TYER (+ TDAT) players reading v2.3 see the date
     id3.save(path, v2_version=3)
+    if tags.chapters:
+        chapters_in_time_order(path)
+
+
+def chapters_in_time_order(path: Path) -> None:
+    """Reorder the frames of the file's ID3v2.3 tag in place: other frames as mutagen wrote them,
+    then the CTOC frames, the CHAP frames by start time, the pictures last (same bytes, same size)."""
+    with open(path, "r+b") as f:
+        head = f.read(10)
+        if len(head) < 10 or head[:3] != b"ID3" or head[3] != 3 or head[5] != 0:
+            raise ValueError(f"{path}: not an ID3v2.3 tag without flags (as mutagen writes it)")
+        size = head[6] << 21 | head[7] << 14 | head[8] << 7 | head[9]  # syncsafe: 7 bits a byte
+        body = f.read(size)
+        frames, pos = [], 0
+        while pos + 10 <= len(body) and body[pos] != 0:  # zeros after the frames are padding
+            end = pos + 10 + int.from_bytes(body[pos + 4 : pos + 8], "big")
+            if end > len(body):
+                raise ValueError(f"{path}: an ID3 frame runs past the tag")
+            frames.append(body[pos:end])
+            pos = end
+        ordered = sorted(enumerate(frames), key=lambda nf: _frame_rank(*nf))
+        f.seek(10)
+        f.write(b"".join(frame for _, frame in ordered))
+
+
+def _frame_rank(n: int, frame: bytes) -> tuple[int, int]:
+    kind = frame[:4]
+    if kind == b"CHAP":  # element ID (NUL-terminated), then the start time in ms
+        data = frame[10:]
+        at = data.index(b"\0") + 1
+        return 2, int.from_bytes(data[at : at + 4], "big")
+    return {b"CTOC": 1, b"APIC": 3}.get(kind, 0), n
 
 
 CTOC_MAX = 255  # an ID3 CTOC lists at most 255 children

@@ -7,7 +7,6 @@ then the feed and site are rebuilt from all manifests under a lock.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from studio.audio.mastering import episode_mastering
 from studio.audio.render import AudioResult, render_audio
 from studio.audio.settings import episode_audio
 from studio.build.fingerprint import build_fingerprint, up_to_date, with_inputs
+from studio.build.oldnames import earlier_names, keep_earlier_names
 from studio.build.showwide import write_site_and_feed
 from studio.core import urls
 from studio.core.config import Show
@@ -28,6 +28,7 @@ from studio.core.layout import EpisodeFiles, OutputLayout
 from studio.core.manifest import AudioFile, Manifest, ManifestError, ManifestItem, Transcript, read_manifest
 from studio.core.model import Episode
 from studio.core.progress import Reporter
+from studio.core.pubdate import published_at
 from studio.email.context import email_context
 from studio.email.message import built_eml
 from studio.email.render import render_email
@@ -35,6 +36,8 @@ from studio.feed.rules import require_publishable, require_valid_episode, source
 from studio.ingest import read_episode
 from studio.ingest.assist import use_assist
 from studio.ingest.limits import check_episode_limits, check_script_size
+from studio.recording.source import recording_for
+from studio.recording.speech import recorded_speech
 from studio.speech.display import SpeechDisplay
 from studio.speech.engines import check_engine_settings
 from studio.speech.synthesize import Speech, synthesize_episode
@@ -57,6 +60,7 @@ class BuildResult:
     retried: int = 0
     failed: int = 0
     mastering: dict[str, int] = field(default_factory=dict)  # studio.audio.render's work counters
+    recording: dict[str, Any] | None = None  # a recorded episode's alignment (studio.recording)
     built: bool = True  # False: it was up to date, nothing was written
 
     @classmethod
@@ -85,6 +89,7 @@ class BuildResult:
             "engine": self.engine,
             "warnings": self.warnings,
             "mastering": self.mastering,
+            **({"recording": self.recording} if self.recording is not None else {}),
         }
 
 
@@ -123,12 +128,16 @@ def _build_episode(
     check_episode_limits(episode, show.limits, script)
     require_valid_episode(show, episode, script, out)
     settings = episode_audio(show, episode)  # jingle files and per-episode [audio] checked before synthesis
-    inputs = [source_key(show, p) for p in (settings.intro, settings.outro, settings.stinger) if p]
+    recording = recording_for(episode)  # front matter `recording`: checked before anything is spoken
+    inputs = [source_key(show, p) for p in (settings.intro, settings.outro, settings.stinger, recording) if p]
     files = OutputLayout(out).episode(episode.slug)
     reporter.info(f"[bold]{episode.title}[/] — {len(episode.items)} items ({episode.format})")
 
     mastering = episode_mastering(show, episode, settings)  # decodes each clip as it arrives, encodes ahead
-    speech = _speak(episode, show, engine, jobs, reporter, mastering)
+    if recording is not None:  # the host's own voice: the recording cut into item clips by alignment
+        speech = _recorded(episode, show, recording, settings, reporter, mastering)
+    else:
+        speech = _speak(episode, show, engine, jobs, reporter, mastering)
     files.dir.mkdir(parents=True, exist_ok=True)
     with mastering, locked(files.dir):  # one build writes an episode at a time
         require_valid_episode(show, episode, script, out)  # again, under the lock: a same-slug build may have landed
@@ -142,7 +151,9 @@ def _build_episode(
         manifest.fingerprint = with_inputs(fingerprint, show, inputs)
         manifest.inputs = inputs  # files the script named: a no-op rebuild checks them too
         manifest.source = source_key(show, script)  # tells a duplicate slug from a rebuild
+        manifest.recording = getattr(speech, "recording", None)  # each item's place in the recording, confidence
         _check_writable(manifest, script)
+        keep_earlier_names(files, manifest.audio)  # links in sent emails and older feeds keep playing
         _write_email(show, manifest, files, reporter, len(episode.items))
         atomic_write_text(files.manifest, manifest.dumps())
 
@@ -154,7 +165,7 @@ def _build_episode(
         episode=episode.slug, out=files.dir, audio=files.file(manifest.audio.file), email_html=files.email_html,
         feed=feed, duration_ms=audio.duration_ms, items=len(episode.items), synthesized=speech.synthesized,
         cached=speech.cached, engine=speech.engine, warnings=speech.warnings, retried=speech.retried,
-        failed=speech.failed, mastering=audio.work,
+        failed=speech.failed, mastering=audio.work, recording=getattr(speech, "recording", None),
     )
 
 
@@ -173,6 +184,16 @@ def _speak(episode: Episode, show: Show, engine: str | None, jobs: int | None, r
     reporter.info(f"Speech ({speech.engine}): {speech.synthesized} synthesized, {speech.cached} cached, "
                   f"{speech.retried} retried, {speech.failed} failed")
     return speech
+
+
+def _recorded(episode: Episode, show: Show, recording: Path, settings, reporter: Reporter, mastering) -> Speech:
+    """The host's recording cut into one clip per item by aligning the script with it."""
+    mastering.ahead()
+    try:
+        return recorded_speech(episode, show, recording, settings, reporter)
+    except BaseException:
+        mastering.close()
+        raise
 
 
 def _check_writable(manifest: Manifest, script: Path) -> None:
@@ -198,9 +219,7 @@ def _write_email(show: Show, manifest: Manifest, files: EpisodeFiles, reporter: 
 def make_manifest(show: Show, episode: Episode, audio: AudioResult, speech: Speech,
                   previous: Manifest | None) -> Manifest:
     guid = (previous.guid if previous else "") or str(uuid.uuid5(uuid.NAMESPACE_URL, urls.episode_page(show, episode.slug)))
-    pub_date = episode.meta.get("pub_date") or dt.datetime.combine(
-        episode.date, dt.time(6, 0), dt.timezone(dt.timedelta(hours=8))
-    ).isoformat()
+    pub_date = published_at(episode.date, show.timezone, show.publish_time, episode.meta.get("pub_date")).isoformat()
     data = episode.to_dict()
     data.pop("items")
     items = [ManifestItem(**item.to_dict(), n=n, **placed, voices=voices,
@@ -208,7 +227,8 @@ def make_manifest(show: Show, episode: Episode, audio: AudioResult, speech: Spee
              for n, (item, placed, voices, clip) in enumerate(zip(episode.items, audio.items, speech.voices, speech.clips), 1)]
     return Manifest(
         studio=__version__, **data, guid=guid, pub_date=str(pub_date), engine=speech.engine,
-        audio=AudioFile(file=audio.file, bytes=audio.bytes, duration_ms=round(audio.duration_ms, 1), sha256=audio.sha256),
+        audio=AudioFile(file=audio.file, bytes=audio.bytes, duration_ms=round(audio.duration_ms, 1), sha256=audio.sha256,
+                        aliases=earlier_names(previous, audio.file)),
         items=items, section_images=episode.meta.get("section_images") or {}, loudness=audio.loudness,
         chapters=audio.chapters_file, audio_key=audio.key, transcripts=[Transcript(**t) for t in TRANSCRIPTS],
     )

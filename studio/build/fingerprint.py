@@ -26,12 +26,21 @@ from studio.core.resources import BUILTIN_TEMPLATES
 
 def _hash_tree(h: "hashlib._Hash", root: Path) -> None:
     if root.is_file():
-        h.update(root.name.encode() + b"\0" + root.read_bytes())
+        h.update(root.name.encode() + b"\0")
+        _hash_file(h, root)
         return
     if root.is_dir():
         for p in sorted(root.rglob("*")):
             if p.is_file() and "__pycache__" not in p.parts:
-                h.update(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes())
+                h.update(str(p.relative_to(root)).encode() + b"\0")
+                _hash_file(h, p)
+
+
+def _hash_file(h: "hashlib._Hash", path: Path) -> None:
+    """A file's bytes into `h` a MiB at a time (a host's recording can be gigabytes)."""
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
 
 
 def build_fingerprint(script: Path, show: Show, options: dict[str, Any]) -> str:

@@ -38,7 +38,15 @@ def handle_errors(fn):
 
 
 def load_show_for(show_file: str | None, near: Path | None = None) -> Show:
-    """The show: --show FILE when given, else show.toml next to `near` (a script), else here or in a parent."""
+    """The show: --show FILE when given, else show.toml next to `near` (a script), else here or in a parent.
+    A setting read under its new name (a renamed key) is said once, on stderr."""
+    show = _find_show(show_file, near)
+    for note in show.notes:
+        click.echo(f"warning: {note}", err=True)
+    return show
+
+
+def _find_show(show_file: str | None, near: Path | None) -> Show:
     if show_file:
         return load_show(Path(show_file))
     if near is not None:

@@ -43,7 +43,7 @@ class _BarsOnly(Reporter):
 @handle_errors
 def build(obj, episodes: tuple[Path, ...], out_dir: Path | None, engine: str | None, jobs: int | None, as_json: bool,
           quiet: bool, force: bool, fmt: str | None) -> None:
-    """Build EPISODES (script files): clips, episode.mp3, email, manifest,
+    """Build EPISODES (script files): clips, the episode MP3, email, manifest,
     then the feed and index from every episode in the output dir.
 
     With no script, every script in episodes/ is built in date order (unchanged
@@ -95,7 +95,8 @@ def _build_several(show, scripts: list[Path], *, as_json: bool, quiet: bool, **o
 @click.option("--format", "fmt", type=click.Choice(format_names()), help="Read the script as this format (default: detect it).")
 @click.option("--json", "as_json", is_flag=True,
               help='Print {"title", "summary", "format", "items": [...]} instead of a table.')
-@click.option("--explain", is_flag=True, help="Every sentence, whether it starts an item, and the evidence.")
+@click.option("--explain", is_flag=True, help="Every sentence, whether it starts an item, and the evidence; with a "
+              "recording, each item's place in it and a confidence.")
 @click.pass_obj
 def items(obj, episode: Path, fmt: str | None, as_json: bool, explain: bool) -> None:
     """Show how EPISODE is cut into items: n, section, title, chars, links."""

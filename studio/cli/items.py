@@ -15,6 +15,7 @@ from studio.ingest import FORMATS, read_episode
 from studio.ingest.assist import use_assist
 from studio.ingest.source import load_source
 from studio.ingest.textwidth import clip, width
+from studio.recording.explain import recording_report, with_recording
 
 _COLUMNS = ("n", "section", "title", "chars", "links")
 _MAX = {"section": 16, "title": 48}  # a headline is at most 48 columns
@@ -34,7 +35,8 @@ def _items(path: Path, fmt: str | None, as_json: bool, explain: bool, show_file:
         if explain:
             reader = FORMATS[episode.format]
             rows = reader.explain(load_source(path)) if hasattr(reader, "explain") else None
-            _write(explain_text(episode, rows, as_json), sys.stdout)
+            explained = explain_text(episode, rows, as_json)
+            _write(with_recording(explained, recording_report(episode, path), as_json), sys.stdout)
             return 0
     except StudioError as e:
         _write(f"{e}\n", sys.stderr)

@@ -9,8 +9,9 @@ from pathlib import Path
 import click
 
 from studio.cli.app import cli, handle_errors, load_show_for
-from studio.email.send import parse_rate, send_episode
+from studio.core.progress import Reporter
 from studio.loop.ship import EX_TEMPFAIL
+from studio.send.run import parse_rate, send_episode
 
 
 @cli.command()
@@ -22,38 +23,44 @@ from studio.loop.ship import EX_TEMPFAIL
               help="Try again the recipients the server refused permanently in earlier runs of this episode.")
 @click.option("--dry-run", is_flag=True, help="Show who would get it and what would stop a real run; send nothing.")
 @click.option("--test-to", metavar="ADDRESS", help="Send one copy to ADDRESS only (the send log is not touched).")
-@click.option("--rate", metavar="N/s", help="At most N messages per second (or N/m, N/h). Default: smtp.rate from show.toml.")
+@click.option("--rate", metavar="N/s",
+              help="At most N messages per second (or N/m, N/h); the pace adapts below it. Default: smtp.rate.")
+@click.option("--connections", type=click.IntRange(1, 100), metavar="N",
+              help="Connections (SES: requests) at once. Default: smtp.connections.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Output directory the episode was built into (default: output_dir from show.toml).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the summary on stdout.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.pass_obj
 @handle_errors
 def send(obj, episode: str, list_path: Path | None, retry_refused: bool, dry_run: bool, test_to: str | None,
-         rate: str | None, out_dir: Path | None, as_json: bool) -> None:
-    """Email the built EPISODE (its script or its slug) to every active subscriber over SMTP.
+         rate: str | None, connections: int | None, out_dir: Path | None, as_json: bool, quiet: bool) -> None:
+    """Email the built EPISODE (its script or its slug) to every active subscriber, through a pool of SMTP
+    connections or Amazon SES ([smtp] transport = "ses").
 
     \b
     Each recipient gets it once: the send log (email.send_log in show.toml)
     records every accepted message, so a run stopped halfway is finished by
-    running the same command again. The SMTP password comes from the
-    environment variable named by smtp.password_env (STUDIO_SMTP_PASSWORD),
-    the unsubscribe-link secret from email.secret_env (STUDIO_UNSUBSCRIBE_SECRET).
-    A run of identical refusals (smtp.stop_after_refusals) means the server
-    refuses everything: the run stops and leaves the rest unsent.
+    running the same command again. The pace grows while the server keeps up
+    and backs off when it says slow down, never above smtp.rate (--rate);
+    temporary refusals are retried within the run (smtp.retries). The SMTP
+    password comes from the environment variable named by smtp.password_env
+    (STUDIO_SMTP_PASSWORD), the unsubscribe-link secret from email.secret_env
+    (STUDIO_UNSUBSCRIBE_SECRET). A run of identical refusals
+    (smtp.stop_after_refusals) means the server refuses everything: the run
+    stops and leaves the rest unsent.
     Exit status: 0 done, 1 error or stopped early, 75 some recipients deferred
     by the server (run again later).
     """
     show = load_show_for(obj["show_file"], Path(episode))
     per_second = parse_rate(rate) if rate is not None else None
-    counter = {"n": 0}
+    with Reporter(quiet=quiet or as_json).task("sending", total=None, time_left=True) as bar:
+        def progress(p) -> None:
+            bar.update(p.done, p.total, f"sending {p.rate:.0f}/s (pace {p.pace:.0f}/s)")
 
-    def progress(who: str, what: str) -> None:
-        counter["n"] += 1
-        if not as_json:
-            click.echo(f"{counter['n']:>6} {what:<9} {who}", err=True)
-
-    report = send_episode(show, episode, list_path=list_path, dry_run=dry_run, test_to=test_to,
-                          rate=per_second, out_dir=out_dir, on_progress=progress, retry_refused=retry_refused)
+        report = send_episode(show, episode, list_path=list_path, dry_run=dry_run, test_to=test_to,
+                              rate=per_second, connections=connections, out_dir=out_dir, on_progress=progress,
+                              retry_refused=retry_refused)
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False))
     else:

@@ -63,15 +63,18 @@ def template_copy(obj, name: str, force: bool) -> None:
               help="The episode's date (default: today).")
 @click.option("--format", "fmt", type=click.Choice(list(SUFFIX)), default="markdown", show_default=True,
               help="markdown: one ## heading per item; transcript: spoken prose, one paragraph per story.")
+@click.option("--recording", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Your own reading of the episode (WAV, FLAC, MP3, M4A, OGG): the front matter names it and "
+                   "`studio build` uses it instead of a synthetic voice.")
 @click.pass_obj
 @handle_errors
-def new(obj, title: str, date: dt.datetime | None, fmt: str) -> None:
+def new(obj, title: str, date: dt.datetime | None, fmt: str, recording: Path | None) -> None:
     """Start the next episode script in episodes/: front matter filled in
     (title, date, the next episode number, a slug from the date and title) from
     templates/new-episode.markdown.j2 (or .transcript.j2), which a show can
     override in its own templates/. Prints the new file's path."""
     show = load_show_for(obj["show_file"])
-    path = new_script(show, title, date.date() if date else None, fmt)
+    path = new_script(show, title, date.date() if date else None, fmt, recording)
     click.echo(shown_path(path))
 
 

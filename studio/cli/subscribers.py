@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import click
 
 from studio.cli.app import cli, handle_errors, load_show_for
 from studio.core.fsutil import atomic_write_text
+from studio.core.secrets import unsubscribe_secret
 from studio.subscribers.bounces import process_mailbox
 from studio.subscribers.export import export_csv
 from studio.subscribers.listfile import SubscriberError, read_subscribers
@@ -194,7 +194,7 @@ def bounces(obj, path: Path, as_json: bool) -> None:
     A message already processed is skipped, so the same mailbox can be read again."""
     show = _show(obj)
     with open_store(show) as store:
-        result = process_mailbox(path, store, os.environ.get(show.email.secret_env, ""),
+        result = process_mailbox(path, store, unsubscribe_secret(show),
                                  show.subscribers.soft_bounce_limit)
     if as_json:
         click.echo(json.dumps(result.to_json()))

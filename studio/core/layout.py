@@ -2,7 +2,9 @@
 
     OUT/feed.xml, index.html, archive.html, cover.jpg, favicon.png, icon-180.png
     OUT/episodes/SLUG/index.html, transcript.html        the episode's pages
-    OUT/episodes/SLUG/episode.mp3, clips/NNN-HASH.mp3   its audio
+    OUT/episodes/SLUG/SLUG.mp3, clips/NNN-HASH.mp3      its audio: apps keep downloads by file name, so
+                                                        each episode's MP3 has its own (`episode.mp3` in
+                                                        older builds: kept as a second name, build.oldnames)
     OUT/episodes/SLUG/email.html, email.txt, email.eml  its email edition
     OUT/episodes/SLUG/chapters.json, transcript.vtt, transcript.srt
     OUT/episodes/SLUG/manifest.json                     what the build made (written last)
@@ -22,7 +24,6 @@ EPISODES = "episodes"
 PAGE = "index.html"  # an episode's page, in its folder
 TRANSCRIPT_PAGE = "transcript.html"
 MANIFEST = "manifest.json"
-AUDIO = "episode.mp3"
 CLIPS = "clips"
 CHAPTERS = "chapters.json"
 VTT, SRT = "transcript.vtt", "transcript.srt"
@@ -43,6 +44,11 @@ def cover_name(cover: str | Path) -> str:
 def episode_rel(slug: str) -> str:
     """An episode's folder relative to the output folder, with a trailing slash (not URL-quoted)."""
     return f"{EPISODES}/{slug}/"
+
+
+def audio_name(slug: str) -> str:
+    """The episode's MP3, in its folder: unique in the show, stable, readable (`2024-03-27-ai-weekly.mp3`)."""
+    return f"{slug}.mp3"
 
 
 def clip_name(n: int, content_hash: str) -> str:
@@ -69,7 +75,8 @@ class EpisodeFiles:
 
     @property
     def audio(self) -> Path:
-        return self.dir / AUDIO
+        """Where a build writes the MP3 (an older manifest may name another file: use its `audio.file`)."""
+        return self.dir / audio_name(self.slug)
 
     @property
     def clips(self) -> Path:

@@ -28,6 +28,13 @@ class AudioFile:
     bytes: int
     duration_ms: float
     sha256: str | None = None
+    aliases: list[str] = field(default_factory=list)  # older names of the same file, still answering
+
+
+def _names(value: Any) -> list[str]:
+    """File names in the episode's folder (no path, no dot-file); anything else is dropped."""
+    ok = isinstance(value, list)
+    return [v for v in value if isinstance(v, str) and v and "/" not in v and not v.startswith(".")] if ok else []
 
 
 @dataclass
@@ -101,6 +108,7 @@ class Manifest:
     inputs: list[str] = field(default_factory=list)
     transcripts: list[Transcript] = field(default_factory=list)
     source: str = ""  # the script, relative to the show
+    recording: dict[str, Any] | None = None  # a recorded episode: each item's place in the recording (studio.recording)
 
     @classmethod
     def from_json(cls, data: Any, slug: str | None = None) -> "Manifest":
@@ -112,7 +120,8 @@ class Manifest:
         values = {k: v for k, v in data.items() if k in known}
         audio = data["audio"]
         values["audio"] = AudioFile(file=audio["file"], bytes=audio["bytes"], duration_ms=float(audio["duration_ms"]),
-                                    sha256=audio.get("sha256") if isinstance(audio.get("sha256"), str) else None)
+                                    sha256=audio.get("sha256") if isinstance(audio.get("sha256"), str) else None,
+                                    aliases=_names(audio.get("aliases")))
         email = data.get("email") if isinstance(data.get("email"), dict) else {}
         values["email"] = EmailFiles(**{k: v for k, v in email.items() if k in ("html", "text", "eml") and isinstance(v, str)})
         values["items"] = [ManifestItem.from_json(it) for it in data.get("items") or []]
@@ -136,7 +145,9 @@ class Manifest:
 
     @property
     def published(self) -> dt.datetime:
-        return dt.datetime.fromisoformat(self.pub_date)
+        """pub_date as a moment (a manifest written without an offset is taken as UTC)."""
+        when = dt.datetime.fromisoformat(self.pub_date)
+        return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
 
     def existing_transcripts(self, episode_dir: Path) -> list[Transcript]:
         """The transcripts listed with a type whose files exist in `episode_dir`."""

@@ -44,20 +44,25 @@ class Reporter:
         if self.quiet or not sys.stderr.isatty():
             yield _Task(None, None)
             return
-        from rich.progress import (  # lazy: rich loads only when there is a terminal to draw on
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
-        if time_left:
-            columns += [TextColumn("left"), TimeRemainingColumn()]
-        with Progress(*columns, console=self.err, transient=True) as p:
+        with progress_bars(self.err, time_left) as p:
             yield _Task(p, p.add_task(label, total=total))
+
+
+def progress_bars(console, time_left: bool = False):
+    """rich's Progress with Studio's columns: label, bar, done of total, time spent (and left if asked)."""
+    from rich.progress import (  # lazy: rich loads only when there is a terminal to draw on
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+    if time_left:
+        columns += [TextColumn("left"), TimeRemainingColumn()]
+    return Progress(*columns, console=console, transient=True)
 
 
 class _Task:
@@ -68,3 +73,8 @@ class _Task:
         if self.progress is not None:
             kw = {"description": description} if description else {}
             self.progress.update(self.task_id, advance=n, **kw)
+
+    def update(self, completed: int, total: int, description: str) -> None:
+        """Set the count, the total and the label at once (a caller that keeps its own count)."""
+        if self.progress is not None:
+            self.progress.update(self.task_id, completed=completed, total=total, description=description)

@@ -14,7 +14,7 @@ from studio.core.manifest import Manifest, ManifestError, ManifestItem, read_man
 from studio.core.memory import gc_paused
 from studio.feed.shownotes import notes_body, notes_text
 
-INDEX_FORMAT = 5  # bump when the cached entry changes
+INDEX_FORMAT = 6  # bump when the cached entry changes (6: show notes list chapter starts)
 
 
 @dataclass
@@ -103,6 +103,6 @@ def _load_index(out: OutputLayout) -> Index:
             atomic_write_text(out.manifest_index, json.dumps({"format": stamp, "episodes": fresh}, ensure_ascii=False))
         except OSError:
             pass  # only a cache
-    index.episodes.sort(key=lambda e: (e.manifest.pub_date, e.manifest.number or 0, e.manifest.slug), reverse=True)
+    index.episodes.sort(key=lambda e: (e.manifest.published, e.manifest.number or 0, e.manifest.slug), reverse=True)
     index.skipped.sort()
     return index

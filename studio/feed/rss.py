@@ -12,6 +12,7 @@ from studio.core.config import Show
 from studio.core.layout import OutputLayout, cover_name
 from studio.core.manifest import Manifest
 from studio.core.memory import gc_paused
+from studio.core.timeline import length_seconds
 from studio.feed.extensions import podcast_guid, register_all
 from studio.feed.index import Listed
 from studio.feed.shownotes import notes_html, notes_text
@@ -21,11 +22,6 @@ CAPTION_TYPES = {"text/vtt", "application/x-subrip", "application/srt"}
 
 def feed_guid(show: Show) -> str:
     return show.feed.guid or podcast_guid(urls.feed(show))
-
-
-def pub_datetime(m: Manifest) -> dt.datetime:
-    when = m.published
-    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
 
 
 def feed_episodes(show: Show, episodes: list[Listed]) -> list[Listed]:
@@ -72,7 +68,7 @@ def _build_feed_xml(show: Show, episodes: list[Listed], out: OutputLayout) -> by
     listed = feed_episodes(show, episodes)
     for entry in listed:
         _add_entry(fg, show, entry, out, cover_url)
-    fg.lastBuildDate(pub_datetime(listed[0].manifest) if listed else dt.datetime.now(dt.timezone.utc))
+    fg.lastBuildDate(listed[0].manifest.published if listed else dt.datetime.now(dt.timezone.utc))
     return fg.rss_str(pretty=True)
 
 
@@ -92,12 +88,12 @@ def _add_entry(fg, show: Show, entry: Listed, out: OutputLayout, cover_url: str)
     fe.link(href=page)
     fe.description(entry.notes_text or notes_text(m))
     fe.content(notes_html(m, page, entry.notes_body), type="CDATA")
-    fe.pubDate(pub_datetime(m))
+    fe.pubDate(m.published)
     size = files.file(audio.file).stat().st_size
     fe.enclosure(urls.enclosure(show, slug, audio.file, audio.sha256), str(size), "audio/mpeg")
 
     it = fe.itunes
-    it.itunes_duration(max(1, round(audio.duration_ms / 1000)))
+    it.itunes_duration(length_seconds(audio.duration_ms))
     it.itunes_episode_type("full")
     it.itunes_image(_episode_image(m, cover_url))
     if m.number:

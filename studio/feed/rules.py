@@ -6,6 +6,7 @@ import warnings
 from pathlib import Path
 
 from studio.core.config import Show
+from studio.core.config.checks import is_https_or_loopback
 from studio.core.errors import StudioError
 from studio.core.layout import OutputLayout
 from studio.core.manifest import read_manifest
@@ -19,10 +20,16 @@ class PublishRuleError(StudioError):
 
 
 def https_problem(show: Show) -> str | None:
-    if not show.base_url.startswith("https://"):
-        return (f"key 'base_url': must be an https:// URL (podcast apps and Apple Podcasts require https), "
-                f"got {show.base_url!r}")
+    """base_url must be https; plain http only to this machine (127.0.0.1, localhost, [::1]: tests, previews)."""
+    if not is_https_or_loopback(show.base_url):
+        return (f"key 'base_url': must be an https:// URL (podcast apps and Apple Podcasts require https; "
+                f"http only on 127.0.0.1, localhost or [::1], for tests and previews), got {show.base_url!r}")
     return None
+
+
+def local_only(show: Show) -> bool:
+    """The show's URLs lead to this machine only (a test or a preview): fine to build, not to announce."""
+    return not show.base_url.startswith("https://")
 
 
 def cover_problems(cover: Path) -> list[str]:

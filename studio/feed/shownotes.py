@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from studio.core.links import web_link
 from studio.core.manifest import Manifest
 from studio.core.model import Link
+from studio.core.timeline import listed_starts
 from studio.present.labels import clock
 
 LIMIT = 4000  # Apple Podcasts: description / content:encoded
@@ -34,8 +35,8 @@ def notes_body(m: Manifest, budget: int = LIMIT - TAIL_RESERVE) -> str:
     summary = (m.summary or "")[: LIMIT // 2]
     head = f"<p>{escape(summary)}</p>" if summary else ""
     lines, links = [], []
-    for it in m.items:
-        lines.append(f"<li>{clock(it.start_ms)} {escape(it.title)}")
+    for it, start in zip(m.items, _starts(m)):
+        lines.append(f"<li>{clock(start)} {escape(it.title)}")
         found = ((lk, web_link(lk.url)) for lk in it.links)
         links.append("".join(f' · <a href="{escape(url)}">{escape(_label(lk, url))}</a>' for lk, url in found if url))
 
@@ -54,9 +55,14 @@ def notes_body(m: Manifest, budget: int = LIMIT - TAIL_RESERVE) -> str:
     return html if len(html) <= budget else ""
 
 
+def _starts(m: Manifest) -> list[int]:
+    """Each item's start as the chapters have it (studio.core.timeline)."""
+    return listed_starts((it.start_ms, it.end_ms) for it in m.items)
+
+
 def notes_text(m: Manifest) -> str:
     """Plain-text description: the summary (or title), then the chapter lines."""
     parts = [m.summary or m.title, ""]
-    parts += [f"{clock(it.start_ms)} {it.title}" for it in m.items]
+    parts += [f"{clock(start)} {it.title}" for it, start in zip(m.items, _starts(m))]
     text = "\n".join(parts).strip()
     return text if len(text) <= LIMIT else text[: LIMIT - 1] + "…"

@@ -21,7 +21,7 @@ from functools import lru_cache
 from itertools import chain
 from typing import Iterable
 
-from studio.ingest.cohesion import COLUMNS, cohesion_columns, grams
+from studio.ingest.cohesion import COHESION_COLUMNS, cohesion_columns, grams
 from studio.ingest.entities import find_entities
 from studio.ingest.words import content_words
 
@@ -80,7 +80,7 @@ FEATURES = (
     "len_s", "len_p", "len_q", "short_s", "short_p", "title_s", "title_p", "switch", "question_s", "question_p",
     "greeting_p", "sign_off_s", "sign_off_p", "en_doc",
     "s_back", "cos1_rel", "cos2_rel", "novel_rel", "doc_len", "short_doc_novel",
-    "s_long", "en_open", "en_def", "latin", *COLUMNS,
+    "s_long", "en_open", "en_def", "latin", *COHESION_COLUMNS,
 )
 
 
@@ -202,10 +202,10 @@ def gap_columns(fs: list[Facts], en_doc: bool, needed: Iterable[str] = FEATURES)
     }
     for k, (name, _) in enumerate(_FLAGS):
         columns[name] = [f.flags[k] for f in fs[1:]]
-    if not set(COLUMNS).isdisjoint(needed):
+    if not set(COHESION_COLUMNS).isdisjoint(needed):
         columns.update(cohesion_columns([grams(f.text) for f in fs]))
     else:
-        columns.update({k: [0.0] * m for k in COLUMNS})  # one shared float: no memory per value
+        columns.update({k: [0.0] * m for k in COHESION_COLUMNS})  # one shared float: no memory per value
     return columns
 
 

@@ -80,14 +80,19 @@ def _clean_value(value: Any) -> Any:
 
 
 def pub_date(value: Any, path: Path) -> str:
-    """An ISO 8601 date and time from TOML/YAML datetimes, ISO strings or RFC 822 dates."""
+    """An ISO 8601 date and time from TOML/YAML datetimes, ISO strings or RFC 822 dates; a date alone stays one."""
     when: dt.datetime | None = None
     if isinstance(value, dt.datetime):
         when = value
     elif isinstance(value, dt.date):
-        when = dt.datetime.combine(value, dt.time(6, 0))
+        return value.isoformat()  # a date alone: the build adds the show's publish_time (studio.core.pubdate)
     elif isinstance(value, str):
         text = value.strip()
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            try:
+                return dt.date.fromisoformat(text).isoformat()
+            except ValueError:
+                pass
         try:
             when = dt.datetime.fromisoformat(text)
         except ValueError:

@@ -44,7 +44,7 @@ def cosine(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / math.sqrt(len(a) * len(b)) if a and b else 0.0
 
 
-COLUMNS = ("g1", "gmax3", "gwin", "gfwd", "gprev", "gwin_dip", "g_empty")
+COHESION_COLUMNS = ("g1", "gmax3", "gwin", "gfwd", "gprev", "gwin_dip", "g_empty")
 
 
 def cohesion_columns(gs: list[frozenset[str]]) -> dict[str, list[float]]:
@@ -54,7 +54,7 @@ def cohesion_columns(gs: list[frozenset[str]]) -> dict[str, list[float]]:
     gwin_dip: how far gwin falls below its neighbours; g_empty: sentence j has no grams."""
     n = len(gs)
     if n < 2:
-        return {k: [] for k in COLUMNS}
+        return {k: [] for k in COHESION_COLUMNS}
     empty: frozenset[str] = frozenset()
     padded = [empty, empty] + gs + [empty]  # padded[j + 2] = gs[j]
     one = [cosine(a, b) for a, b in zip(gs, gs[1:])]  # one[j - 1]: j-1, j

@@ -8,7 +8,7 @@ tends to have stories of similar length. The decoder maximises
 by dynamic programming over the gaps (the log-odds `score` of the boundary
 model). `weight` 0 is a plain threshold at `shift`. A host's forced starts are
 always kept. Only gaps whose gain is above −MARGIN are candidates, and a story
-may skip at most WINDOW candidates: linear time on a 10 MB transcript.
+may skip at most PRIOR_WINDOW candidates: linear time on a 10 MB transcript.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass
 
 MARGIN = 3.0
-WINDOW = 12
+PRIOR_WINDOW = 12
 
 
 @dataclass(frozen=True)
@@ -57,11 +57,11 @@ def choose_starts(scores: list[float], forced: set[int], prior: LengthPrior) -> 
     for i in range(1, len(pos)):
         e = pos[i]
         top, arg = -math.inf, floor
-        for k in range(i - 1, max(floor, i - WINDOW) - 1, -1):
+        for k in range(i - 1, max(floor, i - PRIOR_WINDOW) - 1, -1):
             v = best[k] + gain[k] - penalty(e - pos[k])
             if v > top:
                 top, arg = v, k
-        if i - WINDOW > floor:  # a long story may also run from the last forced start
+        if i - PRIOR_WINDOW > floor:  # a long story may also run from the last forced start
             v = best[floor] + gain[floor] - penalty(e - pos[floor])
             if v > top:
                 top, arg = v, floor

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -20,6 +21,7 @@ from studio.core.fsutil import atomic_write_text
 from studio.feed.index import load_index
 from studio.ingest.scripts import episode_scripts, front_matter
 from studio.present.templating import environment
+from studio.recording.source import KEY, checked_recording
 
 TEMPLATE = "new-episode.{fmt}.j2"
 SUFFIX = {"markdown": ".md", "transcript": ".txt"}
@@ -57,8 +59,10 @@ def _toml_string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
 
 
-def new_script(show: Show, title: str, date: dt.date | None = None, fmt: str = "markdown") -> Path:
-    """Write episodes/<slug>.md (or .txt) and return its path; never overwrites a file."""
+def new_script(show: Show, title: str, date: dt.date | None = None, fmt: str = "markdown",
+               recording: Path | None = None) -> Path:
+    """Write episodes/<slug>.md (or .txt) and return its path; never overwrites a file. With
+    `recording` (the host's reading of it), the front matter names it, relative to the script."""
     title = " ".join(title.split())
     if not title:
         raise StudioError("the title is empty")
@@ -87,5 +91,21 @@ def new_script(show: Show, title: str, date: dt.date | None = None, fmt: str = "
     except jinja2.TemplateError as e:
         where = getattr(e, "filename", None) or show.path("templates") / name
         raise StudioError(f"template error: {e.message}", where, getattr(e, "lineno", None)) from None
+    if recording is not None:
+        named = os.path.relpath(checked_recording(Path(recording).resolve()), path.parent.resolve())
+        text = with_key(text, KEY, named, path)
     atomic_write_text(path, text)
     return path
+
+
+def with_key(text: str, key: str, value: str, path: Path) -> str:
+    """`text` with `key = value` added at the end of its front matter (TOML +++ or YAML ---)."""
+    lines = text.split("\n")
+    opening = next((n for n, line in enumerate(lines) if line.strip()), None)
+    fence = lines[opening].strip() if opening is not None else ""
+    closing = next((n for n in range(opening + 1, len(lines)) if lines[n].strip() == fence), None) \
+        if fence in ("+++", "---") else None
+    if closing is None:
+        raise StudioError("the new-episode template has no front matter to name the recording in", path)
+    line = f"{key} = {_toml_string(value)}" if fence == "+++" else f"{key}: {_toml_string(value)}"
+    return "\n".join(lines[:closing] + [line] + lines[closing:])

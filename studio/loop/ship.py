@@ -19,9 +19,9 @@ from studio.core.config import Show
 from studio.core.errors import StudioError
 from studio.core.layout import OutputLayout
 from studio.core.progress import Reporter
-from studio.email.send import parse_rate, send_episode
 from studio.ingest import read_episode
 from studio.publish.show import PublishBlocked, publish_show, result_lines
+from studio.send.run import parse_rate, send_episode
 
 STEPS = ("check", "build", "publish", "send")
 EX_TEMPFAIL = 75  # `studio send`: some recipients were deferred; run again later

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from html import escape, unescape
 from urllib.parse import urlsplit
 

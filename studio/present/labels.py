@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from studio.core.config import Show
+from studio.core.timeline import length_seconds
 
 LABELS = {
     "zh": {
@@ -76,9 +77,14 @@ def clock(ms: float) -> str:
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
 
 
+def length(duration_ms: float) -> str:
+    """The episode's length as `clock` shows it, in whole seconds as the feed's itunes:duration has it."""
+    return clock(length_seconds(duration_ms) * 1000)
+
+
 def duration_text(ms: float, labels: dict[str, str]) -> str:
     """A duration as readers see it, labelled as one ("时长 11:08")."""
-    return labels["duration"].format(t=clock(ms))
+    return labels["duration"].format(t=length(ms))
 
 
 def episode_meta(labels: dict[str, str], number: int | None, date: str | dt.date | None,

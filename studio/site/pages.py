@@ -19,9 +19,10 @@ from studio.core.layout import ICONS, TRANSCRIPT_PAGE, EpisodeFiles, OutputLayou
 from studio.core.links import https_link, web_link
 from studio.core.manifest import Manifest, read_manifest
 from studio.core.resources import BUILTIN_TEMPLATES
+from studio.core.timeline import listed_starts
 from studio.present import cjk, content, palette
 from studio.present.items import display_items, says_title, sections
-from studio.present.labels import clock, episode_meta, is_chinese, labels_for
+from studio.present.labels import clock, episode_meta, is_chinese, labels_for, length
 from studio.present.templating import environment
 from studio.site import transcript
 
@@ -108,7 +109,7 @@ def _polish(show: Show):
 def _listing(show: Show, m: Manifest) -> dict[str, Any]:
     rel = quote(episode_rel(m.slug))
     polish = _polish(show)
-    return dict(m.to_json(), page_rel=rel, audio_rel=_audio(show, m, rel), duration=clock(m.audio.duration_ms),
+    return dict(m.to_json(), page_rel=rel, audio_rel=_audio(show, m, rel), duration=length(m.audio.duration_ms),
                 title=polish(m.title), summary=polish(m.summary), cover=https_link(m.image) or _cover(show, ""),
                 meta=episode_meta(labels_for(show), m.number, m.date or m.pub_date, m.audio.duration_ms))
 
@@ -134,19 +135,21 @@ def episode_context(show: Show, m: Manifest, files: EpisodeFiles) -> dict[str, A
     polish = _polish(show)
     items = []
     duration_s = max(m.audio.duration_ms / 1000, 1.0)
-    for it in display_items([dict(it, n=it.get("n") or k) for k, it in enumerate(data["items"], 1)], IMAGE_SIZE,
-                            chinese=is_chinese(show)):
-        start = float(it.get("start_ms", 0)) / 1000
-        items.append(dict(it, start_s=f"{start:.1f}", clock=clock(start * 1000), seek_href=f"{audio}#t={start:.1f}"))
+    starts = listed_starts((it.start_ms, it.end_ms) for it in m.items)  # where each item's chapter starts
+    shown = display_items([dict(it, n=it.get("n") or k) for k, it in enumerate(data["items"], 1)], IMAGE_SIZE,
+                          chinese=is_chinese(show))
+    for it, start_ms in zip(shown, starts):
+        start = start_ms / 1000
+        items.append(dict(it, start_s=f"{start:.1f}", clock=clock(start_ms), seek_href=f"{audio}#t={start:.1f}"))
     found = [{"file": t.file, "type": t.type, "label": TRANSCRIPT_LABELS.get(t.type, t.type),
               "href": _media(show, m, t.file, quote(t.file))} for t in m.existing_transcripts(files.dir)]
     vtt = next((t for t in found if t["type"] == "text/vtt"), None)
     chapters = m.existing_chapters(files.dir)
-    episode = dict(data, audio_rel=audio, duration=clock(m.audio.duration_ms), page_url=urls.episode_page(show, m.slug),
+    episode = dict(data, audio_rel=audio, duration=length(m.audio.duration_ms), page_url=urls.episode_page(show, m.slug),
                    title=polish(m.title), summary=polish(m.summary),
                    meta=episode_meta(labels_for(show), m.number, m.date or m.pub_date, m.audio.duration_ms))
-    player = {"duration_s": f"{duration_s:.0f}", "duration": clock(m.audio.duration_ms),
-              "marks": [f"{min(100.0, float(it.get('start_ms', 0)) / 10 / duration_s):.2f}" for it in items[1:]]}
+    player = {"duration_s": f"{duration_s:.0f}", "duration": length(m.audio.duration_ms),
+              "marks": [f"{min(100.0, float(it['start_s']) * 100 / duration_s):.2f}" for it in items[1:]]}
     return {**layout_context(show, "../../"), "episode": episode, "items": items, "player": player,
             "sections": sections(items, m.section_images), "transcripts": found, "captions": vtt,
             "transcript_page": TRANSCRIPT_PAGE if vtt else None,

@@ -22,15 +22,15 @@ MIN_MS_OTHER = 40  # a Latin letter or digit (about 300 words per minute)
 
 
 @dataclass
-class Placed:
+class PlacedWord:
     boundary: Boundary
     start: int  # character span of the word (or sentence) in the text
     end: int
 
 
-def place_words(text: str, boundaries: list[Boundary], kind: str = "word") -> list[Placed]:
+def place_words(text: str, boundaries: list[Boundary], kind: str = "word") -> list[PlacedWord]:
     """Find each boundary's text of `kind` in `text`, in order; those not found are skipped."""
-    placed: list[Placed] = []
+    placed: list[PlacedWord] = []
     pos = 0
     for b in boundaries:
         if b.kind != kind or not b.text.strip():
@@ -39,7 +39,7 @@ def place_words(text: str, boundaries: list[Boundary], kind: str = "word") -> li
         i = text.find(word, pos, pos + _SEARCH_WINDOW + len(word))
         if i < 0:
             continue
-        placed.append(Placed(b, i, i + len(word)))
+        placed.append(PlacedWord(b, i, i + len(word)))
         pos = i + len(word)
     return placed
 

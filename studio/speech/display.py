@@ -10,7 +10,7 @@ import sys
 from contextlib import contextmanager
 from typing import Iterator
 
-from studio.core.progress import Reporter
+from studio.core.progress import Reporter, progress_bars
 from studio.speech.scheduler import ItemJob
 
 
@@ -27,18 +27,7 @@ class SpeechDisplay:
         if reporter.quiet or not sys.stderr.isatty():
             yield cls(reporter)
             return
-        from rich.progress import (  # lazy: rich loads only when there is a terminal to draw on
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-
-        with Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=reporter.err, transient=True,
-        ) as p:
+        with progress_bars(reporter.err) as p:
             yield cls(reporter, p, p.add_task("Speech", total=items))
 
     def restart(self) -> None:

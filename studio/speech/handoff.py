@@ -1,6 +1,6 @@
 """Hand each item's clip on the moment it is complete (the audio stage decodes it meanwhile).
 
-A `Progress` (studio.speech.scheduler) wrapped around the display: when an item is done, its
+A `SpeechProgress` (studio.speech.scheduler) wrapped around the display: when an item is done, its
 chunks are joined into its clip and passed to `on_clip(index, clip)`; the joined clip is kept
 so the episode's clip list reuses it.
 """
@@ -11,13 +11,13 @@ from typing import Callable
 
 from studio.speech.assemble import join_clips
 from studio.speech.base import Clip
-from studio.speech.scheduler import ItemJob, Progress
+from studio.speech.scheduler import ItemJob, SpeechProgress
 
 
 class ClipHandoff:
-    """Progress that also hands each finished item's joined clip to `on_clip`."""
+    """SpeechProgress that also hands each finished item's joined clip to `on_clip`."""
 
-    def __init__(self, inner: Progress | None, texts: dict[int, str], joined: dict[int, Clip],
+    def __init__(self, inner: SpeechProgress | None, texts: dict[int, str], joined: dict[int, Clip],
                  on_clip: Callable[[int, Clip], None]):
         self.inner, self.texts, self.joined, self.on_clip = inner, texts, joined, on_clip
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import os
 import socket
 import time
 from urllib.parse import urlparse
 
 from studio.core.errors import SpeechError
 from studio.core.netsafe import REDIRECTS, RedirectRefused, next_hop, redact
+from studio.core.secrets import secret
 from studio.speech.base import EngineConfigError, TransientSpeechError
 
 RETRY_STATUS = (408, 429, 500, 502, 503, 504)
@@ -31,7 +31,7 @@ def answer_cap(text: str, fmt: str) -> int:
     return (BASE_SECONDS + SECONDS_PER_CHAR * len(text)) * BYTES_PER_SECOND.get(fmt, BYTES_PER_SECOND["wav"])
 
 
-def looks_like(fmt: str, data: bytes) -> bool:
+def looks_like_audio(fmt: str, data: bytes) -> bool:
     """Whether `data` starts like an MP3 (an ID3 tag or a frame sync) or a WAV file."""
     if fmt == "wav":
         return data[:4] == b"RIFF" and data[8:12] == b"WAVE"
@@ -66,7 +66,7 @@ def retry_after_seconds(value: str | None) -> float | None:
 
 
 def env_secret(name: str) -> str:
-    return os.environ.get(name, "").strip() if name else ""
+    return secret(name)
 
 
 def probe_url(url: str, timeout: float = 2.0) -> str | None:
@@ -168,7 +168,7 @@ class HttpEngine:
         return data
 
     def _check_audio(self, resp, head: bytes) -> bool:
-        if not looks_like(self.fmt, head):
+        if not looks_like_audio(self.fmt, head):
             ctype = resp.headers.get("Content-Type", "no Content-Type")
             raise SpeechError(f"{self.label} answered {resp.status} with {ctype}, not audio "
                               f"({self.fmt.upper()}): {head[:80].decode('utf-8', 'replace')!r}")

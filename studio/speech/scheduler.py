@@ -57,7 +57,7 @@ class Summary:
     failures: list[ItemJob] = field(default_factory=list)
 
 
-class Progress(Protocol):
+class SpeechProgress(Protocol):
     def item_started(self, job: ItemJob) -> None: ...
     def request_done(self, job: ItemJob) -> None: ...
     def retrying(self, job: ItemJob, attempt: int, cause: str, delay: float) -> None: ...
@@ -87,7 +87,7 @@ class _FailFast(Exception):
 
 
 async def run_jobs(jobs: list[ItemJob], engine: Engine, cache: ClipCache, concurrency: int,
-                   policy: RetryPolicy, progress: Progress | None = None, fail_fast: bool = False,
+                   policy: RetryPolicy, progress: SpeechProgress | None = None, fail_fast: bool = False,
                    max_concurrency: int | None = None) -> Summary:
     """Synthesize every pending request of every job; fill `request.clip` and the cache.
     Requests run `concurrency` at a time at first, adapting up to `max_concurrency`

@@ -24,7 +24,7 @@ from studio.speech.engines import ENGINE_LABELS, engine_version, make_engine, re
 from studio.speech.handoff import ClipHandoff
 from studio.speech.lexicon import load_lexicon
 from studio.speech.plan import ItemSpeech, chunks_of, plan_speech
-from studio.speech.scheduler import ItemJob, Progress, Request, RetryPolicy, Summary, run_jobs
+from studio.speech.scheduler import ItemJob, SpeechProgress, Request, RetryPolicy, Summary, run_jobs
 from studio.speech.text import MAX_REQUEST_BYTES
 from studio.speech.voices import known_voices
 
@@ -67,7 +67,7 @@ class _Skip(Exception):
 
 
 def _run(name: str, show: Show, work: list[ItemJob], cache: ClipCache, jobs: int | None,
-         progress: Progress | None, seed: int | None, fail_fast: bool) -> Summary:
+         progress: SpeechProgress | None, seed: int | None, fail_fast: bool) -> Summary:
     async def run() -> Summary:
         engine = make_engine(name, show)
         policy = RetryPolicy(retries=show.speech.retries, backoff=show.speech.retry_backoff, rng=random.Random(seed))
@@ -88,7 +88,7 @@ def synthesize_episode(
     engine_name: str,
     cache_dir: Path,
     jobs: int | None = None,
-    progress: Progress | None = None,
+    progress: SpeechProgress | None = None,
     limit: int = MAX_REQUEST_BYTES,
     seed: int | None = None,
     warn: Callable[[str], None] | None = None,

@@ -17,7 +17,7 @@ from studio.speech.assemble import clip_duration_ms
 from studio.speech.base import Clip
 from studio.speech.text import speech_sentences
 
-MAX_LINE = 65
+CUE_LINE_MAX = 65
 MAX_PAUSE_MS = 1500  # a longer silence between words starts a new cue
 TRANSCRIPTS = [
     {"file": "transcript.vtt", "type": "text/vtt"},
@@ -101,7 +101,7 @@ def _word_cues(clip: Clip, start_ms: float) -> list[Cue]:
             prev = group[-1]
             pause = w.boundary.offset_ms - (prev.boundary.offset_ms + prev.boundary.duration_ms)
             if (_SENTENCE_END.search(text[prev.end : w.start]) or pause > MAX_PAUSE_MS
-                    or len(" ".join(text[group[0].start : w.end].split())) > MAX_LINE):
+                    or len(" ".join(text[group[0].start : w.end].split())) > CUE_LINE_MAX):
                 groups.append([w])
                 continue
             group.append(w)
@@ -118,9 +118,9 @@ def _word_cues(clip: Clip, start_ms: float) -> list[Cue]:
 
 
 def _split_long(text: str, start: float, end: float) -> list[Cue]:
-    if len(text) <= MAX_LINE:
+    if len(text) <= CUE_LINE_MAX:
         return [Cue(start, end, text)]
-    parts = [text[i : i + MAX_LINE].strip() for i in range(0, len(text), MAX_LINE)]
+    parts = [text[i : i + CUE_LINE_MAX].strip() for i in range(0, len(text), CUE_LINE_MAX)]
     step = (end - start) / len(parts)
     return [Cue(start + n * step, start + (n + 1) * step, p) for n, p in enumerate(parts) if p]
 

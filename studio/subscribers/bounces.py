@@ -35,7 +35,7 @@ from studio.subscribers.listfile import normalize_address
 from studio.subscribers.store import Store
 
 MAX_MESSAGE = 10 * 1024 * 1024  # bytes; a bigger message is not a report and is skipped
-MAX_LINE = 64 * 1024  # an mbox is read in lines of at most this many bytes
+MBOX_LINE_MAX = 64 * 1024  # an mbox is read in lines of at most this many bytes
 _TOKEN = re.compile(r"[?&]t=([A-Za-z0-9_.-]+)|unsubscribe(?:%20|\s)+([A-Za-z0-9_.-]+)", re.I)
 
 
@@ -44,7 +44,7 @@ class BounceError(StudioError):
 
 
 @dataclass
-class Finding:
+class BounceFinding:
     kind: str  # hard | soft | complaint | unsubscribe
     address: str
     detail: str
@@ -137,10 +137,10 @@ def _maildir(path: Path) -> Iterator[tuple[str, bytes | None]]:
 
 def _mbox(f: BinaryIO) -> Iterator[bytes | None]:
     """Each message of an mbox (without its 'From ' line), or None for one over MAX_MESSAGE, whose bytes are
-    dropped as they are read. Lines are read in pieces of at most MAX_LINE bytes."""
+    dropped as they are read. Lines are read in pieces of at most MBOX_LINE_MAX bytes."""
     msg, size, over, started, at_line_start = bytearray(), 0, False, False, True
     while True:
-        line = f.readline(MAX_LINE)
+        line = f.readline(MBOX_LINE_MAX)
         if not line:
             break
         if at_line_start and line.startswith(b"From "):
@@ -198,7 +198,7 @@ def _original_headers(msg: Message) -> Message | None:
     return None
 
 
-def classify(msg: Message, secret: str) -> list[Finding] | None:
+def classify(msg: Message, secret: str) -> list[BounceFinding] | None:
     """What a message reports; None if it is neither a report nor an unsubscribe."""
     if msg.get_content_type() == "multipart/report":
         kind = (msg.get_param("report-type") or "").lower()
@@ -214,11 +214,11 @@ def classify(msg: Message, secret: str) -> list[Finding] | None:
         m = _TOKEN.search(subject)
         address = tokens.verify(m.group(2), secret) if m and m.group(2) and secret else None
         address = address or _addr(msg.get("From"))
-        return [Finding("unsubscribe", address, "mailto unsubscribe")] if address else []
+        return [BounceFinding("unsubscribe", address, "mailto unsubscribe")] if address else []
     return None
 
 
-def _dsn(msg: Message, by_token: str | None) -> list[Finding]:
+def _dsn(msg: Message, by_token: str | None) -> list[BounceFinding]:
     out = []
     for part in msg.walk():
         if part.get_content_type() != "message/delivery-status":
@@ -235,13 +235,13 @@ def _dsn(msg: Message, by_token: str | None) -> list[Finding]:
             diagnostic = " ".join(str(block.get("Diagnostic-Code", "")).split())[:200]
             detail = f"{status} {diagnostic}".strip()
             if action == "failed" and status.startswith("5"):
-                out.append(Finding("hard", address, detail))
+                out.append(BounceFinding("hard", address, detail))
             elif action == "delayed" or (action == "failed" and status.startswith("4")):
-                out.append(Finding("soft", address, detail))
+                out.append(BounceFinding("soft", address, detail))
     return out
 
 
-def _arf(msg: Message, original: Message | None, by_token: str | None) -> list[Finding]:
+def _arf(msg: Message, original: Message | None, by_token: str | None) -> list[BounceFinding]:
     for part in msg.walk():
         if part.get_content_type() != "message/feedback-report":
             continue
@@ -254,7 +254,7 @@ def _arf(msg: Message, original: Message | None, by_token: str | None) -> list[F
             _addr(original.get("To")) if original is not None else None)
         agent = " ".join(str(fields.get("User-Agent", "")).split())[:100]
         detail = f"{feedback} report {agent}".strip()
-        return [Finding("complaint", address, detail, verified=by_token is not None)] if address else []
+        return [BounceFinding("complaint", address, detail, verified=by_token is not None)] if address else []
     return []
 
 
@@ -283,7 +283,7 @@ _EFFECT = {"hard": ("bounced", "hard"), "complaint": ("complained", "complaints"
            "unsubscribe": ("unsubscribed", "unsubscribes")}
 
 
-def _apply(f: Finding, store: Store, soft_limit: int, result: BounceResult) -> None:
+def _apply(f: BounceFinding, store: Store, soft_limit: int, result: BounceResult) -> None:
     known = store.status(f.address)
     if f.kind in ("hard", "soft") and known is None:
         result.unknown += 1

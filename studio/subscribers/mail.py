@@ -1,17 +1,18 @@
-"""The double opt-in confirmation mail, sent through the show's [smtp] server."""
+"""The double opt-in confirmation mail, sent through the show's transport ([smtp] server or Amazon SES)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import html
-import os
 from email.utils import make_msgid
 
 from studio.core.config import Show
 from studio.core.errors import StudioError
+from studio.core.secrets import smtp_password
 from studio.email.message import build_message, sender, to_address
+from studio.mail.single import send_one
 
-TEXTS = {
+CONFIRM_MAIL_TEXTS = {
     "zh": ("请确认订阅《{show}》",
            "你好！\n\n有人（希望是你）用这个地址订阅了《{show}》。点击下面的链接确认订阅（{hours} 小时内有效）：\n\n{link}\n\n"
            "如果不是你，请忽略这封邮件，你不会收到任何其他邮件。\n"),
@@ -27,7 +28,7 @@ class ConfirmMailer:
 
     def message(self, email: str, link: str) -> bytes:
         show = self.show
-        subject, body = TEXTS["zh" if show.language.lower().startswith("zh") else "en"]
+        subject, body = CONFIRM_MAIL_TEXTS["zh" if show.language.lower().startswith("zh") else "en"]
         hours = f"{show.subscribers.confirm_hours:g}"
         text = body.format(show=show.title, link=link, hours=hours)
         paragraphs = "".join(
@@ -41,14 +42,8 @@ class ConfirmMailer:
         return msg.as_bytes()
 
     def send_confirmation(self, email: str, link: str) -> None:
-        from studio.email.send import ConnectionLost, Mailer
-
-        mailer = Mailer(self.show, os.environ.get(self.show.smtp.password_env, ""))
-        try:
-            outcome = mailer.deliver(sender(self.show).addr_spec, email, self.message(email, link))
-        except ConnectionLost as e:
-            raise StudioError(f"SMTP connection lost sending to {email}: {e}") from None
-        finally:
-            mailer.close()
-        if outcome.status != "accepted":
-            raise StudioError(f"the SMTP server refused the confirmation mail to {email}: {outcome.reason}")
+        show = self.show
+        outcome = send_one(show, smtp_password(show), sender(show).addr_spec, email,
+                           self.message(email, link))
+        if not outcome.accepted:
+            raise StudioError(f"the server refused the confirmation mail to {email}: {outcome.reason}")

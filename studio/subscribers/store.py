@@ -34,7 +34,7 @@ from studio.core.errors import StudioError
 
 STATUSES = ("pending", "active", "unsubscribed", "bounced", "complained", "held")
 SUPPRESSED = ("unsubscribed", "bounced", "complained", "held")
-SCHEMA_VERSION = 1  # 1: status 'held', column held_from, table requests
+STORE_SCHEMA_VERSION = 1  # 1: status 'held', column held_from, table requests
 SENDING_SECONDS = 120.0  # a confirmation mail being sent holds the resend window this long at most
 
 SUBSCRIBERS_TABLE = """
@@ -56,7 +56,7 @@ CREATE TABLE IF NOT EXISTS subscribers (
     status_reason   TEXT,
     held_from       TEXT                           -- the status before an unverified complaint held it
 )"""
-SCHEMA = SUBSCRIBERS_TABLE + """;
+STORE_SCHEMA = SUBSCRIBERS_TABLE + """;
 CREATE INDEX IF NOT EXISTS subscribers_status ON subscribers (status, id);
 CREATE TABLE IF NOT EXISTS events (
     id            INTEGER PRIMARY KEY,
@@ -80,7 +80,7 @@ CREATE TABLE IF NOT EXISTS requests (
 );
 """
 
-COLUMNS = ("email", "name", "status", "source", "created_at", "updated_at", "consent_at", "consent_method",
+STORE_COLUMNS = ("email", "name", "status", "source", "created_at", "updated_at", "consent_at", "consent_method",
            "consent_ip", "consent_detail", "soft_bounces", "status_reason")
 
 
@@ -128,12 +128,12 @@ class Store:
         """A store made by an older Studio gets the 'held' status and held_from (the table is rebuilt:
         SQLite cannot change a CHECK constraint in place). Foreign keys are off meanwhile, so the
         events survive the rebuild."""
-        if self.db.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+        if self.db.execute("PRAGMA user_version").fetchone()[0] >= STORE_SCHEMA_VERSION:
             return
         self.db.execute("PRAGMA foreign_keys=OFF")
         try:
             with self.transaction() as db:
-                if db.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+                if db.execute("PRAGMA user_version").fetchone()[0] >= STORE_SCHEMA_VERSION:
                     return  # another process did it meanwhile
                 sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'subscribers'").fetchone()[0]
                 if "'held'" not in sql:
@@ -144,7 +144,7 @@ class Store:
                     db.execute("DROP TABLE subscribers")
                     db.execute("ALTER TABLE subscribers_new RENAME TO subscribers")
                     db.execute("CREATE INDEX IF NOT EXISTS subscribers_status ON subscribers (status, id)")
-                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                db.execute(f"PRAGMA user_version = {STORE_SCHEMA_VERSION}")
         finally:
             self.db.execute("PRAGMA foreign_keys=ON")
 
@@ -168,8 +168,8 @@ class Store:
     # ---- reading --------------------------------------------------------------------------
 
     def get(self, email: str) -> dict | None:
-        row = self.db.execute(f"SELECT {', '.join(COLUMNS)} FROM subscribers WHERE email = ?", (email.lower(),)).fetchone()
-        return dict(zip(COLUMNS, row)) if row else None
+        row = self.db.execute(f"SELECT {', '.join(STORE_COLUMNS)} FROM subscribers WHERE email = ?", (email.lower(),)).fetchone()
+        return dict(zip(STORE_COLUMNS, row)) if row else None
 
     def status(self, email: str) -> str | None:
         row = self.db.execute("SELECT status FROM subscribers WHERE email = ?", (email.lower(),)).fetchone()
@@ -185,11 +185,11 @@ class Store:
             if email:
                 where, args = where + " AND email = ?", args + [email.lower()]
             batch = self.db.execute(
-                f"SELECT id, {', '.join(COLUMNS)} FROM subscribers WHERE {where} ORDER BY id LIMIT 2000", args).fetchall()
+                f"SELECT id, {', '.join(STORE_COLUMNS)} FROM subscribers WHERE {where} ORDER BY id LIMIT 2000", args).fetchall()
             if not batch:
                 return
             for row in batch:
-                yield dict(zip(COLUMNS, row[1:]))
+                yield dict(zip(STORE_COLUMNS, row[1:]))
             last = batch[-1][0]
 
     def active(self, batch: int = 5000) -> Iterator[tuple[str, str]]:
@@ -416,7 +416,7 @@ class Store:
 
 
 def _statements() -> list[str]:
-    return [s.strip() for s in SCHEMA.split(";") if s.strip()]
+    return [s.strip() for s in STORE_SCHEMA.split(";") if s.strip()]
 
 
 def _age(iso: str) -> float:

@@ -17,21 +17,23 @@ import collections
 import contextlib
 import ipaddress
 import logging
-import os
 import signal
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 from html import escape
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 from urllib.parse import urlsplit
 
-from aiohttp import web
-from aiohttp.abc import AbstractAccessLogger
+if TYPE_CHECKING:  # the annotations name aiohttp's types; aiohttp itself loads only when the app runs
+    from aiohttp import web
 
 from studio.core import tokens
 from studio.core.config import Show
 from studio.core.errors import StudioError
+from studio.core.secrets import smtp_password, unsubscribe_secret
+from studio.mail import transport_name
 from studio.present.content import one_line
 from studio.present.templating import environment
 from studio.site.pages import layout_context
@@ -39,14 +41,21 @@ from studio.subscribers.listfile import normalize_address
 from studio.subscribers.mail import ConfirmMailer
 from studio.subscribers.store import Store, open_store
 
+
+@cache
+def _web():
+    from aiohttp import web  # lazy: aiohttp takes ~0.3 s to import; only `studio listen` serves it
+
+    return web
+
+
 MAX_BODY = 16 * 1024  # bytes of a form post
 CONFIRM_FORM = ('<form class="list" method="post" action="confirm?t={token}"><input type="hidden" name="confirm" '
                 'value="1"><button type="submit">{label}</button></form>')
-IMAGE_SOURCES = web.AppKey("image_sources", str)  # the CSP's img-src: the site's host (the cover on every page)
 RESEND_AFTER = 600.0  # seconds: at most one confirmation mail per address in this time
 MAX_TRACKED_IPS = 100_000
 
-TEXTS = {
+PAGE_TEXTS = {
     "zh": {
         "form": ("订阅", ["输入你的邮箱地址，我们会发一封确认邮件。"]),
         "check": ("请查收确认邮件", ["如果这个地址可以订阅，我们已经发出一封确认邮件。请点击邮件里的链接完成订阅。"]),
@@ -78,7 +87,7 @@ TEXTS = {
 
 
 def texts_for(show: Show) -> dict:
-    return TEXTS["zh" if show.language.lower().startswith("zh") else "en"]
+    return PAGE_TEXTS["zh" if show.language.lower().startswith("zh") else "en"]
 
 
 class RateLimiter:
@@ -148,7 +157,7 @@ class ListApp:
         if form == "confirm" and 'action="confirm?t=' not in html:  # a show's own template from before the button
             html = html.replace("</body>", CONFIRM_FORM.format(token=escape(token), label=escape(labels["confirm"]))
                                 + "</body>", 1)
-        return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
+        return _web().Response(text=html, status=status, content_type="text/html", charset="utf-8")
 
     # ---- handlers -------------------------------------------------------------------------
 
@@ -219,12 +228,12 @@ class ListApp:
             return self.page("bad_link", 400)
         form = await _form(request)
         if form is None or form.get("List-Unsubscribe") != "One-Click":
-            return web.Response(text="expected the body List-Unsubscribe=One-Click (RFC 8058)\n", status=400)
+            return _web().Response(text="expected the body List-Unsubscribe=One-Click (RFC 8058)\n", status=400)
         await self.db(self.store.set_status, email, "unsubscribed", "one-click unsubscribe")
         return self.page("unsubscribed")
 
     async def health(self, request: web.Request) -> web.Response:
-        return web.Response(text="ok\n")
+        return _web().Response(text="ok\n")
 
 
 async def _form(request: web.Request):
@@ -238,28 +247,32 @@ async def _form(request: web.Request):
         return None
 
 
-@web.middleware
-async def headers(request: web.Request, handler):
-    try:
-        response = await handler(request)
-    except web.HTTPException as e:  # 404, 405, 413: a short plain answer, same headers
-        response = web.Response(text=f"{e.status} {e.reason}\n", status=e.status)
-    images = request.app.get(IMAGE_SOURCES, "'self'")
-    response.headers.update({
-        "Cache-Control": "no-store",
-        "Referrer-Policy": "no-referrer",  # tokens are in our URLs
-        "X-Content-Type-Options": "nosniff",
-        "X-Frame-Options": "DENY",
-        "Content-Security-Policy": f"default-src 'none'; style-src 'unsafe-inline'; img-src {images}; "
-                                   "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    })
-    return response
+def _headers(images: str):
+    """The middleware that sets our headers; `images` is the CSP's img-src (the site's host: the cover on every page)."""
+
+    async def headers(request: web.Request, handler):
+        try:
+            response = await handler(request)
+        except _web().HTTPException as e:  # 404, 405, 413: a short plain answer, same headers
+            response = _web().Response(text=f"{e.status} {e.reason}\n", status=e.status)
+        response.headers.update({
+            "Cache-Control": "no-store",
+            "Referrer-Policy": "no-referrer",  # tokens are in our URLs
+            "X-Content-Type-Options": "nosniff",
+            "X-Frame-Options": "DENY",
+            "Content-Security-Policy": f"default-src 'none'; style-src 'unsafe-inline'; img-src {images}; "
+                                       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        })
+        return response
+
+    return headers
 
 
 def make_app(show: Show, store: Store, secret: str, mailer: ConfirmMailer) -> web.Application:
+    web = _web()
     lst = ListApp(show, store, secret, mailer)
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[headers])
-    app[IMAGE_SOURCES] = " ".join(["'self'", *sorted({_origin(show.site_url), _origin(show.media_url)} - {""})])
+    images = " ".join(["'self'", *sorted({_origin(show.site_url), _origin(show.media_url)} - {""})])
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[web.middleware(_headers(images))])
     app.add_routes([
         web.get("/", lst.subscribe_form), web.get("/subscribe", lst.subscribe_form),
         web.post("/subscribe", lst.subscribe), web.get("/confirm", lst.confirm_page), web.post("/confirm", lst.confirm),
@@ -286,12 +299,13 @@ def check_ready(show: Show) -> str:
     if not show.listen.public_url:
         raise StudioError("set listen.public_url (where readers reach `studio listen`, e.g. https://example.org/list/)",
                           show.file)
-    if not show.smtp.host:
+    smtp = transport_name(show) == "smtp"  # Amazon SES needs no [smtp] server
+    if smtp and not show.smtp.host:
         raise StudioError("SMTP is not configured: set host in the [smtp] section (confirmation mails)", show.file)
-    if show.smtp.user and not os.environ.get(show.smtp.password_env):
+    if smtp and show.smtp.user and not smtp_password(show):
         raise StudioError(f"the SMTP password is not set: put it in the environment variable {show.smtp.password_env}",
                           show.file)
-    secret = os.environ.get(show.email.secret_env, "")
+    secret = unsubscribe_secret(show)
     if not secret:
         raise StudioError(f"no secret to sign links: set the environment variable {show.email.secret_env}", show.file)
     return secret
@@ -305,10 +319,10 @@ def run(show: Show, host: str, port: int, access_log: bool = False) -> int:
     async def main() -> None:
         if access_log:
             logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
-        runner = web.AppRunner(app, access_log_class=PathOnlyLog,
+        runner = _web().AppRunner(app, access_log_class=_path_only_log(),
                                access_log=logging.getLogger("studio.listen") if access_log else None)
         await runner.setup()
-        site = web.TCPSite(runner, host, port)
+        site = _web().TCPSite(runner, host, port)
         try:
             await site.start()
         except OSError as e:
@@ -330,8 +344,14 @@ def run(show: Show, host: str, port: int, access_log: bool = False) -> int:
     return 0
 
 
-class PathOnlyLog(AbstractAccessLogger):
-    """Access log lines without query strings: they carry tokens."""
+@cache
+def _path_only_log():
+    from aiohttp.abc import AbstractAccessLogger  # lazy: with aiohttp
 
-    def log(self, request, response, duration) -> None:
-        self.logger.info("%s %s %s %s", request.remote, request.method, request.path, response.status)
+    class PathOnlyLog(AbstractAccessLogger):
+        """Access log lines without query strings: they carry tokens."""
+
+        def log(self, request, response, duration) -> None:
+            self.logger.info("%s %s %s %s", request.remote, request.method, request.path, response.status)
+
+    return PathOnlyLog

@@ -17,6 +17,7 @@ from studio.core.config.sections import (
     ListenConfig,
     OpenAISpeechConfig,
     PublishConfig,
+    SesConfig,
     Show,
     SiteConfig,
     SmtpConfig,
@@ -27,6 +28,6 @@ from studio.core.config.sections import (
 __all__ = [
     "AZURE_MP3_FORMATS", "MP3_BITRATES", "RENAMED", "SHOW_FILE", "AssistConfig", "AudioConfig", "AzureSpeechConfig",
     "EmailConfig", "FeedConfig", "LimitsConfig", "ListenConfig", "OpenAISpeechConfig", "PublishConfig", "Show",
-    "SiteConfig", "SmtpConfig", "SpeechConfig", "SubscribersConfig", "find_show_file", "is_https_or_loopback",
+    "SesConfig", "SiteConfig", "SmtpConfig", "SpeechConfig", "SubscribersConfig", "find_show_file", "is_https_or_loopback",
     "load_section", "load_show", "read_toml", "rename_keys",
 ]

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
+from studio.core.pubdate import known_zone
+
 EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -89,7 +91,26 @@ def is_https_or_loopback(url: str) -> bool:
         parts = urlsplit(url)
     except ValueError:
         return False
-    return parts.scheme == "http" and parts.hostname in LOOPBACK
+    return parts.scheme == "http" and is_loopback_host(parts.hostname)
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """localhost, 127.0.0.0/8 or ::1: this machine."""
+    if host in LOOPBACK:
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
+
+
+def time_zone() -> Check:
+    return Check(known_zone, "must be a time zone name such as 'UTC', 'Asia/Shanghai' or 'America/New_York' "
+                             "(without the system's time zone database: pip install tzdata)")
+
+
+def clock_time() -> Check:
+    return Check(lambda v: re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", v) is not None, "must be a time of day like '10:00'")
 
 
 def https_url() -> Check:

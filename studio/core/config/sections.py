@@ -16,6 +16,7 @@ from studio.core.config.checks import (
     at_least,
     at_most_chars,
     between,
+    clock_time,
     colour,
     each_value,
     email_address,
@@ -30,6 +31,7 @@ from studio.core.config.checks import (
     port,
     positive,
     setting,
+    time_zone,
     web_url,
 )
 
@@ -137,9 +139,22 @@ class SmtpConfig:
     security: str = setting("starttls", one_of("starttls", "ssl", "none"))
     user: str = ""
     password_env: str = setting("STUDIO_SMTP_PASSWORD", env_name())  # env var holding the password
-    rate: float = setting(5.0, positive("messages per second"))
+    rate: float = setting(50.0, between(0.001, 100_000, " messages a second"))  # at most: the pace adapts below it
+    connections: int = setting(8, between(1, 100))  # at once (SES: requests); fewer if the server answers 421
+    retries: int = setting(5, between(0, 10))  # temporary refusals of one recipient retried in the run (1, 2, 4… s)
+    transport: str = setting("", one_of("", "smtp", "ses"))  # default: ses when [ses] names a region or endpoint
     timeout: float = setting(30.0, positive("seconds"))
     stop_after_refusals: int = setting(5, at_least(1))  # this many refusals in a row with the same reply stop the run
+
+
+@dataclass
+class SesConfig:
+    """[ses]: Amazon SES (API v2) as the transport of `studio send`; credentials come from the AWS environment."""
+
+    region: str = setting("", looks_like(r"|[a-z]{2}(-[a-z]+)+-\d", "eu-west-1"))  # default: AWS_REGION / profile
+    endpoint_url: str = setting("", web_url())  # default: AWS_ENDPOINT_URL or AWS
+    profile: str = ""  # AWS profile in ~/.aws/config (default: AWS_PROFILE or "default")
+    configuration_set: str = ""  # SES configuration set for event publishing (bounces, complaints)
 
 
 @dataclass
@@ -206,6 +221,7 @@ class LimitsConfig:
     script_kb: int = setting(1024, between(1, 100_000))  # size of the script file, KiB
     items: int = setting(300, between(1, 10_000))  # items (clips, chapters) in one episode
     item_chars: int = setting(12000, between(100, 1_000_000))  # characters of one item (~40 minutes of speech)
+    recording_minutes: int = setting(180, between(1, 1440))  # length of a host's recording (front matter `recording`)
 
 
 @dataclass
@@ -239,11 +255,16 @@ class Show:
     voice: str = "zh-CN-XiaoxiaoNeural"
     output_dir: str = "public"
     copyright: str = ""
+    # pubDate: a script's date at publish_time in this zone (studio.core.pubdate); the default is that date
+    # for listeners from UTC-10 to UTC+13
+    timezone: str = setting("UTC", time_zone())  # an IANA name: "UTC", "Asia/Shanghai", "America/New_York"
+    publish_time: str = setting("10:00", clock_time())  # HH:MM, 24-hour clock
     media_base_url: str = setting("", web_url())  # audio, clips, images, chapters from here (a CDN); default base_url
     speech: SpeechConfig = field(default_factory=SpeechConfig)
     audio: AudioConfig = field(default_factory=AudioConfig)
     email: EmailConfig = field(default_factory=EmailConfig)
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    ses: SesConfig = field(default_factory=SesConfig)
     feed: FeedConfig = field(default_factory=FeedConfig)
     site: SiteConfig = field(default_factory=SiteConfig)
     subscribers: SubscribersConfig = field(default_factory=SubscribersConfig)

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from studio.core.config import AssistConfig
 from studio.core.fsutil import atomic_write_text
+from studio.core.secrets import secret
 from studio.ingest.assist.exchange import ExchangeError, post
 from studio.ingest.titles import fits
 
@@ -44,7 +44,7 @@ class Proposal:
     titles: list[str]
 
 
-def cache_key(config: AssistConfig, sentences: list[str]) -> str:
+def answer_key(config: AssistConfig, sentences: list[str]) -> str:
     h = hashlib.sha256()
     for part in (PROMPT_VERSION, config.base_url.rstrip("/"), config.model, *sentences):
         h.update(part.encode("utf-8") + b"\0")
@@ -55,7 +55,7 @@ def propose(config: AssistConfig, sentences: list[str], cache_dir: Path) -> Prop
     """A checked proposal, from the cache when this text was asked before."""
     if len(sentences) > MAX_SENTENCES:
         raise AssistError(f"{len(sentences)} sentences is more than the {MAX_SENTENCES} the assist is sent")
-    path = Path(cache_dir) / f"{cache_key(config, sentences)}.json"
+    path = Path(cache_dir) / f"{answer_key(config, sentences)}.json"
     if path.is_file():
         try:
             return validate(json.loads(path.read_text(encoding="utf-8")), len(sentences))
@@ -76,7 +76,7 @@ def ask(config: AssistConfig, sentences: list[str]) -> dict:
     headers = {"Content-Type": "application/json"}
     key = ""
     if config.api_key_env:
-        key = os.environ.get(config.api_key_env, "")
+        key = secret(config.api_key_env)
         if not key:
             raise AssistError(f"environment variable {config.api_key_env} (assist.api_key_env) is not set")
         headers["Authorization"] = f"Bearer {key}"
