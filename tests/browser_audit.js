@@ -115,7 +115,47 @@ async () => {
   const card = document.querySelector('main, .card');
   const cardBox = card ? card.getBoundingClientRect() : null;
 
-  return { texts, taps, images, items, repeated, inputs,
+  // an item's listen link: its size, its colour, on how many lines it is drawn
+  const listen = [...document.querySelectorAll('a.ls')].filter(visible).map((a) => {
+    const cs = getComputedStyle(a);
+    const lines = new Set([...a.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size;
+    const row = a.closest('.acts');
+    return { text: a.textContent.trim(), size: parseFloat(cs.fontSize), color: cs.color, lines,
+             row_color: row ? getComputedStyle(row).color : null };
+  });
+  // links that are a title or a row (headings, cards, the archive, chapters): never underlined
+  const underlined = [...document.querySelectorAll('h1 a, h2 a, h3 a, h4 a, .ep-card a, .year a, .chapters a, nav a')]
+    .filter((a) => visible(a) && getComputedStyle(a).textDecorationLine.includes('underline'))
+    .map((a) => a.textContent.trim().slice(0, 40));
+  // every line of a brief starts where its first line does (its link row included)
+  const ragged = [];
+  for (const li of document.querySelectorAll('ul.briefs > li, ul.lst > li')) {
+    if (!visible(li)) continue;
+    const range = document.createRange();
+    range.selectNodeContents(li);
+    const rects = [...range.getClientRects()].filter((r) => r.width && r.height)
+      .map((r) => ({ mid: (r.top + r.bottom) / 2, left: r.left })).sort((a, b) => a.mid - b.mid);
+    const lefts = [];  // the left edge of each line: rects whose middles are within 6 px are one line
+    let mid = -Infinity;
+    for (const r of rects) {
+      if (r.mid > mid + 6) { lefts.push(r.left); mid = r.mid; } else lefts[lefts.length - 1] = Math.min(lefts[lefts.length - 1], r.left);
+    }
+    if (lefts.length > 1 && Math.max(...lefts) - Math.min(...lefts) > 2) ragged.push((li.innerText || '').trim().slice(0, 40));
+  }
+  const box = (sel) => {
+    const el = document.querySelector(sel);
+    if (!el || !visible(el)) return null;
+    const r = el.getBoundingClientRect();
+    return { x: Math.round(r.left), y: Math.round(r.top + scrollY), w: Math.round(r.width), h: Math.round(r.height) };
+  };
+  const stories = [...document.querySelectorAll('[id^="item-"]')].filter(visible);
+  const lastStory = stories.length ? stories[stories.length - 1].getBoundingClientRect() : null;
+
+  return { texts, taps, images, items, repeated, inputs, listen, underlined, ragged,
+           audio_players: document.querySelectorAll('audio').length,
+           cover_box: box('.ep-cover'), title_box: box('h1'), player_box: box('.player, audio#player'),
+           downloads_top: top('.downloads'),
+           last_item_bottom: lastStory ? Math.round(lastStory.bottom + scrollY) : null,
            scroll_width: document.documentElement.scrollWidth,
            first_item_top: top('[id^="item-"]'),
            chapters_top: chapters && visible(chapters) ? Math.round(chapters.getBoundingClientRect().top + scrollY) : null,
