@@ -197,6 +197,17 @@ def test_oversized_email_shows_its_first_stories_in_full_and_one_read_all_button
     assert parts.text.replace("\n", "").count("很长的一段文字") == 40 * 400  # the text part keeps everything
 
 
+@pytest.mark.parametrize("script", ["episodes/2024-03-27-ai-newsletter.md", "tests/fixtures/browser/2024-05-01-edge-cases.md"])
+def test_text_part_gives_each_brief_one_marker_and_no_line_is_a_marker_alone(show, script):
+    ep = read_episode(REPO / script)
+    text = render_email(show, draft_context(show, ep)).text
+    lines = text.splitlines()
+    assert not [ln for ln in lines if re.fullmatch(r"\s*[-*+•◦▪]\s*", ln)], "a marker alone on its line"
+    briefs = [ln for ln in lines if re.match(r"- \S", ln)]
+    assert len(briefs) == len([it for it in ep.items if not it.show_heading]) > 0
+    assert not [ln for ln in briefs if re.match(r"- [-*+•◦▪]", ln)]  # one marker, not two
+
+
 def check_text_width(text: str) -> None:
     for line in text.splitlines():
         if sum(width(c) for c in line) > 72:
