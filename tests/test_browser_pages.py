@@ -5,7 +5,10 @@ where `.ci/run` installs it)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import re
+from pathlib import Path
 
 import pytest
 from lxml import html as lxml_html
@@ -15,10 +18,11 @@ from studio.core.config import load_show
 from studio.email.context import draft_context
 from studio.email.render import render_email
 from studio.ingest import read_episode
+from studio.present.labels import length
 from studio.present.palette import luminance
 from tests import browser_support as bs
 from tests.conftest import SEEDS
-from tests.text_render import links_running_together, text_of
+from tests.text_render import W3M, file_names_shown, glued_links, links_running_together, text_of, w3m_dump
 
 
 @pytest.fixture(scope="module")
@@ -455,3 +459,34 @@ def test_in_a_text_rendering_links_stay_apart_and_images_say_what_they_show(site
     assert index.count("AI算力Web3周报") == 1, index[:12]  # the show's name once (an episode's title may hold it)
     newsletter = text_of((site.out / "episodes" / site.examples[1].slug / "email.html").read_text("utf-8"))
     assert "[MM1：多模态大语言模型预训练的方法、分析和见解]" in newsletter  # the story's image, described
+
+
+def test_in_w3m_links_stay_apart_and_content_images_say_what_they_show(site):
+    """The same in a real text browser: w3m knows no CSS and no `hidden`, and header/nav are not blocks to it."""
+    if not Path(W3M).is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"{W3M} is missing: .ci/run installs Debian's w3m")
+        pytest.skip(f"text-browser test skipped: {W3M} is missing (apt-get install w3m)")
+    for name, url, _ in bs.pages_of(site):
+        rel = url[len(site.url):] or "index.html"
+        html = (site.out / (rel + "index.html" if rel.endswith("/") else rel)).read_text("utf-8")
+        dump = w3m_dump(html)
+        assert not glued_links(html, dump), f"{name}: links w3m draws together: {glued_links(html, dump)[:3]}"
+        assert not file_names_shown(html, dump), f"{name}: w3m shows image file names {file_names_shown(html, dump)}"
+    index = w3m_dump((site.out / "index.html").read_text("utf-8"))
+    assert index.count("AI算力Web3周报\n") == 1, index[:400]  # the show's name once, as the page's title
+
+
+def test_email_and_pages_show_one_date_and_duration_style(site):
+    """"2023-06-02 · 08:51" read as a time of day: the date is written out and the duration says it is one,
+    the same in the email, on the episode page and on the index."""
+    index = text_of((site.out / "index.html").read_text("utf-8"))
+    for ex in site.examples:
+        folder = site.out / "episodes" / ex.slug
+        duration = f"时长 {length(ex.manifest['audio']['duration_ms'])}"
+        day = dt.date.fromisoformat(str(ex.manifest["date"])[:10])
+        written = f"{day.year}年{day.month}月{day.day}日"
+        for name, text in (("email", text_of((folder / "email.html").read_text("utf-8"))),
+                           ("page", text_of((folder / "index.html").read_text("utf-8"))), ("index", index)):
+            assert duration in text and written in text, (ex.slug, name)
+            assert not re.search(r"\d{4}-\d\d-\d\d\s*·\s*\d+:\d\d", text), (ex.slug, name)

@@ -5,6 +5,7 @@ words. What listeners in a text browser or a screen reader meet (issue 30)."""
 from __future__ import annotations
 
 import re
+import subprocess
 from urllib.parse import urlsplit
 
 from lxml import html as lxml_html
@@ -78,3 +79,35 @@ def links_running_together(html: str) -> list[str]:
             if between.strip() or between != between.lstrip():  # a space or a separator keeps them apart
                 last = None
     return found
+
+
+# ---- a real text browser: w3m (Debian's w3m, installed by .ci/run) -----------------------------------------
+
+W3M = "/usr/bin/w3m"
+
+
+def w3m_dump(html: str, cols: int = 80) -> str:
+    """The page as w3m shows it: w3m knows no CSS, no `hidden`, and not header/nav/main as blocks; it shows an
+    image without alt text, or with alt="", as its file name ("[cover]")."""
+    done = subprocess.run([W3M, "-dump", "-cols", str(cols), "-T", "text/html", "-I", "UTF-8", "-O", "UTF-8"],
+                          input=html.encode("utf-8"), capture_output=True, timeout=60, check=True)
+    return done.stdout.decode("utf-8")
+
+
+def glued_links(html: str, dump: str) -> list[str]:
+    """Neighbouring links (in document order) whose words w3m draws with nothing between them."""
+    words = [" ".join(a.text_content().split()) for a in lxml_html.fromstring(html).iter("a")]
+    lines = dump.splitlines()
+    found = []
+    for first, second in zip(words, words[1:]):
+        if first and second and any(first[-6:] + second[:6] in line for line in lines):
+            found.append(f"{first}|{second}")
+    return found
+
+
+def file_names_shown(html: str, dump: str) -> list[str]:
+    """Content images (class "im": a story's, a section's) whose file name w3m shows in place of words.
+    Decoration (a cover beside the show's name) has alt="" as WCAG asks; w3m shows its name all the same."""
+    names = {urlsplit(i.get("src", "")).path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+             for i in lxml_html.fromstring(html).iter("img") if "im" in (i.get("class") or "").split()}
+    return sorted(n for n in names if n and f"[{n}]" in dump)
