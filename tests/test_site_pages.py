@@ -76,8 +76,14 @@ def test_index_lists_recent_episodes_and_archive_lists_all(show_dir: Path):
     names = [t.strip() for t in index.text if "Apple Podcasts" in t]
     assert names == ["Apple Podcasts"] and not index.all("a", href="podcast://studio.example.org/weekly/feed.xml")
     archive = _parse(out / "archive.html")
-    linked = [a["href"] for a in archive.all("a") if a["href"].startswith("episodes/")]
+    linked = [a["href"] for a in archive.all("a") if a["href"].startswith("episodes/") and "#" not in a["href"]]
     assert linked == [f"episodes/ep-00{n}/" for n in range(7, 0, -1)]
+    # every episode as the index shows it: a card with its cover, its date and duration, one play action
+    html = (out / "archive.html").read_text("utf-8")
+    assert html.count('class="ep-card"') == 7 and "<audio" not in html
+    assert [a["href"] for a in archive.all("a") if a["href"].endswith("#play")] == [
+        f"episodes/ep-00{n}/#play" for n in range(7, 0, -1)]
+    assert html.count("时长 ") == 7
 
 
 def test_episode_page_player_chapters_and_notes(show_dir: Path):
