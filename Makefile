@@ -1,12 +1,15 @@
 # Studio: two commands on a fresh machine with Python >= 3.11 and make.
 #   make demo   creates .venv, installs Studio, builds the example weekly episode into public/
 #   make test   installs the test dependencies and runs the test suite
+# and to look at the result: make serve (http://127.0.0.1:8000/), make watch (rebuild on every save)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 EPISODE ?= episodes/2023-06-02-ai-compute-weekly.txt
 
-.PHONY: demo test bench bench-quick install install-test clean screenshots wheel-check
+PORT   ?= 8000
+
+.PHONY: demo test bench bench-quick install install-test clean screenshots wheel-check serve watch
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,12 +31,21 @@ install-test: $(VENV)/.installed-test
 
 demo: install
 	$(BIN)/studio build $(EPISODE)
-	@echo "Open public/index.html, or play public/episodes/<slug>/<slug>.mp3"
+	@echo "Look at it: make serve, then open http://127.0.0.1:$(PORT)/ (the pages, the player, the email, the feed);"
+	@echo "the episode itself: public/episodes/<slug>/<slug>.mp3."
+	@echo "Studio's command is $(BIN)/studio (or: source $(BIN)/activate, then studio --help)."
+
+# the built site at http://127.0.0.1:$(PORT)/ (Ctrl-C stops it); watch: rebuild on every save, pages reload
+serve: install
+	$(BIN)/studio serve --port $(PORT)
+
+watch: install
+	$(BIN)/studio serve --watch --port $(PORT)
 
 # lint-imports: the stages' import contract in pyproject.toml ([tool.importlinter])
 test: install-test
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 bench: install-test
 	$(BIN)/python -m benchmarks

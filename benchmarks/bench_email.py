@@ -25,7 +25,7 @@ sys.path.insert(0, str(REPO))
 
 
 def _seeds() -> list[Path]:
-    from tests.conftest import find_seeds
+    from devtools.showkit import find_seeds
 
     seeds = find_seeds()
     return sorted(seeds.iterdir()) if seeds else []
@@ -146,7 +146,9 @@ def bench_send(quick: bool) -> list[dict]:
 
 
 def run(quick: bool = False) -> list[dict]:
-    return bench_render(quick) + bench_send(quick)
+    from benchmarks.common import without
+
+    return bench_render(quick) + ([] if without("aiosmtpd") else bench_send(quick))
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ def _row(case, studio, baseline, target, ok, note):
 
 def _speak(root: Path, texts: list[str], engine: str, speech: str, jobs: int):
     from studio.speech.synthesize import synthesize_episode
-    from tests.speech_support import episode, show_at
+    from devtools.showkit import episode, show_at
 
     show = show_at(root, speech=speech)
     t0 = time.perf_counter()

@@ -79,7 +79,7 @@ def time_items(path: Path) -> tuple[float, float]:
 def peak_mb(path: Path) -> float:
     """Peak resident memory (MB) of a fresh process running `studio items` on `path`."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    code = ("import contextlib, io, sys; from studio.items_cmd import items_command\n"
+    code = ("import contextlib, io, sys; from studio.cli.items import items_command\n"
             "with contextlib.redirect_stdout(io.StringIO()): sys.exit(items_command(sys.argv[1], None, False))")
     subprocess.run([sys.executable, "-c", code, str(path)], check=True, cwd=Path(__file__).resolve().parents[1])
     after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from benchmarks.common import row  # noqa: E402
+from benchmarks.common import row, without  # noqa: E402
 
 BUCKET, BASELINE, JOBS = "bench", "bench-baseline", 8
 
@@ -121,7 +121,9 @@ def _studio(show) -> tuple[float, int]:
 
 
 def run(quick: bool = False) -> list[dict]:
-    import boto3
+    if without("boto3", "moto", "flask"):
+        return []
+    import boto3  # lazy: the aws extra
 
     from studio.build.showwide import write_site_and_feed
     from studio.feed.rules import require_publishable

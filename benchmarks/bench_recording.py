@@ -94,7 +94,7 @@ def make(case: tuple, folder: Path, texts: list[Path] | None = None) -> tuple[Pa
 def show_dir(folder: Path) -> Path:
     """A copy of the repo's show with its own cache."""
     sys.path.insert(0, str(REPO))
-    from tests.conftest import make_show
+    from devtools.showkit import make_show
 
     root = folder / "show"
     if not root.exists():

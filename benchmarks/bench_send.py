@@ -1,5 +1,5 @@
 """`studio send` at scale, against aiosmtpd stand-ins on 127.0.0.1 that behave like remote servers
-(tests/smtp_standin.py, run as separate processes so they do not share the sender's interpreter).
+(devtools/smtp_standin.py, run as separate processes so they do not share the sender's interpreter).
 
   20 ms server:  N subscribers, a server that takes 20 ms per message (two worker processes, as an MTA
                  has), `studio send` with 16 connections: messages/s against the ideal (16 connections /
@@ -31,10 +31,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.common import row, studio_cmd  # noqa: E402
-from studio.email.preview import manifest_for  # noqa: E402
+from benchmarks.common import row, studio_cmd, without  # noqa: E402
+from studio.core.config import load_show  # noqa: E402
+from studio.email.context import draft_manifest  # noqa: E402
 from studio.ingest import read_episode  # noqa: E402
-from tests.smtp_standin import free_port  # noqa: E402
+from devtools.showkit import free_port  # noqa: E402
 
 EPISODE = "episodes/2024-03-27-ai-newsletter.md"
 SECRET = "bench-secret"
@@ -42,11 +43,11 @@ WIDTH = 16  # connections to the 20 ms server: 300 messages/s need 6 busy all th
 
 
 class Server:
-    """tests/smtp_standin.py in its own processes."""
+    """devtools/smtp_standin.py in its own processes."""
 
     def __init__(self, root: Path, name: str, *args: str):
         self.port, self.record = free_port(), root / f"{name}.record"
-        self.proc = subprocess.Popen([sys.executable, "-m", "tests.smtp_standin", "--port", str(self.port),
+        self.proc = subprocess.Popen([sys.executable, "-m", "devtools.smtp_standin", "--port", str(self.port),
                                       "--record", str(self.record), *args], cwd=REPO)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -83,7 +84,7 @@ def make_show(root: Path, port: int, extra: str = "") -> None:
     episode = read_episode(root / EPISODE)
     ep_dir = root / "public" / "episodes" / episode.slug
     ep_dir.mkdir(parents=True, exist_ok=True)
-    (ep_dir / "manifest.json").write_text(json.dumps(manifest_for(episode), ensure_ascii=False), "utf-8")
+    (ep_dir / "manifest.json").write_text(json.dumps(draft_manifest(load_show(root / "show.toml"), episode).to_json(), ensure_ascii=False), "utf-8")
 
 
 def import_list(root: Path, n: int, prefix: str) -> list[str]:
@@ -219,6 +220,8 @@ def bench_kill(n: int, rss_small: float) -> list[dict]:
 
 
 def run(quick: bool = False) -> list[dict]:
+    if without("aiosmtpd"):
+        return []
     fast_rows, rss = bench_fast(2_000 if quick else 20_000)
     return fast_rows + bench_throttled(500 if quick else 3_000) + bench_kill(4_000 if quick else 100_000, rss)
 

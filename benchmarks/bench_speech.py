@@ -31,13 +31,13 @@ def _texts(n: int) -> list[str]:
 
 
 def _show(root: Path, speech: str = ""):
-    from tests.speech_support import show_at
+    from devtools.showkit import show_at
 
     return show_at(root, speech=speech or "retry_backoff = 0.2")
 
 
 def _episode(texts: list[str], root: Path):
-    from tests.speech_support import episode
+    from devtools.showkit import episode
 
     return episode(texts, root)
 

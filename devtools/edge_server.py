@@ -9,12 +9,12 @@ serves the voice list. Faults are injected per request (see `Fault`).
 `boundaries` picks the metadata sent, as the service has varied: "word"
 (WordBoundary), "sentence" (SentenceBoundary only) or "none" (no metadata).
 
-    with EdgeStandIn(latency=0.5) as server:
+    with EdgeStandIn(latency=0.8, rtf=0.125) as server:  # as the service: 0.8 s to turn.start, 8x real time
         os.environ["STUDIO_EDGE_WSS_URL"] = server.url
         ...
         server.requests  # handshakes seen (including refused ones)
 
-Run it by hand: python -m devtools.edge_server --port 8765 --latency 0.5 --fault drop:1
+Run it by hand: python -m devtools.edge_server --port 8765 --latency 0.8 --rtf 0.125 --fault drop:1
 (GET /stats gives the request counts, POST /reset clears them.)
 """
 
@@ -112,6 +112,7 @@ def sentence_marks(text: str, words: list[tuple[float, float, str]]) -> list[tup
 @dataclass
 class EdgeStandIn(LoopbackServer):
     latency: float = 0.0  # seconds added to every request before turn.start
+    rtf: float = 0.0  # stream pacing: seconds of sending per second of audio (0.125 = 8x real time; 0: all at once)
     faults: list[Fault] = field(default_factory=list)
     extra_voices: list[dict] = field(default_factory=list)  # beyond the bundled list, for /voices/list
     port: int = 0
@@ -311,9 +312,12 @@ class EdgeStandIn(LoopbackServer):
             words = words[: max(1, len(words) // 2)] if fault == "truncate" else words
         stream_id = uuid.uuid4().hex.upper()
         sent_ms = 0.0
+        began = asyncio.get_running_loop().time()
         for start in range(0, len(audio), _SLICE):
             piece = audio[start : start + _SLICE]
             sent_ms += len(piece) * 8 / 48  # 48 kbps: bytes -> ms
+            if self.rtf:  # a slice leaves once the service would have made it
+                await asyncio.sleep(max(0.0, began + sent_ms / 1000 * self.rtf - asyncio.get_running_loop().time()))
             while words and words[0][0] <= sent_ms:
                 await ws.send_str(_metadata_frame(request_id, words.pop(0), self._kind))
             await ws.send_bytes(_audio_frame(request_id, stream_id, piece))
@@ -426,6 +430,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--latency", type=float, default=0.0, help="seconds added per request")
+    ap.add_argument("--rtf", type=float, default=0.0,
+                    help="stream pacing: seconds of sending per second of audio (0.125 = 8x real time; 0: at once)")
     ap.add_argument("--fault", action="append", default=[], metavar="KIND[:FIRST[:RATE]]",
                     help="inject a fault, e.g. 403:2 (first 2 handshakes), drop:1, mixed:1:0.2 "
                          "(a random 20%% of texts fail once), 503::0.05 (5%% of handshakes)")
@@ -442,7 +448,7 @@ def main() -> None:
         kind, first, rate = (spec.split(":") + ["", ""])[:3]
         faults.append(Fault(kind, first=int(first) if first else None,
                             rate=float(rate) if rate else args.rate, seed=args.seed))
-    with EdgeStandIn(latency=args.latency, faults=faults, port=args.port, boundaries=args.boundaries,
+    with EdgeStandIn(latency=args.latency, rtf=args.rtf, faults=faults, port=args.port, boundaries=args.boundaries,
                      max_connections=args.max_connections) as server:
         if args.prerender:
             with open(args.prerender, encoding="utf-8") as f:

@@ -89,9 +89,12 @@ def script_images(script: Path) -> list[str]:
     return list(dict.fromkeys(u for u in (https_link(x) for x in found) if u))
 
 
-def build_site(dest: Path) -> tuple[Site, object]:
-    """Both examples built into `dest`, served on loopback. Returns the site and its server."""
+def build_site(dest: Path, cache: Path | None = None) -> tuple[Site, object]:
+    """Both examples built into `dest` (starting from the clip and mastering `cache` when given), served on
+    loopback. Returns the site and its server."""
     root = make_show(dest)
+    if cache is not None:
+        shutil.copytree(cache, root / ".studio-cache")
     for script in FIXTURES.glob("*.md"):
         shutil.copy(script, root / "episodes" / script.name)
     with open(root / "show.toml", "a", encoding="utf-8") as f:

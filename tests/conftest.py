@@ -11,15 +11,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-SEEDS = REPO / "tests" / "fixtures" / "seeds"
-
-
-def find_seeds() -> Path:
-    """The seed scripts the tests read; they ship in the repository."""
-    return SEEDS
+from devtools.showkit import REPO, SEEDS, find_seeds, make_show  # noqa: F401  (tests import them from here)
 
 
 @pytest.fixture(scope="session")
@@ -37,15 +29,6 @@ def bare_env() -> dict[str, str]:
     env["PATH"] = str(empty)
     env["STUDIO_EDGE_WSS_URL"] = "ws://127.0.0.1:9/unreachable"  # loopback only, nothing listens
     return env
-
-
-def make_show(dest: Path) -> Path:
-    """A copy of the repo's show (show.toml, episodes, assets) in `dest`: built-in templates, as after `studio init`."""
-    for name in ("show.toml",):
-        shutil.copy(REPO / name, dest / name)
-    for name in ("episodes", "assets"):
-        shutil.copytree(REPO / name, dest / name)
-    return dest
 
 
 def run_studio(args: list[str], cwd: Path, env: dict[str, str] | None = None, **kw) -> subprocess.CompletedProcess:
@@ -68,3 +51,26 @@ def one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> str:
     for needle in needles:
         assert needle in line, line
     return line
+
+
+@pytest.fixture(scope="session")
+def examples_built(tmp_path_factory) -> Path:
+    """The repo's show with every example episode built cold (offline voice), once per session (per xdist
+    worker): the golden files compare its output, and modules that need the examples built start from its cache."""
+    root = make_show(tmp_path_factory.mktemp("examples"))
+    proc = run_studio(["build", "--engine", "espeak", "--quiet"], cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    return root
+
+
+@pytest.fixture(scope="session")
+def warm_show(examples_built):
+    """make_show(dest) plus the examples' clip and mastering cache: building an example there re-encodes nothing
+    (the same outputs as a cold build, which tests/test_golden.py checks; the cold-build tests use make_show)."""
+
+    def make(dest: Path) -> Path:
+        make_show(dest)
+        shutil.copytree(examples_built / ".studio-cache", dest / ".studio-cache")
+        return dest
+
+    return make

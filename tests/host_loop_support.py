@@ -36,11 +36,12 @@ def loop_show(dest: Path, scripts: dict[str, str] | None = None) -> Path:
 
 
 @contextlib.contextmanager
-def watch_server(root: Path, stderr_file: Path) -> Iterator[tuple[int, subprocess.Popen, list[str]]]:
-    """`studio serve --watch --port 0` in `root`: (port, process, stdout lines so far)."""
+def watch_server(root: Path, stderr_file: Path, extra: list[str] | None = None,
+                 env: dict[str, str] | None = None) -> Iterator[tuple[int, subprocess.Popen, list[str]]]:
+    """`studio serve --watch --port 0` (plus `extra` options, `env` added) in `root`: (port, process, stdout lines so far)."""
     log = open(stderr_file, "w+")
-    proc = subprocess.Popen([sys.executable, "-m", "studio", "serve", "--watch", "--port", "0", "--quiet"],
-                            cwd=root, env=bare_env(), stdout=subprocess.PIPE, stderr=log, text=True)
+    proc = subprocess.Popen([sys.executable, "-m", "studio", "serve", "--watch", "--port", "0", "--quiet", *(extra or [])],
+                            cwd=root, env=dict(bare_env(), **(env or {})), stdout=subprocess.PIPE, stderr=log, text=True)
     lines: list[str] = []
     try:
         first = proc.stdout.readline()

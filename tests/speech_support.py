@@ -2,49 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
 
 from devtools.edge_server import EdgeStandIn
-from studio.core.config import load_show
-from studio.core.model import Episode, Item
-
-SHOW_TOML = """title = "Test Show"
-description = "d"
-author = "a"
-owner_email = "a@example.org"
-base_url = "https://example.org/show/"
-voice = "{voice}"
-[speech]
-{speech}
-"""
-FAST = {"retry_backoff": "0.01", "timeout": "5"}  # fast retries unless a test says otherwise
-
-
-def write_show(root: Path, voice: str = "zh-CN-XiaoxiaoNeural", speech: str = "") -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    given = {line.split("=")[0].strip() for line in speech.splitlines() if "=" in line}
-    speech = "\n".join([*(f"{k} = {v}" for k, v in FAST.items() if k not in given), speech])  # before any [table]
-    (root / "show.toml").write_text(SHOW_TOML.format(voice=voice, speech=speech), "utf-8")
-    return root / "show.toml"
-
-
-def show_at(root: Path, **kw):
-    return load_show(write_show(root, **kw))
-
-
-def episode(texts: list[str], root: Path, meta: dict | None = None, sections: list[str] | None = None,
-            titles: list[str] | None = None) -> Episode:
-    items = [
-        Item(title=(titles[i] if titles else f"Story {i + 1}"), text=t, speech_text=t,
-             section=(sections[i] if sections else ""))
-        for i, t in enumerate(texts)
-    ]
-    return Episode(slug="ep", title="Ep", date=dt.date(2024, 1, 1), items=items, meta=meta or {},
-                   source=root / "episode.md")
+from devtools.showkit import FAST, SHOW_TOML, episode, show_at, write_show  # noqa: F401  (tests import them from here)
 
 
 @pytest.fixture

@@ -84,7 +84,7 @@ def test_timeout_bounds_the_whole_answer_not_each_read(tmp_path):
         t0 = time.monotonic()
         items, warnings = run(slow.url + "/v1", tmp_path, timeout=3.0)
         elapsed = time.monotonic() - t0
-    assert slow.sent >= 1 and elapsed < 5.5, elapsed
+    assert slow.sent >= 1 and elapsed < 3 + 5, elapsed  # without the deadline: never (a byte every 2 s)
     (warning,) = warnings
     assert "timed out" in warning and "built-in segmenter" in warning
     assert [it.text for it in items] == [it.text for it in builtin()]
@@ -107,7 +107,7 @@ def test_studio_items_with_a_dribbling_assist_server_finishes(tmp_path):
     assert run_studio(["items", "episodes/t.txt", "--json"], cwd=root, env=bare_env()).returncode == 0
     alone = time.monotonic() - t0  # the same command without the assist, for a loaded machine
     assert proc.returncode == 0, proc.stderr
-    assert elapsed - alone < 5 + 4, (elapsed, alone)
+    assert elapsed - alone < 5 + 15, (elapsed, alone)  # without the deadline: never (a byte every 2 s)
     assert [x for x in proc.stderr.splitlines() if "assist" in x and "timed out" in x]
     assert len(json.loads(proc.stdout)["items"]) == len(builtin())
 

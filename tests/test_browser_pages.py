@@ -26,9 +26,9 @@ from tests.text_render import W3M, file_names_shown, glued_links, links_running_
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def site(tmp_path_factory, examples_built):
     bs.require_chromium()
-    built, server = bs.build_site(tmp_path_factory.mktemp("site"))
+    built, server = bs.build_site(tmp_path_factory.mktemp("site"), examples_built / ".studio-cache")
     yield built
     server.shutdown()
 

@@ -22,7 +22,7 @@ from aiosmtpd.controller import Controller
 
 from studio.core import tokens
 from studio.present.cjk import punctuate
-from tests.conftest import bare_env, make_show, run_studio
+from tests.conftest import bare_env, run_studio
 
 EPISODE = "episodes/2024-03-27-ai-newsletter.md"
 SLUG = "ai-weekly-2024-03-27"
@@ -104,9 +104,9 @@ def smtp_server():
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    """A show with [email] settings whose newsletter episode is built (offline voice)."""
-    root = make_show(tmp_path_factory.mktemp("show"))
+def built(tmp_path_factory, warm_show) -> Path:
+    """A show with [email] settings whose newsletter episode is built (offline voice, from the examples' cache)."""
+    root = warm_show(tmp_path_factory.mktemp("show"))
     with open(root / "show.toml", "a", encoding="utf-8") as f:
         f.write(EMAIL_SECTION)
     proc = run_studio(["build", EPISODE, "--engine", "espeak", "--quiet"], cwd=root)

@@ -13,7 +13,7 @@ import pytest
 
 from studio.audio.ffmpeg import decoded_duration_ms
 from studio.core.timeline import listed_starts
-from tests.conftest import make_show, run_studio
+from tests.conftest import run_studio
 from tests.feed_helpers import add_side_files
 
 SCRIPT = "episodes/2024-03-27-ai-newsletter.md"
@@ -22,8 +22,8 @@ P = "{https://podcastindex.org/namespace/1.0}"
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory):
-    root = make_show(tmp_path_factory.mktemp("clients"))
+def published(tmp_path_factory, warm_show):
+    root = warm_show(tmp_path_factory.mktemp("clients"))  # the examples' cache: no re-encode
     proc = run_studio(["build", SCRIPT, "--engine", "espeak", "--json", "--quiet"], cwd=root)
     assert proc.returncode == 0, proc.stderr
     slug = json.loads(proc.stdout)["episode"]

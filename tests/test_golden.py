@@ -23,7 +23,7 @@ import lxml.etree
 import lxml.html
 import pytest
 
-from tests.conftest import REPO, make_show, run_studio
+from tests.conftest import REPO
 
 GOLDEN = REPO / "tests" / "fixtures" / "golden"
 UPDATE = bool(os.environ.get("STUDIO_UPDATE_GOLDEN"))
@@ -104,11 +104,8 @@ def email_outline(ep_dir: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    show = make_show(tmp_path_factory.mktemp("golden"))
-    proc = run_studio(["build", "--engine", "espeak", "--quiet"], cwd=show)
-    assert proc.returncode == 0, proc.stderr
-    return show / "public"
+def built(examples_built: Path) -> Path:
+    return examples_built / "public"  # every example built cold (tests/conftest.py), read only here
 
 
 def outputs(public: Path) -> dict[str, str]:

@@ -22,7 +22,7 @@ from studio.core import tokens
 from studio.core.config import load_show
 from studio.subscribers.mail import ConfirmMailer
 from tests.conftest import bare_env, run_studio
-from tests.smtp_standin import free_port
+from devtools.smtp_standin import free_port
 from tests.test_email_send import SECRET, SLUG, built, write_list  # noqa: F401 (a fixture)
 
 SENDER_DOMAIN = "studio.example.org"

@@ -289,3 +289,19 @@ def test_retry_after_as_seconds_or_http_date():
     assert retry_after_seconds("2") == 2.0 and retry_after_seconds(None) is None and retry_after_seconds("soon") is None
     later = email.utils.formatdate(time.time() + 30, usegmt=True)
     assert 25 <= retry_after_seconds(later) <= 31
+
+
+@pytest.mark.parametrize("path", ["", "/", "/cognitiveservices/v1", "/cognitiveservices/v1/",
+                                  "/cognitiveservices/voices/list"])
+def test_azure_endpoint_is_the_base_or_the_full_url_azure_shows(tmp_path, azure, path):
+    """Azure's pages show the endpoint as the full URL (…/cognitiveservices/v1): pasted as is, it works."""
+    toml = azure_toml(azure).replace(azure.base_url, azure.base_url + path)
+    root = cli_show(tmp_path, toml)
+    env = dict(bare_env(), STUDIO_AZURE_SPEECH_KEY=AZ_KEY)
+    proc = run_studio(["build", "episodes/test.md", "--engine", "azure", "--json"], cwd=root, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["synthesized"] == 2
+    proc = run_studio(["voices", "--engine", "azure", "--lang", "zh-CN", "--json"], cwd=root, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "zh-CN-XiaoxiaoNeural" in [v["ShortName"] for v in json.loads(proc.stdout)["voices"]]
+    assert {r.path for r in azure.received} == {"/cognitiveservices/v1", "/cognitiveservices/voices/list"}

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from studio.core import tokens
-from tests.conftest import make_show, run_studio
+from tests.conftest import run_studio
 from tests.test_email_send import Recorder, env, free_port, smtp_server  # noqa: F401 (a fixture)
 
 FIRST, SECOND = "episodes/2024-03-27-ai-newsletter.md", "episodes/2023-06-02-ai-compute-weekly.txt"
@@ -27,9 +27,9 @@ SECRET = "test-secret-不要用"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> tuple[Path, list[str]]:
-    """A show with both example episodes built (offline voice); their slugs."""
-    root = make_show(tmp_path_factory.mktemp("listshow"))
+def built(tmp_path_factory, warm_show) -> tuple[Path, list[str]]:
+    """A show with both example episodes built (offline voice, from the examples' cache); their slugs."""
+    root = warm_show(tmp_path_factory.mktemp("listshow"))
     with open(root / "show.toml", "a", encoding="utf-8") as f:
         f.write('\n[email]\nfrom_address = "news@studio.example.org"\nunsubscribe_mailto = "unsubscribe@studio.example.org"\n')
     slugs = []

@@ -8,7 +8,7 @@ then the feed and site are rebuilt from all manifests under a lock.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from studio import __version__
 from studio.audio.mastering import episode_mastering
 from studio.audio.render import AudioResult, render_audio
 from studio.audio.settings import episode_audio
-from studio.build.fingerprint import build_fingerprint, up_to_date, with_inputs
+from studio.build.fingerprint import OUTPUTS, build_fingerprint, stale_outputs, with_inputs
 from studio.build.oldnames import earlier_names, keep_earlier_names
 from studio.build.showwide import write_site_and_feed
 from studio.core import urls
@@ -62,6 +62,7 @@ class BuildResult:
     mastering: dict[str, int] = field(default_factory=dict)  # studio.audio.render's work counters
     recording: dict[str, Any] | None = None  # a recorded episode's alignment (studio.recording)
     built: bool = True  # False: it was up to date, nothing was written
+    rerendered: list[str] = field(default_factory=list)  # only these outputs were made again ("email", "pages")
 
     @classmethod
     def from_manifest(cls, m: Manifest, out: Path) -> "BuildResult":
@@ -89,6 +90,7 @@ class BuildResult:
             "engine": self.engine,
             "warnings": self.warnings,
             "mastering": self.mastering,
+            "rerendered": self.rerendered,
             **({"recording": self.recording} if self.recording is not None else {}),
         }
 
@@ -118,10 +120,13 @@ def _build_episode(
         raise StudioError("a link leading outside the show: not built (copy the script into the show)", script)
     check_script_size(script, show.limits)  # before reading it at all
     fingerprint = build_fingerprint(script, show, {"engine": engine or show.speech.engine, "format": fmt})
-    if not force and (current := up_to_date(script, out, fingerprint, show)):
-        reporter.info(f"{current.title}: up to date")
-        clean_after_kill(out, current.slug)
-        return BuildResult.from_manifest(current, out)
+    found = None if force else stale_outputs(script, out, fingerprint, show)  # per output: audio, email, pages
+    if found and not found[1]:
+        reporter.info(f"{found[0].title}: up to date")
+        clean_after_kill(out, found[0].slug)
+        return BuildResult.from_manifest(found[0], out)
+    if found and "audio" not in found[1]:  # a setting or template of the email or the pages: the audio stays
+        return _rerender(script, show, out, cover, found[0], fingerprint, found[1], reporter)
 
     with use_assist(show.assist, show.path(show.assist.cache_dir), reporter.warn):
         episode = read_episode(script, fmt)
@@ -167,6 +172,22 @@ def _build_episode(
         cached=speech.cached, engine=speech.engine, warnings=speech.warnings, retried=speech.retried,
         failed=speech.failed, mastering=audio.work, recording=getattr(speech, "recording", None),
     )
+
+
+def _rerender(script: Path, show: Show, out: Path, cover: Path, manifest: Manifest, fingerprint: str,
+              stale: set[str], reporter: Reporter) -> BuildResult:
+    """The email and/or the pages of a build whose audio is current, from its manifest: no speech, no audio."""
+    files = OutputLayout(out).episode(manifest.slug)
+    with locked(files.dir):
+        remove_stale_temps(files.dir)
+        if "email" in stale:
+            _write_email(show, manifest, files, reporter, len(manifest.items))
+        manifest.fingerprint = with_inputs(fingerprint, show, manifest.inputs)
+        atomic_write_text(files.manifest, manifest.dumps())
+    write_site_and_feed(show, out, cover, remember=(script, manifest.slug), warn=reporter.warn)
+    done = [k for k in OUTPUTS if k in stale]
+    reporter.info(f"{manifest.title}: the audio is up to date; {' and '.join(done)} rendered again")
+    return replace(BuildResult.from_manifest(manifest, out), built=True, rerendered=done)
 
 
 def _speak(episode: Episode, show: Show, engine: str | None, jobs: int | None, reporter: Reporter, mastering) -> Speech:

@@ -102,6 +102,8 @@ def serve(obj, port: int, bind: str, out_dir: Path | None, quiet: bool, watch: b
         session = watch_session(show, bind, port, out_dir, engine, quiet, log=click.echo)
         click.echo(f"Serving {session.out} at {session.url} (watching {show.root}, voice engine {session.engine}; "
                    f"builds at {session.builds_url}; Ctrl-C to stop)")
+        if session.seeded:
+            click.echo(f"· until rebuilt, the last builds from {show.output_dir}/: {', '.join(session.seeded)}")
         session.serve_forever()
         return
     out = out_dir or show.out_dir

@@ -18,14 +18,16 @@ from studio.speech.voices import list_voices
 @click.option("--lang", metavar="LANG", help="Only voices for this language or locale (zh, zh-CN, en-GB).")
 @click.option("--offline", is_flag=True, help="Use the bundled list; do not ask the service.")
 @click.option("--json", "as_json", is_flag=True, help="Print the voices as JSON.")
-@click.option("--engine", type=click.Choice(["edge", "azure", "openai"]), default="edge",
-              help="azure: the resource's voice list ([speech.azure]); openai: the voice map in [speech.openai].")
+@click.option("--engine", type=click.Choice(["edge", "azure", "openai", "espeak"]), default="edge",
+              help="azure: the resource's voice list ([speech.azure]); openai: the voice map in [speech.openai]; "
+                   "espeak: the offline espeak-ng voices (no network).")
 @click.pass_obj
 @handle_errors
 def voices(obj, lang: str | None, offline: bool, as_json: bool, engine: str) -> None:
     """List the Edge voices: the live list when the service answers, else the bundled one
-    (--engine azure: the Azure resource's list; --engine openai: the configured voice map)."""
-    show = load_show_for(obj["show_file"]) if engine != "edge" else _show_or_none(obj)
+    (--engine azure: the Azure resource's list; --engine openai: the configured voice map;
+    --engine espeak: the offline voices and the languages each reads)."""
+    show = load_show_for(obj["show_file"]) if engine in ("azure", "openai") else _show_or_none(obj)
     cache_dir = show.path(show.speech.cache_dir) if show else None
     found = list_voices(engine, show, cache_dir, offline=offline, lang=lang)
     for note in found.notes:
@@ -33,8 +35,9 @@ def voices(obj, lang: str | None, offline: bool, as_json: bool, engine: str) -> 
     if as_json:
         click.echo(json.dumps({"source": found.source, "voices": found.voices}, ensure_ascii=False))
         return
+    width = 20 if engine == "espeak" else 36
     for v in found.voices:
-        click.echo(f"{v['ShortName']:<36} {v['Gender']:<7} {v['FriendlyName']}")
+        click.echo(f"{v['ShortName']:<{width}} {v['Gender']:<7} {v['FriendlyName']}")
     click.echo(f"{len(found.voices)} voices ({found.source} list)", err=True)
 
 

@@ -12,6 +12,7 @@ from studio.core.config import Show
 from studio.core.errors import StudioError
 from studio.core.progress import Reporter
 from studio.ingest.scripts import episode_scripts, in_date_order
+from studio.speech.synthesize import EngineSkipped
 
 
 @dataclass
@@ -28,6 +29,9 @@ class BuildOutcome:
         r = self.result
         if self.status == "up to date":
             return f"· {shown}: up to date ({r.episode})"
+        if r.rerendered:
+            return (f"✓ {shown}: {' and '.join(r.rerendered)} of {r.episode} rendered again, the audio is "
+                    f"up to date ({self.seconds:.1f} s)")
         return (f"✓ {shown}: built {r.episode} — {r.items} item{'s' * (r.items != 1)}, {r.synthesized} synthesized, "
                 f"{r.cached} cached, {r.duration_ms / 1000:.0f} s of audio ({self.seconds:.1f} s)")
 
@@ -50,6 +54,26 @@ def error_text(e: BaseException, script: Path | None = None) -> str:
         where = f"{e.filename}: " if getattr(e, "filename", None) else ""
         return f"{where}{e.strerror or e}"
     return f"internal error: {type(e).__name__}: {e}"
+
+
+class OncePerRun:
+    """A reporter for a run of builds (`studio build` of several scripts, watch mode): an engine that
+    `auto` skipped (Edge unreachable, say) is named once, not once per episode. Everything else is
+    passed on as it comes."""
+
+    def __init__(self, inner: Reporter):
+        self.inner = inner
+        self.skipped: set[str] = set()
+
+    def warn(self, msg: str) -> None:
+        if isinstance(msg, EngineSkipped):
+            if msg.engine in self.skipped:
+                return
+            self.skipped.add(msg.engine)
+        self.inner.warn(msg)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
 
 
 def build_one(script: Path, show: Show, **options: Any) -> BuildOutcome:
@@ -78,6 +102,7 @@ def scripts_to_build(show: Show, given: list[Path], skipped: list[Path] | None =
 def build_many(scripts: list[Path], show: Show, on_done: Callable[[BuildOutcome], None] | None = None,
                **options: Any) -> list[BuildOutcome]:
     outcomes = []
+    options["reporter"] = OncePerRun(options.get("reporter") or Reporter(quiet=True))
     for script in scripts:
         outcome = build_one(script, show, **dict(options))
         outcomes.append(outcome)

@@ -1,5 +1,6 @@
 """The watch-mode HTTP layer: a reload channel (server-sent events), a small script injected
 into served HTML pages, build errors shown on the page, a status page and the email preview.
+Links and images under the show's public addresses are served from the preview (`local_urls`).
 
 It wraps whatever request handler `studio.feed.serve.make_server` uses, so byte ranges,
 MIME types and its safety rules apply unchanged to everything else.
@@ -52,6 +53,16 @@ def live_extras(state: LiveState, page_path: str = "") -> str:
     return "".join(parts)
 
 
+def local_urls(html: str, public: list[str]) -> str:
+    """`html` with every link and image under the show's public addresses (`public`: base_url,
+    media_base_url) made root-relative, so the preview server answers them with what it built (the
+    cover, the icons, the pages, the audio) instead of the placeholder or live site. Only attribute
+    values and CSS `url(...)` are changed; text a reader sees stays as built."""
+    for prefix in sorted({p for p in public if p}, key=len, reverse=True):
+        html = re.sub(r"([\"'(]|,\s)" + re.escape(prefix), r"\1/", html)
+    return html
+
+
 def inject(html: str, extras: str) -> str:
     ends = list(_BODY_END.finditer(html))
     if not ends:
@@ -67,6 +78,12 @@ def _page(title: str, body: str) -> str:
             f'<body>{body}</body></html>')
 
 
+def _status_text(ep: dict) -> str:
+    if ep.get("status") == "queued":
+        return "queued: its email draft meanwhile" if ep.get("draft") else "queued: its last build meanwhile"
+    return ep.get("status", "")
+
+
 def status_page(state: LiveState, heading: str = "Studio builds") -> str:
     data = state.to_json()
     rows = []
@@ -74,7 +91,7 @@ def status_page(state: LiveState, heading: str = "Studio builds") -> str:
         slug = ep.get("slug")
         links = (f'<a href="/episodes/{escape(slug)}/">page</a> · <a href="{PREFIX}email/{escape(slug)}/">email</a>'
                  if slug and not ep.get("error") else "")
-        what = f'<span class="e">{escape(ep["error"])}</span>' if ep.get("error") else escape(ep.get("status", ""))
+        what = f'<span class="e">{escape(ep["error"])}</span>' if ep.get("error") else escape(_status_text(ep))
         rows.append(f"<tr><td>{escape(script)}</td><td>{what}</td><td>{links}</td></tr>")
     building = f"<p>Building {escape(data['building'])}…</p>" if data["building"] else ""
     show_error = f'<p class="e">{escape(data["show_error"])}</p>' if data["show_error"] else ""
@@ -107,6 +124,7 @@ class LiveMixin:
             self.wfile.write(data)
 
     def _html(self, status: int, html: str, head: bool, page_path: str = "") -> None:
+        html = local_urls(html, self.live_state.public_urls)
         self._send(status, inject(html, live_extras(self.live_state, page_path)), "text/html; charset=utf-8", head)
 
     def _live(self, head: bool) -> bool:
@@ -158,7 +176,8 @@ class LiveMixin:
         if view is None:
             self._html(404, status_page(self.live_state, f"No email built for {slug}"), head)
         elif m.group(2):
-            self._send(200, emailpage.email_frame(view, dark), "text/html; charset=utf-8", head)
+            frame = local_urls(emailpage.email_frame(view, dark), self.live_state.public_urls)
+            self._send(200, frame, "text/html; charset=utf-8", head)
         else:
             phone = query.get("phone", ["0"])[0] == "1"
             self._html(200, emailpage.email_page(view, slug, dark, phone), head, f"/episodes/{slug}/")

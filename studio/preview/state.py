@@ -20,6 +20,7 @@ class LiveState:
         self.episodes: dict[str, dict[str, Any]] = {}  # script (as shown) -> last outcome
         self.streams = 0
         self.drafts: dict[str, Any] = {}  # slug -> email rendered from the script while its audio builds
+        self.public_urls: list[str] = []  # the show's base_url and media URL: served from the preview instead
 
     def errors(self) -> list[str]:
         with self._cond:

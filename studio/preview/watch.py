@@ -14,6 +14,7 @@ from typing import Callable
 from studio.core.config import Show
 from studio.ingest.scripts import episode_scripts, in_date_order, outside_warning
 from studio.loop.batch import error_text
+from studio.preview.seed import last_build
 from studio.preview.state import LiveState
 
 POLL_SECONDS = 0.3
@@ -51,11 +52,12 @@ class Watcher:
 
     def __init__(self, show_file: Path, load_show: Callable[[Path], Show], build: Callable[[Show, Path], dict],
                  state: LiveState, log: Callable[[str], None], shown: Callable[[Path], str],
-                 draft: Callable[[Show, Path], tuple[str, object]] | None = None):
+                 draft: Callable[[Show, Path], tuple[str, object]] | None = None, out: Path | None = None):
         self.show_file, self.load_show, self.build, self.draft = show_file, load_show, build, draft
-        self.state, self.log, self.shown = state, log, shown
+        self.state, self.log, self.shown, self.out = state, log, shown, out
         self.stop = threading.Event()
         self.show: Show | None = None
+        self.pending: list[tuple[Path, bool]] = []  # (script, render its draft first), next first
         self._warned = False
         self._skipped: set[Path] = set()  # scripts leading outside the show, already named in the log
 
@@ -98,15 +100,35 @@ class Watcher:
             self.state.bump()
             return False
         self.state.set_show_error(None)
+        self.state.public_urls = [self.show.site_url, self.show.media_url]
         return True
 
-    def _build_all(self, scripts: list[Path], drafts: bool = False) -> None:
+    def _enqueue(self, scripts: list[Path], drafts: bool = False, front: bool = False) -> None:
+        """Queue `scripts` newest first (the one being written, most likely); at the front: before the rest."""
         if self.show is None:
             return
-        for script in reversed(in_date_order(scripts)):  # newest first: the one being written, most likely
-            if self.stop.is_set():
-                return
-            self._build(script, drafts)
+        todo = [(p, drafts) for p in reversed(in_date_order(scripts))]
+        again = {p for p, _ in todo}
+        rest = [(p, d) for p, d in self.pending if p not in again]
+        self.pending = todo + rest if front else rest + todo
+
+    def _start(self, scripts: list[Path]) -> None:
+        """Before any build: the last builds are what is served (studio.preview.seed), each marked queued;
+        a script never built gets its email draft at once. Then every script is queued, newest first."""
+        if self.show is None or self.out is None:
+            return self._enqueue(scripts)
+        never = []
+        for script in scripts:
+            slug = last_build(self.out, script)
+            if slug:
+                self.state.record(self.shown(script), {"status": "queued", "slug": slug})
+            else:
+                never.append(script)
+        self.state.bump()
+        for script in reversed(in_date_order(never)) if self.draft else []:
+            if slug := self._draft(script):
+                self.state.record(self.shown(script), {"status": "queued", "slug": slug, "draft": True})
+        self._enqueue(scripts)
 
     def _draft(self, script: Path) -> str | None:
         """Render the script's email at once (no audio) for the preview; its slug, or None if it does not read."""
@@ -127,29 +149,37 @@ class Watcher:
         finally:
             self.state.set_building(None)
         self.state.record(shown, outcome)
-        if slug and outcome.get("status") != "failed":
-            self.state.set_draft(slug, None)  # the built email replaces the draft
+        if outcome.get("status") != "failed":
+            for built in {slug, outcome.get("slug")} - {None}:
+                self.state.set_draft(built, None)  # the built email replaces the draft
         self.log(outcome.get("line") or f"{shown}: {outcome.get('status')}")
         self.state.bump()
 
     def run(self) -> None:
-        """Build everything once (unchanged scripts in no time), then rebuild on every change until stopped."""
+        """Serve the last builds at once and rebuild what is not current in the background, newest first
+        (unchanged scripts in no time); then rebuild on every change until stopped. A script saved
+        meanwhile is built before the rest."""
         self._reload_show()
         scripts, inputs = self._scan()
-        self._build_all(list(scripts))
-        while not self.stop.wait(POLL_SECONDS):
-            if self._scan() == (scripts, inputs):
+        self._start(list(scripts))
+        while not self.stop.is_set():
+            if self._scan() != (scripts, inputs):
+                new_scripts, new_inputs = self._settled_scan()
+                changed = [p for p, s in new_scripts.items() if scripts.get(p) != s]
+                for gone in set(scripts) - set(new_scripts):
+                    self.state.forget(self.shown(gone))
+                    self.log(f"· {self.shown(gone)}: removed")
+                    self.state.bump()
+                if new_inputs != inputs:  # show.toml, a template, the lexicon or an asset: every episode
+                    self._reload_show()
+                    scripts, inputs = self._scan()  # the show may name other files now
+                    self._enqueue(list(scripts), front=True)
+                else:
+                    scripts, inputs = new_scripts, new_inputs
+                    self._enqueue(changed, drafts=True, front=True)
+            if self.pending and self.show is not None:
+                script, draft = self.pending.pop(0)
+                if script in scripts:
+                    self._build(script, draft)
                 continue
-            new_scripts, new_inputs = self._settled_scan()
-            changed = [p for p, s in new_scripts.items() if scripts.get(p) != s]
-            for gone in set(scripts) - set(new_scripts):
-                self.state.forget(self.shown(gone))
-                self.log(f"· {self.shown(gone)}: removed")
-                self.state.bump()
-            if new_inputs != inputs:  # show.toml, a template, the lexicon or an asset: every episode
-                self._reload_show()
-                scripts, inputs = self._scan()  # the show may name other files now
-                self._build_all(list(scripts))
-            else:
-                scripts, inputs = new_scripts, new_inputs
-                self._build_all(changed, drafts=True)
+            self.stop.wait(POLL_SECONDS)

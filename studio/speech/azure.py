@@ -1,8 +1,8 @@
 """Azure AI Speech text-to-speech over REST: the Edge voice names under a key and an SLA.
 
-POST <endpoint>/cognitiveservices/v1 with an SSML body, the key in
+POST <base>/cognitiveservices/v1 with an SSML body, the key in
 Ocp-Apim-Subscription-Key (or a bearer token) and X-Microsoft-OutputFormat;
-the answer is the audio. GET <endpoint>/cognitiveservices/voices/list lists voices.
+the answer is the audio. GET <base>/cognitiveservices/voices/list lists voices.
 """
 
 from __future__ import annotations
@@ -20,9 +20,19 @@ USER_AGENT = "studio-podcast"
 MAX_VOICE_LIST = 20 * 1024 * 1024  # bytes; the real list is about 1 MB
 
 
+SPEAK_PATH = "/cognitiveservices/v1"
+VOICES_PATH = "/cognitiveservices/voices/list"
+
+
 def azure_base(cfg: AzureSpeechConfig) -> str:
+    """The resource's base URL. `endpoint` may be the base or a full URL as Azure's pages show it
+    (`…/cognitiveservices/v1`, or the voice list's): the API's path is taken off."""
     if cfg.endpoint:
-        return cfg.endpoint.rstrip("/")
+        base = cfg.endpoint.split("?", 1)[0].rstrip("/")
+        for path in (SPEAK_PATH, VOICES_PATH):
+            if base.lower().endswith(path):
+                return base[: -len(path)]
+        return base
     return f"https://{cfg.region}.tts.speech.microsoft.com" if cfg.region else ""
 
 
@@ -54,13 +64,14 @@ def auth_headers(cfg: AzureSpeechConfig) -> dict[str, str]:
 class AzureEngine(HttpEngine):
     name = "azure"
     label = "Azure Speech"
+    address_keys = "speech.azure.region (or endpoint)"
     fmt = "mp3"
 
     def __init__(self, cfg: AzureSpeechConfig, timeout: float = 60.0) -> None:
         self.key_env = cfg.token_env if env_secret(cfg.token_env) else cfg.key_env
         super().__init__(timeout, secret=env_secret(self.key_env))
         self.cfg = cfg
-        self.url = azure_base(cfg) + "/cognitiveservices/v1"
+        self.url = azure_base(cfg) + SPEAK_PATH
         self.version = azure_version(cfg)
 
     async def synthesize(self, text: str, voice: VoiceSettings) -> Clip:
@@ -88,7 +99,7 @@ def fetch_azure_voices(cfg: AzureSpeechConfig, timeout: float = 10.0) -> list[di
 
         try:
             async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as s:
-                r = await open_response(s, "GET", azure_base(cfg) + "/cognitiveservices/voices/list",
+                r = await open_response(s, "GET", azure_base(cfg) + VOICES_PATH,
                                         {**auth_headers(cfg), "User-Agent": USER_AGENT})
                 async with r:
                     if r.status in (401, 403):

@@ -20,6 +20,11 @@ class EngineConfigError(SpeechError):
     """The service refused our credentials or settings (401/403): no retry, reported once."""
 
 
+class ServiceUnreachable(EngineConfigError):
+    """The service cannot be reached at all (connection refused, name lookup failed, no route): known at
+    the first request, so nothing is retried and the build stops at once, reported once."""
+
+
 @dataclass(frozen=True)
 class VoiceSettings:
     voice: str  # Edge voice name, e.g. zh-CN-XiaoxiaoNeural

@@ -25,7 +25,7 @@ from studio.speech.base import Boundary, Clip, VoiceSettings
 
 MARKER = "STUDIO-CACHE"
 MARKER_TEXT = "Studio speech clip cache: entries are <2 hex>/<64 hex>.json + .mp3|.wav; `studio cache prune` cleans it.\n"
-FORMATS = ("mp3", "wav")
+CLIP_FORMATS = ("mp3", "wav")
 _KEY = re.compile(r"[0-9a-f]{64}")
 
 
@@ -94,7 +94,7 @@ class ClipCache:
         return Clip(audio=audio, fmt=meta["fmt"], boundaries=bounds, engine=meta["engine"])
 
     def put(self, key: str, clip: Clip, voice: str = "") -> None:
-        if not _KEY.fullmatch(key) or clip.fmt not in FORMATS:
+        if not _KEY.fullmatch(key) or clip.fmt not in CLIP_FORMATS:
             raise ValueError(f"not a cache entry: {key}.{clip.fmt}")
         if not self.marked:
             atomic_write_text(self.root / MARKER, MARKER_TEXT)
@@ -115,7 +115,7 @@ class ClipCache:
             try:
                 st = meta_path.stat()
                 meta = json.loads(meta_path.read_text("utf-8"))
-                audio = meta_path.with_suffix("." + meta["fmt"]) if meta.get("fmt") in FORMATS else None
+                audio = meta_path.with_suffix("." + meta["fmt"]) if meta.get("fmt") in CLIP_FORMATS else None
                 size = st.st_size + (audio.stat().st_size if audio else 0)
             except (OSError, ValueError, KeyError, TypeError, AttributeError):
                 yield meta_path, None, 0, 0.0
@@ -124,7 +124,7 @@ class ClipCache:
 
     def _remove(self, meta_path: Path) -> None:
         """Remove one entry: its audio files, then its .json (never anything else)."""
-        for fmt in FORMATS:
+        for fmt in CLIP_FORMATS:
             with contextlib.suppress(OSError):
                 meta_path.with_suffix("." + fmt).unlink()
         with contextlib.suppress(OSError):

@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 
 from studio.core.errors import SpeechError
 from studio.speech.base import Boundary, Clip, TransientSpeechError, VoiceSettings
+from studio.speech.reach import connector_cause, unreachable
 
 DEFAULT_WSS = "wss://speech.platform.bing.com/consumer/speech/synthesize/readaloud/edge/v1"
 DEFAULT_VOICES = "https://speech.platform.bing.com/consumer/speech/synthesize/readaloud/voices/list"
@@ -61,6 +62,13 @@ def point_edge_tts_at_endpoint() -> None:
     edge_tts.voices.VOICE_LIST = _with_token(voices_url()).replace("TrustedClientToken=", "trustedclienttoken=")
 
 
+def edge_hint() -> str:
+    """What to do when the Edge service cannot be reached."""
+    where = " (STUDIO_EDGE_WSS_URL points Studio elsewhere: unset it for the real service)" \
+        if os.environ.get("STUDIO_EDGE_WSS_URL") else ""
+    return f"check the network connection{where}, or build with the offline voice: --engine espeak"
+
+
 def edge_error(e: BaseException, timeout: float) -> SpeechError:
     """Turn what edge-tts/aiohttp raised into a transient or permanent SpeechError."""
     import aiohttp  # lazy: aiohttp loads only when a service is used
@@ -77,6 +85,9 @@ def edge_error(e: BaseException, timeout: float) -> SpeechError:
         return TransientSpeechError("HTTP 403 (clock skew could not be adjusted)")
     if isinstance(e, (ex.WebSocketError, ex.UnexpectedResponse, ex.UnknownResponse)):
         return TransientSpeechError(f"bad response from the service ({type(e).__name__}: {e})")
+    cause = connector_cause(e)
+    if cause:  # refused, no such name, no route: known now, no retry changes it
+        return unreachable("Edge TTS", cause, edge_hint())
     if isinstance(e, aiohttp.ClientConnectorError):
         return TransientSpeechError(f"cannot connect to {e.host}:{e.port} ({e.os_error.strerror or e.os_error})")
     if isinstance(e, (aiohttp.ClientError, ConnectionError)):

@@ -14,8 +14,8 @@ from studio.speech.azure import AzureEngine, azure_base, azure_problem, azure_ve
 from studio.speech.base import Engine
 from studio.speech.edge import EdgeEngine, edge_url, edge_version
 from studio.speech.espeak import EspeakEngine, espeak_version
-from studio.speech.http import probe_url
 from studio.speech.openai_api import OpenAIEngine, openai_problem, openai_version
+from studio.speech.reach import probe
 
 
 @dataclass(frozen=True)
@@ -66,9 +66,9 @@ def settings_problem(name: str, show: Show, voices: list[str]) -> str | None:
 
 
 def reach_problem(name: str, show: Show) -> str | None:
-    """None when the service's host accepts a connection (always for an offline engine)."""
+    """None when the service's host accepts a connection (always for an offline engine), else why not."""
     url = ENGINES[name].endpoint(show)
-    return probe_url(url) if url else None
+    return probe(url) if url else None
 
 
 def make_engine(name: str, show: Show) -> Engine:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import itertools
 import os
 import pickle
 import threading
@@ -19,6 +20,7 @@ _EV_LIST_END, _EV_WORD, _EV_SENTENCE = 0, 1, 2
 _RATE, _VOLUME, _PITCH = 1, 2, 3
 _DONT_EXIT = 0x8000
 _LANG_VOICES = {"zh": "cmn", "en": "en-us", "ja": "ja", "ko": "ko", "fr": "fr", "de": "de", "es": "es"}
+_FALLBACK_VOICE = "en-us"  # reads a voice name of any other language
 
 
 class _Event(ctypes.Structure):
@@ -31,6 +33,22 @@ class _Event(ctypes.Structure):
         ("sample", ctypes.c_int),
         ("user_data", ctypes.c_void_p),
         ("id", ctypes.c_char * 8),
+    ]
+
+
+class _Voice(ctypes.Structure):
+    """espeak_VOICE: `languages` is a run of (priority byte, name, NUL), ended by a zero priority."""
+
+    _fields_ = [
+        ("name", ctypes.c_char_p),
+        ("languages", ctypes.c_void_p),
+        ("identifier", ctypes.c_char_p),
+        ("gender", ctypes.c_ubyte),
+        ("age", ctypes.c_ubyte),
+        ("variant", ctypes.c_ubyte),
+        ("xx1", ctypes.c_ubyte),
+        ("score", ctypes.c_int),
+        ("spare", ctypes.c_void_p),
     ]
 
 
@@ -61,6 +79,25 @@ class _Espeak:
         fn = self.lib.espeak_Info
         fn.restype = ctypes.c_char_p
         return (fn(None) or b"?").decode()
+
+    def voices(self) -> list[tuple[str, str, int, list[str]]]:
+        """Every installed voice: (identifier, name, gender 0/1/2, languages by priority)."""
+        fn = self.lib.espeak_ListVoices
+        fn.restype = ctypes.POINTER(ctypes.POINTER(_Voice))
+        found = []
+        with self.lock:
+            table = fn(None)
+            for i in itertools.count():
+                if not table[i]:
+                    break
+                v = table[i].contents
+                langs, at = [], v.languages
+                while ctypes.string_at(at, 1)[0]:
+                    lang = ctypes.string_at(at + 1)
+                    langs.append(lang.decode("ascii", "replace"))
+                    at += 2 + len(lang)
+                found.append((v.identifier.decode("utf-8", "replace"), v.name.decode("utf-8", "replace"), v.gender, langs))
+        return found
 
     def _on_audio(self, wav, n, events) -> int:
         if n > 0:
@@ -134,7 +171,29 @@ def espeak_voice_for(voice: VoiceSettings) -> str:
     name = voice.voice
     if not name.endswith("Neural"):
         return name
-    return _LANG_VOICES.get(name.split("-")[0].lower(), "en-us")
+    return _LANG_VOICES.get(name.split("-")[0].lower(), _FALLBACK_VOICE)
+
+
+GENDERS = {1: "Male", 2: "Female"}
+
+
+def espeak_voices() -> list[dict[str, str]]:
+    """The offline voices, in the shape `studio voices` prints: ShortName is what espeak-ng is asked
+    for, Locale its first language; `Used for` names the languages of Studio's voice names it reads."""
+    readers: dict[str, list[str]] = {}
+    for lang, voice in _LANG_VOICES.items():
+        readers.setdefault(voice, []).append(f"{lang}-*")
+    found = []
+    for identifier, name, gender, langs in _espeak().voices():
+        short = identifier.rsplit("/", 1)[-1]
+        used = readers.get(short.lower(), [])
+        note = f" — reads {', '.join(used)} voices" if used else ""
+        if short.lower() == _FALLBACK_VOICE:
+            mapped = ", ".join(lang for lang in _LANG_VOICES if _LANG_VOICES[lang] != _FALLBACK_VOICE)
+            note += f", and every voice in a language other than {mapped}"
+        found.append({"ShortName": short, "Locale": langs[0] if langs else short, "Gender": GENDERS.get(gender, ""),
+                      "FriendlyName": name + note, "Languages": langs})
+    return found
 
 
 def _words_per_minute(rate: str) -> int:

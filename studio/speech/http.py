@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import socket
 import time
-from urllib.parse import urlparse
 
 from studio.core.errors import SpeechError
 from studio.core.netsafe import REDIRECTS, RedirectRefused, next_hop, redact
 from studio.core.secrets import secret
 from studio.speech.base import EngineConfigError, TransientSpeechError
+from studio.speech.reach import connector_cause, unreachable
 
 RETRY_STATUS = (408, 429, 500, 502, 503, 504)
 # The largest answer accepted for a text: BASE_SECONDS + SECONDS_PER_CHAR per character of audio at the
@@ -69,23 +68,13 @@ def env_secret(name: str) -> str:
     return secret(name)
 
 
-def probe_url(url: str, timeout: float = 2.0) -> str | None:
-    """None when the URL's host accepts a TCP connection, else what failed."""
-    u = urlparse(url)
-    port = u.port or (443 if u.scheme in ("https", "wss") else 80)
-    try:
-        with socket.create_connection((u.hostname, port), timeout=timeout):
-            return None
-    except OSError as e:
-        return f"{u.hostname}:{port}: {e.strerror or e}"
-
-
 class HttpEngine:
     """Base for engines that POST text and get audio back."""
 
     checks_coverage = True  # no word timings: each clip's duration is checked against its text
     max_jobs = None  # a service: the gate adapts to it
     key_env = ""  # named in a 401/403 error
+    address_keys = "the engine's address"  # named when the service cannot be reached
     fmt = "mp3"
 
     def __init__(self, timeout: float, secret: str = "") -> None:
@@ -141,6 +130,10 @@ class HttpEngine:
         except aiohttp.ClientPayloadError:
             raise TransientSpeechError("the answer was cut short (connection closed mid-body)") from None
         except aiohttp.ClientConnectorError as e:
+            cause = connector_cause(e)  # refused, no such name, no route: known now, no retry changes it
+            if cause:
+                raise unreachable(self.label, cause, f"check the network and {self.address_keys} in show.toml, "
+                                                     "or build with the offline voice: --engine espeak") from None
             raise TransientSpeechError(f"cannot connect to {e.host}:{e.port}") from None
         except (aiohttp.ClientError, ConnectionError) as e:
             raise TransientSpeechError(f"connection dropped ({type(e).__name__})") from None

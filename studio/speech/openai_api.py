@@ -34,6 +34,7 @@ def openai_version(cfg: OpenAISpeechConfig) -> str:
 class OpenAIEngine(HttpEngine):
     name = "openai"
     label = "the OpenAI-compatible speech server"
+    address_keys = "speech.openai.base_url"
 
     def __init__(self, cfg: OpenAISpeechConfig, timeout: float = 60.0) -> None:
         super().__init__(timeout, secret=env_secret(cfg.api_key_env))

@@ -91,7 +91,8 @@ async def run_jobs(jobs: list[ItemJob], engine: Engine, cache: ClipCache, concur
                    max_concurrency: int | None = None) -> Summary:
     """Synthesize every pending request of every job; fill `request.clip` and the cache.
     Requests run `concurrency` at a time at first, adapting up to `max_concurrency`
-    (studio.speech.gate). With `fail_fast`, the first item that fails stops all the others."""
+    (studio.speech.gate). With `fail_fast`, the first item that fails stops all the others; without it, the
+    first refusal of our settings or an unreachable service (EngineConfigError) does."""
     progress = progress or _Silent()
     summary = Summary()
     cap = getattr(engine, "max_jobs", None) or max(concurrency, max_concurrency or 0)
@@ -170,7 +171,7 @@ async def run_jobs(jobs: list[ItemJob], engine: Engine, cache: ClipCache, concur
         else:
             summary.synthesized += 1
         progress.item_done(job, cached=False)
-        if errors and fail_fast:
+        if errors and (fail_fast or job.config_error):  # a refused key or an unreachable host: no request can succeed
             raise _FailFast
 
     try:

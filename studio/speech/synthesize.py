@@ -23,7 +23,7 @@ from studio.speech.cache import ClipCache, clip_key
 from studio.speech.engines import ENGINE_LABELS, engine_version, make_engine, reach_problem, settings_problem
 from studio.speech.handoff import ClipHandoff
 from studio.speech.lexicon import load_lexicon
-from studio.speech.plan import ItemSpeech, chunks_of, plan_speech
+from studio.speech.plan import ItemSpeech, chunks_of, english_note, plan_speech
 from studio.speech.scheduler import ItemJob, SpeechProgress, Request, RetryPolicy, Summary, run_jobs
 from studio.speech.text import MAX_REQUEST_BYTES
 from studio.speech.voices import known_voices
@@ -60,6 +60,17 @@ def fill_from_cache(jobs: list[ItemJob], cache: ClipCache) -> None:
         for r in job.requests:
             if r.clip is None:
                 r.clip = cache.get(r.key)
+
+
+class EngineSkipped(str):
+    """The warning that `auto` skipped an engine; `engine` names it, so a run of builds can say it once."""
+
+    engine: str
+
+    def __new__(cls, text: str, engine: str) -> "EngineSkipped":
+        note = super().__new__(cls, text)
+        note.engine = engine
+        return note
 
 
 class _Skip(Exception):
@@ -102,13 +113,15 @@ def synthesize_episode(
     voices = [v for p in plans for v in p.voices]
     auto = engine_name == "auto"
     candidates = list(show.speech.engines) if auto else [engine_name]
-    warnings: list[str] = []
+    warnings: list[str] = [note] if (note := english_note(plans)) else []
+    if warnings and warn:
+        warn(warnings[0])
     joined: dict[int, Clip] = {}  # item index -> its clip, joined the moment its last chunk is in
     if on_clip is not None:
         progress = ClipHandoff(progress, {p.index: p.text for p in plans}, joined, on_clip)
 
     def skip(name: str, why: str, nxt: str) -> None:
-        warnings.append(f"{ENGINE_LABELS[name]} skipped: {why}; trying {ENGINE_LABELS[nxt]}")
+        warnings.append(EngineSkipped(f"{ENGINE_LABELS[name]} skipped: {why}; trying {ENGINE_LABELS[nxt]}", name))
         if warn:
             warn(warnings[-1])
         if hasattr(progress, "restart"):

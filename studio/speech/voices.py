@@ -14,7 +14,9 @@ from studio.core.errors import ConfigError, StudioError
 from studio.core.fsutil import atomic_write_text
 from studio.speech.azure import azure_problem, fetch_azure_voices
 from studio.speech.edge import edge_error, point_edge_tts_at_endpoint
+from studio.speech.espeak import espeak_voices
 from studio.speech.openai_api import openai_voices
+from studio.speech.reach import connector_cause
 
 BUNDLED = Path(__file__).with_name("edge_voices.json")
 LIVE_CACHE = "edge-voices.json"  # the last live list, kept in the clip cache dir
@@ -76,11 +78,15 @@ def save_live_voices(voices: list[dict[str, Any]], cache_dir: Path | None, name:
         pass
 
 
-def filter_by_lang(voices: list[dict[str, str]], lang: str | None) -> list[dict[str, str]]:
+def filter_by_lang(voices: list[dict[str, Any]], lang: str | None) -> list[dict[str, Any]]:
     if not lang:
         return voices
     lang = lang.lower()
-    return [v for v in voices if v["Locale"].lower() == lang or v["Locale"].lower().startswith(lang + "-")]
+
+    def speaks(v: dict[str, Any]) -> bool:
+        return any(loc.lower() == lang or loc.lower().startswith(lang + "-") for loc in v.get("Languages") or [v["Locale"]])
+
+    return [v for v in voices if speaks(v)]
 
 
 def suggest(name: str, names: list[str], n: int = 3) -> list[str]:
@@ -113,15 +119,20 @@ class VoiceList:
 
 def list_voices(engine: str, show, cache_dir: Path | None, offline: bool = False, lang: str | None = None) -> VoiceList:
     """The voices `studio voices` lists: Edge's live list when it answers (remembered for builds), else the
-    bundled one; azure: the resource's list; openai: the configured voice map."""
+    bundled one; azure: the resource's list; openai: the configured voice map; espeak: the offline voices."""
     found = VoiceList("bundled", list(known_voices(cache_dir).values()))  # plus the last live list, if any
-    if engine != "edge":
+    if engine == "espeak":
+        found = VoiceList("espeak", espeak_voices(), [
+            "voices in show.toml and the scripts are Edge names for every engine; the offline voice reads each "
+            "with the espeak-ng voice of its language, marked 'reads'"])
+    elif engine != "edge":
         found = VoiceList(engine, service_voices(engine, show, cache_dir))
     elif not offline:
         try:
             found = VoiceList("live", fetch_live_voices())
         except Exception as e:  # unreachable or refused: the bundled list still answers
-            found.notes.append(f"voice list not reachable ({edge_error(e, 5).message}); showing the bundled list")
+            why = connector_cause(e) or edge_error(e, 5).message
+            found.notes.append(f"voice list not reachable ({why}); showing the bundled list")
         else:
             save_live_voices(found.voices, cache_dir)
     found.voices = sorted(filter_by_lang(found.voices, lang), key=lambda v: (v["Locale"], v["ShortName"]))

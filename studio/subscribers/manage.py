@@ -7,7 +7,7 @@ from studio.present.content import one_line
 from studio.subscribers.listfile import normalize_address
 from studio.subscribers.store import Store
 
-SUPPRESSED = ("unsubscribed", "bounced", "complained")  # only their owner can subscribe again
+OWNER_ONLY = ("unsubscribed", "bounced", "complained")  # only their owner can subscribe again
 
 
 def address_or_error(text: str) -> str:
@@ -28,7 +28,7 @@ def add_by_host(store: Store, email: str, name: str = "") -> str | None:
     if before == "held":
         raise StudioError(f"{email} is held after a complaint without our token: review it with "
                           f"`studio subscribers complaints`, undo it with `studio subscribers restore {email}`")
-    if before in SUPPRESSED:
+    if before in OWNER_ONLY:
         raise StudioError(f"{email} is {before}: only they can subscribe again (through the form)")
     if before is None:
         store.import_rows([(email, one_line(name))], "add", method="add")

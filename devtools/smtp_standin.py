@@ -4,7 +4,7 @@ It records, per recipient, the Message-ID of every message it accepted.
 
 In a test: `with StandIn(delay=0.02) as server:` (a thread of this process). In a benchmark, run it as its own
 processes so it does not share the sender's interpreter:
-    python -m tests.smtp_standin --port P --record FILE [--delay S] [--max-connections N] [--max-rate R] [--workers W]
+    python -m devtools.smtp_standin --port P --record FILE [--delay S] [--max-connections N] [--max-rate R] [--workers W]
 (W processes share the port, as an MTA's workers do; the limits need --workers 1). SIGTERM writes the record.
 """
 
@@ -15,12 +15,13 @@ import asyncio
 import collections
 import os
 import signal
-import socket
 import threading
 import time
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
+
+from devtools.showkit import free_port
 
 
 class Handler:
@@ -137,12 +138,6 @@ class _Controller(Controller):
 
     def factory(self):
         return LimitedSMTP(self.handler, self.limit, **self.SMTP_kwargs)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class StandIn:
