@@ -53,7 +53,8 @@ bench: install-test
 bench-quick: install-test
 	$(BIN)/python -m benchmarks --quick
 
-# the browser tests' screenshots (both examples' email and pages, 375/700 px, light/dark) -> screenshots/
+# the browser tests' screenshots -> screenshots/: every page kind (email, episode page, transcript, index,
+# archive, each `studio listen` page) of both examples and the edge-case fixture, 375/1280 px, light/dark
 screenshots: install-test
 	rm -rf screenshots
 	STUDIO_SCREENSHOTS=screenshots $(BIN)/python -m pytest -q tests/test_browser_pages.py -k measured

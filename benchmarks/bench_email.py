@@ -79,7 +79,7 @@ def bench_render(quick: bool) -> list[dict]:
                 "studio": round(studio, 4), "baseline": round(base, 4), "ratio": round(studio / base, 2),
                 "target": "studio < 0.5 s", "ok": studio < 0.5,
                 "note": "seconds; baseline = jinja2 render without css-inline or size budget"
-                        + ("; cut to excerpts to fit" if parts.excerpt is not None else ""),
+                        + ("; shortened to fit" if parts.shortened else ""),
             })
     return rows
 

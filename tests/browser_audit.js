@@ -74,11 +74,94 @@ async () => {
   const images = [...document.images].map((img) => {
     const r = img.getBoundingClientRect();
     return { src: img.currentSrc || img.src, ok: img.complete && img.naturalWidth > 0 && r.width > 0 && r.height > 0 && visible(img),
-             w: Math.round(r.width), h: Math.round(r.height), alt: img.alt,
+             w: Math.round(r.width), h: Math.round(r.height), alt: img.alt, nw: img.naturalWidth, nh: img.naturalHeight,
+             content: img.classList.contains('im'),
              sized: img.hasAttribute('width') && img.hasAttribute('height') };
   });
 
-  return { texts, taps, images,
+  // list items and their markers: a bullet of the list, a ::before, a list nested first thing, a typed bullet
+  const norm = (t) => (t || '').replace(/[\s\p{P}\p{S}]/gu, '').toLowerCase();
+  const items = [];
+  for (const li of document.querySelectorAll('li')) {
+    if (!visible(li)) continue;
+    const cs = getComputedStyle(li);
+    let markers = cs.display === 'list-item' && cs.listStyleType !== 'none' ? 1 : 0;
+    const before = getComputedStyle(li, '::before').content;
+    if (before && !['none', 'normal', '""'].includes(before)) markers += 1;
+    const first = [...li.childNodes].find((n) => n.nodeType === 1 || (n.nodeType === 3 && n.data.trim()));
+    if (first && first.nodeType === 1 && ['UL', 'OL'].includes(first.tagName)) markers += 1;
+    if (/^[•◦▪‣·*]\s/.test((li.innerText || '').trim())) markers += 1;
+    const r = li.getBoundingClientRect();
+    items.push({ text: (li.innerText || '').trim().slice(0, 40), markers, x: Math.round(r.left) });
+  }
+
+  // a heading (or bold lead-in) whose words the text right under it repeats
+  const repeated = [];
+  for (const h of document.querySelectorAll('h1, h2, h3, h4, .lead-in')) {
+    if (!visible(h)) continue;
+    const t = norm(h.textContent);
+    if (t.length < 6) continue;
+    let next = h.classList.contains('lead-in') ? h.nextSibling : h.nextElementSibling;
+    while (next && !(next.textContent || '').trim()) next = next.nextSibling;
+    if (next && norm(next.textContent).slice(0, 160).includes(t)) repeated.push(h.textContent.trim().slice(0, 60));
+  }
+
+  const top = (sel) => { const el = document.querySelector(sel); return el && visible(el) ? Math.round(el.getBoundingClientRect().top + scrollY) : null; };
+  const chapters = document.querySelector('.chapters, nav[aria-label="章节"], nav[aria-label="Chapters"]');
+  const inputs = [...document.querySelectorAll('input:not([type=hidden]), button')].filter(visible).map((el) => {
+    const r = el.getBoundingClientRect();
+    return { tag: el.tagName, type: el.type, w: Math.round(r.width), h: Math.round(r.height) };
+  });
+  const card = document.querySelector('main, .card');
+  const cardBox = card ? card.getBoundingClientRect() : null;
+
+  // an item's listen link: its size, its colour, on how many lines it is drawn
+  const listen = [...document.querySelectorAll('a.ls')].filter(visible).map((a) => {
+    const cs = getComputedStyle(a);
+    const lines = new Set([...a.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size;
+    const row = a.closest('.acts');
+    return { text: a.textContent.trim(), size: parseFloat(cs.fontSize), color: cs.color, lines,
+             row_color: row ? getComputedStyle(row).color : null };
+  });
+  // links that are a title or a row (headings, cards, the archive, chapters): never underlined
+  const underlined = [...document.querySelectorAll('h1 a, h2 a, h3 a, h4 a, .ep-card a, .year a, .chapters a, nav a')]
+    .filter((a) => visible(a) && getComputedStyle(a).textDecorationLine.includes('underline'))
+    .map((a) => a.textContent.trim().slice(0, 40));
+  // every line of a brief starts where its first line does (its link row included)
+  const ragged = [];
+  for (const li of document.querySelectorAll('ul.briefs > li, ul.lst > li')) {
+    if (!visible(li)) continue;
+    const range = document.createRange();
+    range.selectNodeContents(li);
+    const rects = [...range.getClientRects()].filter((r) => r.width && r.height)
+      .map((r) => ({ mid: (r.top + r.bottom) / 2, left: r.left })).sort((a, b) => a.mid - b.mid);
+    const lefts = [];  // the left edge of each line: rects whose middles are within 6 px are one line
+    let mid = -Infinity;
+    for (const r of rects) {
+      if (r.mid > mid + 6) { lefts.push(r.left); mid = r.mid; } else lefts[lefts.length - 1] = Math.min(lefts[lefts.length - 1], r.left);
+    }
+    if (lefts.length > 1 && Math.max(...lefts) - Math.min(...lefts) > 2) ragged.push((li.innerText || '').trim().slice(0, 40));
+  }
+  const box = (sel) => {
+    const el = document.querySelector(sel);
+    if (!el || !visible(el)) return null;
+    const r = el.getBoundingClientRect();
+    return { x: Math.round(r.left), y: Math.round(r.top + scrollY), w: Math.round(r.width), h: Math.round(r.height) };
+  };
+  const stories = [...document.querySelectorAll('[id^="item-"]')].filter(visible);
+  const lastStory = stories.length ? stories[stories.length - 1].getBoundingClientRect() : null;
+
+  return { texts, taps, images, items, repeated, inputs, listen, underlined, ragged,
+           audio_players: document.querySelectorAll('audio').length,
+           cover_box: box('.ep-cover'), title_box: box('h1'), player_box: box('.player, audio#player'),
+           downloads_top: top('.downloads'),
+           last_item_bottom: lastStory ? Math.round(lastStory.bottom + scrollY) : null,
+           scroll_width: document.documentElement.scrollWidth,
+           first_item_top: top('[id^="item-"]'),
+           chapters_top: chapters && visible(chapters) ? Math.round(chapters.getBoundingClientRect().top + scrollY) : null,
+           chapters_height: chapters && visible(chapters) ? Math.round(chapters.getBoundingClientRect().height) : 0,
+           card: cardBox ? { x: Math.round(cardBox.left), w: Math.round(cardBox.width), right: Math.round(innerWidth - cardBox.right) } : null,
+           page_height: document.documentElement.scrollHeight,
            overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
            color_scheme: document.querySelector('meta[name="color-scheme"]')?.content || getComputedStyle(document.documentElement).colorScheme };
 }

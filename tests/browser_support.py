@@ -26,8 +26,9 @@ from tests.conftest import make_show, run_studio
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required"]
-EXAMPLES = ("2023-06-02-ai-compute-weekly.txt", "2024-03-27-ai-newsletter.md")
-WIDTHS = (375, 700)
+EXAMPLES = ("2023-06-02-ai-compute-weekly.txt", "2024-03-27-ai-newsletter.md", "2024-05-01-edge-cases.md")
+FIXTURES = Path(__file__).with_name("fixtures") / "browser"  # scripts beyond the repo's examples (edge cases)
+WIDTHS = (375, 1280)
 SCHEMES = ("light", "dark")
 MIN_CONTRAST = 4.5
 MIN_TAP = 44
@@ -43,10 +44,8 @@ AUDIT_JS = (Path(__file__).with_name("browser_audit.js")).read_text("utf-8")
 
 
 def chromium_missing() -> str | None:
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed (pip install -e '.[test]')"
+    """Why the browser tests cannot run here, or None. Only a missing Chromium is a reason (playwright is in the
+    test extra: without it the install is broken and the tests fail)."""
     if not CHROMIUM.is_file():
         return f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium fonts-noto-cjk)"
     return None
@@ -57,7 +56,7 @@ def require_chromium() -> None:
     if why and os.environ.get("CI"):
         pytest.fail(f"browser tests must run in CI: {why}")
     if why:
-        pytest.skip(why)
+        pytest.skip(f"browser tests skipped: {why}")
 
 
 @dataclass
@@ -96,6 +95,8 @@ def build_site(dest: Path, cache: Path | None = None) -> tuple[Site, object]:
     root = make_show(dest)
     if cache is not None:
         shutil.copytree(cache, root / ".studio-cache")
+    for script in FIXTURES.glob("*.md"):
+        shutil.copy(script, root / "episodes" / script.name)
     with open(root / "show.toml", "a", encoding="utf-8") as f:
         f.write(SHOW_SETTINGS)
     from concurrent.futures import ThreadPoolExecutor
@@ -140,20 +141,25 @@ def _manifest_by_date(out: Path, name: str) -> dict:
 
 
 def placeholder_png(width: int = 1200, height: int = 600) -> bytes:
-    from PIL import Image
+    from PIL import Image, ImageDraw
 
     buf = io.BytesIO()
-    Image.new("RGB", (width, height), (120, 140, 170)).save(buf, "PNG")
+    im = Image.new("RGB", (width, height), (120, 140, 170))
+    ImageDraw.Draw(im).rectangle([0, 0, width - 1, height - 1], outline=(40, 60, 90), width=max(1, width // 100))
+    im.save(buf, "PNG")
     return buf.getvalue()
 
 
+_SIZE_IN_URL = re.compile(r"/(\d{1,4})x(\d{1,4})/")
+
+
 def route_offline(context, site: Site) -> None:
-    """Loopback passes; the show's https URLs come from the output dir; other images get a placeholder."""
+    """Loopback passes (the site, the list app); the show's https URLs come from the output dir; other images get a placeholder."""
     png = placeholder_png()
 
     def handle(route):
         url = route.request.url
-        if url.startswith(site.url) or url.startswith("data:"):
+        if url.startswith(("http://127.0.0.1:", "data:")):
             return route.continue_()
         if url.startswith(site.base_url):
             path = site.out / unquote(urlsplit(url).path[len(urlsplit(site.base_url).path):])
@@ -162,8 +168,10 @@ def route_offline(context, site: Site) -> None:
             if path.is_file():
                 return route.fulfill(path=str(path))
             return route.fulfill(status=404, body="not found")
-        if route.request.resource_type == "image":
-            return route.fulfill(status=200, body=png, headers={"Content-Type": "image/png"})
+        if route.request.resource_type == "image":  # a size in the URL (/600x800/) gives an image of that size
+            sized = _SIZE_IN_URL.search(url)
+            body = placeholder_png(int(sized[1]), int(sized[2])) if sized else png
+            return route.fulfill(status=200, body=body, headers={"Content-Type": "image/png"})
         return route.abort()
 
     context.route("**/*", handle)
@@ -221,7 +229,8 @@ def pages_of(site: Site) -> list[tuple[str, str, Example]]:
     return out
 
 
-def measure_all(site: Site, browser, shots: Path | None = None) -> list[dict]:
+def measure_all(site: Site, browser, shots: Path | None = None, lists: "ListServer | None" = None) -> list[dict]:
+    """Every page (and each list page when `lists` runs) at each width and scheme, measured by browser_audit.js."""
     rows = []
     for width in WIDTHS:
         for scheme in SCHEMES:
@@ -229,18 +238,41 @@ def measure_all(site: Site, browser, shots: Path | None = None) -> list[dict]:
                                           service_workers="block")
             route_offline(context, site)
             page = context.new_page()
-            for name, url, ex in pages_of(site):
-                page.goto(url, wait_until="load")
+            visits = [(name, ex, lambda p, u=url: p.goto(u, wait_until="load").status) for name, url, ex in pages_of(site)]
+            if lists is not None:
+                visits += [(f"list-{kind}", None, lambda p, k=kind: lists.visit(p, k)) for kind in LIST_PAGES]
+            for name, ex, go in visits:
+                status = go(page)
                 result = audit(page)
                 if width == WIDTHS[-1] and scheme == "light":
                     result["fonts"] = platform_fonts(page)
-                result.update(name=name, width=width, scheme=scheme,
+                result.update(name=name, width=width, scheme=scheme, status=status,
                               expected_images=ex.images if ex and not name.endswith("transcript") else [])
                 if shots:
                     page.screenshot(path=str(shots / f"{name}-{width}-{scheme}.png"), full_page=True)
                 rows.append(result)
             context.close()
     return rows
+
+
+def figures(rows: list[dict]) -> dict:
+    """The issue's before/after figures, from measure_all's rows."""
+    narrow = [r for r in rows if r["width"] == 375]
+    widest = max(narrow, key=lambda r: r["scroll_width"])
+    tallest = {}
+    for kind in ("email", "page"):
+        imgs = [(i["h"], r["name"], r["width"]) for r in rows if r["name"].endswith("-" + kind) for i in r["images"]]
+        tallest[kind] = max(imgs) if imgs else None
+    lists = [r for r in rows if r["name"].startswith("list-") and r["width"] == max(WIDTHS)]
+    return {
+        "widest_page_at_375": [widest["scroll_width"], widest["name"]],
+        "tallest_image_email": tallest["email"], "tallest_image_page": tallest["page"],
+        "double_markers": sum(1 for r in rows if r["width"] == 375 and r["scheme"] == "light"
+                              for i in r["items"] if i["markers"] > 1),
+        "repeated_headings": sum(len(r["repeated"]) for r in rows if r["width"] == 375 and r["scheme"] == "light"),
+        "list_input_width": max((i["w"] for r in lists for i in r["inputs"] if i["type"] == "email"), default=None),
+        "email_height_375": {r["name"]: r["page_height"] for r in narrow if r["name"].endswith("-email") and r["scheme"] == "light"},
+    }
 
 
 def summary(rows: list[dict]) -> dict:
@@ -261,6 +293,117 @@ def summary(rows: list[dict]) -> dict:
     }
 
 
+# ---- the list's pages (`studio listen`) ---------------------------------------------------------------
+
+LIST_SECRET = "browser-pages-secret"
+LIST_PAGES = ("form", "bad_address", "check", "slow", "confirm", "confirmed", "bad_link", "unsubscribe",
+              "unsubscribed")  # every page the list app answers with (studio.subscribers.web.TEXTS)
+
+
+class MailBox:
+    """An SMTP handler (aiosmtpd) keeping every message: the confirmation links come from here."""
+
+    def __init__(self):
+        self.messages: list[bytes] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope.content)
+        return "250 OK"
+
+    def link_for(self, address: str) -> str | None:
+        import email
+        from email import policy
+
+        for raw in reversed(self.messages):
+            msg = email.message_from_bytes(raw, policy=policy.default)
+            if address in str(msg["To"]):
+                found = re.search(r"http://127\.0\.0\.1:\d+/confirm\?t=\S+", msg.get_body(("plain",)).get_content())
+                return found.group() if found else None
+        return None
+
+
+class ListServer:
+    """The real `studio listen` (a subprocess) for the built show, with aiosmtpd on loopback for its mail."""
+
+    def __init__(self, site: Site):
+        import subprocess
+        import sys
+
+        from aiosmtpd.controller import Controller
+
+        from tests.conftest import bare_env
+
+        self.mailbox = MailBox()
+        self.smtp = Controller(self.mailbox, hostname="127.0.0.1", port=_free_port())
+        self.smtp.start()
+        port = _free_port()
+        self.url = f"http://127.0.0.1:{port}/"
+        text = (site.root / "show.toml").read_text("utf-8") + (
+            f'\n[subscribers]\ndb = ".subs-browser.sqlite"\n'
+            f'\n[listen]\npublic_url = "{self.url}"\ntrusted_proxy = "127.0.0.1"\nrate_per_ip = 2\n'
+            f'\n[smtp]\nhost = "127.0.0.1"\nport = {self.smtp.port}\nsecurity = "none"\nrate = 1000\n')
+        text = text.replace("[email]\n", '[email]\nfrom_address = "news@studio.example.org"\n', 1)
+        (site.root / "list.toml").write_text(text, "utf-8")
+        self.env = {**bare_env(), "STUDIO_UNSUBSCRIBE_SECRET": LIST_SECRET}
+        self.proc = subprocess.Popen([sys.executable, "-m", "studio", "--show", "list.toml", "listen", "--port", str(port)],
+                                     cwd=site.root, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        assert line.startswith(f"Listening on {self.url}"), line + self.proc.stderr.read()
+        self.count = 0
+
+    def stop(self) -> str:
+        self.proc.terminate()
+        _, err = self.proc.communicate(timeout=30)
+        self.smtp.stop()
+        return err
+
+    def visit(self, page, kind: str) -> int:
+        """Brings `page` to the list page `kind` the way a reader gets there. Returns the HTTP status."""
+        import time
+
+        from studio.core import tokens
+
+        self.count += 1
+        reader = f"reader{self.count}@example.com"
+        page.context.set_extra_http_headers({"X-Forwarded-For": f"10.0.{self.count // 250}.{self.count % 250 + 1}"})
+        if kind in ("form", "bad_address", "check", "slow"):
+            page.goto(self.url + "subscribe")
+            if kind == "form":
+                return 200
+            if kind == "slow":  # the rate limit (2 posts per address) reached first
+                for _ in range(2):
+                    page.request.post(self.url + "subscribe", form={"email": f"x{self.count}@example.com"})
+            page.fill("input[name=email]", "not an address" if kind == "bad_address" else reader)
+            page.evaluate("document.querySelector('form.list').noValidate = true")
+            with page.expect_navigation() as nav:
+                page.click("form.list button[type=submit]")
+            return nav.value.status
+        if kind == "bad_link":
+            return page.goto(self.url + "confirm?t=not-a-token").status
+        if kind in ("confirm", "confirmed"):
+            page.request.post(self.url + "subscribe", form={"email": reader})
+            deadline = time.monotonic() + 15
+            while (link := self.mailbox.link_for(reader)) is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert link, f"no confirmation mail for {reader}"
+            status = page.goto(link).status
+        else:
+            status = page.goto(self.url + "unsubscribe?t=" + tokens.sign(reader, LIST_SECRET)).status
+        if kind in ("confirmed", "unsubscribed"):
+            with page.expect_navigation() as nav:
+                page.click("form.list button[type=submit]")
+            status = nav.value.status
+        return status
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def main() -> None:
     import sys
     import tempfile
@@ -269,14 +412,19 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         site, server = serve_site(Path(sys.argv[1])) if len(sys.argv) > 1 else build_site(Path(tmp))
-        with sync_playwright() as p:
-            browser = launch(p)
-            rows = measure_all(site, browser, screenshot_dir())
-            browser.close()
-        server.shutdown()
+        lists = ListServer(site)
+        try:
+            with sync_playwright() as p:
+                browser = launch(p)
+                rows = measure_all(site, browser, screenshot_dir(), lists)
+                browser.close()
+        finally:
+            lists.stop()
+            server.shutdown()
         for r in rows:
             print(r["name"], r["width"], r["scheme"], json.dumps(summary([r]), ensure_ascii=False))
         print("ALL", json.dumps(summary(rows), ensure_ascii=False))
+        print("FIGURES", json.dumps(figures(rows), ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -78,22 +78,24 @@ def test_feed_lists_every_built_episode_with_exact_enclosure(built):
 
 
 def test_email_contains_every_item_title_escaped(built):
+    from studio.present.cjk import punctuate  # the email sets Chinese punctuation full-width
+
     _, results = built
     for summary, _ in results.values():
         page = Path(summary["email_html"]).read_text("utf-8")
         manifest = json.loads((Path(summary["out"]) / "manifest.json").read_text("utf-8"))
         for item in manifest["items"]:
-            assert html.escape(item["title"], quote=False) in page
+            assert html.escape(punctuate(item["title"]), quote=False) in page
         text = (Path(summary["out"]) / "email.txt").read_text("utf-8")
-        assert manifest["items"][0]["title"] in text
+        assert punctuate(manifest["items"][0]["title"]) in text
 
 
-def test_index_lists_episodes_with_players(built):
+def test_index_lists_episodes_as_cards_that_play(built):
     root, results = built
     index = (root / "public" / "index.html").read_text("utf-8")
-    assert index.count("<audio") == len(EXAMPLES)
+    assert index.count('class="ep-card"') == len(EXAMPLES) and "<audio" not in index
     for summary, _ in results.values():
-        assert f"episodes/{summary['episode']}/{summary['episode']}.mp3" in index
+        assert f'href="episodes/{summary["episode"]}/#play"' in index
 
 
 def test_rebuild_uses_the_cache(built):

@@ -148,15 +148,16 @@ def test_every_seed_renders_a_clean_email_under_100kb(show, seed):
     ctx = draft_context(show, episode)
     parts = render_email(show, ctx)
     p = check_structure(parts.html)
-    # every item the HTML shows has its anchor, title and both listen links
+    # every item the HTML shows has its anchor and its listen link (the episode page at its start)
     for item in ctx["items"][: parts.items_shown]:
         assert f'id="item-{item["n"]}"' in parts.html
-        assert item["clip_url"] in parts.html and item["page_url"] in parts.html
-    if parts.items_shown < len(ctx["items"]):
-        assert "还有" in parts.html and ctx["episode"]["page_url"] in parts.html
+        assert item["page_url"] in parts.html
+    if parts.shortened:
+        buttons = re.findall(r'<a class="btn" href="([^"]+)"', parts.html)  # listen, read all (and each in VML)
+        assert buttons == [ctx["episode"]["page_url"]] * 2 and parts.html.count("在网页上阅读全部") == 2
     # the plain-text part always has every item, wrapped for 72 columns
     for item in ctx["items"]:
-        assert item["clip_url"] in parts.text
+        assert item["page_url"] in parts.text
     check_text_width(parts.text)
     text = "".join(p.text)
     assert episode.title in text
@@ -168,22 +169,43 @@ def test_short_seeds_carry_the_full_text(show, seeds_dir):
         (seed,) = seeds_dir.glob(f"{name}_*")
         ctx = draft_context(show, read_episode(seed))
         parts = render_email(show, ctx)
-        assert parts.excerpt is None and parts.items_shown == len(ctx["items"])
+        assert not parts.shortened and parts.items_shown == len(ctx["items"])
         visible = html_lib.unescape(re.sub(r"<[^>]+>", "", parts.html))
         for item in ctx["items"]:
             chunks = re.findall(r"[\u4e00-\u9fff]{6,}", item["text"])
             assert chunks and all(c in visible for c in chunks)
 
 
-def test_oversized_email_is_cut_to_excerpts_not_clipped(show):
-    long = "很长的一段文字，" * 2000
-    items = [Item(title=f"第{i}条", text=long, speech_text=long) for i in range(12)]
+def test_oversized_email_shows_its_first_stories_in_full_and_one_read_all_button(show):
+    items = [Item(title=f"第{i}条新闻", text=f"第{i}条的正文开头。" + "很长的一段文字，" * 400 + f"第{i}条的结尾。",
+                  speech_text="x") for i in range(40)]
     ep = Episode(slug="long", title="长", date=__import__("datetime").date(2024, 1, 1), items=items)
-    parts = render_email(show, draft_context(show, ep))
+    ctx = draft_context(show, ep)
+    parts = render_email(show, ctx)
     check_structure(parts.html)
-    assert parts.excerpt is not None
-    assert "完整内容请看网页版" in parts.html
-    assert parts.text.replace("\n", "").count("很长的一段文字") == 12 * 2000  # the text part keeps everything
+    assert parts.shortened and 3 <= parts.items_shown < 40
+    visible = html_lib.unescape(re.sub(r"<[^>]+>", "", parts.html))
+    for i in range(40):  # the first stories whole, beginning to end; none of the others
+        shown = i < parts.items_shown
+        assert (f"第{i}条的正文开头" in visible) is shown and (f"第{i}条的结尾" in visible) is shown, i
+    assert "…" not in visible  # no excerpts
+    (button,) = re.findall(r'<a class="btn" href="([^"]+)"[^>]*>(?:<[^>]+>)*在网页上阅读全部 40 条', parts.html)
+    assert button == ctx["episode"]["page_url"]
+    assert "本期共 40 条，邮件里是前" in visible
+    # the reader meets the button after a screenful or two, not after a whole 100 KB budget
+    assert len(parts.html.encode("utf-8")) <= 0.5 * show.email.max_html_kb * 1000 + 5000
+    assert parts.text.replace("\n", "").count("很长的一段文字") == 40 * 400  # the text part keeps everything
+
+
+@pytest.mark.parametrize("script", ["episodes/2024-03-27-ai-newsletter.md", "tests/fixtures/browser/2024-05-01-edge-cases.md"])
+def test_text_part_gives_each_brief_one_marker_and_no_line_is_a_marker_alone(show, script):
+    ep = read_episode(REPO / script)
+    text = render_email(show, draft_context(show, ep)).text
+    lines = text.splitlines()
+    assert not [ln for ln in lines if re.fullmatch(r"\s*[-*+•◦▪]\s*", ln)], "a marker alone on its line"
+    briefs = [ln for ln in lines if re.match(r"- \S", ln)]
+    assert len(briefs) == len([it for it in ep.items if not it.show_heading]) > 0
+    assert not [ln for ln in briefs if re.match(r"- [-*+•◦▪]", ln)]  # one marker, not two
 
 
 def check_text_width(text: str) -> None:
@@ -213,14 +235,17 @@ def test_header_footer_and_sections(show):
     # footer: web version, feed, unsubscribe
     assert "episodes/ai-weekly-2024-03-27/email.html" in html
     assert ctx["feed_url"] in html and "unsubscribe?t=abc" in html
-    # images: the stories' and the section banners'; no alt text repeats a heading or is a file name
+    # images: the stories' and the section banners', each with alt text saying what it shows (the story,
+    # the section: never its file name); the masthead's cover is decoration (alt="") and links nowhere
     for url in ep.meta["section_images"].values():
         assert f'src="{url}"' in html
-    assert len(re.findall(r"<img ", html)) == 1 + 4 + 5  # masthead, 4 stories, 5 banners
-    alts = set(re.findall(r'<img [^>]*alt="([^"]*)"', html))
-    headings = set(re.findall(r"<h[123][^>]*>([^<]*)</h", html))
-    assert alts == {""} and headings and not alts & headings
+    imgs = re.findall(r"<img [^>]*>", html)
+    assert len(imgs) == 1 + 4 + 5  # masthead, 4 stories, 5 banners
+    alts = [re.search(r'alt="([^"]*)"', i).group(1) for i in imgs if 'class="im"' in i]
+    assert len(alts) == 9 and all(alts) and not [a for a in alts if re.search(r"\.(jpe?g|png)$", a)]
+    assert "MM1：多模态大语言模型预训练的方法、分析和见解" in alts and "工具篇" in alts
     assert "topnews1.jpeg" not in re.sub(r'src="[^"]*"', "", html)
+    assert not re.search(r"<a [^>]*>\s*<img [^>]*alt=\"\"", html)  # no link whose only content is a textless image
     # masthead: cover thumbnail, show name, number and date; a bulletproof listen button
     assert 'src="https://studio.example.org/weekly/icon-180.png"' in html and "第 2 期" in html
     assert re.search(r'<a class="btn" href="[^"]+"[^>]*>', html)
@@ -328,7 +353,7 @@ def test_broken_show_template_is_one_clear_error(tmp_path):
 def test_items_without_heading_are_a_list_under_their_section(show):
     import datetime as dt
 
-    items = [Item(title="头条", text="头条正文。", speech_text="x", section="新闻"),
+    items = [Item(title="头条", text="今天的要闻正文。", speech_text="x", section="新闻"),
              Item(title="快讯一", text="第一条快讯 [链接](https://www.theverge.com/a)", speech_text="x",
                   section="新闻", show_heading=False),
              Item(title="快讯二", text="第二条快讯。", speech_text="x", section="新闻", show_heading=False)]
@@ -385,7 +410,7 @@ def test_email_uses_only_features_gmail_apple_mail_and_outlook_support(show, tmp
             pytest.fail(why)
         pytest.skip(why)
     files = []
-    for script in sorted((REPO / "episodes").iterdir()):
+    for script in sorted((REPO / "episodes").iterdir()) + sorted((REPO / "tests" / "fixtures" / "browser").glob("*.md")):
         path = tmp_path / f"{script.stem}.html"
         path.write_text(render_email(show, draft_context(show, read_episode(script))).html, "utf-8")
         files.append(str(path))

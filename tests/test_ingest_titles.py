@@ -11,11 +11,16 @@ from pathlib import Path
 import pytest
 
 from studio.cli.items import items_command
+from studio.core.config import load_show
+from studio.email.context import draft_context
+from studio.email.render import render_email
 from studio.ingest import read_episode
 from studio.ingest.textwidth import width
 from studio.ingest.phrases import ends_badly, has_verb, phrase_ends
 from studio.ingest.titles import condense, first_sentence, headline, unique_titles
 from studio.ingest.typography import display_text
+from studio.present.cjk import punctuate
+from tests.conftest import make_show
 
 REPO = Path(__file__).resolve().parents[1]
 SEGMENTATION = REPO / "tests" / "fixtures" / "segmentation"
@@ -92,11 +97,6 @@ def test_bullets_without_heading_are_listed_with_a_headline_for_the_chapter(seed
 
 def test_the_example_newsletter_lists_its_bullets_without_headings(tmp_path):
     """Bullets read from the script have no heading in the email: they are listed under their section."""
-    from studio.core.config import load_show
-    from studio.email.context import draft_context
-    from studio.email.render import render_email
-    from tests.conftest import make_show
-
     show = load_show(make_show(tmp_path) / "show.toml")
     episode = read_episode(REPO / "episodes" / "2024-03-27-ai-newsletter.md")
     bullets = [it for it in episode.items if not it.show_heading]
@@ -105,8 +105,8 @@ def test_the_example_newsletter_lists_its_bullets_without_headings(tmp_path):
     anchors = dict((int(n), tag) for tag, n in re.findall(r'<(\w+)[^>]*\bid="item-(\d+)"', html))
     headings = " ".join(re.findall(r"<h3[^>]*>(.*?)</h3>", html, re.S))
     for n, it in enumerate(episode.items, 1):
-        assert anchors[n] == ("h3" if it.show_heading else "li"), (n, it.title)
-        assert (it.title in headings) == it.show_heading
+        assert anchors[n] == ("div" if it.show_heading else "li"), (n, it.title)  # a story, or a brief
+        assert (punctuate(it.title) in headings) == it.show_heading
 
 
 def test_explain_shows_every_sentence_its_decision_and_evidence(seeds_dir, capsys):

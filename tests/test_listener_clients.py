@@ -245,11 +245,12 @@ def test_feed_chapters_json_id3_page_and_email_agree_on_every_chapter_start_and_
         assert length_seconds(tlen) == length_seconds(chapters[-1].end * 1000) == seconds
         label = clock(seconds * 1000)
         page_text = html.fromstring((folder / "index.html").read_text("utf-8")).text_content()
-        assert f"· 时长 {label}" in page_text  # the length with its word: a bare 8:51 after a date reads as a time
+        assert f"· 时长 {label}" in page_text  # a duration says it is one (issue 22)
         assert f"时长 {label}" in html.fromstring((folder / "email.html").read_text("utf-8")).text_content()
-        assert f"({label})" in (folder / "email.txt").read_text("utf-8")
+        assert f"(时长 {label})" in (folder / "email.txt").read_text("utf-8")
         archive = html.fromstring((out / "archive.html").read_text("utf-8")).text_content()
-        assert f"{m['date']} · 时长 {label}" in archive
+        day = dt.date.fromisoformat(m["date"])
+        assert f"{day.year}年{day.month}月{day.day}日 · 时长 {label}" in archive  # the date written out
 
 
 def test_listeners_everywhere_see_the_date_the_host_wrote(weeks):

@@ -55,7 +55,7 @@ def test_media_from_the_cdn_and_the_analytics_prefix_on_enclosures_only(show_dir
     page = (out / "episodes" / "ep-001" / "index.html").read_text("utf-8")
     assert f'src="{CDN}episodes/ep-001/episode.mp3?v={v}"' in page and "op3.dev" not in page
     assert f'href="{CDN}episodes/ep-001/chapters.json"' in page
-    assert f'src="{CDN}episodes/ep-001/episode.mp3?v={v}"' in (out / "index.html").read_text("utf-8")
+    assert f'src="{CDN}cover.jpg"' in (out / "index.html").read_text("utf-8")  # the index: cards, no players
     proc = run_studio(["check"], cwd=show_dir)  # check follows CDN and prefixed URLs back to the files
     assert proc.stdout.splitlines()[-1].startswith("0 errors, 0 warnings"), proc.stdout + proc.stderr
     assert "ERROR" not in proc.stdout  # (not ready: placeholder hosts, scripts not built: todo items)

@@ -232,9 +232,9 @@ def _write_email(show: Show, manifest: Manifest, files: EpisodeFiles, reporter: 
     email = render_email(show, email_context(show, manifest))  # CSS inlined, sized to stay under email.max_html_kb
     if not show.site_url.startswith("https://"):
         reporter.warn("base_url is not https: the email's links to the episode are http, which mail clients flag")
-    if email.excerpt is not None:
-        reporter.warn(f"the email was over {show.email.max_html_kb} KB: it shows excerpts of "
-                      f"{email.items_shown} of {items} items (the web version has them all)")
+    if email.shortened:
+        reporter.warn(f"the email was over {show.email.max_html_kb} KB: it shows the first "
+                      f"{email.items_shown} of {items} items in full and a button to the web version")
     atomic_write_text(files.email_html, email.html)
     atomic_write_text(files.email_text, email.text)
     atomic_write_bytes(files.email_eml, built_eml(show, manifest, email.subject, email.text, email.html))

@@ -2,9 +2,9 @@
 
 The HTML goes through css-inline: rules from the template's <style> become
 inline styles, only @media rules (mobile, dark mode) stay in one <style>.
-When the HTML would be over `email.max_html_kb` (Gmail clips at ~102 KB), item
-texts are shortened to excerpts step by step, then items are cut, each time
-pointing readers to the web version; the plain-text part always has everything.
+When the HTML would be over `email.max_html_kb` (Gmail clips at ~102 KB), it shows
+as many of the first stories as fit, in full, then one "read all" button to the
+episode page; the plain-text part always has everything.
 """
 
 from __future__ import annotations
@@ -16,24 +16,29 @@ from typing import Any
 from studio.core import urls
 from studio.core.config import Show
 from studio.core.errors import StudioError
-from studio.ingest.textwidth import width
-from studio.present import content, palette
-from studio.present.items import FONTS, display_items, sections
-from studio.present.labels import format_date, labels_for
+from studio.present import cjk, content, palette
+from studio.present.items import display_items, sections
+from studio.present.labels import duration_text, episode_meta, format_date, is_chinese, labels_for
 from studio.present.templating import environment
 
 ICON = "icon-180.png"  # the cover as a small square, written next to feed.xml (studio.feed.site.write_icons)
+# An email over its budget shows only its first stories: those that fit in this share of the budget, so the
+# "read all" button comes after a screenful or two of reading, not after a whole budget's worth of scrolling.
+SHORTENED_SHARE = 0.5
 
-# Excerpt lengths (display columns) tried in turn when the HTML is too big; None = full text.
-EXCERPTS = (None, 400, 200, 100, 50, 0)
 
 @dataclass
 class EmailParts:
     html: str
     text: str
     subject: str = ""
-    excerpt: int | None = None  # None: full texts; else the excerpt length that made it fit
-    items_shown: int = 0
+    items_shown: int = 0  # the first items_shown items are in the HTML, in full
+    items_total: int = 0
+
+    @property
+    def shortened(self) -> bool:
+        """Over the size budget: the HTML shows the first stories and a button to the rest."""
+        return self.items_shown < self.items_total
 
 
 def subject_for(show: Show, episode: dict[str, Any]) -> str:
@@ -47,17 +52,6 @@ def subject_for(show: Show, episode: dict[str, Any]) -> str:
 def preheader_for(episode: dict[str, Any], items: list[dict[str, Any]]) -> str:
     text = content.one_line(episode.get("summary") or " · ".join(content.one_line(i["title"]) for i in items[:6]))
     return text if len(text) <= 140 else text[:139].rstrip() + "…"
-
-
-def _excerpt(text: str, columns: int) -> str:
-    flat = content.one_line(text)
-    out, used = [], 0
-    for ch in flat:
-        used += width(ch)
-        if used > columns:
-            return "".join(out).rstrip() + "…"
-        out.append(ch)
-    return flat
 
 
 def _inliner():
@@ -91,24 +85,30 @@ def template_context(show: Show, context: dict[str, Any], unsubscribe_url: str |
     """What the email templates get, from an episode's page context."""
     labels = labels_for(show)
     episode = context["episode"]
-    items = display_items(context["items"])
+    chinese = is_chinese(show)
+    polish = cjk.punctuate if chinese else (lambda text: text)
+    items = display_items(context["items"], chinese=chinese)
     return dict(
         context,
         items=items,
         labels=labels,
         subject=subject_for(show, episode),
         preheader=preheader_for(episode, items),
-        date_text=format_date(episode["date"], labels),
+        episode_title=polish(content.one_line(episode["title"])),
+        episode_summary=polish(content.one_line(episode.get("summary") or "")),
+        meta_text=episode_meta(labels, episode.get("number"), episode["date"]),
+        duration_text=duration_text(episode.get("duration_ms") or 0, labels),
         web_url=urls.episode_file(show, episode["slug"], "email.html"),
         unsubscribe_url=unsubscribe_url if unsubscribe_url is not None else generic_unsubscribe_url(show),
         show_title=content.one_line(show.title),
         colors=palette.palette(show.email.accent),
-        fonts=FONTS,
+        fonts=cjk.fonts_for(chinese),
         icon_url=urls.absolute(show, ICON),
         postal_address=content.one_line(show.email.postal_address),
         sections=sections(items, episode.get("section_images")),
-        excerpt=None,
         hidden=0,
+        total=len(items),
+        date_text=format_date(episode["date"], labels), excerpt=None,  # what show templates copied earlier use
     )
 
 
@@ -121,28 +121,28 @@ def _render_email(show: Show, context: dict[str, Any], unsubscribe_url: str | No
     text = env.get_template("email.txt.j2").render(**ctx)
     html_tpl = env.get_template("email.html.j2")
     limit = show.email.max_html_kb * 1000
-    html = ""
-    for excerpt in EXCERPTS:
-        html = _render_html(html_tpl, ctx, items, excerpt, len(items))
-        if len(html.encode("utf-8")) <= limit:
-            return EmailParts(html, text, ctx["subject"], excerpt, len(items))
-    lo, hi = 0, len(items)  # still too big with titles only: show fewer items
+
+    def fits(count: int, budget: float) -> str | None:
+        html = _render_html(html_tpl, ctx, items, count)
+        return html if len(html.encode("utf-8")) <= budget else None
+
+    html = fits(len(items), limit)
+    if html is not None:
+        return EmailParts(html, text, ctx["subject"], len(items), len(items))
+    lo, hi = 0, len(items) - 1  # the most first stories that fit, in full, with the "read all" button
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if len(_render_html(html_tpl, ctx, items, 0, mid).encode("utf-8")) <= limit:
+        if fits(mid, limit * SHORTENED_SHARE) is not None:
             lo = mid
         else:
             hi = mid - 1
-    html = _render_html(html_tpl, ctx, items, 0, lo)
-    return EmailParts(html, text, ctx["subject"], 0, lo)
+    return EmailParts(_render_html(html_tpl, ctx, items, lo), text, ctx["subject"], lo, len(items))
 
 
-def _render_html(tpl, ctx: dict[str, Any], items: list[dict[str, Any]], excerpt: int | None, count: int) -> str:
+def _render_html(tpl, ctx: dict[str, Any], items: list[dict[str, Any]], count: int) -> str:
     shown = items[:count]
-    if excerpt is not None:
-        shown = [dict(it, excerpt_text=_excerpt(it["flat"], excerpt)) for it in shown]
     grouped = sections(shown, ctx["episode"].get("section_images"))
-    html = tpl.render(**dict(ctx, items=shown, sections=grouped, excerpt=excerpt, hidden=len(items) - count))
+    html = tpl.render(**dict(ctx, items=shown, sections=grouped, hidden=len(items) - count))
     return _finish_html(html, ctx["client_css"])
 
 

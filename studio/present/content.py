@@ -33,26 +33,36 @@ def _md():
 _BARE_URL = re.compile(r"https?://[^\s<>\"'（）【】《》，。、；：！？]+[^\s<>\"'（）【】《》，。、；：！？.,;:!?)\]]")
 
 
-def _linkify(text: str) -> str:
-    """Escaped text with bare http(s) URLs linked."""
+def _same(text: str) -> str:
+    return text
+
+
+def _linkify(text: str, polish=_same) -> str:
+    """Escaped (and polished) text with bare http(s) URLs linked, each shown as its site's name:
+    a URL is no reading matter, and a long one would make a phone's page scroll sideways."""
     out, pos = [], 0
     for m in _BARE_URL.finditer(text):
-        out.append(escape(text[pos:m.start()], quote=False))
+        out.append(escape(polish(text[pos:m.start()]), quote=False))
         url = https_link(m.group())
-        out.append(f'<a href="{escape(url)}">{escape(m.group(), quote=False)}</a>' if url else escape(m.group(), quote=False))
+        out.append(f'<a href="{escape(url)}">{escape(site_name(url))}</a>' if url else escape(m.group(), quote=False))
         pos = m.end()
-    out.append(escape(text[pos:], quote=False))
+    out.append(escape(polish(text[pos:]), quote=False))
     return "".join(out)
+
+
+def looks_like_url(text: str) -> bool:
+    return bool(re.match(r"(?i)^(https?://|www\.)\S+$", one_line(text)))
 
 
 _IMG_NAME = re.compile(r"(?i)^[\w.-]*\.(jpe?g|png|gif|webp|svg)$")
 
 
-def image_alt(alt: str, heading: str) -> str:
-    """Alt text worth reading. A file name, nothing, or the heading the image sits under gives ""
-    (the image illustrates that heading: readers and blocked-image views need not hear it twice)."""
+def image_alt(alt: str, subject: str) -> str:
+    """Alt text worth reading: the script's own, or (when it gave none, or a file name) what the image
+    illustrates, `subject` (the story's title, the section's name): a text browser or a screen reader
+    then never reads out "topnews1.jpeg"."""
     alt = one_line(alt)
-    return "" if not alt or _IMG_NAME.match(alt) or alt == one_line(heading) else alt
+    return one_line(subject) if not alt or _IMG_NAME.match(alt) else alt
 
 
 # Link texts that say nothing ("链接", "here"): such a link leaves the sentence and is listed
@@ -67,7 +77,7 @@ def is_generic(label: str) -> bool:
 
 def site_name(url: str) -> str:
     """A link's site as readers know it: the host without `www.`/`m.` (e.g. `theverge.com`)."""
-    host = (urlsplit(url).hostname or url).lower()
+    host = (urlsplit(url if "://" in url else "https://" + url).hostname or url).lower()
     for prefix in ("www.", "m.", "mobile."):
         host = host.removeprefix(prefix)
     return host
@@ -79,17 +89,18 @@ def source_label(url: str, label: str) -> str:
 
 
 def item_html(text: str, title: str, skip_image: str | None = None, moved: list[str] | None = None,
-              size: tuple[int, int | None] = (544, None)) -> str:
+              size: tuple[int, int | None] = (544, None), polish=_same) -> str:
     """Display markdown -> HTML with only https links and images (images get alt text).
 
     Links with a generic text ("链接") are left out of the sentence; their URLs go to `moved`.
+    A link whose text is a URL shows its site's name. `polish` is applied to the words (typography).
     """
     md = _md()
     tokens = md.parse(text or "")
     out: list[str] = []
     for tok in tokens:
         if tok.type == "inline":
-            out.append(_inline_html(tok.children or [], title, skip_image, moved, size))
+            out.append(_inline_html(tok.children or [], title, skip_image, moved, size, polish))
         elif tok.type == "fence" or tok.type == "code_block":
             out.append(f"<p>{escape(tok.content.rstrip()).replace(chr(10), '<br>')}</p>")
         elif tok.type == "hr":
@@ -116,7 +127,7 @@ def _link_text(children, i: int) -> str:
     return "".join(text)
 
 
-def _inline_html(children, title: str, skip_image: str | None, moved: list[str] | None, size) -> str:
+def _inline_html(children, title: str, skip_image: str | None, moved: list[str] | None, size, polish=_same) -> str:
     out: list[str] = []
     open_links: list[bool] = []
     skipping = 0
@@ -130,8 +141,14 @@ def _inline_html(children, title: str, skip_image: str | None, moved: list[str] 
                 moved.append(url)
                 skipping = 1
                 continue
+        if t.type == "link_open" and looks_like_url(_link_text(children, i)):  # <https://…>: the site's name
+            url = https_link(t.attrGet("href"))
+            shown = escape(site_name(url or _link_text(children, i)))
+            out.append(f'<a href="{escape(url)}">{shown}</a>' if url else shown)
+            skipping = 1
+            continue
         if t.type == "text":
-            out.append(escape(t.content, quote=False) if open_links else _linkify(t.content))
+            out.append(escape(polish(t.content), quote=False) if open_links else _linkify(t.content, polish))
         elif t.type == "code_inline":
             out.append(f"<code>{escape(t.content, quote=False)}</code>")
         elif t.type in ("softbreak", "hardbreak"):
@@ -197,7 +214,11 @@ def _inline_text(children) -> str:
         elif t.type == "link_close":
             url, start = links.pop()
             label = "".join(out[start:]).strip()
-            if url and label != url:
+            if url and is_generic(label):  # "链接": listed under the item as a source, as in the HTML
+                del out[start:]
+                if out:
+                    out[-1] = out[-1].rstrip(" ")
+            elif url and label != url:
                 out.append(f" <{url}>")
             elif url and not label:
                 out.append(url)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 MIN_CONTRAST = 4.5
 
+# mark: the background of the sentence being played on the transcript page (text stays >= 4.5:1 on it)
 LIGHT = {"page": "#f3f4f6", "card": "#ffffff", "text": "#1f2937", "head": "#111827", "muted": "#4b5563",
-         "rule": "#e5e7eb", "chip": "#f3f4f6"}
+         "rule": "#e5e7eb", "chip": "#f3f4f6", "mark": "#fdf0b5"}
 DARK = {"page": "#0b0b0c", "card": "#1c1c1e", "text": "#e5e7eb", "head": "#f9fafb", "muted": "#a1a1aa",
-        "rule": "#3f3f46", "chip": "#27272a"}
+        "rule": "#3f3f46", "chip": "#27272a", "mark": "#4a4220"}
 
 
 def rgb(hex_colour: str) -> tuple[int, int, int]:

@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from html import escape
 from typing import TYPE_CHECKING, Callable
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:  # the annotations name aiohttp's types; aiohttp itself loads only when the app runs
     from aiohttp import web
@@ -147,11 +148,12 @@ class ListApp:
 
     def page(self, key: str, status: int = 200, form: str = "", token: str = "") -> web.Response:
         heading, paragraphs = self.texts[key]
-        labels = {"email": self.texts["email"], "subscribe": self.texts["subscribe"],
+        site = layout_context(self.show, self.show.site_url)  # the site's look, its links absolute
+        labels = {**site["labels"], "email": self.texts["email"], "subscribe": self.texts["subscribe"],
                   "unsubscribe": self.texts["unsubscribe_button"], "confirm": self.texts["confirm_button"]}
         html = self.env.get_template("list_page.html.j2").render(
-            **layout_context(self.show, self.show.site_url), site_url=self.show.site_url, heading=heading, paragraphs=paragraphs,
-            form=form, token=token, labels=labels)
+            **dict(site, labels=labels), site_url=self.show.site_url, heading=heading, paragraphs=paragraphs,
+            form=form, token=token)
         if form == "confirm" and 'action="confirm?t=' not in html:  # a show's own template from before the button
             html = html.replace("</body>", CONFIRM_FORM.format(token=escape(token), label=escape(labels["confirm"]))
                                 + "</body>", 1)
@@ -245,26 +247,32 @@ async def _form(request: web.Request):
         return None
 
 
-async def headers(request: web.Request, handler):
-    try:
-        response = await handler(request)
-    except _web().HTTPException as e:  # 404, 405, 413: a short plain answer, same headers
-        response = _web().Response(text=f"{e.status} {e.reason}\n", status=e.status)
-    response.headers.update({
-        "Cache-Control": "no-store",
-        "Referrer-Policy": "no-referrer",  # tokens are in our URLs
-        "X-Content-Type-Options": "nosniff",
-        "X-Frame-Options": "DENY",
-        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
-                                   "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    })
-    return response
+def _headers(images: str):
+    """The middleware that sets our headers; `images` is the CSP's img-src (the site's host: the cover on every page)."""
+
+    async def headers(request: web.Request, handler):
+        try:
+            response = await handler(request)
+        except _web().HTTPException as e:  # 404, 405, 413: a short plain answer, same headers
+            response = _web().Response(text=f"{e.status} {e.reason}\n", status=e.status)
+        response.headers.update({
+            "Cache-Control": "no-store",
+            "Referrer-Policy": "no-referrer",  # tokens are in our URLs
+            "X-Content-Type-Options": "nosniff",
+            "X-Frame-Options": "DENY",
+            "Content-Security-Policy": f"default-src 'none'; style-src 'unsafe-inline'; img-src {images}; "
+                                       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        })
+        return response
+
+    return headers
 
 
 def make_app(show: Show, store: Store, secret: str, mailer: ConfirmMailer) -> web.Application:
     web = _web()
     lst = ListApp(show, store, secret, mailer)
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[web.middleware(headers)])
+    images = " ".join(["'self'", *sorted({_origin(show.site_url), _origin(show.media_url)} - {""})])
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[web.middleware(_headers(images))])
     app.add_routes([
         web.get("/", lst.subscribe_form), web.get("/subscribe", lst.subscribe_form),
         web.post("/subscribe", lst.subscribe), web.get("/confirm", lst.confirm_page), web.post("/confirm", lst.confirm),
@@ -279,6 +287,11 @@ def make_app(show: Show, store: Store, secret: str, mailer: ConfirmMailer) -> we
 
     app.on_shutdown.append(finish_mail)
     return app
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
 
 
 def check_ready(show: Show) -> str:
