@@ -1,20 +1,30 @@
-"""`studio check`: the show, its scripts, the built episodes and feed.xml against the publishing rules."""
+"""`studio check`: the show, its scripts, the built episodes and feed.xml against the publishing rules.
+
+Besides errors and warnings, it lists what is not ready yet ("todo"): a script not built, or
+edited (or the show, a template) since its build; nothing built at all; placeholder URLs and
+addresses (example.org and the other names reserved for examples, or this machine). It says
+"ready to publish" only when there is none of these and no error.
+"""
 
 from __future__ import annotations
 
 import email.utils
+import ipaddress
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+from studio.build.current import build_state
 from studio.build.showwide import render_failures
 from studio.core.config import Show
 from studio.core.config.checks import is_https_or_loopback
 from studio.core.errors import ConfigError, StudioError
 from studio.core.layout import OutputLayout
 from studio.core.manifest import Manifest, read_manifest
+from studio.core.progress import shown_path
 from studio.core.urls import local_rel
 from studio.feed import rules
 from studio.feed.extensions import ATOM_NS, ITUNES_NS, PODCAST_NS
@@ -28,13 +38,18 @@ from studio.speech.engines import check_engine_settings
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 TITLE_MAX, TEXT_MAX = 255, 4000
 _LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")  # RFC 2606, with every name under them
+RESERVED_TLDS = ("example", "test", "invalid", "localhost")  # RFC 2606 / 6761
+PLACEHOLDER, BUILD = "placeholder", "build"  # kinds of todo
 
 
 @dataclass
 class Finding:
-    level: str  # "error" | "warning"
+    level: str  # "error" | "todo" | "warning"
     where: str
     message: str
+    kind: str = ""  # a todo's: PLACEHOLDER or BUILD
+    script: str = ""  # a BUILD todo's script (as source_key names it)
 
 
 @dataclass
@@ -48,6 +63,10 @@ class Report:
     def warn(self, where: Any, message: str) -> None:
         self.findings.append(Finding("warning", str(where), message))
 
+    def todo(self, where: Any, message: str, kind: str, script: str = "") -> None:
+        """Something not ready yet: not an error in what exists, but no release until it is done."""
+        self.findings.append(Finding("todo", str(where), message, kind, script))
+
     @property
     def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.level == "error"]
@@ -56,22 +75,44 @@ class Report:
     def warnings(self) -> list[Finding]:
         return [f for f in self.findings if f.level == "warning"]
 
+    @property
+    def todos(self) -> list[Finding]:
+        return [f for f in self.findings if f.level == "todo"]
+
+    @property
+    def ready(self) -> bool:
+        return not self.errors and not self.todos
+
     def render(self) -> str:
         lines = [f"  ok     {p}" for p in self.passed]
-        for f in sorted(self.findings, key=lambda f: f.level != "error"):
-            lines.append(f"  {'ERROR' if f.level == 'error' else 'warn '}  {f.where}: {f.message}")
-        n, w = len(self.errors), len(self.warnings)
-        verdict = "ready to publish" if not n else "fix the errors before publishing"
-        lines.append(f"{n} error{'s' * (n != 1)}, {w} warning{'s' * (w != 1)}: {verdict}")
+        order = {"error": 0, "todo": 1, "warning": 2}
+        label = {"error": "ERROR", "todo": "todo ", "warning": "warn "}
+        for f in sorted(self.findings, key=lambda f: order[f.level]):
+            lines.append(f"  {label[f.level]}  {f.where}: {f.message}")
+        n, t, w = len(self.errors), len(self.todos), len(self.warnings)
+        if n:
+            verdict = "fix the errors before publishing"
+        elif t:
+            verdict = "not ready to publish: do the todo items first"
+        else:
+            verdict = "ready to publish"
+        lines.append(f"{n} error{'s' * (n != 1)}, {w} warning{'s' * (w != 1)}"
+                     + (f", {t} todo" if t else "") + f": {verdict}")
         return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ready": self.ready, "passed": self.passed,
+                "findings": [{"level": f.level, "where": f.where, "message": f.message} | ({"kind": f.kind} if f.kind else {})
+                             for f in self.findings]}
 
 
 def check_all(show: Show, out: Path, scripts: bool = True) -> Report:
     """Everything `studio check` reports; scripts=False skips the scripts not yet built (for publish)."""
     report = Report()
     check_show(show, report)
+    check_placeholders(show, report)
     if scripts:
-        check_scripts(show, report)
+        check_scripts(show, report, Path(out))
     manifests = check_episodes(show, Path(out), report)
     check_feed(show, Path(out), manifests, report)
     return report
@@ -99,9 +140,6 @@ def check_show(show: Show, report: Report) -> None:
     problem = rules.https_problem(show)
     if problem:
         report.error(where, problem)
-    elif rules.local_only(show):
-        report.warn(where, f"key 'base_url' is {show.base_url!r}: only this machine can reach it (a test or "
-                           "a preview); publish with an https:// base_url")
     for problem in rules.cover_problems(show.path(show.cover)):
         report.error(where, problem)
     _limit(report, where, "key 'title'", show.title, TITLE_MAX)
@@ -115,7 +153,47 @@ def check_show(show: Show, report: Report) -> None:
         report.passed.append(f"show settings and cover art ({show.path(show.cover).name})")
 
 
-def check_scripts(show: Show, report: Report) -> None:
+def placeholder_problem(url_or_address: str) -> str | None:
+    """Why a URL or an address is a placeholder (a name reserved for examples, or this machine), or None."""
+    value = url_or_address.strip()
+    host = value.rpartition("@")[2] if "@" in value and "://" not in value else (urlsplit(value).hostname or "")
+    host = host.lower().rstrip(".")
+    if not host:
+        return None
+    if any(host == d or host.endswith("." + d) for d in EXAMPLE_DOMAINS) or host.rpartition(".")[2] in RESERVED_TLDS:
+        return f"{host} is a name reserved for examples"
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return f"{host} is this machine: only this machine can reach it (a test or a preview)"
+    except ValueError:
+        pass
+    return None
+
+
+def placeholder_settings(show: Show) -> list[tuple[str, str, str]]:
+    """(key, value, why) of every URL or address in show.toml that is still a placeholder."""
+    values = [("base_url", show.base_url), ("media_base_url", show.media_base_url),
+              ("owner_email", show.owner_email), ("email.from_address", show.email.from_address),
+              ("email.reply_to", show.email.reply_to), ("email.unsubscribe_url", show.email.unsubscribe_url),
+              ("email.unsubscribe_mailto", show.email.unsubscribe_mailto), ("listen.public_url", show.listen.public_url),
+              ("site.signup_url", show.site.signup_url), ("feed.hub", show.feed.hub)]
+    values += [(f"site.subscribe.{name}", url) for name, url in show.site.subscribe.items()]
+    found = []
+    for key, value in values:
+        why = placeholder_problem(value) if value else None
+        if why:
+            found.append((key, value, why))
+    return found
+
+
+def check_placeholders(show: Show, report: Report) -> None:
+    for key, value, why in placeholder_settings(show):
+        report.todo(show.file, f"key '{key}' is a placeholder ({value}: {why}): set the real one", PLACEHOLDER)
+
+
+def check_scripts(show: Show, report: Report, out: Path | None = None) -> None:
+    """Every script in episodes/ readable and within the limits; with `out`, each built there from its
+    current text (else a todo naming what to run)."""
     folder = show.episodes_dir
     skipped: list[Path] = []
     scripts = episode_scripts(show, skipped)
@@ -138,6 +216,10 @@ def check_scripts(show: Show, report: Report) -> None:
         slugs[ep.slug].append(rel)
         if ep.number and ep.number > 0:
             numbers[(ep.season or show.feed.season, ep.number)].append(rel)
+        if out is not None:
+            reason = build_state(path, out, show).reason(shown_path(out))
+            if reason:
+                report.todo(rel, f"{reason}: run `studio build {rel}`", BUILD, rel)
     for slug, files in slugs.items():
         if len(files) > 1:
             report.error(files[-1], f"duplicate slug {slug!r}: also used by {', '.join(files[:-1])}")
@@ -145,7 +227,8 @@ def check_scripts(show: Show, report: Report) -> None:
         if len(files) > 1:
             report.warn(files[-1], f"episode number {number} is also used by {', '.join(files[:-1])}")
     if len(report.findings) == before:
-        report.passed.append(f"{len(scripts)} episode script{'s' * (len(scripts) != 1)} in {folder.name}/")
+        built = ", each built from its current text" if out is not None and scripts else ""
+        report.passed.append(f"{len(scripts)} episode script{'s' * (len(scripts) != 1)} in {folder.name}/{built}")
 
 
 def check_episodes(show: Show, out: Path, report: Report) -> list[Manifest]:
@@ -179,7 +262,9 @@ def check_episodes(show: Show, out: Path, report: Report) -> list[Manifest]:
         report.error(_shown(show, layout.episode(entry.manifest.slug).manifest),
                      f"cannot be rendered ({why}); the feed and site leave the episode out")
         found = [m for m in found if m.slug != entry.manifest.slug]
-    if len(report.findings) == before:
+    if not found and not any(f.level == "error" for f in report.findings[before:]):
+        report.todo(_shown(show, out), "nothing built here yet: run `studio build`", BUILD)
+    elif len(report.findings) == before:
         report.passed.append(f"{len(found)} built episode{'s' * (len(found) != 1)} in {out.name}/")
     return found
 
@@ -195,7 +280,8 @@ def check_feed(show: Show, out: Path, manifests: list[Manifest], report: Report)
     full = OutputLayout(out).feed
     path = _shown(show, full)
     if not full.is_file():
-        report.warn(path, "no feed.xml yet (run `studio build EPISODE`)")
+        if manifests:  # with nothing built, that todo says it all
+            report.todo(path, "no feed.xml: run `studio build` (it writes the feed and site)", BUILD)
         return
     try:
         channel = etree.parse(str(full)).getroot().find("channel")

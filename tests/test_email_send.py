@@ -115,14 +115,22 @@ def built(tmp_path_factory, warm_show) -> Path:
 
 
 def show_file(root: Path, name: str, port: int | None, extra: str = "", security: str = "none") -> str:
-    """A variant of show.toml with [smtp] pointing at our server and a send log of its own."""
+    """A variant of show.toml with [smtp] pointing at our server and a send log of its own; the episode is
+    built with it (`studio send` sends only the build of the show as it is: clips and pieces come from the
+    cache, so this takes a few seconds)."""
     text = (root / "show.toml").read_text("utf-8").replace(
         'from_name = "AI 周报"', f'from_name = "AI 周报"\nsend_log = ".sendlog-{name}.sqlite"')
     text += f'\n[subscribers]\ndb = ".subs-{name}.sqlite"\n'
     if port is not None:
         text += f'\n[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "{security}"\nrate = 1000\n{extra}\n'
     (root / f"{name}.toml").write_text(text, "utf-8")
+    build_with(root, f"{name}.toml")
     return f"{name}.toml"
+
+
+def build_with(root: Path, show: str) -> None:
+    proc = run_studio(["--show", show, "build", EPISODE, "--engine", "espeak", "--quiet"], cwd=root)
+    assert proc.returncode == 0, proc.stderr
 
 
 def env(**extra: str) -> dict[str, str]:

@@ -29,10 +29,12 @@ GOOD = {"items": [
 
 
 class StandIn:
-    """An OpenAI-compatible /v1/chat/completions on 127.0.0.1 that answers what the test sets."""
+    """An OpenAI-compatible /v1/chat/completions on 127.0.0.1 that answers what the test sets, and its
+    /v1/models list (`studio doctor` reads it)."""
 
-    def __init__(self) -> None:
+    def __init__(self, models: tuple[str, ...] = ("m",)) -> None:
         self.mode, self.content, self.requests = "ok", json.dumps(GOOD, ensure_ascii=False), []
+        self.models, self.model_requests = models, []
         self.loop = asyncio.new_event_loop()
         ready = threading.Event()
         threading.Thread(target=self._serve, args=(ready,), daemon=True).start()
@@ -42,6 +44,7 @@ class StandIn:
         asyncio.set_event_loop(self.loop)
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self.handle)
+        app.router.add_get("/v1/models", self.list_models)
         self.runner = web.AppRunner(app)
         self.loop.run_until_complete(self.runner.setup())
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
@@ -61,6 +64,10 @@ class StandIn:
         if self.mode == "refuse":
             message = {"role": "assistant", "content": None, "refusal": "I can't help with that."}
         return web.json_response({"choices": [{"index": 0, "message": message}]})
+
+    async def list_models(self, request: web.Request) -> web.Response:
+        self.model_requests.append((request.method, request.path, request.headers.get("Authorization", "")))
+        return web.json_response({"object": "list", "data": [{"id": m, "object": "model"} for m in self.models]})
 
     def stop(self) -> None:
         asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)

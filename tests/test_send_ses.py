@@ -23,7 +23,7 @@ from studio.core.config import load_show
 from studio.subscribers.mail import ConfirmMailer
 from tests.conftest import bare_env, run_studio
 from devtools.smtp_standin import free_port
-from tests.test_email_send import SECRET, SLUG, built, write_list  # noqa: F401 (a fixture)
+from tests.test_email_send import SECRET, SLUG, build_with, built, write_list  # noqa: F401 (a fixture)
 
 SENDER_DOMAIN = "studio.example.org"
 
@@ -138,6 +138,7 @@ def ses_show(root: Path, name: str, endpoint: str, extra: str = "") -> str:
     text += (f'\n[subscribers]\ndb = ".subs-{name}.sqlite"\n\n[smtp]\nrate = 1000\n{extra}\n'
              f'\n[ses]\nregion = "us-east-1"\nendpoint_url = "{endpoint}"\n')
     (root / f"{name}.toml").write_text(text, "utf-8")
+    build_with(root, f"{name}.toml")  # send sends only the build of the show as it is
     return f"{name}.toml"
 
 

@@ -142,7 +142,7 @@ def test_subscribe_confirm_receive_unsubscribe_receive_nothing(world):
     events = app.studio("subscribers", "export", "--email", reader).stdout
     assert "double-opt-in" in events and "confirmed from 127.0.0.1" in events
 
-    sent = app.studio("send", first)
+    sent = app.studio("send", first, "--build", "--quiet")  # built with this show file first
     assert sent.returncode == 0, sent.stderr
     assert "sent 1" in sent.stdout
     issue = [email.message_from_bytes(raw, policy=policy.default) for rcpts, raw in smtp.messages if reader in rcpts][-1]
@@ -157,10 +157,10 @@ def test_subscribe_confirm_receive_unsubscribe_receive_nothing(world):
     assert app.status(reader) == "unsubscribed"
 
     before = len(smtp.messages)
-    nothing = app.studio("send", second)
+    nothing = app.studio("send", second, "--build", "--quiet")
     assert nothing.returncode == 1 and "no active subscribers" in nothing.stderr
     app.studio("subscribers", "add", "other@example.com")
-    other = app.studio("send", second)
+    other = app.studio("send", second, "--quiet")
     assert other.returncode == 0 and "sent 1" in other.stdout, other.stderr
     assert [rcpts for rcpts, _ in smtp.messages[before:]] == [["other@example.com"]]
     # importing the reader again cannot resubscribe them; subscribing through the form can (double opt-in)

@@ -7,6 +7,7 @@ then the feed and site are rebuilt from all manifests under a lock.
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -27,7 +28,7 @@ from studio.core.fsutil import atomic_write_bytes, atomic_write_text, leads_out,
 from studio.core.layout import EpisodeFiles, OutputLayout
 from studio.core.manifest import AudioFile, Manifest, ManifestError, ManifestItem, Transcript, read_manifest
 from studio.core.model import Episode
-from studio.core.progress import Reporter
+from studio.core.progress import Reporter, length_text
 from studio.core.pubdate import published_at
 from studio.email.context import email_context
 from studio.email.message import built_eml
@@ -112,6 +113,7 @@ def _build_episode(
     fmt: str | None = None,
     jobs: int | None = None,
 ) -> BuildResult:
+    started = time.monotonic()
     reporter = reporter or Reporter(quiet=True)
     cover = require_publishable(show)  # base_url (https) and the cover art
     check_engine_settings(show)
@@ -165,7 +167,8 @@ def _build_episode(
     feed = write_site_and_feed(show, out, cover, remember=(script, episode.slug), warn=reporter.warn)
     with locked(files.dir):  # only once no page or feed links the old clips
         prune_clips(files, read_manifest(files.manifest)[0] or manifest)
-    reporter.info(f"Built [bold]{files.dir}[/] (episode length {audio.duration_ms / 1000:.1f} s)")
+    reporter.info(f"Built [bold]{files.dir}[/] in {time.monotonic() - started:.1f} s: the episode is "
+                  f"{length_text(audio.duration_ms)} long")
     return BuildResult(
         episode=episode.slug, out=files.dir, audio=files.file(manifest.audio.file), email_html=files.email_html,
         feed=feed, duration_ms=audio.duration_ms, items=len(episode.items), synthesized=speech.synthesized,

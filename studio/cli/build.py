@@ -106,17 +106,23 @@ def items(obj, episode: Path, fmt: str | None, as_json: bool, explain: bool) -> 
 @cli.command()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Output directory to check (default: output_dir from show.toml).")
+@click.option("--json", "as_json", is_flag=True, help='Print {"ready", "passed", "findings": [...]} instead.')
 @click.pass_obj
 @handle_errors
-def check(obj, out_dir: Path | None) -> None:
+def check(obj, out_dir: Path | None, as_json: bool) -> None:
     """Check the show, its episode scripts, the built episodes and feed.xml
     against Apple Podcasts, PSP-1 and Podcasting 2.0 rules (required tags,
-    length limits, cover art, https URLs, unique GUIDs and enclosures).
-    Exits non-zero when there are errors."""
+    length limits, cover art, https URLs, unique GUIDs and enclosures), and
+    say what is not ready yet: scripts not built, or changed since their
+    build, nothing built, placeholder URLs and addresses (example.org…).
+    Says "ready to publish" and exits 0 only when there is nothing of either."""
     show = load_show_for(obj["show_file"])
     out = out_dir or show.out_dir
     report = check_all(show, out)
-    click.echo(f"Checking {show.title} ({show.file}, output {out})")
-    click.echo(report.render())
-    if report.errors:
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        click.echo(f"Checking {show.title} ({show.file}, output {out})")
+        click.echo(report.render())
+    if not report.ready:
         sys.exit(1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -19,6 +20,12 @@ from studio.send.run import parse_rate, send_episode
 @click.option("--list", "list_path", type=click.Path(dir_okay=False, path_type=Path), metavar="SUBSCRIBERS.CSV",
               help="Import this CSV (header row, 'email' column, optionally 'name') into the subscriber store "
                    "first, as `studio subscribers import` does; then send to every active subscriber.")
+@click.option("--build", "build_first", is_flag=True,
+              help="Build the episode first when its script, show.toml or a template changed since its build "
+                   "(without it, such a send stops and says so).")
+@click.option("--resend-corrected", is_flag=True,
+              help="Mail the current edition to the active subscribers whose copy had other text (sent before a "
+                   "correction); recorded in the send log as a new edition. Nobody else is mailed.")
 @click.option("--retry-refused", is_flag=True,
               help="Try again the recipients the server refused permanently in earlier runs of this episode.")
 @click.option("--dry-run", is_flag=True, help="Show who would get it and what would stop a real run; send nothing.")
@@ -33,12 +40,16 @@ from studio.send.run import parse_rate, send_episode
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.pass_obj
 @handle_errors
-def send(obj, episode: str, list_path: Path | None, retry_refused: bool, dry_run: bool, test_to: str | None,
-         rate: str | None, connections: int | None, out_dir: Path | None, as_json: bool, quiet: bool) -> None:
+def send(obj, episode: str, list_path: Path | None, build_first: bool, resend_corrected: bool, retry_refused: bool,
+         dry_run: bool, test_to: str | None, rate: str | None, connections: int | None, out_dir: Path | None,
+         as_json: bool, quiet: bool) -> None:
     """Email the built EPISODE (its script or its slug) to every active subscriber, through a pool of SMTP
     connections or Amazon SES ([smtp] transport = "ses").
 
     \b
+    Only the build of the current text is sent: when the script, show.toml
+    or a template changed since the build, nothing is sent and the reason is
+    printed (--build builds first; `studio send` never builds otherwise).
     Each recipient gets it once: the send log (email.send_log in show.toml)
     records every accepted message, so a run stopped halfway is finished by
     running the same command again. The pace grows while the server keeps up
@@ -49,18 +60,26 @@ def send(obj, episode: str, list_path: Path | None, retry_refused: bool, dry_run
     (STUDIO_UNSUBSCRIBE_SECRET). A run of identical refusals
     (smtp.stop_after_refusals) means the server refuses everything: the run
     stops and leaves the rest unsent.
+    Readers who got an earlier edition (sent before a correction) get the
+    current one only with --resend-corrected.
     Exit status: 0 done, 1 error or stopped early, 75 some recipients deferred
     by the server (run again later).
     """
     show = load_show_for(obj["show_file"], Path(episode))
     per_second = parse_rate(rate) if rate is not None else None
-    with Reporter(quiet=quiet or as_json).task("sending", total=None, time_left=True) as bar:
+    reporter = Reporter(quiet=quiet or as_json)
+    with contextlib.ExitStack() as stack:
+        bars = []  # the bar opens with the first progress report: a build (--build) shows its own before it
+
         def progress(p) -> None:
-            bar.update(p.done, p.total, f"sending {p.rate:.0f}/s (pace {p.pace:.0f}/s)")
+            if not bars:
+                bars.append(stack.enter_context(reporter.task("sending", total=None, time_left=True)))
+            bars[0].update(p.done, p.total, f"sending {p.rate:.0f}/s (pace {p.pace:.0f}/s)")
 
         report = send_episode(show, episode, list_path=list_path, dry_run=dry_run, test_to=test_to,
                               rate=per_second, connections=connections, out_dir=out_dir, on_progress=progress,
-                              retry_refused=retry_refused)
+                              retry_refused=retry_refused, build=build_first, resend_corrected=resend_corrected,
+                              reporter=reporter)
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False))
     else:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 from pathlib import Path
 
 import click
 
 from studio.cli.app import cli, handle_errors, load_show_for
+from studio.core.config import find_show_file, load_show
+from studio.core.errors import ConfigError
+from studio.loop.doctor import PROBLEM, Check, diagnose
 from studio.core.progress import shown_path
 from studio.core.resources import builtin_template_names
 from studio.loop.newscript import SUFFIX, new_script
@@ -87,19 +91,50 @@ def new(obj, title: str, date: dt.datetime | None, fmt: str, recording: Path | N
 @click.option("--engine", type=click.Choice(ENGINE_CHOICES), default=None,
               help="Voice engine for the build (default from show.toml).")
 @click.option("--rate", metavar="N/s", help="Sending rate (as `studio send --rate`).")
+@click.option("--test-to", metavar="ADDRESS",
+              help="Send a test copy of the new build here before publishing; stop if it does not go "
+                   "(default: [email] test_to; none: no test send).")
 @click.option("--dry-run", is_flag=True, help="Say what each step would do; build, publish and send nothing.")
 @click.pass_obj
 @handle_errors
 def ship(obj, episode: Path, target: str | None, list_path: str | None, out_dir: Path | None,
-         engine: str | None, rate: str | None, dry_run: bool) -> None:
+         engine: str | None, rate: str | None, test_to: str | None, dry_run: bool) -> None:
     """Release EPISODE (a script) in one go: `studio check`, `studio build`,
+    a test copy (`studio send --test-to`, when a test address is set),
     `studio publish --to TARGET`, `studio send --list SUBSCRIBERS`, in that
     order, stopping at the first step that fails (its exit status is ship's).
+    The build always runs, so what goes out is the script as it is now.
 
     \b
     studio ship episodes/2026-03-02-x.md --to /srv/www/pod --list subscribers.csv --dry-run
     """
     show = load_show_for(obj["show_file"], episode)
-    options = ShipOptions(episode, target, list_path, out_dir, engine, rate)
+    options = ShipOptions(episode, target, list_path, out_dir, engine, rate, test_to)
     status = run_ship(show, options, dry_run=dry_run, say=click.echo, warn=lambda m: click.echo(m, err=True))
     sys.exit(status)
+
+
+@cli.command()
+@click.option("--to", "target", metavar="s3://BUCKET/PREFIX", help="Also check that this S3 bucket is reachable.")
+@click.option("--json", "as_json", is_flag=True, help='Print {"ok", "show", "checks": [...]} instead.')
+@click.pass_obj
+@handle_errors
+def doctor(obj, target: str | None, as_json: bool) -> None:
+    """What Studio found: ffmpeg, espeak-ng, the voice engines the show uses
+    (Edge reachable?), and where show.toml sets them up the SMTP login
+    (nothing is sent), Amazon SES, S3 credentials and the [assist] LLM; each
+    ok or with its fix. Exit status 1 when something the show needs is missing."""
+    show, problem = None, None
+    try:
+        path = Path(obj["show_file"]) if obj["show_file"] else find_show_file(Path.cwd())
+    except ConfigError:
+        path = None  # not in a show: the tools only
+    if path is not None:
+        try:
+            show = load_show(path)
+        except ConfigError as e:
+            problem = Check("show.toml", PROBLEM, str(e), "fix that setting; the show's checks ran once it loads")
+    result = diagnose(show, target, problem)
+    click.echo(json.dumps(result.to_json(), ensure_ascii=False) if as_json else result.render())
+    if result.problems:
+        sys.exit(1)

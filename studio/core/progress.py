@@ -16,6 +16,16 @@ def shown_path(path: Path) -> str:
         return str(path)
 
 
+def length_text(ms: float) -> str:
+    """A duration as words that cannot be read as a time of day: "23 s", "8 min 52 s", "1 h 02 min"."""
+    seconds = round(ms / 1000)
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
 class Reporter:
     def __init__(self, quiet: bool = False):
         self.quiet = quiet

@@ -27,11 +27,6 @@ def https_problem(show: Show) -> str | None:
     return None
 
 
-def local_only(show: Show) -> bool:
-    """The show's URLs lead to this machine only (a test or a preview): fine to build, not to announce."""
-    return not show.base_url.startswith("https://")
-
-
 def cover_problems(cover: Path) -> list[str]:
     """Apple Podcasts artwork rules: JPEG or PNG, RGB, square, 1400-3000 px."""
     from PIL import Image, UnidentifiedImageError  # lazy: Pillow loads only when an image is read

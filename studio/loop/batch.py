@@ -10,7 +10,7 @@ from typing import Any, Callable
 from studio.build.episode import build_episode
 from studio.core.config import Show
 from studio.core.errors import StudioError
-from studio.core.progress import Reporter
+from studio.core.progress import Reporter, length_text
 from studio.ingest.scripts import episode_scripts, in_date_order
 from studio.speech.synthesize import EngineSkipped
 
@@ -33,7 +33,7 @@ class BuildOutcome:
             return (f"✓ {shown}: {' and '.join(r.rerendered)} of {r.episode} rendered again, the audio is "
                     f"up to date ({self.seconds:.1f} s)")
         return (f"✓ {shown}: built {r.episode} — {r.items} item{'s' * (r.items != 1)}, {r.synthesized} synthesized, "
-                f"{r.cached} cached, {r.duration_ms / 1000:.0f} s of audio ({self.seconds:.1f} s)")
+                f"{r.cached} cached; {length_text(r.duration_ms)} long, built in {self.seconds:.1f} s")
 
     def to_json(self, shown: str) -> dict[str, Any]:
         data = {"script": shown, "status": self.status, "seconds": round(self.seconds, 2)}

@@ -1,9 +1,17 @@
-"""`studio ship EPISODE`: check -> build -> publish -> send, stopping at the first failure.
+"""`studio ship EPISODE`: check -> build -> test -> publish -> send, stopping at the first failure.
 
 Each step calls the same library function as its own command (`studio check`, `studio build`,
-`studio publish --to`, `studio send --list`) with the same options, and reports what that
-command would print. `--dry-run` runs the read-only forms: check as is, build says whether it
-would build, publish and send with their own dry run.
+`studio send --test-to`, `studio publish --to`, `studio send --list`) with the same options, and
+reports what that command would print. The build always runs (a no-op when the build is current),
+so what is published and sent is the script as it is now. The test step runs when a test address
+is set (`--test-to`, or `[email] test_to`): one copy of the new build to that address, before
+anything is published or mailed to the list; if it does not go, ship stops there. `--dry-run`
+runs the read-only forms: check as is, build says whether it would build, the test says where
+it would go, publish and send with their own dry run.
+
+Ship's check is `studio check` less what ship itself does next: the shipped script not built
+yet (or changed since its build) is what the build step is for, and other scripts not built
+(next week's draft) are shown as warnings; errors and placeholder URLs stop it.
 """
 
 from __future__ import annotations
@@ -14,16 +22,17 @@ from typing import Callable
 
 from studio.build.episode import build_episode
 from studio.build.fingerprint import build_fingerprint, read_index, up_to_date
-from studio.check import check_all
+from studio.check import BUILD, Report, check_all
 from studio.core.config import Show
 from studio.core.errors import StudioError
 from studio.core.layout import OutputLayout
 from studio.core.progress import Reporter
+from studio.feed.rules import source_key
 from studio.ingest import read_episode
 from studio.publish.show import PublishBlocked, publish_show, result_lines
 from studio.send.run import parse_rate, send_episode
 
-STEPS = ("check", "build", "publish", "send")
+STEPS = ("check", "build", "test", "publish", "send")
 EX_TEMPFAIL = 75  # `studio send`: some recipients were deferred; run again later
 
 
@@ -35,15 +44,26 @@ class ShipOptions:
     out_dir: Path | None = None
     engine: str | None = None
     rate: str | None = None
+    test_to: str | None = None  # send --test-to first (default: [email] test_to)
 
 
-def command_line(step: str, o: ShipOptions, dry_run: bool = False) -> str:
+def steps_of(show: Show, o: ShipOptions) -> tuple[str, ...]:
+    """The steps ship runs: the test send only when there is a test address."""
+    return tuple(s for s in STEPS if s != "test" or test_address(show, o))
+
+
+def test_address(show: Show, o: ShipOptions) -> str:
+    return o.test_to or show.email.test_to
+
+
+def command_line(step: str, o: ShipOptions, dry_run: bool = False, test_to: str = "") -> str:
     """The `studio ...` command a step does the work of, as the host would type it."""
     out = ["--out", str(o.out_dir)] if o.out_dir else []
     dry = ["--dry-run"] if dry_run else []
     args = {
         "check": ["check", *out],
         "build": ["build", str(o.episode), *out] + (["--engine", o.engine] if o.engine else []),
+        "test": ["send", str(o.episode), *out, "--test-to", test_to],
         "publish": ["publish", *out] + (["--to", o.target] if o.target else []) + dry,
         "send": ["send", str(o.episode), *out] + (["--list", o.list_path] if o.list_path else [])
         + (["--rate", o.rate] if o.rate else []) + dry,
@@ -55,16 +75,17 @@ def ship(show: Show, o: ShipOptions, dry_run: bool = False, say: Callable[[str],
          warn: Callable[[str], None] = print) -> int:
     """Run the steps in order; the exit status of the first that fails, else 0."""
     out = o.out_dir or show.out_dir
-    steps = {"check": _check, "build": _build, "publish": _publish, "send": _send}
-    for n, step in enumerate(STEPS, start=1):
-        say(f"── {n}/{len(STEPS)} {step}: {command_line(step, o, dry_run)}")
+    steps = {"check": _check, "build": _build, "test": _test, "publish": _publish, "send": _send}
+    order = steps_of(show, o)
+    for n, step in enumerate(order, start=1):
+        say(f"── {n}/{len(order)} {step}: {command_line(step, o, dry_run, test_address(show, o))}")
         try:
             status = steps[step](show, o, out, dry_run, say, warn)
         except StudioError as e:
             say(f"error: {e}")
             status = 1
         if status:
-            left = ", ".join(STEPS[n:]) or "nothing"
+            left = ", ".join(order[n:]) or "nothing"
             say(f"✗ {step} failed (exit {status}): ship stopped; not run: {left}")
             return status
     say("Dry run: nothing was built, published or sent." if dry_run else f"Shipped {o.episode}.")
@@ -72,10 +93,24 @@ def ship(show: Show, o: ShipOptions, dry_run: bool = False, say: Callable[[str],
 
 
 def _check(show: Show, o: ShipOptions, out: Path, dry_run: bool, say, warn) -> int:
-    report = check_all(show, out)
+    report = for_ship(check_all(show, out), source_key(show, o.episode))
     say(f"Checking {show.title} ({show.file}, output {out})")
     say(report.render())
-    return 1 if report.errors else 0
+    return 0 if report.ready else 1
+
+
+def for_ship(report: Report, shipped: str) -> Report:
+    """`studio check`'s report less what the next steps do: the shipped script's build (and a show with
+    nothing built yet) is the build step's; other scripts not built or changed become warnings."""
+    kept = []
+    for f in report.findings:
+        if f.level == "todo" and f.kind == BUILD:
+            if not f.script or f.script == shipped:
+                continue
+            f.level, f.message = "warning", f"{f.message} (not part of this release)"
+        kept.append(f)
+    report.findings = kept
+    return report
 
 
 def _build(show: Show, o: ShipOptions, out: Path, dry_run: bool, say, warn) -> int:
@@ -97,6 +132,16 @@ def describe_build(show: Show, o: ShipOptions, out: Path) -> str:
     episode = read_episode(o.episode)
     return (f"would build {o.episode} -> {OutputLayout(out).episode(episode.slug).dir} "
             f"({len(episode.items)} items, voice engine {engine}), then the feed and site")
+
+
+def _test(show: Show, o: ShipOptions, out: Path, dry_run: bool, say, warn) -> int:
+    to = test_address(show, o)
+    if dry_run:
+        say(f"  would send one copy of the new build to {to} (send log untouched) and stop here if it does not go")
+        return 0
+    report = send_episode(show, str(o.episode), test_to=to, out_dir=o.out_dir)
+    say("\n".join(report.lines()))
+    return 0
 
 
 def _publish(show: Show, o: ShipOptions, out: Path, dry_run: bool, say, warn) -> int:

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import datetime as dt
+import hashlib
 import html as htmlmod
 from email.utils import format_datetime
 
@@ -33,9 +35,13 @@ _SENTINEL_B, _MAILTO_B, _MSGID_B = SENTINEL.encode(), _MAILTO.encode(), _MSGID.e
 class Edition:
     """The email of one episode for every recipient."""
 
-    def __init__(self, show: Show, context: dict, secret: str):
+    def __init__(self, show: Show, context: dict, secret: str, subject: str | None = None):
+        """`subject`: a template for the subject line with `{subject}` (a corrected edition's), else the edition's."""
         self.show, self.secret = show, secret
         self.parts: EmailParts = render_email(show, context, unsubscribe_url=SENTINEL)
+        self.content = content_id(self.parts)
+        if subject is not None:
+            self.parts = dataclasses.replace(self.parts, subject=subject.format(subject=self.parts.subject))
         self.mailbox = unsubscribe_mailbox(show)
         sample = build_message(
             show, subject=self.parts.subject, text=self.parts.text, html=self.parts.html,
@@ -111,6 +117,15 @@ class Edition:
         if second != self._date_second:
             self._date_second, self._date_field = second, self._fold("Date", format_datetime(now))
         return self._date_field
+
+
+def content_id(parts: EmailParts) -> str:
+    """What a reader reads, as a short hash: the subject, the plain text and the HTML (with the stand-in
+    link, so it is the same for every recipient). Two builds that make the same email have the same id."""
+    h = hashlib.sha256()
+    for text in (parts.subject, parts.text, parts.html):
+        h.update(text.encode("utf-8") + b"\0")
+    return h.hexdigest()[:20]
 
 
 def _fields(head: bytes) -> list[bytes]:

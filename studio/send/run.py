@@ -13,6 +13,13 @@ sending the same list at once. Temporary refusals are retried in the same run
 with back-off (smtp.retries); a run of identical refusals (smtp.stop_after_refusals)
 is the server saying no to everything: the run stops and leaves the rest unsent.
 
+Only a current build is sent: when the script, show.toml, a template or a file they name
+changed since the build (the build fingerprint says so), the send stops before anything
+goes, unless asked to build first (`build=True`, `studio send --build`). Each delivery
+records the text it carried; a recipient whose copy had other text (an edition sent before
+a correction) is mailed the current one only on request (`resend_corrected=True`,
+`studio send --resend-corrected`), as a new edition of the episode in the send log.
+
 Recipients stream from the store in batches, and each message is made just
 before it goes (Edition: the newsletter rendered once, personalised per recipient),
 so memory does not grow with the list.
@@ -32,10 +39,13 @@ from email.utils import make_msgid
 from pathlib import Path
 from typing import Callable, Iterator
 
+from studio.build.current import build_state, script_of
+from studio.build.episode import build_episode
 from studio.core.config import Show
 from studio.core.errors import StudioError
 from studio.core.layout import OutputLayout
 from studio.core.manifest import Manifest, read_manifest
+from studio.core.progress import Reporter, shown_path
 from studio.core.secrets import smtp_password, unsubscribe_secret
 from studio.email.context import email_context
 from studio.email.message import message_id, sender
@@ -46,8 +56,8 @@ from studio.mail.outcome import Outcome
 from studio.mail.pacing import AdaptiveRate
 from studio.mail.pool import Job, Pool
 from studio.mail.single import send_one
-from studio.send.edition import Edition
-from studio.send.log import SendLog
+from studio.send.edition import SENTINEL, Edition, content_id
+from studio.send.log import History, SendLog, read_history
 from studio.subscribers.listfile import Subscriber, normalize_address, read_subscribers
 from studio.subscribers.store import Store, open_store
 
@@ -60,8 +70,33 @@ class SendError(StudioError):
 
 # ---- what to send ---------------------------------------------------------------------------
 
-def locate_built(show: Show, episode: str, out_dir: Path | None = None) -> tuple[Path, Manifest]:
-    """The episode's folder and manifest of EPISODE (a script path or a slug); it must be built."""
+CORRECTED = {"zh": "【更正】{subject}"}  # a corrected edition's subject, by language; else:
+CORRECTED_DEFAULT = "Corrected: {subject}"
+
+
+@dataclass
+class Built:
+    """A built episode to send: its folder, manifest, the script it was built from (None: unknown)."""
+
+    dir: Path
+    manifest: Manifest
+    script: Path | None
+    out: Path
+
+
+def episode_script(show: Show, episode: str, out: Path) -> Path | None:
+    """EPISODE's script: the file it names, or the script a built slug was last built from."""
+    path = Path(episode)
+    if path.is_file():
+        return path
+    if not re.fullmatch(r"[\w\u4e00-\u9fff-]+", episode):
+        raise SendError("no such episode script, and not an episode slug", episode)
+    manifest = read_manifest(OutputLayout(out).episode(episode).manifest)[0]
+    return script_of(show, out, episode, manifest) if manifest else None
+
+
+def locate_built(show: Show, episode: str, out_dir: Path | None = None) -> Built:
+    """The build of EPISODE (a script path or a slug) in the output folder; it must be built."""
     out = Path(out_dir) if out_dir else show.out_dir
     path = Path(episode)
     if path.is_file():
@@ -72,11 +107,29 @@ def locate_built(show: Show, episode: str, out_dir: Path | None = None) -> tuple
         raise SendError("no such episode script, and not an episode slug", episode)
     files = OutputLayout(out).episode(slug)
     if not files.manifest.is_file():
-        raise SendError(f"episode {slug!r} is not built yet: run `studio build` on it first", files.dir)
+        raise SendError(f"episode {slug!r} is not built yet: run `studio build` on it first "
+                        f"(or `studio send {episode} --build`)", files.dir)
     manifest, problem = read_manifest(files.manifest)
     if manifest is None:
         raise SendError(f"cannot use the manifest: {problem}", files.manifest)
-    return files.dir, manifest
+    script = path if path.is_file() else script_of(show, out, slug, manifest)
+    return Built(files.dir, manifest, script, out)
+
+
+def stale_problem(show: Show, built: Built, episode: str) -> str | None:
+    """Why this build is not the one to send (one line), or None when it is the build of the current text."""
+    if built.script is None:
+        return (f"cannot tell whether the build of {built.manifest.slug!r} is current: the script it was built from "
+                f"is gone; nothing sent (send the script itself: `studio send SCRIPT --build`)")
+    state = build_state(built.script, built.out, show)
+    if state.current:
+        return None
+    shown = shown_path(built.script)
+    if state.slug and state.slug != built.manifest.slug:  # the script now builds another episode
+        return (f"{shown} now builds episode {state.slug!r}, not {built.manifest.slug!r}: nothing sent; "
+                f"run `studio build {shown}` and send that")
+    return (f"{shown}: {state.reason(shown_path(built.out))}; nothing sent (readers would get the last build's "
+            f"text): run `studio build {shown}` first, or `studio send {episode} --build`")
 
 
 # ---- the run --------------------------------------------------------------------------------
@@ -117,27 +170,43 @@ class SendReport:
     retried: int = 0  # temporary refusals retried within the run
     backoffs: int = 0  # times the pace was cut because the server said slow down
     connections: int = 0  # most connections open at once
+    corrected: bool = False  # a corrected edition, only to those whose copy had other text
+    content: str = ""  # the id of the text sent (studio.send.edition.content_id)
+    earlier: int = 0  # already sent earlier, but a copy with other text (--resend-corrected mails them)
+    never: int = 0  # corrected edition: active subscribers who never got the episode (a plain send mails them)
+    unrecorded: int = 0  # sent before the log recorded editions: which text they got is unknown
+    built: bool = False  # --build built the episode first
 
     @property
     def rate(self) -> float:
         return self.sent / self.duration if self.duration > 0 else 0.0
 
     def lines(self) -> list[str]:
+        what = f"a test copy of {self.episode!r}" + (" (corrected edition)" if self.corrected else "")
         if self.test_to:
-            return [f"Sent a test copy of {self.episode!r} to {self.test_to} (send log untouched)."]
+            return [f"Sent {what} to {self.test_to} (send log untouched)."]
         if self.dry_run:
             shown = ", ".join(self.pending[:5]) + (", …" if len(self.pending) > 5 else "")
-            out = [f"Dry run: would send {self.subject!r} to {len(self.pending)} of {self.recipients} recipients"
+            whom = "the corrected edition " if self.corrected else ""
+            out = [f"Dry run: would send {whom}{self.subject!r} to {len(self.pending)} of {self.recipients} recipients"
                    + (f": {shown}" if shown else ""),
-                   f"  {self.already} already sent, {len(self.refused_before)} refused earlier; nothing was sent."]
+                   f"  {self.already} already {'have this text' if self.corrected else 'sent'}, "
+                   f"{len(self.refused_before)} refused earlier; nothing was sent."]
             if self.suppressed:
                 out.append(f"  {self.suppressed} addresses of the list are unsubscribed, bounced or complained: not mailed")
-            return out + [f"  a real run would stop: {p}" for p in self.problems]
-        out = [f"Episode {self.episode!r}: sent {self.sent}, already sent earlier {self.already}, "
-               f"refused {len(self.refused)}, deferred {len(self.deferred)} (of {self.recipients} recipients"
-               + (f", {self.duplicates} duplicate rows ignored" if self.duplicates else "") + ")."]
+            return out + self._edition_lines() + [f"  a real run would stop: {p}" for p in self.problems]
+        if self.corrected:
+            out = [f"Episode {self.episode!r}, corrected edition: sent {self.sent} to readers whose copy had other text, "
+                   f"{self.already} already have this text, refused {len(self.refused)}, deferred "
+                   f"{len(self.deferred)} (of {self.recipients} recipients)."]
+        else:
+            out = [f"Episode {self.episode!r}: sent {self.sent}, already sent earlier {self.already}, "
+                   f"refused {len(self.refused)}, deferred {len(self.deferred)} (of {self.recipients} recipients"
+                   + (f", {self.duplicates} duplicate rows ignored" if self.duplicates else "") + ")."]
+        if self.built:
+            out.insert(0, f"Built {self.episode!r} first (--build).")
         if self.sent or self.retried:
-            out.append(f"  {self.duration:.1f} s, {self.rate:.1f} messages/s over {self.connections} "
+            out.append(f"  sent in {self.duration:.1f} s, {self.rate:.1f} messages/s over {self.connections} "
                        f"{'concurrent requests' if self.transport == 'ses' else 'connections'}; the pace settled at "
                        f"{self.settled_rate:g}/s (ceiling {self.ceiling:g}/s, {self.backoffs} back-offs, "
                        f"{self.retried} temporary refusals retried)")
@@ -148,12 +217,27 @@ class SendReport:
         if self.resent_unsure:
             out.append(f"  resent {self.resent_unsure} whose delivery an interrupted run left unconfirmed "
                        "(same Message-ID, so mail stores see one message)")
+        out += self._edition_lines()
         out += [f"  refused: {a}: {r}" for a, r in self.refused]
         out += [f"  refused in an earlier run (not retried; --retry-refused tries again): {a}: {r}"
                 for a, r in self.refused_before]
         out += [f"  deferred (retried by the next run): {a}: {r}" for a, r in self.deferred]
         if self.aborted:
             out.append(f"  stopped early: {self.aborted}; run the same command again to finish")
+        return out
+
+    def _edition_lines(self) -> list[str]:
+        out = []
+        if self.earlier:
+            out.append(f"  {self.earlier} of those already sent got an earlier edition with other text: "
+                       f"`studio send {self.episode} --resend-corrected` mails them this one (a new edition in the "
+                       "send log)")
+        if self.never:
+            out.append(f"  {self.never} never got this episode: not mailed by --resend-corrected "
+                       f"(`studio send {self.episode}` sends it to them)")
+        if self.unrecorded:
+            out.append(f"  {self.unrecorded} got it before the send log recorded editions: not resent (which text "
+                       "they got is unknown)")
         return out
 
     def error_line(self) -> str | None:
@@ -175,6 +259,9 @@ class SendReport:
             "transport": self.transport, "duration_s": round(self.duration, 3), "rate": round(self.rate, 1),
             "settled_rate": self.settled_rate, "rate_ceiling": self.ceiling, "retried": self.retried,
             "backoffs": self.backoffs, "connections": self.connections,
+            "edition": "corrected" if self.corrected else "first", "content": self.content,
+            "earlier_edition": self.earlier, "never_sent": self.never, "unrecorded": self.unrecorded,
+            "built": self.built,
         }
 
 
@@ -231,38 +318,56 @@ def send_episode(
     out_dir: Path | None = None,
     on_progress: Callable[[SendProgress], None] | None = None,
     retry_refused: bool = False,
+    build: bool = False,
+    resend_corrected: bool = False,
+    reporter: Reporter | None = None,
 ) -> SendReport:
-    """Send to every `active` subscriber in the store (`--list CSV` is imported into it first)."""
-    _, manifest = locate_built(show, episode, out_dir)
-    slug = manifest.slug
+    """Send to every `active` subscriber in the store (`--list CSV` is imported into it first); with
+    `resend_corrected`, the current edition to the active subscribers whose copy had other text.
+    Refuses a build that is not the build of the current script (`build=True` builds it first)."""
+    if resend_corrected and list_path is not None:
+        raise SendError("--resend-corrected mails the current edition to those who got another one; "
+                        "it takes no --list (import with `studio subscribers import CSV`)")
     if test_to is not None:
         address = normalize_address(test_to)
         if address is None:
             raise SendError(f"--test-to: not an email address: {test_to!r}")
+    built_first = False
+    if build and not dry_run:
+        out = Path(out_dir) if out_dir else show.out_dir
+        script = episode_script(show, episode, out)
+        if script is None:
+            raise SendError("--build: the script this episode was built from is gone; give the script's path", episode)
+        result = build_episode(script, show, out_dir=out_dir, reporter=reporter or Reporter(quiet=True))
+        built_first = result.built
+    built = locate_built(show, episode, out_dir)
+    manifest, slug = built.manifest, built.manifest.slug
+    stale = stale_problem(show, built, episode)
+    if stale and not dry_run:
+        raise SendError(stale)
     subs, dups = read_subscribers(list_path) if list_path is not None and test_to is None else ([], 0)
-    problems = preflight(show)
+    problems = ([stale] if stale else []) + preflight(show)
     log_path = show.path(show.email.send_log)
-    report = SendReport(slug, "", 0, dups, dry_run=dry_run, transport=transport_name(show))
+    report = SendReport(slug, "", 0, dups, dry_run=dry_run, transport=transport_name(show),
+                        corrected=resend_corrected, built=built_first)
+    subject = corrected_subject(show) if resend_corrected else None
 
     if dry_run:
-        report.subject = render_email(show, email_context(show, manifest)).subject
-        statuses = _read_statuses(log_path, slug)
+        parts = render_email(show, email_context(show, manifest), unsubscribe_url=SENTINEL)
+        report.content = content_id(parts)
+        report.subject = subject.format(subject=parts.subject) if subject else parts.subject
+        history = read_history(log_path, slug)
         for s in _dry_recipients(show, subs, report):
             report.recipients += 1
-            st = statuses.get(s.key)
-            if st == "accepted":
-                report.already += 1
-            elif st == "refused" and not retry_refused:
-                report.refused_before.append((s.email, "refused earlier"))
-            else:
+            if _decide(history.get(s.key), report, resend_corrected, retry_refused, s.email)[0] == "send":
                 report.pending.append(s.email)
         report.problems = problems
         return report
 
     if problems:
         raise SendError(problems[0], show.file)
-    edition = Edition(show, email_context(show, manifest), unsubscribe_secret(show))
-    report.subject = edition.subject
+    edition = Edition(show, email_context(show, manifest), unsubscribe_secret(show), subject=subject)
+    report.subject, report.content = edition.subject, edition.content
     password = smtp_password(show)
     envelope_from = sender(show).addr_spec
 
@@ -305,6 +410,38 @@ def send_episode(
     return report
 
 
+def corrected_subject(show: Show) -> str:
+    """The subject of a corrected edition, with `{subject}` for the episode's own."""
+    return CORRECTED.get(show.language.split("-")[0].lower(), CORRECTED_DEFAULT)
+
+
+def _decide(h: History | None, report: SendReport, corrected: bool, retry_refused: bool,
+            email: str) -> tuple[str, int]:
+    """What to do with one active subscriber, given what the log knows: ("send", edition) or ("skip", 0),
+    counting the skipped ones in the report."""
+    if not corrected:
+        status = h.status if h else None
+        if status == "accepted":
+            report.already += 1
+            report.earlier += h.got is not None and h.got != report.content
+            return "skip", 0
+        if status == "refused" and not retry_refused:
+            report.refused_before.append((email, h.reason))
+            return "skip", 0
+        return "send", 1
+    if h is None or not h.got_edition:
+        report.never += 1
+    elif h.got is None:
+        report.unrecorded += 1
+    elif h.got == report.content:
+        report.already += 1
+    elif h.open_status == "refused" and not retry_refused:
+        report.refused_before.append((email, h.open_reason))
+    else:
+        return "send", h.open_edition or h.got_edition + 1
+    return "skip", 0
+
+
 async def _until_done(pool: Pool):
     """Run the pool; Ctrl-C or SIGTERM stops it gracefully (in-flight messages finished and recorded, so none is
     left unconfirmed); a second one ends the process at once."""
@@ -329,7 +466,8 @@ async def _until_done(pool: Pool):
 @dataclass
 class _Recipient:
     name: str
-    before: str | None  # the log's status before this run
+    before: str | None  # the log's status of this edition before this run
+    edition: int = 1
     msg_id: str = ""
 
 
@@ -363,38 +501,39 @@ class _Delivery:
     def _jobs(self, batch: list[tuple[str, str]]) -> Iterator[Job]:
         known = self.log.statuses_of(self.slug, [email for email, _ in batch]) if batch else {}
         for email, name in batch:
-            before, reason = known.get(email, (None, ""))
-            if before == "accepted":
-                self.report.already += 1
+            h = known.get(email)
+            what, edition = _decide(h, self.report, self.report.corrected, self.retry_refused, email)
+            if what == "skip":
                 self._tick()
-            elif before == "refused" and not self.retry_refused:
-                self.report.refused_before.append((email, reason))
-                self._tick()
-            else:
-                yield Job(email, _Recipient(name, before))
+                continue
+            before = (h.status if edition == 1 else h.open_status if h.open_edition == edition else None) if h else None
+            yield Job(email, _Recipient(name, before, edition))
 
     def prepare(self, job: Job) -> bytes | None:
         if self.store.status(job.to) != "active":  # unsubscribed while this run was going
             self.report.left_list += 1
             self._tick()
             return None
-        job.item.msg_id = message_id(self.show, self.guid, job.to)
+        n = job.item.edition  # a corrected edition is a new message: its own Message-ID, per text
+        seed = (self.guid, job.to) if n == 1 else (self.guid, job.to, f"edition {n}", self.edition.content)
+        job.item.msg_id = message_id(self.show, *seed)
         return self.edition.message(job.to, job.item.name, job.item.msg_id)
 
     def claim(self, job: Job) -> None:
-        self.log.claim(self.slug, job.to, job.item.msg_id)
+        self.log.claim(self.slug, job.to, job.item.msg_id, job.item.edition, self.edition.content)
 
     def settle(self, job: Job, outcome: Outcome, final: bool) -> None:
         report = self.report
+        n = job.item.edition
         if outcome.accepted:
-            self.log.accepted(self.slug, job.to)
+            self.log.accepted(self.slug, job.to, n)
             report.sent += 1
             report.resent_unsure += job.item.before == "sending"
         elif outcome.status == "refused":
-            self.log.refused(self.slug, job.to, outcome.code, outcome.reason)
+            self.log.refused(self.slug, job.to, outcome.code, outcome.reason, n)
             report.refused.append((job.to, outcome.reason))
         else:
-            self.log.deferred(self.slug, job.to, outcome.code, outcome.reason)
+            self.log.deferred(self.slug, job.to, outcome.code, outcome.reason, n)
             if final:
                 report.deferred.append((job.to, outcome.reason))
         if final:
@@ -405,7 +544,7 @@ class _Delivery:
         who = {job.to for job in jobs}
         for job in jobs:
             self.log.deferred(self.slug, job.to, job.last.code if job.last else None,
-                              f"server refused every message: {reason}")
+                              f"server refused every message: {reason}", job.item.edition)
         report = self.report
         counted = {a for a, _ in report.refused} | {a for a, _ in report.deferred}
         report.refused = [(a, r) for a, r in report.refused if a not in who]
@@ -448,13 +587,3 @@ def _dry_recipients(show: Show, subs: list[Subscriber], report: SendReport) -> I
                 yield s
             elif st in ("unsubscribed", "bounced", "complained") or st is None:
                 report.suppressed += 1
-
-
-def _read_statuses(log_path: Path, slug: str) -> dict[str, str]:
-    if not log_path.is_file():
-        return {}
-    log = SendLog(log_path)
-    try:
-        return log.statuses(slug)
-    finally:
-        log.close()

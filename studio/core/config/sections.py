@@ -128,6 +128,7 @@ class EmailConfig:
     max_html_kb: int = setting(100, at_least(10))  # Gmail clips messages whose HTML is over ~102 KB
     accent: str = setting("#1d4ed8", colour())  # links and buttons (email and site); adjusted to keep 4.5:1
     postal_address: str = setting("", at_most_chars(300))  # the sender's postal address in the footer (CAN-SPAM)
+    test_to: str = setting("", email_address())  # `studio ship` first sends one copy here (test send)
 
 
 @dataclass

@@ -23,15 +23,17 @@ class ExchangeError(Exception):
     """No usable answer; the message is one line, free of the key."""
 
 
-def post(url: str, body: bytes, headers: dict[str, str], timeout: float, limit: int, secret: str = "") -> bytes:
-    """The body of a 2xx answer (at most `limit` bytes) to a POST of `body`, all within `timeout` seconds."""
+def post(url: str, body: bytes | None, headers: dict[str, str], timeout: float, limit: int, secret: str = "",
+         method: str = "POST") -> bytes:
+    """The body of a 2xx answer (at most `limit` bytes) to a POST of `body` (or a GET: `method`, no body),
+    all within `timeout` seconds."""
     deadline = time.monotonic() + timeout
     try:
         for hop in range(10):
-            status, reason, location, data = _once(url, body, headers, deadline, limit, timeout)
+            status, reason, location, data = _once(url, body, headers, deadline, limit, timeout, method)
             if status not in REDIRECTS:
                 break
-            url = next_hop(url, status, location, "POST", hop)
+            url = next_hop(url, status, location, method, hop)
     except RedirectRefused as e:
         raise ExchangeError(redact(f"{url}: {e}", secret)) from None
     if not 200 <= status < 300:
@@ -57,8 +59,8 @@ class _Watchdog:
                 pass
 
 
-def _once(url: str, body: bytes, headers: dict[str, str], deadline: float, limit: int,
-          timeout: float) -> tuple[int, str, str | None, bytes]:
+def _once(url: str, body: bytes | None, headers: dict[str, str], deadline: float, limit: int,
+          timeout: float, method: str = "POST") -> tuple[int, str, str | None, bytes]:
     u = urlsplit(url)
     if u.scheme not in ("http", "https") or not u.hostname:
         raise ExchangeError(f"{url}: not an http(s) URL")
@@ -72,7 +74,7 @@ def _once(url: str, body: bytes, headers: dict[str, str], deadline: float, limit
     dog = _Watchdog(conn, left)
     dog.timer.start()
     try:
-        conn.request("POST", (u.path or "/") + (f"?{u.query}" if u.query else ""), body, headers)
+        conn.request(method, (u.path or "/") + (f"?{u.query}" if u.query else ""), body, headers)
         resp = conn.getresponse()
         data = bytearray()
         while len(data) <= limit:
