@@ -87,6 +87,8 @@ def bench_render(quick: bool) -> list[dict]:
 def bench_send(quick: bool) -> list[dict]:
     from aiosmtpd.controller import Controller
 
+    from benchmarks.bench_send import EPISODE, SECRET, make_show
+    from studio.core.config import load_show
     from studio.email.context import draft_manifest
     from studio.ingest import read_episode
     from studio.send.run import send_episode
@@ -108,13 +110,11 @@ def bench_send(quick: bool) -> list[dict]:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp)
-            show = _show(root, port)
-            episode = read_episode(REPO / "episodes" / "2024-03-27-ai-newsletter.md")
-            ep_dir = show.out_dir / "episodes" / episode.slug
-            ep_dir.mkdir(parents=True)
-            (ep_dir / "manifest.json").write_text(draft_manifest(show, episode).dumps(), "utf-8")
+            make_show(root, port, rate=100_000)  # the episode really built: send mails only a current build
+            show = load_show(root / "show.toml")
+            episode = read_episode(root / EPISODE)
             (root / "list.csv").write_text("email\n" + "".join(f"r{i}@example.com\n" for i in range(n)), "utf-8")
-            os.environ.setdefault("STUDIO_UNSUBSCRIBE_SECRET", "bench")
+            os.environ.setdefault("STUDIO_UNSUBSCRIBE_SECRET", SECRET)
 
             t = time.perf_counter()
             report = send_episode(show, episode.slug, list_path=root / "list.csv")

@@ -32,8 +32,6 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks.common import row, studio_cmd, without  # noqa: E402
-from studio.core.config import load_show  # noqa: E402
-from studio.email.context import draft_manifest  # noqa: E402
 from studio.ingest import read_episode  # noqa: E402
 from devtools.showkit import free_port  # noqa: E402
 
@@ -58,6 +56,11 @@ class Server:
             except OSError:
                 time.sleep(0.1)
 
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(60)
+
     def stop(self) -> tuple[list[tuple[str, str]], dict[str, int]]:
         """(recipient, Message-ID) of every accepted message, and the server's counters."""
         self.proc.send_signal(signal.SIGTERM)
@@ -73,18 +76,25 @@ class Server:
         return accepted, dict(counters)
 
 
-def make_show(root: Path, port: int, extra: str = "") -> None:
+BUILD_CACHE = Path(tempfile.gettempdir()) / "studio-bench-send-cache"  # clips and encoded pieces, shared by the shows
+
+
+def make_show(root: Path, port: int, extra: str = "", rate: int = 1000) -> None:
+    """The repository's show with a local [smtp] server, and EPISODE really built (espeak; `studio send`
+    mails only a build of the script's current text)."""
     for name in ("show.toml",):
         shutil.copy(REPO / name, root / name)
     for name in ("templates", "episodes", "assets"):
         shutil.copytree(REPO / name, root / name, dirs_exist_ok=True)
-    with open(root / "show.toml", "a", encoding="utf-8") as f:
-        f.write('\n[email]\nfrom_address = "news@studio.example.org"\nunsubscribe_url = "https://studio.example.org/u"\n'
-                f'\n[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\nrate = 1000\n{extra}\n')
-    episode = read_episode(root / EPISODE)
-    ep_dir = root / "public" / "episodes" / episode.slug
-    ep_dir.mkdir(parents=True, exist_ok=True)
-    (ep_dir / "manifest.json").write_text(json.dumps(draft_manifest(load_show(root / "show.toml"), episode).to_json(), ensure_ascii=False), "utf-8")
+    settings = (root / "show.toml").read_text("utf-8")
+    (root / "show.toml").write_text(
+        f'{settings}\n[speech]\ncache_dir = "{BUILD_CACHE}"\n'
+        '\n[email]\nfrom_address = "news@studio.example.org"\nunsubscribe_url = "https://studio.example.org/u"\n'
+        f'\n[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\nrate = {rate}\n{extra}\n', "utf-8")
+    proc = subprocess.run(studio_cmd("build", EPISODE, "--engine", "espeak", "--quiet"), cwd=root, env=env(),
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"building {EPISODE} failed: {proc.stderr.strip()}")
 
 
 def import_list(root: Path, n: int, prefix: str) -> list[str]:
@@ -122,7 +132,7 @@ def exactly_once(accepted: list[tuple[str, str]], people: list[str]) -> tuple[in
 
 
 def bench_fast(n: int) -> tuple[list[dict], float]:
-    root = Path(tempfile.mkdtemp(prefix="studio-bench-send-"))
+    root, server = Path(tempfile.mkdtemp(prefix="studio-bench-send-")), None
     try:
         server = Server(root, "fast", "--delay", "0.02", "--workers", "2")
         make_show(root, server.port, f"connections = {WIDTH}")
@@ -131,6 +141,8 @@ def bench_fast(n: int) -> tuple[list[dict], float]:
         report = json.loads(out)
         accepted, _ = server.stop()
     finally:
+        if server is not None:
+            server.close()  # a failed run must not leave the server holding the benchmark's output open
         shutil.rmtree(root, ignore_errors=True)
     rate = report["sent"] / report["duration_s"]
     missed, twice = exactly_once(accepted, people)
@@ -149,7 +161,7 @@ def bench_fast(n: int) -> tuple[list[dict], float]:
 
 def bench_throttled(n: int) -> list[dict]:
     limit = 150
-    root = Path(tempfile.mkdtemp(prefix="studio-bench-send-"))
+    root, server = Path(tempfile.mkdtemp(prefix="studio-bench-send-")), None
     try:
         server = Server(root, "throttle", "--delay", "0.02", "--max-connections", "4", "--max-rate", str(limit))
         make_show(root, server.port, "connections = 8")
@@ -158,6 +170,8 @@ def bench_throttled(n: int) -> list[dict]:
         report = json.loads(proc.stdout)
         accepted, counters = server.stop()
     finally:
+        if server is not None:
+            server.close()  # a failed run must not leave the server holding the benchmark's output open
         shutil.rmtree(root, ignore_errors=True)
     missed, twice = exactly_once(accepted, people)
     ideal = n / limit
@@ -172,7 +186,7 @@ def bench_throttled(n: int) -> list[dict]:
 
 
 def bench_kill(n: int, rss_small: float) -> list[dict]:
-    root = Path(tempfile.mkdtemp(prefix="studio-bench-send-"))
+    root, server = Path(tempfile.mkdtemp(prefix="studio-bench-send-")), None
     try:
         server = Server(root, "kill", "--delay", "0.02", "--workers", "2")
         make_show(root, server.port, f"connections = {WIDTH}")
@@ -201,6 +215,8 @@ def bench_kill(n: int, rss_small: float) -> list[dict]:
         report = json.loads(out)
         accepted, _ = server.stop()
     finally:
+        if server is not None:
+            server.close()  # a failed run must not leave the server holding the benchmark's output open
         shutil.rmtree(root, ignore_errors=True)
     missed, twice = exactly_once(accepted, people)
     ids: dict[str, set] = {}
