@@ -41,6 +41,7 @@ class WatchSession:
 
     def serve_forever(self) -> None:
         """Watch and rebuild in a thread while serving, until interrupted."""
+        self.watcher.begin()
         thread = threading.Thread(target=self.watcher.run, name="studio-watch", daemon=True)
         thread.start()
         try:

@@ -58,6 +58,7 @@ class Watcher:
         self.stop = threading.Event()
         self.show: Show | None = None
         self.pending: list[tuple[Path, bool]] = []  # (script, render its draft first), next first
+        self.begun: tuple | None = None  # the first scan, made by begin()
         self._warned = False
         self._skipped: set[Path] = set()  # scripts leading outside the show, already named in the log
 
@@ -112,6 +113,18 @@ class Watcher:
         rest = [(p, d) for p, d in self.pending if p not in again]
         self.pending = todo + rest if front else rest + todo
 
+    def begin(self) -> None:
+        """Before the first request: the show read and each script with a last build marked queued, so the
+        status and the builds page never show an empty show while the watcher starts."""
+        self._reload_show()
+        self.begun = self._scan()
+        if self.show is None or self.out is None:
+            return
+        for script in self.begun[0]:
+            if slug := last_build(self.out, script):
+                self.state.record(self.shown(script), {"status": "queued", "slug": slug})
+        self.state.bump()
+
     def _start(self, scripts: list[Path]) -> None:
         """Before any build: the last builds are what is served (studio.preview.seed), each marked queued;
         a script never built gets its email draft at once. Then every script is queued, newest first."""
@@ -159,8 +172,9 @@ class Watcher:
         """Serve the last builds at once and rebuild what is not current in the background, newest first
         (unchanged scripts in no time); then rebuild on every change until stopped. A script saved
         meanwhile is built before the rest."""
-        self._reload_show()
-        scripts, inputs = self._scan()
+        if self.begun is None:
+            self.begin()
+        scripts, inputs = self.begun
         self._start(list(scripts))
         while not self.stop.is_set():
             if self._scan() != (scripts, inputs):
