@@ -26,7 +26,9 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -97,6 +99,21 @@ def make_show(root: Path, port: int, extra: str = "", rate: int = 1000) -> None:
         raise RuntimeError(f"building {EPISODE} failed: {proc.stderr.strip()}")
 
 
+@contextmanager
+def served_show(name: str, *server_args: str, extra: str) -> Iterator[tuple[Path, Server]]:
+    """A temporary show built for sending and its SMTP stand-in; both gone afterwards, also when a row fails
+    (a server left running would hold the benchmark's output open)."""
+    root, server = Path(tempfile.mkdtemp(prefix="studio-bench-send-")), None
+    try:
+        server = Server(root, name, *server_args)
+        make_show(root, server.port, extra)
+        yield root, server
+    finally:
+        if server is not None:
+            server.close()
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def import_list(root: Path, n: int, prefix: str) -> list[str]:
     people = [f"{prefix}{i}@example{i % 97}.com" for i in range(n)]
     (root / "list.csv").write_text("email,name\n" + "".join(f"{p},读者 {i}\n" for i, p in enumerate(people)), "utf-8")
@@ -132,18 +149,11 @@ def exactly_once(accepted: list[tuple[str, str]], people: list[str]) -> tuple[in
 
 
 def bench_fast(n: int) -> tuple[list[dict], float]:
-    root, server = Path(tempfile.mkdtemp(prefix="studio-bench-send-")), None
-    try:
-        server = Server(root, "fast", "--delay", "0.02", "--workers", "2")
-        make_show(root, server.port, f"connections = {WIDTH}")
+    with served_show("fast", "--delay", "0.02", "--workers", "2", extra=f"connections = {WIDTH}") as (root, server):
         people = import_list(root, n, "fast")
         wall, rss_kib, cpu, out = run_measured(send_cmd(), root)
         report = json.loads(out)
         accepted, _ = server.stop()
-    finally:
-        if server is not None:
-            server.close()  # a failed run must not leave the server holding the benchmark's output open
-        shutil.rmtree(root, ignore_errors=True)
     rate = report["sent"] / report["duration_s"]
     missed, twice = exactly_once(accepted, people)
     mb = rss_kib / 1024
@@ -161,18 +171,12 @@ def bench_fast(n: int) -> tuple[list[dict], float]:
 
 def bench_throttled(n: int) -> list[dict]:
     limit = 150
-    root, server = Path(tempfile.mkdtemp(prefix="studio-bench-send-")), None
-    try:
-        server = Server(root, "throttle", "--delay", "0.02", "--max-connections", "4", "--max-rate", str(limit))
-        make_show(root, server.port, "connections = 8")
+    throttling = ("--delay", "0.02", "--max-connections", "4", "--max-rate", str(limit))
+    with served_show("throttle", *throttling, extra="connections = 8") as (root, server):
         people = import_list(root, n, "thr")
         proc = subprocess.run(send_cmd(), cwd=root, env=env(), stdout=subprocess.PIPE, text=True)
         report = json.loads(proc.stdout)
         accepted, counters = server.stop()
-    finally:
-        if server is not None:
-            server.close()  # a failed run must not leave the server holding the benchmark's output open
-        shutil.rmtree(root, ignore_errors=True)
     missed, twice = exactly_once(accepted, people)
     ideal = n / limit
     took = report["duration_s"]
@@ -186,10 +190,7 @@ def bench_throttled(n: int) -> list[dict]:
 
 
 def bench_kill(n: int, rss_small: float) -> list[dict]:
-    root, server = Path(tempfile.mkdtemp(prefix="studio-bench-send-")), None
-    try:
-        server = Server(root, "kill", "--delay", "0.02", "--workers", "2")
-        make_show(root, server.port, f"connections = {WIDTH}")
+    with served_show("kill", "--delay", "0.02", "--workers", "2", extra=f"connections = {WIDTH}") as (root, server):
         people = import_list(root, n, "big")
         log = root / ".studio-sendlog.sqlite"
         proc = subprocess.Popen(send_cmd(), cwd=root, env=env(), stdout=subprocess.DEVNULL)
@@ -214,10 +215,6 @@ def bench_kill(n: int, rss_small: float) -> list[dict]:
         wall, rss_kib, cpu, out = run_measured(send_cmd(), root)
         report = json.loads(out)
         accepted, _ = server.stop()
-    finally:
-        if server is not None:
-            server.close()  # a failed run must not leave the server holding the benchmark's output open
-        shutil.rmtree(root, ignore_errors=True)
     missed, twice = exactly_once(accepted, people)
     ids: dict[str, set] = {}
     for r, m in accepted:
