@@ -324,6 +324,8 @@ def test_player_works_from_the_keyboard(site, page_for):
     page.wait_for_function("document.getElementById('player').paused", timeout=15_000)
     page.focus(".pl-fwd")
     page.keyboard.press("Enter")
+    # the seek bar shows the new place at once, not when the seek completes (arrow keys step from it)
+    assert float(page.evaluate("document.querySelector('.pl-seek').value")) >= 10
     _wait_seek(page, 15)
     page.keyboard.press("Tab")  # to the speed button
     for rate in (1.25, 1.5, 2, 1):
