@@ -23,6 +23,7 @@ from studio.core.config import Show
 from studio.core.config.checks import is_https_or_loopback
 from studio.core.errors import ConfigError, StudioError
 from studio.core.layout import OutputLayout
+from studio.core.lazy import lazy_pattern
 from studio.core.manifest import Manifest, read_manifest
 from studio.core.progress import shown_path
 from studio.core.urls import local_rel
@@ -37,7 +38,7 @@ from studio.speech.engines import check_engine_settings
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 TITLE_MAX, TEXT_MAX = 255, 4000
-_LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+_LANGUAGE = lazy_pattern(r"^[a-zA-Z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")  # RFC 2606, with every name under them
 RESERVED_TLDS = ("example", "test", "invalid", "localhost")  # RFC 2606 / 6761
 PLACEHOLDER, BUILD = "placeholder", "build"  # kinds of todo

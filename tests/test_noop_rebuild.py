@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.conftest import run_studio
@@ -38,3 +40,24 @@ def test_noop_rebuild_touches_nothing_and_changes_rebuild(show_dir: Path):
 
     forced = _build(show_dir, "--force")
     assert forced["synthesized"] == 0 and forced["cached"] == 2  # --force rebuilds from the clip cache
+
+
+def test_a_noop_rebuild_loads_only_what_building_needs(show_dir: Path):
+    """`studio build` imports no sending, subscribers or publishing code and compiles none of the script
+    readers' patterns when nothing changed: that is what kept a no-op rebuild above 0.3 s."""
+    (show_dir / "episodes" / "small.md").write_text(EPISODE, "utf-8")
+    _build(show_dir)
+    probe = (
+        "import re, sys\n"
+        "from studio.cli import cli\n"
+        "try:\n    cli(['build', 'episodes/small.md', '--engine', 'espeak', '--quiet'], prog_name='studio')\n"
+        "except SystemExit as e:\n    assert not e.code, e.code\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith(('studio.send', 'studio.subscribers', 'studio.mail',"
+        " 'studio.publish', 'studio.preview', 'studio.cli.mail', 'studio.cli.subscribers')))\n"
+        "ingest = [(n, m) for n, m in list(sys.modules.items()) if n.startswith('studio.ingest')]\n"
+        "compiled = [f'{n}.{k}' for n, m in ingest for k, v in vars(m).items() if isinstance(v, re.Pattern)]\n"
+        "print(loaded, compiled)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=show_dir, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[] []", proc.stdout

@@ -81,3 +81,17 @@ def test_the_wheel_carries_templates_assets_and_no_dev_tools(wheel: Path):
     assert not any(n.startswith(("devtools/", "tests/", "benchmarks/", "devtools/")) for n in names)
     modules = {str(p.relative_to(REPO)) for p in _modules()}
     assert modules <= names, f"missing from the wheel: {sorted(modules - names)[:5]}"
+
+
+def test_every_command_is_found_where_the_cli_looks_for_it():
+    """The CLI imports a command's module on first use: a command missing from COMMAND_MODULES would vanish."""
+    probe = ("import importlib, pkgutil, studio.cli as c\n"
+             "from studio.cli.app import COMMAND_MODULES, cli\n"
+             "where = {}\n"
+             "for m in pkgutil.iter_modules(c.__path__):\n"
+             "    before = set(cli.commands)\n"
+             "    importlib.import_module(f'studio.cli.{m.name}')\n"
+             "    where.update({name: m.name for name in set(cli.commands) - before})\n"
+             "assert where == COMMAND_MODULES, (where, COMMAND_MODULES)\n")
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr

@@ -15,11 +15,12 @@ import re
 from dataclasses import dataclass, field
 
 from studio.audio.ffmpeg import Loudness, parse_ebur128
+from studio.core.lazy import lazy_pattern
 
 ABSOLUTE_GATE = -70.0
 RELATIVE_GATE = -10.0  # LU under the absolute-gated loudness (integrated)
 LRA_GATE = -20.0  # LU (loudness range)
-_LINE = re.compile(r"\bt:\s*([\d.]+)\s+TARGET:\S+ LUFS\s+M:\s*(-?[\d.]+|-?inf|nan)\s+S:\s*(-?[\d.]+|-?inf|nan)")
+_LINE = lazy_pattern(r"\bt:\s*([\d.]+)\s+TARGET:\S+ LUFS\s+M:\s*(-?[\d.]+|-?inf|nan)\s+S:\s*(-?[\d.]+|-?inf|nan)")
 
 
 @dataclass

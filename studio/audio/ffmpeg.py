@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from studio.core.errors import AudioError
+from studio.core.lazy import lazy_pattern
 
 
 @functools.cache
@@ -53,9 +54,9 @@ class Loudness:
 
 
 _SUMMARY = {
-    "integrated": re.compile(r"\bI:\s+(-?(?:inf|[\d.]+)) LUFS"),
-    "lra": re.compile(r"\bLRA:\s+(-?(?:inf|[\d.]+)) LU\b"),
-    "true_peak": re.compile(r"(?:True|Sample) peak:\s+Peak:\s+(-?(?:inf|[\d.]+)) dBFS"),
+    "integrated": lazy_pattern(r"\bI:\s+(-?(?:inf|[\d.]+)) LUFS"),
+    "lra": lazy_pattern(r"\bLRA:\s+(-?(?:inf|[\d.]+)) LU\b"),
+    "true_peak": lazy_pattern(r"(?:True|Sample) peak:\s+Peak:\s+(-?(?:inf|[\d.]+)) dBFS"),
 }
 
 

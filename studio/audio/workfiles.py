@@ -14,8 +14,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from studio.core.lazy import lazy_pattern
+
 KINDS = ("decoded", "encoded")
-OURS = re.compile(r"[0-9a-f]{40}\.(pcm|json|mp3)|state\.json")  # what the audio stage writes there
+OURS = lazy_pattern(r"[0-9a-f]{40}\.(pcm|json|mp3)|state\.json")  # what the audio stage writes there
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -57,7 +58,31 @@ def _find_show(show_file: str | None, near: Path | None) -> Show:
     return load_show(find_show_file(Path.cwd()))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Each command's module, imported when the command runs (or help lists them): `studio build` loads no
+# sending, subscribers or publishing code, so a no-op rebuild starts fast.
+COMMAND_MODULES = {
+    "build": "build", "items": "build", "check": "build",
+    "send": "mail",
+    "publish": "publish", "serve": "publish",
+    "init": "show", "template": "show", "new": "show", "ship": "show", "doctor": "show",
+    "voices": "speech", "cache": "speech",
+    "subscribers": "subscribers", "listen": "subscribers",
+}
+
+
+class CommandsOnDemand(click.Group):
+    """A group whose commands join it when their module is imported, on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(self.commands) | set(COMMAND_MODULES))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in COMMAND_MODULES:
+            importlib.import_module(f"studio.cli.{COMMAND_MODULES[name]}")  # its decorators add the command
+        return self.commands.get(name)
+
+
+@click.group(cls=CommandsOnDemand, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="studio")
 @click.option("--show", "show_file", metavar="SHOW.TOML", envvar="STUDIO_SHOW",
               help="The show's settings (default: show.toml next to the episode or in the current directory or a parent).")

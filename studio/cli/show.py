@@ -12,9 +12,9 @@ import click
 from studio.cli.app import cli, handle_errors, load_show_for
 from studio.core.config import find_show_file, load_show
 from studio.core.errors import ConfigError
-from studio.loop.doctor import PROBLEM, Check, diagnose
 from studio.core.progress import shown_path
 from studio.core.resources import builtin_template_names
+from studio.loop.doctor import PROBLEM, Check, diagnose
 from studio.loop.newscript import SUFFIX, new_script
 from studio.loop.scaffold import copy_template, init_show
 from studio.loop.ship import ShipOptions

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+from studio.core.lazy import lazy_pattern
+
+CONTROL = lazy_pattern(r"[\x00-\x1f\x7f]")
 
 
 def https_link(url: str | None) -> str | None:

@@ -14,12 +14,13 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from studio.core.lazy import lazy_pattern
 from studio.core.model import Link
 
 SCHEMA_VERSION = 1
 _REQUIRED = ("slug", "title", "guid", "pub_date", "audio")
 # C0 controls but tab and line breaks, DEL and C1: XML 1.0 and feed readers reject them
-XML_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+XML_FORBIDDEN = lazy_pattern(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass

@@ -12,7 +12,9 @@ import datetime as dt
 import re
 import zoneinfo
 
-DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+from studio.core.lazy import lazy_pattern
+
+DATE_ONLY = lazy_pattern(r"\d{4}-\d{2}-\d{2}")
 
 
 def zone(name: str) -> dt.tzinfo:

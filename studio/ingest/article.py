@@ -13,21 +13,22 @@ from __future__ import annotations
 
 import re
 
+from studio.core.lazy import lazy_pattern
 from studio.core.model import Episode, Item
 from studio.ingest.itemize import make_item
 from studio.ingest.segment import Gap, segment
 from studio.ingest.source import SourceDoc, episode_fields
 from studio.ingest.titles import headline, unique_titles
 
-_STATS = re.compile(r"^\s*\d+\s*评论\s*\d+\s*浏览")
-_NUMBERED = re.compile(r"^\s*([一二三四五六七八九十]{1,3})[、.．]\s*(\S.{0,40}?)\s*$")
-_BOILERPLATE = re.compile(
+_STATS = lazy_pattern(r"^\s*\d+\s*评论\s*\d+\s*浏览")
+_NUMBERED = lazy_pattern(r"^\s*([一二三四五六七八九十]{1,3})[、.．]\s*(\S.{0,40}?)\s*$")
+_BOILERPLATE = lazy_pattern(
     r"^\s*(?:作者|文|编辑|责编|责任编辑|编译|来源|来源公众号|本文来源|原文|出品|排版)\s*[:：|｜/]"
     r"|^\s*本文由.{0,60}(?:发布|授权)|未经(?:许可|授权).{0,10}转载|^\s*转载请|^\s*(?:图片|配图|封面)(?:来自|来源|源自)"
     r"|^\s*该文观点仅代表作者本人|^\s*更多精彩内容|^\s*(?:点击|扫码)关注"
 )
-_STOP = re.compile(r"^\s*(?:题图|头图)|^\s*评论\s*$|^\s*(?:相关阅读|推荐阅读|热门评论)\s*$")
-_SENTENCE_END = re.compile(r"[。！？!?.…”」]$")
+_STOP = lazy_pattern(r"^\s*(?:题图|头图)|^\s*评论\s*$|^\s*(?:相关阅读|推荐阅读|热门评论)\s*$")
+_SENTENCE_END = lazy_pattern(r"[。！？!?.…”」]$")
 MIN_CHARS = 200  # a story shorter than this joins its neighbour
 
 

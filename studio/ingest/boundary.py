@@ -20,58 +20,59 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Iterator
 
+from studio.core.lazy import lazy_pattern
 from studio.ingest.cohesion import COHESION_COLUMNS, cohesion_columns, grams
 from studio.ingest.entities import find_entities
 from studio.ingest.words import content_words
 
-_CONT = re.compile(
+_CONT = lazy_pattern(
     r"^(?:此前|此后|随后|之后|然而|不过|但是|但|而且|并且|而|此外|另外|同时|与此同时|其中|对此|目前|此次|此举|还|也|并|"
     r"双方|两家|公司|该公司|集团|官方|该|其|这|那|他们|她们|它们|他|她|它|据了解|据悉|据称|有学者|有专家|因此|所以|同样|另一方面|除此之外|"
     r"具体|例如|比如|包括|尽管|虽然|如果|新版|最后|首先|其次|总之|当然|因为|由于|通过|随着)"
 )
-_META = re.compile(r"^(?:本文|文章|作者|该文|该项目|项目|这篇|这是一|一款|一个|一篇)")
-_EN_CONT = re.compile(
+_META = lazy_pattern(r"^(?:本文|文章|作者|该文|该项目|项目|这篇|这是一|一款|一个|一篇)")
+_EN_CONT = lazy_pattern(
     r"^(?:However|Meanwhile|It|Its|It's|They|Their|Them|He|She|His|Her|This|That|These|Those|Also|But|And|Or|So|"
     r"Then|Thus|Still|Yet|Plus|Instead|Overall|Currently|Additionally|Furthermore|Moreover|Otherwise|Finally|"
     r"Previously|Earlier|Later|Both|Here|There|You|Your|We|Our|I|My|For example|In addition|In short|As a|"
     r"Now|Note|Again|Which|While|Because|If|When|With|Since|Although|Unlike|Instead)\b"
 )
 # A pronoun or a definite description refers back: the story goes on.
-_EN_DEF = re.compile(
+_EN_DEF = lazy_pattern(
     r"^(?:It|Its|It's|They|Their|He|She|His|Her|This|These|That|Those|Such|"
     r"The (?:company|firm|startup|group|team|project|model|plugin|library|tool|release|update|agency|report|study|"
     r"move|deal|change|feature|new|same|former|latter|bill|plan|proposal|court|ministry|government|app|service))\b"
 )
 # In a roundup a sentence-initial transition usually turns to the next story.
-_EN_OPEN = re.compile(
+_EN_OPEN = lazy_pattern(
     r"^(?:Meanwhile|Finally|Also|In other news|Elsewhere|Separately|Next|Another|Turning to|Over at|And finally|"
     r"Lastly|In addition|Plus|Additionally|Furthermore|Moreover|On another note|Last but not least)\b"
 )
-_EN_ADVERB = re.compile(r"^[A-Z][a-z]+ly\b|^[A-Z][a-z]+,\s")
-_QUOTE = re.compile(r"^[\"“'‘「『《(（]")
-_COLON_LEAD = re.compile(r"^[^，。；：,;:！？!?]{1,16}[：:](?!//)|^From [^,.;:]{1,60}:\s")
-_DATE_LEAD = re.compile(
+_EN_ADVERB = lazy_pattern(r"^[A-Z][a-z]+ly\b|^[A-Z][a-z]+,\s")
+_QUOTE = lazy_pattern(r"^[\"“'‘「『《(（]")
+_COLON_LEAD = lazy_pattern(r"^[^，。；：,;:！？!?]{1,16}[：:](?!//)|^From [^,.;:]{1,60}:\s")
+_DATE_LEAD = lazy_pattern(
     r"^(?:(?:今天|今日|昨天|昨日|明天|本周[一二三四五六日]?|上周[一二三四五六日]?|当地时间|北京时间|近日|日前|近期|周[一二三四五六日])[，,]?"
     r"|[（(]?(?:\d{4}年)?\d{1,2}月\d{1,2}日[）)]?[，,]?)"
     r"|^(?:On |As of )?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Today|Yesterday|This week|Last week|"
     r"January|February|March|April|May|June|July|August|September|October|November|December)\b"
 )
-_REPORTER = re.compile(r"^(?:本报)?(?:记者)?(?:从|自).{1,24}?(?:了解到|获悉|获得)|^据.{1,24}?(?:报道|消息|统计|数据|披露)|^记者")
-_GREETING = re.compile(
+_REPORTER = lazy_pattern(r"^(?:本报)?(?:记者)?(?:从|自).{1,24}?(?:了解到|获悉|获得)|^据.{1,24}?(?:报道|消息|统计|数据|披露)|^记者")
+_GREETING = lazy_pattern(
     r"大家好|早上好|晚上好|下午好|中午好|各位|欢迎|这里是|收听|收看|本期|今天是|"
     r"\b(?:Welcome|Hello|Hi|Hey|Good (?:morning|evening|afternoon)|this is|issue|edition|roundup|digest|newsletter)\b",
     re.I,
 )
-_SIGN_OFF = re.compile(
+_SIGN_OFF = lazy_pattern(
     r"再见|见[。！!]?$|下期|下周|下次|明天|就到这|到这里|到这儿|感谢|谢谢|收听|关注|订阅|继续|告一段落|结束|"
     r"\b(?:Thanks|Thank you|See you|next (?:week|time|issue|Monday|month)|until|That's all|That's it|back next|bye|"
     r"signing off|wrap|for now|stay tuned|happy (?:hacking|coding))\b",
     re.I,
 )
-_FIRST_PERSON = re.compile(r"^(?:我|我们|I\b|We\b)")
-_HAN = re.compile(r"[\u4e00-\u9fff]")
-_COMMA = re.compile(r"[，,；;：:]")
-_QUESTION = re.compile(r"[？?][”\"」』）)]*$")
+_FIRST_PERSON = lazy_pattern(r"^(?:我|我们|I\b|We\b)")
+_HAN = lazy_pattern(r"[\u4e00-\u9fff]")
+_COMMA = lazy_pattern(r"[，,；;：:]")
+_QUESTION = lazy_pattern(r"[？?][”\"」』）)]*$")
 
 FEATURES = (
     "bias", "cos1", "cos2", "cos3", "dip2", "fwd", "bridge", "novel", "novel_n", "ent_new", "subj_new",

@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from studio.core.errors import ScriptError
+from studio.core.lazy import lazy_pattern
 from studio.core.model import Episode
 
 # terminal escape sequences first (so "\x1b[31m" leaves nothing behind), then single control characters
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x9b[0-?]*[ -/]*[@-~]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_ANSI = lazy_pattern(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x9b[0-?]*[ -/]*[@-~]")
+_CONTROL = lazy_pattern(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_BIDI = lazy_pattern("[\u202a-\u202e\u2066-\u2069]")
 
 
 def clean_title(text: str) -> str:

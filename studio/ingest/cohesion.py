@@ -15,10 +15,11 @@ import math
 import re
 from functools import lru_cache
 
+from studio.core.lazy import lazy_pattern
 from studio.ingest.words import EN_STOP
 
-_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
-_LATIN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[.'’+#-][A-Za-z0-9]+)*|\d+(?:\.\d+)+")
+_CJK_RUN = lazy_pattern(r"[\u4e00-\u9fff]+")
+_LATIN = lazy_pattern(r"[A-Za-z][A-Za-z0-9]*(?:[.'’+#-][A-Za-z0-9]+)*|\d+(?:\.\d+)+")
 _STOP_BIGRAMS = frozenset(
     """我们 他们 这个 一个 可以 进行 通过 以及 已经 其中 同时 此外 目前 表示 认为 提供 支持 使用 包括 相关
     主要 这些 并且 对于 没有 不是 就是 还是 或者 一些 如何 什么 能够 需要 成为 这一 该项 项目""".split()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from studio.core.lazy import lazy_pattern
+
 COMPANIES = (
     "微软 谷歌 百度 阿里巴巴 阿里云 阿里 腾讯云 腾讯 字节跳动 抖音 华为 英伟达 软银 苹果 亚马逊 三星 英特尔 "
     "特斯拉 小米 京东 美团 商汤 科大讯飞 高通 台积电 联发科 甲骨文 脸书 推特 网易 拼多多 快手 百川智能 "
@@ -60,17 +62,17 @@ _GAZETTEER = trie_pattern(COMPANIES + PLACES)
 # An org name starts after a non-CJK char, a sentence start or a function word.
 _FUNCTION = "的在与和对由向及等是为将从同"
 _ORG_BODY = rf"[^\W\da-zA-Z_{_FUNCTION}]"  # CJK, not a function word
-_SUFFIX = re.compile(_ORG_SUFFIX)
-_ORG = re.compile(rf"(?<!{_ORG_BODY}){_ORG_BODY}{{1,10}}?(?:{_ORG_SUFFIX})")  # starts at a boundary
-_IS_BODY = re.compile(_ORG_BODY).match
+_SUFFIX = lazy_pattern(_ORG_SUFFIX)
+_ORG = lazy_pattern(rf"(?<!{_ORG_BODY}){_ORG_BODY}{{1,10}}?(?:{_ORG_SUFFIX})")  # starts at a boundary
+_IS_BODY = lazy_pattern(_ORG_BODY).match
 _ORG_MAX = 10  # body characters before the suffix
 _FIRST = re.escape("".join(sorted({w[0] for w in COMPANIES + PLACES})))
-_NAME = re.compile(
+_NAME = lazy_pattern(
     rf"(?=[A-Za-z{_FIRST}])"  # cheap first-character filter
     rf"(?:(?P<gaz>{_GAZETTEER})|(?P<latin>(?<![A-Za-z0-9]){_LATIN_WORD}(?:[ \t]+{_LATIN_NEXT})*))"
 )
-_DESCRIPTOR_ORG = re.compile(r"公司$")
-_GAZ_ONLY = re.compile(_GAZETTEER)
+_DESCRIPTOR_ORG = lazy_pattern(r"公司$")
+_GAZ_ONLY = lazy_pattern(_GAZETTEER)
 
 
 class Entity:

@@ -13,16 +13,17 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
+from studio.core.lazy import lazy_pattern
 from studio.core.model import Link
 
-_ENTRY = re.compile(r"^\s{0,6}(\d{1,3})[.)]\s+(.*)$")
+_ENTRY = lazy_pattern(r"^\s{0,6}(\d{1,3})[.)]\s+(.*)$")
 _BACKREF_CHARS = "↩\ufe0e\ufe0f"
-_URL = re.compile(r"https?://\S.*$")
+_URL = lazy_pattern(r"https?://\S.*$")
 _BACKREF = "↩"
 # A digit run not inside a number, a decimal or a word-with-digits.
-_RUN = re.compile(r"(?<![\d.,])\d{1,12}(?![\d%A-Za-z]|[.,]\d)")
-_GLUE_BEFORE = re.compile(r"[^\s\d\-.$/:#+×x]")
-_AFTER_SPACED = re.compile(r"^(?:$|[\u4e00-\u9fff，。、；：！？,;:!?)）」』”])")
+_RUN = lazy_pattern(r"(?<![\d.,])\d{1,12}(?![\d%A-Za-z]|[.,]\d)")
+_GLUE_BEFORE = lazy_pattern(r"[^\s\d\-.$/:#+×x]")
+_AFTER_SPACED = lazy_pattern(r"^(?:$|[\u4e00-\u9fff，。、；：！？,;:!?)）」』”])")
 
 
 @dataclass

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 
+from studio.core.lazy import lazy_pattern
 from studio.core.model import Episode, Item
 from studio.ingest.itemize import make_item
 from studio.ingest.mdblocks import Block, blocks
 from studio.ingest.source import SourceDoc, episode_fields
 from studio.ingest.titles import headline
 
-_H2 = re.compile(r"^##[ \t]+\S", re.M)
+_H2 = lazy_pattern(r"^##[ \t]+\S", re.M)
 
 
 class HugoReader:

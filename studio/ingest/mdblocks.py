@@ -6,14 +6,15 @@ import re
 from dataclasses import dataclass
 from typing import Iterator
 
+from studio.core.lazy import lazy_pattern
 from studio.core.model import Link
 
-_HEADING = re.compile(r"^\s{0,3}(#{1,6})(?:[ \t]+(.*))?$")
-_RULE = re.compile(r"^\s{0,3}(?:-{3,}|\*{3,}|_{3,})\s*$")
-_IMAGE_LINE = re.compile(r"^\s*+!\[([^\[\]\n]*+)\]\(\s*+([^()\s]*+)(?:\s++\"[^\"\n]*+\")?\s*+\)\s*$")
-_QUOTE = re.compile(r"^\s{0,3}>\s?(.*)$")
-_BULLET = re.compile(r"^\s{0,3}(?:[-*+•]|\d{1,3}[.)])[ \t]+(\S.*)$")
-_LINK = re.compile(r"(?<!!)\[([^\[\]\n]*+)\]\(\s*+([^()\s]++)[^()\n]{0,300}+\)")
+_HEADING = lazy_pattern(r"^\s{0,3}(#{1,6})(?:[ \t]+(.*))?$")
+_RULE = lazy_pattern(r"^\s{0,3}(?:-{3,}|\*{3,}|_{3,})\s*$")
+_IMAGE_LINE = lazy_pattern(r"^\s*+!\[([^\[\]\n]*+)\]\(\s*+([^()\s]*+)(?:\s++\"[^\"\n]*+\")?\s*+\)\s*$")
+_QUOTE = lazy_pattern(r"^\s{0,3}>\s?(.*)$")
+_BULLET = lazy_pattern(r"^\s{0,3}(?:[-*+•]|\d{1,3}[.)])[ \t]+(\S.*)$")
+_LINK = lazy_pattern(r"(?<!!)\[([^\[\]\n]*+)\]\(\s*+([^()\s]++)[^()\n]{0,300}+\)")
 
 
 @dataclass

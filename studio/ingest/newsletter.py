@@ -14,18 +14,19 @@ from __future__ import annotations
 
 import re
 
+from studio.core.lazy import lazy_pattern
 from studio.core.model import Episode, Item
 from studio.ingest.itemize import make_item
 from studio.ingest.mdblocks import Block, blocks
 from studio.ingest.source import SourceDoc, episode_fields
 from studio.ingest.titles import headline, unique_titles
 
-_LEAD_LABEL = re.compile(r"^(?:导读|导语|摘要|本期导读|TL;?DR|Summary)\s*[:：]\s*", re.I)
-_FOOTER = re.compile(r"copyright|©|版权所有|all rights reserved|unsubscribe|退订", re.I)
-_BULLET = re.compile(r"^\s{0,3}[*-][ \t]")
-_LINKED = re.compile(r"\]\([^()\s]+\)")  # a bullet with its own source link is a news item
-_H3 = re.compile(r"^###[ \t]+\S", re.M)
-_SECTION = re.compile(r"^#{1,2}[ \t]+\S", re.M)
+_LEAD_LABEL = lazy_pattern(r"^(?:导读|导语|摘要|本期导读|TL;?DR|Summary)\s*[:：]\s*", re.I)
+_FOOTER = lazy_pattern(r"copyright|©|版权所有|all rights reserved|unsubscribe|退订", re.I)
+_BULLET = lazy_pattern(r"^\s{0,3}[*-][ \t]")
+_LINKED = lazy_pattern(r"\]\([^()\s]+\)")  # a bullet with its own source link is a news item
+_H3 = lazy_pattern(r"^###[ \t]+\S", re.M)
+_SECTION = lazy_pattern(r"^#{1,2}[ \t]+\S", re.M)
 
 
 class _Draft:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from studio.core.lazy import lazy_pattern
 from studio.ingest.words import cut
 
 # a word that opens a new phrase: a headline may end just before it
@@ -42,11 +43,11 @@ _EN_DETERMINERS = {"a", "an", "the", "its", "their", "his", "her", "our", "your"
 _EN_ADJECTIVES = {"new", "latest", "first", "next", "last", "same", "other", "old", "own", "big", "small", "major",
                   "recent", "upcoming", "current", "previous", "official", "initial", "experimental"}
 _EN_END_BAD = {"a", "an", "the", "of", "its", "their", "his", "her", "our", "is", "are", "was", "were", "be", "been"}
-_NUMBER_END = re.compile(r"(?:\d[\d.,]*|[一二三四五六七八九十百千万亿两几]+|若干)"
+_NUMBER_END = lazy_pattern(r"(?:\d[\d.,]*|[一二三四五六七八九十百千万亿两几]+|若干)"
                          r"(?:[亿万千百]*(?:美元|元|股|辆|个|家|项|条|名|倍|人次|人|台|年|月|日|天|期|周|%|％))?$")
-_PARTICIPLE = re.compile(r"[a-z]{3,}(?:ing|ly)")  # "modules | improving …", "patches | roughly …" (not "to track | scaling")
-_EN_NUMBER_END = re.compile(r"(?:^|\s)[\d.,%$€£]+[a-zA-Z%]{0,2}$")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
+_PARTICIPLE = lazy_pattern(r"[a-z]{3,}(?:ing|ly)")  # "modules | improving …", "patches | roughly …" (not "to track | scaling")
+_EN_NUMBER_END = lazy_pattern(r"(?:^|\s)[\d.,%$€£]+[a-zA-Z%]{0,2}$")
+_CJK = lazy_pattern(r"[\u4e00-\u9fff]")
 # verbs that carry a news clause ("what happened"); enough to find the verb of most openings
 VERBS = frozenset(
     """发布 推出 宣布 完成 开展 设立 举办 召回 增持 减持 收购 投资 上线 启动 签署 提出 获得 达到 突破 实现 成立
@@ -63,27 +64,27 @@ VERBS = frozenset(
 _PAIRS = ("《》", "“”", "（）", "()", "「」", "『』", "【】")
 # dropped first: parentheses, glosses, dates and times, places, manners, bare adverbs, the trade before a name
 _DATES = (  # whole by their own shape (jieba may glue a date's 日 to the next word: "日以")
-    re.compile(r"\s*[（(][^（）()]{0,40}[）)]"),
-    re.compile(r"[，,]?也就是[^，,。；]{1,30}"),
-    re.compile(r"从(?:\d{4}年)?\d{1,2}月(?:\d{1,2}日)?起[，,]?"),
-    re.compile(r"(?:于|在)?(?:\d{4}年)?\d{1,2}月\d{1,2}日(?:至\d{1,2}月?\d{1,2}日)?(?:起|前|后)?(?![的至\d])[，,]?"),
-    re.compile(r"^(?:\d{4}年)?(?:\d{1,2}[-—至])?\d{1,2}月份?(?:\d{1,2}[-—至]\d{1,2}日)?[，,]"),
-    re.compile(r"(?:近日|日前|近期|本周|上周|今日|当天|目前|当前|二季度|一季度|三季度|四季度)(?![的])"),
+    lazy_pattern(r"\s*[（(][^（）()]{0,40}[）)]"),
+    lazy_pattern(r"[，,]?也就是[^，,。；]{1,30}"),
+    lazy_pattern(r"从(?:\d{4}年)?\d{1,2}月(?:\d{1,2}日)?起[，,]?"),
+    lazy_pattern(r"(?:于|在)?(?:\d{4}年)?\d{1,2}月\d{1,2}日(?:至\d{1,2}月?\d{1,2}日)?(?:起|前|后)?(?![的至\d])[，,]?"),
+    lazy_pattern(r"^(?:\d{4}年)?(?:\d{1,2}[-—至])?\d{1,2}月份?(?:\d{1,2}[-—至]\d{1,2}日)?[，,]"),
+    lazy_pattern(r"(?:近日|日前|近期|本周|上周|今日|当天|目前|当前|二季度|一季度|三季度|四季度)(?![的])"),
 )
 _DROP_ZH = (
-    re.compile(r"在[^，,。；在]{1,16}?(?:上|中|里|内|期间|之际)"),
-    re.compile(r"在(?:北京|上海|深圳|广州|杭州|香港|GitHub|美国|中国|日本|欧洲|全球)"),
-    re.compile(r"以[^，,。；以]{1,16}?(?:方式|形式|身份|名义)"),
-    re.compile(r"(?:正式|共同|联合|全面|首度|首次|再次|继续|大幅|成功|过度|共)(?=[\u4e00-\u9fff])"),
-    re.compile(r"就[^，,。；]{2,40}(?=进行|展开)"),  # "就将…整合到iPhone中 | 进行谈判"
-    re.compile(r"(?:对|向|为|给|在|因)(?![\u4e00-\u9fff]{0,1}(?:话|于|象|手|外|此|应|为|而))[^，,。；]{1,30}?(?=(?:" + "|".join(sorted(VERBS, key=len, reverse=True))
+    lazy_pattern(r"在[^，,。；在]{1,16}?(?:上|中|里|内|期间|之际)"),
+    lazy_pattern(r"在(?:北京|上海|深圳|广州|杭州|香港|GitHub|美国|中国|日本|欧洲|全球)"),
+    lazy_pattern(r"以[^，,。；以]{1,16}?(?:方式|形式|身份|名义)"),
+    lazy_pattern(r"(?:正式|共同|联合|全面|首度|首次|再次|继续|大幅|成功|过度|共)(?=[\u4e00-\u9fff])"),
+    lazy_pattern(r"就[^，,。；]{2,40}(?=进行|展开)"),  # "就将…整合到iPhone中 | 进行谈判"
+    lazy_pattern(r"(?:对|向|为|给|在|因)(?![\u4e00-\u9fff]{0,1}(?:话|于|象|手|外|此|应|为|而))[^，,。；]{1,30}?(?=(?:" + "|".join(sorted(VERBS, key=len, reverse=True))
                + r")(?!的))"),  # "对苹果的技术|表达了热情"
-    re.compile(r"(?:(?<=[同与和向对及跟、，,])|^)[\u4e00-\u9fff]{2,10}?"
+    lazy_pattern(r"(?:(?<=[同与和向对及跟、，,])|^)[\u4e00-\u9fff]{2,10}?"
                r"(?:公司|提供商|开发商|服务商|运营商|供应商|厂商|制造商|平台|机构)\s?(?=[A-Za-z])"),
 )
 # then, in an object, a modifier before 的 (a number, a quantity, "关于…", "一份…")
-_MODIFIER_ZH = re.compile(r"(?:一[个款项份种篇部](?!的)|(?:关于|针对|有关)[^，,。；的《》“”]{1,30}?的)")
-_QUANTITY_ZH = re.compile(r"\d[^，,。；的《》“”]{0,14}?的")  # "10亿元人民币的"
+_MODIFIER_ZH = lazy_pattern(r"(?:一[个款项份种篇部](?!的)|(?:关于|针对|有关)[^，,。；的《》“”]{1,30}?的)")
+_QUANTITY_ZH = lazy_pattern(r"\d[^，,。；的《》“”]{0,14}?的")  # "10亿元人民币的"
 
 
 def is_wide(text: str) -> bool:
@@ -152,11 +153,11 @@ def _paired(text: str) -> bool:
 
 
 # a first clause that only sets the scene: "乘着…热潮，" "随着…，" "在…中，" (dropped: what happened follows)
-_SCENE_ZH = re.compile(r"^(?:(?:乘着|随着|伴随着?|趁着|无独有偶|与此同时)[^，,。；;]{0,30}"
+_SCENE_ZH = lazy_pattern(r"^(?:(?:乘着|随着|伴随着?|趁着|无独有偶|与此同时)[^，,。；;]{0,30}"
                        r"|在[^，,。；;]{1,30}?(?:时|中|之际|期间|过程中))[，,]\s*(?=\S)")
 # a subject, then only where or how ("微软 | 面向…印度市场，推出…", "本文 | 以…为例，探讨…"): the subject
 # goes on with the next clause
-_SETTING_ZH = re.compile(r"^(?P<who>[^，,。；;、“”《》]{2,20}?)(?:(?:面向|针对)[^，,。；;]{1,30}"
+_SETTING_ZH = lazy_pattern(r"^(?P<who>[^，,。；;、“”《》]{2,20}?)(?:(?:面向|针对)[^，,。；;]{1,30}"
                          r"|在[^，,。；;]{1,30}?(?:时|中|之际|期间)|以[^，,。；;]{1,30}?为例)[，,]\s*(?P<rest>\S.*)$")
 
 

@@ -13,18 +13,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from studio.core.lazy import lazy_pattern
 from studio.core.model import Episode, Item
 from studio.ingest.footnotes import MarkerDecoder, links_for, parse_footnote_list
 from studio.ingest.itemize import make_item
 from studio.ingest.source import SourceDoc, episode_fields
 
-_IDEOGRAPH = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff01-\uff5e]")
-_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’.-]*[A-Za-z]")
-_BULLET = re.compile(r"^\s*(?:[•·▪◦*+-])\s+(.*)$")
-_NUMBERED = re.compile(r"^\s*\d{1,3}[.)]\s+\S")
-_SECTION_PUNCT = re.compile(r"[。，,.!?！？；;：:、“”\"()（）《》%$]")
-_MARKUP_ONLY = re.compile(r"^[\s*_#>`~=-]+$")
-_TOC_CUE = re.compile(r"目录|contents", re.I)
+_IDEOGRAPH = lazy_pattern(r"[\u4e00-\u9fff\u3000-\u303f\uff01-\uff5e]")
+_LATIN_WORD = lazy_pattern(r"[A-Za-z][A-Za-z'’.-]*[A-Za-z]")
+_BULLET = lazy_pattern(r"^\s*(?:[•·▪◦*+-])\s+(.*)$")
+_NUMBERED = lazy_pattern(r"^\s*\d{1,3}[.)]\s+\S")
+_SECTION_PUNCT = lazy_pattern(r"[。，,.!?！？；;：:、“”\"()（）《》%$]")
+_MARKUP_ONLY = lazy_pattern(r"^[\s*_#>`~=-]+$")
+_TOC_CUE = lazy_pattern(r"目录|contents", re.I)
 
 
 def split_headline(line: str) -> tuple[str, str] | None:

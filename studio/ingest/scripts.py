@@ -10,11 +10,12 @@ from typing import Any
 from studio.core.config import Show
 from studio.core.errors import StudioError
 from studio.core.fsutil import leads_out
+from studio.core.lazy import lazy_pattern
 from studio.ingest.decode import read_script_text
 from studio.ingest.formats import SCRIPT_SUFFIXES
 from studio.ingest.frontmatter import split_front_matter
 
-_DATE_IN_NAME = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})")
+_DATE_IN_NAME = lazy_pattern(r"(\d{4})-?(\d{2})-?(\d{2})")
 
 
 def episode_scripts(show: Show, skipped: list[Path] | None = None) -> list[Path]:

@@ -12,13 +12,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from studio.core.lazy import lazy_pattern
+
 _CLOSERS = re.escape("”’\"'』」）)]》〉")
 # Candidate ends; the Latin period is checked in Python (abbreviations).
-_END = re.compile(rf"[。！？!?]+[{_CLOSERS}]*|…+[{_CLOSERS}]*|\.{{3,}}[{_CLOSERS}]*|\.[{_CLOSERS}]*(?=\s|$)|\n")
+_END = lazy_pattern(rf"[。！？!?]+[{_CLOSERS}]*|…+[{_CLOSERS}]*|\.{{3,}}[{_CLOSERS}]*|\.[{_CLOSERS}]*(?=\s|$)|\n")
 _ABBREV = {"e.g", "i.e", "mr", "mrs", "ms", "dr", "prof", "vs", "etc", "inc", "co", "ltd", "st", "no", "jr", "sr"}
-_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
+_WORD_BEFORE = lazy_pattern(r"([A-Za-z][A-Za-z.]*)$")
 MAX_SENTENCE = 400  # characters
-_SOFT_BREAK = re.compile(r"[，,、；;：:\s]")
+_SOFT_BREAK = lazy_pattern(r"[，,、；;：:\s]")
 
 
 @dataclass(slots=True)

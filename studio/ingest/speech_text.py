@@ -8,35 +8,37 @@ from __future__ import annotations
 
 import re
 
-_IMAGE = re.compile(r"!\[[^\[\]\n]*\]\([^()\n]{0,2000}\)")
-_LINK = re.compile(r"\[([^\[\]\n]*)\]\(([^()\s]*)(?:\s+\"[^\"\n]{0,300}\")?\)")
-_URL = re.compile(r"(?:https?://|www\.)[^\s）)\]」，。]+")
-_HTML = re.compile(r"<[^<>\n]{1,200}>")
+from studio.core.lazy import lazy_pattern
+
+_IMAGE = lazy_pattern(r"!\[[^\[\]\n]*\]\([^()\n]{0,2000}\)")
+_LINK = lazy_pattern(r"\[([^\[\]\n]*)\]\(([^()\s]*)(?:\s+\"[^\"\n]{0,300}\")?\)")
+_URL = lazy_pattern(r"(?:https?://|www\.)[^\s）)\]」，。]+")
+_HTML = lazy_pattern(r"<[^<>\n]{1,200}>")
 # A leading (?=[...]) names every alternative's first character: same matches, found several times faster.
-_EMPH = re.compile(r"(?=[*_~`])(?:\*\*|__|~~|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|`)")
-_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0E\uFE0F\u200d\u21A9\u20E3]")
-_FOOTNOTE = re.compile(r"\[\^?\d{1,3}\]")
-_BULLET = re.compile(r"^\s*(?:[-*+•·]|\d{1,3}[.)、])\s+")
+_EMPH = lazy_pattern(r"(?=[*_~`])(?:\*\*|__|~~|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|`)")
+_EMOJI = lazy_pattern("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0E\uFE0F\u200d\u21A9\u20E3]")
+_FOOTNOTE = lazy_pattern(r"\[\^?\d{1,3}\]")
+_BULLET = lazy_pattern(r"^\s*(?:[-*+•·]|\d{1,3}[.)、])\s+")
 _LINK_WORDS = r"(?:报道详情|详情|链接|原文链接|原文|来源|出处|阅读原文|link|source|read more|more)"
-_LINK_WORD = re.compile(rf"^\s*{_LINK_WORDS}\s*$", re.I)
-_BARE_LINK_WORD = re.compile(rf"\[{_LINK_WORDS}\]", re.I)
-_EMPTY_BRACKETS = re.compile(
+_LINK_WORD = lazy_pattern(rf"^\s*{_LINK_WORDS}\s*$", re.I)
+_BARE_LINK_WORD = lazy_pattern(rf"\[{_LINK_WORDS}\]", re.I)
+_EMPTY_BRACKETS = lazy_pattern(
     rf"(?=[（(报详链原来出阅lsrm])(?:[（(]\s*(?:{_LINK_WORDS}\s*[:：]?\s*)?[）)]|{_LINK_WORDS}[:：]\s*(?=[）)]|$))", re.I | re.M
 )
-_RULE = re.compile(r"^[ \t]*(?:-{3,}|\*{3,}|_{3,})[ \t]*$", re.M)
-_HEADING = re.compile(r"^[ \t]*#++[ \t]*", re.M)
-_QUOTE = re.compile(r"^[ \t]*>[ \t]?", re.M)
+_RULE = lazy_pattern(r"^[ \t]*(?:-{3,}|\*{3,}|_{3,})[ \t]*$", re.M)
+_HEADING = lazy_pattern(r"^[ \t]*#++[ \t]*", re.M)
+_QUOTE = lazy_pattern(r"^[ \t]*>[ \t]?", re.M)
 # Whether a text may hold markup at all, piece by piece and cheapest first (each piece needs a
 # character the text may lack): markup characters, a URL, a rule line, a link word and colon.
-_MARKUP_CHAR = re.compile(r"[\[\]<>*_`#~]")
-_HTTP = re.compile(r"https?://", re.I)
-_RULE_START = re.compile(r"^[ \t]*-{3}", re.M)
-_LINK_WORD_COLON = re.compile(rf"(?=[报详链原来出阅lsrm]){_LINK_WORDS}[:：]", re.I)
-_SPACES = re.compile(r"[ \t\u3000]+")
-_BEFORE_PUNCT = re.compile(r"[ \t]+(?=[，。！？；：、）」』”])")
+_MARKUP_CHAR = lazy_pattern(r"[\[\]<>*_`#~]")
+_HTTP = lazy_pattern(r"https?://", re.I)
+_RULE_START = lazy_pattern(r"^[ \t]*-{3}", re.M)
+_LINK_WORD_COLON = lazy_pattern(rf"(?=[报详链原来出阅lsrm]){_LINK_WORDS}[:：]", re.I)
+_SPACES = lazy_pattern(r"[ \t\u3000]+")
+_BEFORE_PUNCT = lazy_pattern(r"[ \t]+(?=[，。！？；：、）」』”])")
 _END = "。！？!?.;；…"
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-_WIDE = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]")
+_CJK = lazy_pattern(r"[\u4e00-\u9fff]")
+_WIDE = lazy_pattern(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]")
 
 
 def _link_label(m: re.Match[str]) -> str:

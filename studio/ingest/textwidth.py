@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 
+from studio.core.lazy import lazy_pattern
+
 # East Asian Wide / Fullwidth ranges (Hangul, CJK, kana, full-width forms, ideograph extensions).
-_WIDE = re.compile(
+_WIDE = lazy_pattern(
     "[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3"
     "\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\U0001f300-\U0001f64f\U0001f900-\U0001f9ff"
     "\U00020000-\U0003fffd]"

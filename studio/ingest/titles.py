@@ -14,8 +14,20 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from studio.ingest.phrases import (EN_OPENERS, ZH_OPENERS, compress, drop_modifiers, drop_scene, ends_badly,
-                                   has_verb, object_heads, phrase_ends, subject, subject_heads)
+from studio.core.lazy import lazy_pattern
+from studio.ingest.phrases import (
+    EN_OPENERS,
+    ZH_OPENERS,
+    compress,
+    drop_modifiers,
+    drop_scene,
+    ends_badly,
+    has_verb,
+    object_heads,
+    phrase_ends,
+    subject,
+    subject_heads,
+)
 from studio.ingest.textwidth import width
 from studio.ingest.words import cut, is_wide
 
@@ -24,27 +36,27 @@ LATIN_LIMIT = 70  # characters
 _MIN_WIDE = 12  # columns: a headline shorter than 6 CJK characters says too little
 _MIN_LATIN = 18
 
-_MARKUP = re.compile(r"(?=[!\[*_`#>])(?:!\[[^\[\]\n]*\]\([^()\n]*\)|\[([^\[\]\n]*)\]\([^()\n]*\)|[*_`#>]+)")  # (?=…): fast scan
-_BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
-_SENTENCE = re.compile(r"(?<=[。！？!?])[”’\"」』）)]*|(?<=\.)\s+(?=[A-Z\"“'(])|\n")
-_LEAD = re.compile(
+_MARKUP = lazy_pattern(r"(?=[!\[*_`#>])(?:!\[[^\[\]\n]*\]\([^()\n]*\)|\[([^\[\]\n]*)\]\([^()\n]*\)|[*_`#>]+)")  # (?=…): fast scan
+_BULLET = lazy_pattern(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
+_SENTENCE = lazy_pattern(r"(?<=[。！？!?])[”’\"」』）)]*|(?<=\.)\s+(?=[A-Z\"“'(])|\n")
+_LEAD = lazy_pattern(
     r"^(?:(?:今天|今日|昨天|昨日|明天|本周[一二三四五六日]?|上周[一二三四五六日]?|近日|日前|近期|最近|目前|此前|今年以来|"
     r"当地时间\S{0,12}?|北京时间\S{0,12}?|(?:\d{4}年)?\d{1,2}月\d{1,2}日)\s*[（(]?[^，,（）()]{0,12}?[）)]?\s*[，,]?\s*)+"
 )
-_ATTRIBUTION = re.compile(
+_ATTRIBUTION = lazy_pattern(
     r"^(?:据[^，,。]{1,24}?(?:报道|消息|披露|统计)|(?:本报)?记者(?:从|自)[^，,。]{1,24}?(?:了解到|获悉)|"
     r"[^，,。]{1,16}?(?:报道|消息)称?|[^，,。]{1,12}?(?:文件|报告|数据|公告|财报|调查)显示)\s*[，,:：]\s*"
     r"|^From [^:.]{1,60}:\s*|^(?:According to|Per) [^,]{1,60},\s*"
 )
-_DESCRIPTOR = re.compile(
+_DESCRIPTOR = lazy_pattern(
     r"^[^，,。“”《》了将已被把向对在收购投资与和]{0,16}?(?:公司|提供商|开发商|服务商|运营商|供应商|厂商|制造商|平台|机构|实验室|组织|巨头|龙头|"
     r"独角兽|初创企业|创企)\s?(?=[A-Za-z])"
 )
-_CONJUNCTION = re.compile(r"^(?:而且|而|但是|但|并且|同时|此外|另外)[，,]?\s*(?=[\u4e00-\u9fffA-Za-z])")
-_QUOTE_MARKS = re.compile(r"[《》“”「」『』]")
-_LONG_QUOTE = re.compile(r"(?:就|对|关于|围绕|针对)?(?:《[^《》]{9,}》|“[^“”]{9,}”)")
+_CONJUNCTION = lazy_pattern(r"^(?:而且|而|但是|但|并且|同时|此外|另外)[，,]?\s*(?=[\u4e00-\u9fffA-Za-z])")
+_QUOTE_MARKS = lazy_pattern(r"[《》“”「」『』]")
+_LONG_QUOTE = lazy_pattern(r"(?:就|对|关于|围绕|针对)?(?:《[^《》]{9,}》|“[^“”]{9,}”)")
 _TARGET_WIDE, _TARGET_LATIN = 16, 30  # a headline this long says what happened
-_CLAUSE_END = re.compile(r"[，,；;：:—]|\s[-–]\s")
+_CLAUSE_END = lazy_pattern(r"[，,；;：:—]|\s[-–]\s")
 _OPEN, _CLOSE = "“‘「『《（(【[\"", "”’」』》）)】]\""
 _DANGLING_ZH = set("的了和与及或在对把被将从向于为以等是并而也还就都着过")
 _DANGLING_EN = {"a", "an", "the", "of", "and", "or", "to", "for", "with", "in", "on", "at", "by", "from", "as",
@@ -53,8 +65,8 @@ _TRAILING = " ，,。.;；:：、!！?？—-–“\"'「『《（(【["
 # A headline never ends on a verb of saying: "X表示，Y" / "X said Y" become "X：Y" / "X: Y".
 _SAY_ZH = "指出|表示|宣布|声称|称|透露|强调|认为|预测|坦言|直言|写道|提到|说"
 _SAY_EN = "said|says|announced|announces|stated|states|noted|notes|explained|wrote|added|claimed|claims|argued|warned"
-_SAYING_END = re.compile(rf"(?:{_SAY_ZH})$|\b(?:{_SAY_EN})$")  # lower case: "… Loading States" is no verb
-_ATTRIBUTED = re.compile(
+_SAYING_END = lazy_pattern(rf"(?:{_SAY_ZH})$|\b(?:{_SAY_EN})$")  # lower case: "… Loading States" is no verb
+_ATTRIBUTED = lazy_pattern(
     rf"^(?P<who>[^，,。:：；;]{{1,30}}?)(?:在[^，,。]{{1,20}}?(?:上|中|里|时|期间))?(?:发帖|发文|撰文)?(?:{_SAY_ZH})[，,:：]\s*(?P<what>.+)$"
     rf"|^(?P<who_en>[^,:;]{{2,60}}?)\s+(?:{_SAY_EN})(?:\s+on\s+\w+)?(?:\s+that)?[,:]?\s+(?P<what_en>.+)$"
 )

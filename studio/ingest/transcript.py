@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from studio.core.lazy import lazy_pattern
 from studio.core.model import Episode, Item
 from studio.ingest import assist
 from studio.ingest.assist.propose import AssistError, propose
@@ -19,16 +20,16 @@ from studio.ingest.speech_text import to_speech_text
 from studio.ingest.titles import headline, unique_titles
 from studio.ingest.typography import display_text
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-_BREAK = re.compile(r"\n[ \t\u3000]*(?:\n|-{3,}[ \t]*(?:\n|$))\s*")
-_GREETING = re.compile(r"大家好|各位听众|听众朋友|欢迎收听|欢迎来到|这里是|\b(?:Hello|Hi|Welcome)\b", re.I)
-_SIGN_OFF = re.compile(
+_CJK = lazy_pattern(r"[\u4e00-\u9fff]")
+_BREAK = lazy_pattern(r"\n[ \t\u3000]*(?:\n|-{3,}[ \t]*(?:\n|$))\s*")
+_GREETING = lazy_pattern(r"大家好|各位听众|听众朋友|欢迎收听|欢迎来到|这里是|\b(?:Hello|Hi|Welcome)\b", re.I)
+_SIGN_OFF = lazy_pattern(
     r"就到这里|感谢收听|谢谢收听|感谢您的收听|谢谢大家|下期再见|我们下期见|下周见|下次见|再见|"
     r"Thanks for listening|Thank you for listening|See you next|That's all|That is all",
     re.I,
 )
-_SHOW_NAME = re.compile(r"这里是\s*([^,，。!！?？]{2,40})")
-_MARKUP = re.compile(r"^[ \t]*(?:#{1,6}\s|[-*+]\s|\d+\.\s|>)|\[[^\[\]\n]{1,300}\]\([^()\s]{1,300}\)|^\+\+\+|^\|", re.M)
+_SHOW_NAME = lazy_pattern(r"这里是\s*([^,，。!！?？]{2,40})")
+_MARKUP = lazy_pattern(r"^[ \t]*(?:#{1,6}\s|[-*+]\s|\d+\.\s|>)|\[[^\[\]\n]{1,300}\]\([^()\s]{1,300}\)|^\+\+\+|^\|", re.M)
 
 
 class TranscriptReader:

@@ -11,12 +11,14 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from studio.core.lazy import lazy_pattern
+
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", ".": "。"}
 _QUOTES_OPEN = "“‘「『《（"
 _CLOSERS = "”’」』）"
-_ANY = re.compile(rf"[{_CJK}][ \t]*[,:;?!.]")
-_URL = re.compile(r"https?://\S+|\]\([^)\s]*\)")
+_ANY = lazy_pattern(rf"[{_CJK}][ \t]*[,:;?!.]")
+_URL = lazy_pattern(r"https?://\S+|\]\([^)\s]*\)")
 
 
 def display_text(text: str) -> str:

@@ -11,11 +11,12 @@ import logging
 import re
 from functools import lru_cache
 
+from studio.core.lazy import lazy_pattern
 from studio.ingest.entities import STOP_LATIN
 from studio.ingest.jieba_dict import LazyDictionary, import_jieba
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-_LATIN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[.'’+#-][A-Za-z0-9]+)*")
+_CJK = lazy_pattern(r"[\u4e00-\u9fff]")
+_LATIN = lazy_pattern(r"[A-Za-z][A-Za-z0-9]*(?:[.'’+#-][A-Za-z0-9]+)*")
 _ZH_STOP = set(
     """我们 你们 他们 她们 它们 自己 这个 那个 这些 那些 这里 那里 这样 那样 什么 怎么 如何 为什么 以及 并且 而且
     但是 不过 然而 因为 所以 如果 虽然 可以 可能 已经 正在 进行 通过 对于 关于 其中 之一 一个 一些 一种 没有 不是

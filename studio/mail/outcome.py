@@ -6,11 +6,12 @@ import re
 from dataclasses import dataclass
 
 from studio.core.errors import StudioError
+from studio.core.lazy import lazy_pattern
 
 # 421: the server closes the channel (too busy, too many connections); x.7.x: policy, e.g. 4.7.1 rate limits
 # and greylisting; SES over SMTP: "454 Throttling failure: Maximum sending rate exceeded"
-_THROTTLE_TEXT = re.compile(r"throttl|\brate\b|too many|slow down", re.I)
-_DAILY_QUOTA = re.compile(r"daily (message|sending)? ?quota", re.I)
+_THROTTLE_TEXT = lazy_pattern(r"throttl|\brate\b|too many|slow down", re.I)
+_DAILY_QUOTA = lazy_pattern(r"daily (message|sending)? ?quota", re.I)
 
 
 @dataclass(frozen=True)

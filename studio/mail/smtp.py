@@ -16,9 +16,10 @@ import ssl
 from functools import cache, lru_cache
 
 from studio.core.config import Show
+from studio.core.lazy import lazy_pattern
 from studio.mail.outcome import ACCEPTED, Busy, Dropped, Outcome, TransportError, Unreachable, reply_outcome
 
-_BARE_LF = re.compile(rb"(?<!\r)\n|\r(?!\n)")
+_BARE_LF = lazy_pattern(rb"(?<!\r)\n|\r(?!\n)")
 
 
 @cache

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import re
 
+from studio.core.lazy import lazy_pattern
 from studio.ingest.typography import display_text
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
 # a Latin word or number, the mark, a Chinese character; or a Chinese character, the mark, a Latin word
-_LATIN_THEN_CJK = re.compile(rf"(?<=[A-Za-z0-9\u00c0-\u024f)%])[ \t]*([,;:?!])[ \t]*(?=[{_CJK}“‘（《])")
-_CJK_THEN_LATIN = re.compile(rf"(?<=[{_CJK}”’）》])[ \t]*([,;:?!])[ \t]*(?=[A-Za-z0-9\u00c0-\u024f“‘(])")
-_URL = re.compile(r"(?:https?://|www\.)\S+")
+_LATIN_THEN_CJK = lazy_pattern(rf"(?<=[A-Za-z0-9\u00c0-\u024f)%])[ \t]*([,;:?!])[ \t]*(?=[{_CJK}“‘（《])")
+_CJK_THEN_LATIN = lazy_pattern(rf"(?<=[{_CJK}”’）》])[ \t]*([,;:?!])[ \t]*(?=[A-Za-z0-9\u00c0-\u024f“‘(])")
+_URL = lazy_pattern(r"(?:https?://|www\.)\S+")
 
 # Font stacks: the script's own faces first, so CJK punctuation and curly quotes are drawn full-width
 # by a CJK face (a Latin face first draws “” narrow); every stack ends in sans-serif.

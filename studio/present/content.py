@@ -11,6 +11,7 @@ import re
 from html import escape, unescape
 from urllib.parse import urlsplit
 
+from studio.core.lazy import lazy_pattern
 from studio.core.links import CONTROL as _CONTROL
 from studio.core.links import https_link
 from studio.ingest.textwidth import width
@@ -30,7 +31,7 @@ def _md():
     return md
 
 
-_BARE_URL = re.compile(r"https?://[^\s<>\"'（）【】《》，。、；：！？]+[^\s<>\"'（）【】《》，。、；：！？.,;:!?)\]]")
+_BARE_URL = lazy_pattern(r"https?://[^\s<>\"'（）【】《》，。、；：！？]+[^\s<>\"'（）【】《》，。、；：！？.,;:!?)\]]")
 
 
 def _same(text: str) -> str:
@@ -54,7 +55,7 @@ def looks_like_url(text: str) -> bool:
     return bool(re.match(r"(?i)^(https?://|www\.)\S+$", one_line(text)))
 
 
-_IMG_NAME = re.compile(r"(?i)^[\w.-]*\.(jpe?g|png|gif|webp|svg)$")
+_IMG_NAME = lazy_pattern(r"(?i)^[\w.-]*\.(jpe?g|png|gif|webp|svg)$")
 
 
 def image_alt(alt: str, subject: str) -> str:
@@ -226,7 +227,7 @@ def _inline_text(children) -> str:
 
 
 _NO_LINE_START = set("，。、；：！？）》」』】〉”’,.;:!?)]}…%")
-_TOKEN = re.compile(r"<?https?://\S+|[!-\u10ff]+|\s+|.", re.S)
+_TOKEN = lazy_pattern(r"<?https?://\S+|[!-\u10ff]+|\s+|.", re.S)
 
 
 def wrap(text: str, columns: int = 72) -> str:

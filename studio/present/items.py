@@ -8,14 +8,15 @@ from typing import Any
 
 from markupsafe import Markup
 
+from studio.core.lazy import lazy_pattern
 from studio.core.links import https_link
 from studio.ingest.textwidth import width
 from studio.present import cjk, content
 
 LEAD_REACH = 160  # display columns: a title found within this many at the start of the text is a lead-in
-_NOT_WORD = re.compile(r"[\W_]+")
+_NOT_WORD = lazy_pattern(r"[\W_]+")
 _CLOSERS = "”’」』）》)]\"'"
-_ONE_BULLET = re.compile(r"\A\s*[*+-][ \t]+(?=\S)")
+_ONE_BULLET = lazy_pattern(r"\A\s*[*+-][ \t]+(?=\S)")
 
 
 def display_items(items: list[dict[str, Any]], image_size: tuple[int, int | None] = (544, None),

@@ -12,15 +12,16 @@ from pathlib import Path
 
 from studio.core.fsutil import inside
 from studio.core.layout import EpisodeFiles, OutputLayout
+from studio.core.lazy import lazy_pattern
 from studio.email.context import draft_context
 from studio.email.message import sender
 from studio.email.render import render_email
 from studio.ingest import read_episode
 
 PHONE_PX, DESKTOP_PX = 375, 640
-_SLUG = re.compile(r"[\w\u4e00-\u9fff-]+")
-_DARK_MEDIA = re.compile(r"@media\s*\(\s*prefers-color-scheme\s*:\s*dark\s*\)", re.I)
-_HEAD = re.compile(r"<head[^>]*>", re.I)
+_SLUG = lazy_pattern(r"[\w\u4e00-\u9fff-]+")
+_DARK_MEDIA = lazy_pattern(r"@media\s*\(\s*prefers-color-scheme\s*:\s*dark\s*\)", re.I)
+_HEAD = lazy_pattern(r"<head[^>]*>", re.I)
 
 
 @dataclass

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from studio.core.fsutil import inside
+from studio.core.lazy import lazy_pattern
 from studio.preview import emailpage
 from studio.preview.serve import make_server
 from studio.preview.state import MAX_STREAMS, LiveState
@@ -25,9 +26,9 @@ PREFIX = "/__studio/"
 EVENTS = PREFIX + "events"
 STATUS_JSON = PREFIX + "status.json"
 PING_SECONDS = 5.0
-_EMAIL = re.compile(r"^/__studio/email/([^/]+)/(frame)?$")
-_EPISODE = re.compile(r"^/episodes/([^/]+)/")
-_BODY_END = re.compile(r"</body\s*>", re.I)
+_EMAIL = lazy_pattern(r"^/__studio/email/([^/]+)/(frame)?$")
+_EPISODE = lazy_pattern(r"^/episodes/([^/]+)/")
+_BODY_END = lazy_pattern(r"</body\s*>", re.I)
 
 RELOAD_JS = ('<script>/* studio serve --watch */(function(){{var s=new EventSource("{events}?since={gen}");'
              's.addEventListener("reload",function(){{s.close();location.reload()}})}})()</script>')

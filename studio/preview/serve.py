@@ -19,9 +19,10 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote
 
+from studio.core.lazy import lazy_pattern
 from studio.core.media_types import content_type
 
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE = lazy_pattern(r"^bytes=(\d*)-(\d*)$")
 ABORTED = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError, TimeoutError)
 
 

@@ -24,8 +24,7 @@ from studio.recording.alignment import HALF, Alignment, alignment_key, cached, r
 from studio.recording.cut import RECORDING_ENGINE, item_clips
 from studio.recording.features import FRAME_S, normalised
 from studio.recording.locate import locate
-from studio.recording.reference import REFERENCE_ENGINE
-from studio.recording.reference import Reference, build_reference
+from studio.recording.reference import REFERENCE_ENGINE, Reference, build_reference
 from studio.recording.take import (
     analyse_recording,
     cleanup_filters,

@@ -18,7 +18,7 @@ np = lazy_module("numpy")  # lazy: numpy (~0.1 s to import) only when a recordin
 
 from studio.audio.ffmpeg import ffmpeg_exe
 from studio.core.errors import AudioError
-from studio.recording.features import FRAME_S, HOP, RATE, FFT_WINDOW, Features, analyse, join_features, voiced
+from studio.recording.features import FFT_WINDOW, FRAME_S, HOP, RATE, Features, analyse, join_features, voiced
 
 HIGH_PASS_HZ = 70
 NOISY_DB = -66.0  # noise floor (dBFS, between phrases, as analysed) over which the denoiser runs

@@ -14,14 +14,15 @@ from html import unescape
 from pathlib import Path
 from typing import Any
 
+from studio.core.lazy import lazy_pattern
 from studio.ingest.textwidth import width
 from studio.present.labels import clock
 
 MAX_CUES = 20_000  # a transcript with more cues is shown only as the raw files
 PARAGRAPH_COLUMNS = 240  # display columns: a paragraph ends at the first sentence end past this
-_CUE_TIME = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{3})\s*-->\s*(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{3})")
-_SENTENCE = re.compile(r".+?(?:[。！？!?；…]+[”’」』）)\"']*|[.!?]+[”’)\"']*(?=\s)|$)", re.S)
-_CJK_END = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef”’」』）]$")
+_CUE_TIME = lazy_pattern(r"(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{3})\s*-->\s*(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{3})")
+_SENTENCE = lazy_pattern(r".+?(?:[。！？!?；…]+[”’」』）)\"']*|[.!?]+[”’)\"']*(?=\s)|$)", re.S)
+_CJK_END = lazy_pattern(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef”’」』）]$")
 _KEY = 24  # letters on each side of a junction looked up in the item's text
 
 

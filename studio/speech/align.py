@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from studio.core.lazy import lazy_pattern
 from studio.speech.base import Boundary
 from studio.speech.text import _SPEAKABLE
 
 _SEARCH_WINDOW = 200  # how far ahead a boundary's text may be found
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_CJK = lazy_pattern(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 MIN_MS_PER_CHAR = 50  # faster than any voice speaks one character
 MIN_MS_CJK = 140  # no voice reads a CJK syllable faster at rate +0% (about 7 per second)
 MIN_MS_OTHER = 40  # a Latin letter or digit (about 300 words per minute)

@@ -21,12 +21,13 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from studio.core.fsutil import atomic_write_bytes, atomic_write_text
+from studio.core.lazy import lazy_pattern
 from studio.speech.base import Boundary, Clip, VoiceSettings
 
 MARKER = "STUDIO-CACHE"
 MARKER_TEXT = "Studio speech clip cache: entries are <2 hex>/<64 hex>.json + .mp3|.wav; `studio cache prune` cleans it.\n"
 CLIP_FORMATS = ("mp3", "wav")
-_KEY = re.compile(r"[0-9a-f]{64}")
+_KEY = lazy_pattern(r"[0-9a-f]{64}")
 
 
 def clip_key(engine: str, engine_version: str, voice: VoiceSettings, text: str) -> str:

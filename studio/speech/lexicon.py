@@ -13,8 +13,9 @@ from pathlib import Path
 
 from studio.core.config import read_toml
 from studio.core.errors import ConfigError
+from studio.core.lazy import lazy_pattern
 
-_WORDCHAR = re.compile(r"[A-Za-z0-9]")
+_WORDCHAR = lazy_pattern(r"[A-Za-z0-9]")
 
 
 @dataclass

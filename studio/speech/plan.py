@@ -22,19 +22,19 @@ from typing import Any
 
 from studio.core.config import Show
 from studio.core.errors import ScriptError
+from studio.core.lazy import lazy_pattern
 from studio.core.model import Episode
 from studio.speech.base import VoiceSettings
 from studio.speech.lexicon import Lexicon, Respelled
 from studio.speech.text import ENGLISH_MIN_WORDS, language_segments, split_for_requests
 from studio.speech.voices import check_voice
 
-
 # languages of voice names written in another script than Latin: an English item there wants another voice
 OTHER_SCRIPTS = frozenset("zh yue wuu ja ko ru uk be bg mk kk mn el ka hy he ar fa ur ps am hi mr ne bn gu pa "
                           "ta te kn ml si th lo km my".split())
 LATIN_SHARE = 0.9  # of an item's letters, for it to count as English
 MAX_NAMED = 5  # English items named in the warning; the rest counted
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
+_WORD = lazy_pattern(r"[A-Za-z][A-Za-z'’\-]*")
 
 
 @dataclass

@@ -12,13 +12,14 @@ import re
 import socket
 from urllib.parse import urlparse
 
+from studio.core.lazy import lazy_pattern
 from studio.speech.base import ServiceUnreachable
 
 UNREACHABLE_ERRNOS = {errno.ECONNREFUSED: "connection refused by {where}",
                       errno.ENETUNREACH: "no route to the network for {where}",
                       errno.EHOSTUNREACH: "no route to {where}"}
 PROBE_SECONDS = 2.0
-_ERRNO = re.compile(r"\[Errno (\d+)\]")
+_ERRNO = lazy_pattern(r"\[Errno (\d+)\]")
 
 
 def describe(os_error: BaseException | None, host: str, port: int | None) -> str | None:

@@ -24,7 +24,7 @@ from studio.speech.engines import ENGINE_LABELS, engine_version, make_engine, re
 from studio.speech.handoff import ClipHandoff
 from studio.speech.lexicon import load_lexicon
 from studio.speech.plan import ItemSpeech, chunks_of, english_note, plan_speech
-from studio.speech.scheduler import ItemJob, SpeechProgress, Request, RetryPolicy, Summary, run_jobs
+from studio.speech.scheduler import ItemJob, Request, RetryPolicy, SpeechProgress, Summary, run_jobs
 from studio.speech.text import MAX_REQUEST_BYTES
 from studio.speech.voices import known_voices
 

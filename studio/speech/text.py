@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from xml.sax.saxutils import escape
 
+from studio.core.lazy import lazy_pattern
+
 MAX_REQUEST_BYTES = 4096  # the service's limit on one request's (XML-escaped) text
-_SPEAKABLE = re.compile(r"[^\W_]", re.UNICODE)  # a letter or digit of any script
-_SENTENCE_END = re.compile(r"(?<=[。！？!?；;…])(?![。！？!?；;…”’」』）)\"'])|(?<=[.!?;])(?=\s)")
-_CLAUSE_END = re.compile(r"(?<=[，,、：:])")
-_LATIN_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9 \t'’.,:;!?&%$@#/+\-()\"“”]*[A-Za-z0-9.!?%)\"”]|[A-Za-z]")
+_SPEAKABLE = lazy_pattern(r"[^\W_]", re.UNICODE)  # a letter or digit of any script
+_SENTENCE_END = lazy_pattern(r"(?<=[。！？!?；;…])(?![。！？!?；;…”’」』）)\"'])|(?<=[.!?;])(?=\s)")
+_CLAUSE_END = lazy_pattern(r"(?<=[，,、：:])")
+_LATIN_RUN = lazy_pattern(r"[A-Za-z0-9][A-Za-z0-9 \t'’.,:;!?&%$@#/+\-()\"“”]*[A-Za-z0-9.!?%)\"”]|[A-Za-z]")
 ENGLISH_MIN_WORDS = 3  # a Latin run needs this many words to go to the English voice
 
 

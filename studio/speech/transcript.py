@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from studio.core.fsutil import atomic_write_text
+from studio.core.lazy import lazy_pattern
 from studio.speech.align import place_words, speakable_count, timing_of
 from studio.speech.assemble import clip_duration_ms
 from studio.speech.base import Clip
@@ -23,7 +24,7 @@ TRANSCRIPTS = [
     {"file": "transcript.vtt", "type": "text/vtt"},
     {"file": "transcript.srt", "type": "application/x-subrip"},
 ]
-_SENTENCE_END = re.compile(r"[。！？!?；;…]|\.(\s|$)")
+_SENTENCE_END = lazy_pattern(r"[。！？!?；;…]|\.(\s|$)")
 
 
 @dataclass

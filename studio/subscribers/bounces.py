@@ -31,12 +31,13 @@ from typing import BinaryIO, Iterator
 
 from studio.core import tokens
 from studio.core.errors import StudioError
+from studio.core.lazy import lazy_pattern
 from studio.subscribers.listfile import normalize_address
 from studio.subscribers.store import Store
 
 MAX_MESSAGE = 10 * 1024 * 1024  # bytes; a bigger message is not a report and is skipped
 MBOX_LINE_MAX = 64 * 1024  # an mbox is read in lines of at most this many bytes
-_TOKEN = re.compile(r"[?&]t=([A-Za-z0-9_.-]+)|unsubscribe(?:%20|\s)+([A-Za-z0-9_.-]+)", re.I)
+_TOKEN = lazy_pattern(r"[?&]t=([A-Za-z0-9_.-]+)|unsubscribe(?:%20|\s)+([A-Za-z0-9_.-]+)", re.I)
 
 
 class BounceError(StudioError):

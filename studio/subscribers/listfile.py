@@ -12,10 +12,11 @@ import idna
 
 from studio.core.errors import StudioError
 from studio.core.fsutil import read_utf8
+from studio.core.lazy import lazy_pattern
 from studio.present.content import one_line
 
-_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
-_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+_LOCAL = lazy_pattern(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
+_LABEL = lazy_pattern(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet reads as a formula
 
 

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
+from studio.core.lazy import lazy_pattern
 from studio.core.pubdate import known_zone
 
-EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
+EMAIL = lazy_pattern(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
