@@ -171,7 +171,7 @@ def test_openai_long_input_is_split_at_sentence_ends(tmp_path, openai):
     result = speak(tmp_path, "openai", openai_toml(openai), [long], limit=120)
     inputs = [r.json()["input"] for r in openai.received]
     assert len(inputs) > 2 and all(len(i.encode()) <= 120 and i.endswith("。") for i in inputs)
-    assert "".join(inputs) == long and result.synthesized == 1
+    assert "".join(sorted(inputs, key=long.index)) == long and result.synthesized == 1  # sent longest first
 
 
 @pytest.mark.parametrize("engine", ["azure", "openai"])

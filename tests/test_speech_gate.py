@@ -35,6 +35,29 @@ def test_the_gate_grows_while_busy_and_halves_on_a_refusal():
     assert gate.peak == 3 and gate.backoffs == 1
 
 
+def test_a_free_slot_goes_to_the_longest_waiting_request():
+    """The build ends with its last request: a long item queued behind short ones would end it late."""
+
+    async def run() -> list[int]:
+        gate, started = AdaptiveGate(1, 1), []
+
+        async def request(size: int) -> None:
+            await gate.acquire(size)
+            started.append(size)
+            await asyncio.sleep(0.01)
+            await gate.release(True)
+
+        await gate.acquire()  # the slot is busy while they queue, in script order
+        waiting = [asyncio.create_task(request(n)) for n in (10, 300, 40, 300, 5)]
+        await asyncio.sleep(0.01)
+        waiting[2].cancel()  # one given up while waiting never blocks the line
+        await gate.release(True)
+        await asyncio.gather(*waiting, return_exceptions=True)
+        return started
+
+    assert asyncio.run(run()) == [300, 300, 10, 5]
+
+
 def test_a_service_that_keeps_up_gets_more_requests_at_once(tmp_path, stand_in):  # noqa: F811
     stand_in.latency = 0.15
     show = show_at(tmp_path / "show", speech="jobs = 2\nmax_jobs = 12")

@@ -4,11 +4,16 @@ Start at `speech.jobs`; every request that succeeds while all slots are busy ope
 up to `speech.max_jobs`; a request the service refuses or drops (403/429/5xx, timeouts, cut
 audio) halves the limit (never under 1). A service that throttles is backed off from at once;
 one that keeps up is used at its pace. `peak` and `backoffs` say what happened.
+
+A free slot goes to the longest waiting request first (longest processing time first): the
+build ends when its last request does, so the long ones must not start last.
 """
 
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 
 
 class AdaptiveGate:
@@ -19,11 +24,24 @@ class AdaptiveGate:
         self.peak = self.limit
         self.backoffs = 0
         self._cond = asyncio.Condition()
+        self._waiting: list[tuple[float, int]] = []  # (-size, arrival): a heap, the longest first
+        self._arrivals = itertools.count()
 
-    async def acquire(self) -> None:
+    async def acquire(self, size: float = 0) -> None:
+        """Wait for a slot; of the requests waiting, the largest `size` (e.g. its text's length) goes first."""
+        ticket = (-size, next(self._arrivals))
         async with self._cond:
-            await self._cond.wait_for(lambda: self.active < self.limit)
+            heapq.heappush(self._waiting, ticket)
+            try:
+                await self._cond.wait_for(lambda: self.active < self.limit and self._waiting[0] == ticket)
+            except BaseException:
+                self._waiting.remove(ticket)
+                heapq.heapify(self._waiting)
+                self._cond.notify_all()
+                raise
+            heapq.heappop(self._waiting)
             self.active += 1
+            self._cond.notify_all()  # the next in line may fit too
 
     async def release(self, ok: bool) -> None:
         async with self._cond:

@@ -123,7 +123,7 @@ async def run_jobs(jobs: list[ItemJob], engine: Engine, cache: ClipCache, concur
             attempt += 1
             job.attempts = max(job.attempts, attempt)
             try:
-                await gate.acquire()
+                await gate.acquire(len(req.text))  # the longest requests first
                 ok = False
                 try:
                     if not job.started:
