@@ -21,7 +21,7 @@ from studio.speech.engines import ENGINE_CHOICES
 TARGET_HELP = "; ".join(help_ for _, help_ in TARGETS.values())
 
 
-@cli.command()
+@cli.command("publish")
 @click.option("--to", "target", required=True, metavar="DIR|s3://BUCKET/PREFIX",
               help=f"Where to publish: {TARGET_HELP} (S3 credentials and endpoint from the AWS environment: "
                    "AWS_PROFILE, AWS_ENDPOINT_URL, ~/.aws/config).")
@@ -35,7 +35,7 @@ TARGET_HELP = "; ".join(help_ for _, help_ in TARGETS.values())
 @click.option("--quiet", "-q", is_flag=True, help="Print only warnings and errors.")
 @click.pass_obj
 @handle_errors
-def publish(obj, target: str, out_dir: Path | None, dry_run: bool, force: bool, jobs: int | None,
+def publish_command(obj, target: str, out_dir: Path | None, dry_run: bool, force: bool, jobs: int | None,
             as_json: bool, quiet: bool) -> None:
     """Publish the output dir to --to: the feed and site rebuilt from all
     manifests, then changed files only (by content hash), media first,

@@ -18,7 +18,7 @@ from studio.loop.doctor import PROBLEM, Check, diagnose
 from studio.loop.newscript import SUFFIX, new_script
 from studio.loop.scaffold import copy_template, init_show
 from studio.loop.ship import ShipOptions
-from studio.loop.ship import ship as run_ship
+from studio.loop.ship import ship
 from studio.speech.engines import ENGINE_CHOICES
 
 
@@ -82,7 +82,7 @@ def new(obj, title: str, date: dt.datetime | None, fmt: str, recording: Path | N
     click.echo(shown_path(path))
 
 
-@cli.command()
+@cli.command("ship")
 @click.argument("episode", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--to", "target", metavar="TARGET", help="Where to publish (as `studio publish --to`).")
 @click.option("--list", "list_path", metavar="SUBSCRIBERS", help="Who gets the email (as `studio send --list`).")
@@ -97,7 +97,7 @@ def new(obj, title: str, date: dt.datetime | None, fmt: str, recording: Path | N
 @click.option("--dry-run", is_flag=True, help="Say what each step would do; build, publish and send nothing.")
 @click.pass_obj
 @handle_errors
-def ship(obj, episode: Path, target: str | None, list_path: str | None, out_dir: Path | None,
+def ship_command(obj, episode: Path, target: str | None, list_path: str | None, out_dir: Path | None,
          engine: str | None, rate: str | None, test_to: str | None, dry_run: bool) -> None:
     """Release EPISODE (a script) in one go: `studio check`, `studio build`,
     a test copy (`studio send --test-to`, when a test address is set),
@@ -110,7 +110,7 @@ def ship(obj, episode: Path, target: str | None, list_path: str | None, out_dir:
     """
     show = load_show_for(obj["show_file"], episode)
     options = ShipOptions(episode, target, list_path, out_dir, engine, rate, test_to)
-    status = run_ship(show, options, dry_run=dry_run, say=click.echo, warn=lambda m: click.echo(m, err=True))
+    status = ship(show, options, dry_run=dry_run, say=click.echo, warn=lambda m: click.echo(m, err=True))
     sys.exit(status)
 
 
