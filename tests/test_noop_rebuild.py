@@ -61,3 +61,14 @@ def test_a_noop_rebuild_loads_only_what_building_needs(show_dir: Path):
     proc = subprocess.run([sys.executable, "-c", probe], cwd=show_dir, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[] []", proc.stdout
+
+
+def test_a_cover_replaced_after_a_build_is_checked_again(show_dir: Path):
+    """A no-op rebuild skips the cover check because the cover is in the fingerprint: a new one is checked."""
+    from PIL import Image
+
+    (show_dir / "episodes" / "small.md").write_text(EPISODE, "utf-8")
+    _build(show_dir)
+    Image.new("RGB", (800, 600), (200, 30, 30)).save(show_dir / "assets" / "cover.jpg", "JPEG")
+    proc = run_studio(["build", "episodes/small.md", "--engine", "espeak"], cwd=show_dir)
+    assert proc.returncode == 1 and "must be square" in proc.stderr, proc.stderr

@@ -115,7 +115,6 @@ def _build_episode(
 ) -> BuildResult:
     started = time.monotonic()
     reporter = reporter or Reporter(quiet=True)
-    cover = require_publishable(show)  # base_url (https) and the cover art
     check_engine_settings(show)
     out = Path(out_dir) if out_dir else show.out_dir
     if leads_out(script, show.root):  # a link in the show to a file elsewhere is never read
@@ -123,10 +122,11 @@ def _build_episode(
     check_script_size(script, show.limits)  # before reading it at all
     fingerprint = build_fingerprint(script, show, {"engine": engine or show.speech.engine, "format": fmt})
     found = None if force else stale_outputs(script, out, fingerprint, show)  # per output: audio, email, pages
-    if found and not found[1]:
+    if found and not found[1]:  # the cover and settings are those the last build checked: in the fingerprint
         reporter.info(f"{found[0].title}: up to date")
         clean_after_kill(out, found[0].slug)
         return BuildResult.from_manifest(found[0], out)
+    cover = require_publishable(show)  # base_url (https) and the cover art
     if found and "audio" not in found[1]:  # a setting or template of the email or the pages: the audio stays
         return _rerender(script, show, out, cover, found[0], fingerprint, found[1], reporter)
 
