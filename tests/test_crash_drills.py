@@ -180,6 +180,8 @@ def test_failed_build_leaves_previous_episode_and_feed_untouched(drill_show: Pat
     from devtools.edge_server import EdgeStandIn, Fault
 
     script = drill_show / "episodes" / "drill-1.md"
+    with open(drill_show / "show.toml", "a", encoding="utf-8") as f:
+        f.write("\n[speech]\nretry_backoff = 0.01\n")  # the refusals' retries in milliseconds, not 7 s
     env = bare_env()
     subprocess.run(build_cmd(script), cwd=drill_show, env=env, check=True)  # a good build first
     out = drill_show / "public"
