@@ -17,8 +17,7 @@ from studio.core.resources import builtin_template_names
 from studio.loop.doctor import PROBLEM, Check, diagnose
 from studio.loop.newscript import SUFFIX, new_script
 from studio.loop.scaffold import copy_template, init_show
-from studio.loop.ship import ShipOptions
-from studio.loop.ship import ship
+from studio.loop.ship import ShipOptions, ship
 from studio.speech.engines import ENGINE_CHOICES
 
 

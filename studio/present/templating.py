@@ -1,8 +1,11 @@
-"""Jinja2 environment: the show's templates/ first, then Studio's defaults."""
+"""Jinja2 environment: the show's templates/ first, then Studio's defaults, compiled once per show
+(jinja2's bytecode cache, in the show's cache folder: a build compiled its 20 templates every time)."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
+from pathlib import Path
 
 from markupsafe import Markup
 
@@ -24,12 +27,36 @@ def display_html(text: str) -> str:
     return Markup(_markdown().render(text or ""))
 
 
+@functools.cache
+def _compiled_templates_cache():
+    import jinja2  # lazy: jinja2 loads only when a template is rendered
+
+    class CompiledTemplates(jinja2.FileSystemBytecodeCache):
+        """Keyed by each template's source (an edited template compiles again), written atomically by
+        jinja2; a folder that cannot be written (a full disk, a read-only show) only costs the compile."""
+
+        def dump_bytecode(self, bucket) -> None:
+            with contextlib.suppress(OSError):
+                super().dump_bytecode(bucket)
+
+    return CompiledTemplates
+
+
+def _bytecode_cache(folder: Path):
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return _compiled_templates_cache()(str(folder))
+
+
 def environment(show: Show):
     import jinja2  # lazy: jinja2 loads only when a template is rendered
 
     dirs = [p for p in (show.path("templates"), BUILTIN_TEMPLATES) if p.is_dir()]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+        bytecode_cache=_bytecode_cache(show.path(show.speech.cache_dir) / "templates"),
         autoescape=jinja2.select_autoescape(["html", "html.j2", "xml"], default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
