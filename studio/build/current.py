@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from studio.build.fingerprint import build_fingerprint, read_index, up_to_date, with_inputs
+from studio.build.fingerprint import fingerprints_of, read_index, up_to_date, with_inputs
 from studio.core.config import Show
 from studio.core.layout import OutputLayout
 from studio.core.manifest import Manifest, read_manifest
@@ -58,12 +58,15 @@ def build_state(script: Path, out: Path, show: Show) -> BuildState:
     if manifest is None:
         return BuildState(script, out, NOT_BUILT, slug)
     matched = False
+    fingerprint_for = fingerprints_of(script, show)  # the files read once for every engine and format tried
     for engine in dict.fromkeys([show.speech.engine, manifest.engine or show.speech.engine, AUTO]):
         for fmt in dict.fromkeys([None, manifest.format or None]):
-            fingerprint = build_fingerprint(script, show, {"engine": engine, "format": fmt})
+            fingerprint = fingerprint_for({"engine": engine, "format": fmt})
+            if manifest.fingerprint != with_inputs(fingerprint, show, manifest.inputs):
+                continue  # not built with these options, or changed since
             if up_to_date(script, out, fingerprint, show) is not None:
                 return BuildState(script, out, CURRENT, slug, manifest)
-            matched = matched or manifest.fingerprint == with_inputs(fingerprint, show, manifest.inputs)
+            matched = True
     return BuildState(script, out, INCOMPLETE if matched else CHANGED, slug, manifest)
 
 

@@ -23,7 +23,7 @@ import dataclasses
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from studio import __version__
 from studio.core.config import Show
@@ -105,13 +105,19 @@ def _own_templates(show: Show) -> bool:
 
 def build_fingerprint(script: Path, show: Show, options: dict[str, Any]) -> str:
     """The fingerprints of the script's three outputs, as the manifest stores them."""
+    return fingerprints_of(script, show)(options)
+
+
+def fingerprints_of(script: Path, show: Show) -> Callable[[dict[str, Any]], str]:
+    """Reads what a build reads (the script, assets/, templates, files show.toml names) once; gives
+    `build_fingerprint` for any build options (checking several engines reads the files once)."""
     try:
         script_bytes = Path(script).read_bytes()
     except FileNotFoundError:
         raise ScriptError("file not found", script) from None
     except IsADirectoryError:
         raise ScriptError("is a directory, expected an episode script", script) from None
-    common = [__version__, options, hashlib.sha256(script_bytes).hexdigest(), _tree_digest(show.path("assets"))]
+    script_digest, assets_digest = hashlib.sha256(script_bytes).hexdigest(), _tree_digest(show.path("assets"))
     named = [show.cover, show.speech.lexicon] + [getattr(show.audio, k) for k in ("intro", "outro", "stinger")]
     assets = show.path("assets")
     outside = {str(show.path(rel)): _tree_digest(show.path(rel))  # files show.toml names outside assets/
@@ -119,14 +125,19 @@ def build_fingerprint(script: Path, show: Show, options: dict[str, Any]) -> str:
     templates = [_tree_digest(show.path("templates")), _tree_digest(BUILTIN_TEMPLATES)]
     own = _own_templates(show)
     data = _all_settings(show)
-    parts = {}
-    for output in OUTPUTS:
-        leave_out, keep = (NOT_IN[output], KEEP.get(output, ())) if output == "audio" or not own else ((), ())
-        reads = [common, _settings(show, data, leave_out, keep),
-                 {k: f(show) for k, f in DERIVED.get(output, {}).items()}]
-        reads.append(outside if output == "audio" else [templates, outside.get(str(show.path(show.cover)))])
-        parts[output] = hashlib.sha256(json.dumps(reads, sort_keys=True, default=str).encode()).hexdigest()
-    return _join(parts)
+
+    def for_options(options: dict[str, Any]) -> str:
+        common = [__version__, options, script_digest, assets_digest]
+        parts = {}
+        for output in OUTPUTS:
+            leave_out, keep = (NOT_IN[output], KEEP.get(output, ())) if output == "audio" or not own else ((), ())
+            reads = [common, _settings(show, data, leave_out, keep),
+                     {k: f(show) for k, f in DERIVED.get(output, {}).items()}]
+            reads.append(outside if output == "audio" else [templates, outside.get(str(show.path(show.cover)))])
+            parts[output] = hashlib.sha256(json.dumps(reads, sort_keys=True, default=str).encode()).hexdigest()
+        return _join(parts)
+
+    return for_options
 
 
 def _join(parts: dict[str, str]) -> str:

@@ -35,19 +35,16 @@ def _compiled_templates_cache():
         """Keyed by each template's source (an edited template compiles again), written atomically by
         jinja2; a folder that cannot be written (a full disk, a read-only show) only costs the compile."""
 
+        def load_bytecode(self, bucket) -> None:
+            with contextlib.suppress(OSError):  # a file where the folder would be: compile
+                super().load_bytecode(bucket)
+
         def dump_bytecode(self, bucket) -> None:
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError):  # the folder is made when a template is first compiled
+                Path(self.directory).mkdir(parents=True, exist_ok=True)
                 super().dump_bytecode(bucket)
 
     return CompiledTemplates
-
-
-def _bytecode_cache(folder: Path):
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return _compiled_templates_cache()(str(folder))
 
 
 def environment(show: Show):
@@ -56,7 +53,7 @@ def environment(show: Show):
     dirs = [p for p in (show.path("templates"), BUILTIN_TEMPLATES) if p.is_dir()]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
-        bytecode_cache=_bytecode_cache(show.path(show.speech.cache_dir) / "templates"),
+        bytecode_cache=_compiled_templates_cache()(str(show.path(show.speech.cache_dir) / "templates")),
         autoescape=jinja2.select_autoescape(["html", "html.j2", "xml"], default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
