@@ -118,6 +118,7 @@ class EdgeStandIn(LoopbackServer):
     port: int = 0
     boundaries: str = "word"  # metadata sent: "word", "sentence" (SentenceBoundary only) or "none"
     max_connections: int = 0  # more at once are refused with 429, as a throttling service does (0: no limit)
+    pad_ms: float = 0.0  # silence after the last word, as the service pads (the real one: about 800 ms)
 
     def __post_init__(self) -> None:
         self.requests = 0  # websocket handshakes seen, refused ones included
@@ -340,7 +341,7 @@ class EdgeStandIn(LoopbackServer):
         with self._lock:
             if key in self._renders:
                 return self._renders[key]
-        mp3, clip = espeak_mp3(voice, text)
+        mp3, clip = espeak_mp3(voice, text, pad_ms=self.pad_ms)
         words = [(b.offset_ms, b.duration_ms, b.text) for b in clip.boundaries if b.kind == "word" and b.text.strip()]
         r = Rendered(mp3, words, sentence_marks(text, words))
         with self._lock:
@@ -348,10 +349,10 @@ class EdgeStandIn(LoopbackServer):
         return r
 
 
-def espeak_mp3(voice: str, text: str, hz: int = 24000, kbps: int = 48):
+def espeak_mp3(voice: str, text: str, hz: int = 24000, kbps: int = 48, pad_ms: float = 0.0):
     """Real speech for a stand-in: espeak-ng reads `text` in the language of `voice` (an
-    Edge voice name), encoded as the services send it: mono CBR MP3, no tags.
-    Returns (mp3 bytes, the espeak clip with its word boundaries)."""
+    Edge voice name), encoded as the services send it: mono CBR MP3, no tags, `pad_ms` of
+    digital silence after the speech. Returns (mp3 bytes, the espeak clip with its word boundaries)."""
     import io
 
     from studio.audio.segments import AudioSegment
@@ -360,7 +361,10 @@ def espeak_mp3(voice: str, text: str, hz: int = 24000, kbps: int = 48):
 
     clip = EspeakEngine().synthesize_sync(text, VoiceSettings(voice=voice))
     buf = io.BytesIO()
-    AudioSegment().from_wav(io.BytesIO(clip.audio)).export(
+    speech = AudioSegment().from_wav(io.BytesIO(clip.audio))
+    if pad_ms:
+        speech = speech + AudioSegment().silent(duration=pad_ms, frame_rate=speech.frame_rate)
+    speech.export(
         buf, format="mp3", bitrate=f"{kbps}k",
         parameters=["-ar", str(hz), "-ac", "1", "-write_xing", "0", "-id3v2_version", "0"],
     )
@@ -439,6 +443,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0, help="seed choosing which texts fail")
     ap.add_argument("--boundaries", choices=BOUNDARY_MODES, default="word",
                     help="metadata sent: word boundaries, sentence boundaries only, or none")
+    ap.add_argument("--pad-ms", type=float, default=0.0, help="silence after the last word of every answer")
     ap.add_argument("--max-connections", type=int, default=0, help="refuse more at once with 429 (throttling)")
     ap.add_argument("--prerender", metavar="FILE", help="render these texts (one per line) before serving")
     ap.add_argument("--voice", default="zh-CN-XiaoxiaoNeural", help="voice for --prerender")
@@ -449,7 +454,7 @@ def main() -> None:
         faults.append(Fault(kind, first=int(first) if first else None,
                             rate=float(rate) if rate else args.rate, seed=args.seed))
     with EdgeStandIn(latency=args.latency, rtf=args.rtf, faults=faults, port=args.port, boundaries=args.boundaries,
-                     max_connections=args.max_connections) as server:
+                     max_connections=args.max_connections, pad_ms=args.pad_ms) as server:
         if args.prerender:
             with open(args.prerender, encoding="utf-8") as f:
                 server.prerender([line.strip() for line in f if line.strip()], args.voice)

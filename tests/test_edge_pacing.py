@@ -9,8 +9,8 @@ import time
 import edge_tts
 
 from devtools.edge_server import EdgeStandIn
-from studio.speech.assemble import mp3_duration_ms
 from studio.speech.edge import point_edge_tts_at_endpoint
+from studio.speech.mp3frames import mp3_duration_ms
 
 TEXT = "英伟达市值首度突破一万亿美元。华尔街分析师对英伟达的估值继续上调。这期节目就到这里，感谢收听。"
 

@@ -56,7 +56,7 @@ def test_a_clip_cut_short_is_still_rejected_and_retried(tmp_path, mode_server, k
 def test_duration_check_catches_half_a_clip_and_passes_a_whole_one(tmp_path, mode_server):
     _, server = mode_server
     r = server._render("zh-CN-XiaoxiaoNeural", TEXTS[1])
-    from studio.speech.assemble import mp3_duration_ms
+    from studio.speech.mp3frames import mp3_duration_ms
 
     full = mp3_duration_ms(r.mp3)
     assert coverage_problem(TEXTS[1], [], full) is None

@@ -35,27 +35,39 @@ def test_the_gate_grows_while_busy_and_halves_on_a_refusal():
     assert gate.peak == 3 and gate.backoffs == 1
 
 
-def test_a_free_slot_goes_to_the_longest_waiting_request():
-    """The build ends with its last request: a long item queued behind short ones would end it late."""
+def test_a_free_slot_goes_to_the_first_request_in_episode_order():
+    """Clips must complete in the order the audio stage encodes them: a slot goes to the lowest rank
+    waiting (item, then chunk), whatever order the requests asked in."""
 
-    async def run() -> list[int]:
+    async def run() -> list[tuple[int, int]]:
         gate, started = AdaptiveGate(1, 1), []
 
-        async def request(size: int) -> None:
-            await gate.acquire(size)
-            started.append(size)
+        async def request(rank: tuple[int, int]) -> None:
+            await gate.acquire(rank)
+            started.append(rank)
             await asyncio.sleep(0.01)
             await gate.release(True)
 
-        await gate.acquire()  # the slot is busy while they queue, in script order
-        waiting = [asyncio.create_task(request(n)) for n in (10, 300, 40, 300, 5)]
+        await gate.acquire()  # the slot is busy while they queue, out of order
+        waiting = [asyncio.create_task(request(r)) for r in ((3, 0), (0, 1), (2, 0), (0, 0), (1, 0))]
         await asyncio.sleep(0.01)
         waiting[2].cancel()  # one given up while waiting never blocks the line
         await gate.release(True)
         await asyncio.gather(*waiting, return_exceptions=True)
         return started
 
-    assert asyncio.run(run()) == [300, 300, 10, 5]
+    assert asyncio.run(run()) == [(0, 0), (0, 1), (1, 0), (3, 0)]
+
+
+def test_requests_go_out_in_episode_order(tmp_path, stand_in):  # noqa: F811
+    """One request at a time: the service hears the items (and each item's chunks) in script order."""
+    texts = [f"第{k}条。" + "".join(f"这是第{k}条新闻的第{n}句话，内容足够长，用来填满一个请求。" for n in range(6))
+             for k in range(1, 5)]
+    show = show_at(tmp_path / "show", speech="jobs = 1\nmax_jobs = 1")
+    result = synthesize_episode(episode(texts, tmp_path), show, "edge", tmp_path / "cache")
+    assert result.failed == 0 and result.requests > len(texts)  # long items go in several requests
+    heard = "".join(stand_in.texts)
+    assert heard == "".join(texts)
 
 
 def test_a_service_that_keeps_up_gets_more_requests_at_once(tmp_path, stand_in):  # noqa: F811

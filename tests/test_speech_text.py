@@ -38,6 +38,24 @@ def test_chunks_break_after_sentences_when_they_can():
     assert len(chunks) > 1 and all(c.endswith("。") for c in chunks)
 
 
+@settings(max_examples=60, deadline=None)
+@given(parts=SENTENCES, target=st.integers(min_value=24, max_value=300))
+def test_a_request_target_packs_whole_sentences_and_never_cuts_one(parts, target):
+    """Requests sized for speed (studio.speech.engines request_bytes) break only between sentences:
+    a sentence over the target is a request of its own, whole (the hard limit alone cuts)."""
+    text = "".join(parts)
+    chunks = split_for_requests(text, 4096, target)
+    whole = [s.strip() for s in split_for_requests(text, 4096, 1)]  # one sentence a chunk
+    assert all(len(escape(c).encode("utf-8")) <= target or c in whole for c in chunks)
+    squash = lambda s: "".join(ch for ch in s if ch.isalnum())  # noqa: E731
+    assert squash("".join(chunks)) == squash(text)
+    starts = {squash("".join(whole[:k])) for k in range(len(whole) + 1)}
+    done = ""
+    for c in chunks:  # every chunk ends where a sentence does
+        done += squash(c)
+        assert done in starts
+
+
 def test_punctuation_only_text_gives_no_chunks():
     assert split_for_requests("……") == [] and split_for_requests("。！？ ——") == []
 

@@ -1,43 +1,26 @@
-"""Join the clips of one item's chunks/segments into one clip, shifting boundaries."""
+"""Join the clips of one item's requests into one clip, shifting boundaries.
+
+A service pads each answer with silence after its last word (the real Edge service about 0.8 s:
+edge-tts itself adds 875 ms to the offsets of the next chunk). Where two MP3 answers meet,
+silent frames are taken off the end of the first (studio.speech.mp3frames, never a frame with
+sound) until the pause is as long as the voice's own pause between sentences, measured inside
+the item's answers (or half that where the cut is inside a sentence: a change of voice).
+"""
 
 from __future__ import annotations
 
 import io
+import statistics
 import wave
 from dataclasses import replace
 
 from studio.speech.base import Boundary, Clip
+from studio.speech.mp3frames import Frame, mp3_duration_ms, mp3_frames
+from studio.speech.text import speech_sentences
 
-_BITRATES = {  # kbps for Layer III: MPEG-1, MPEG-2/2.5
-    1: [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320],
-    2: [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
-}
-_RATES = {3: [44100, 48000, 32000], 2: [22050, 24000, 16000], 0: [11025, 12000, 8000]}
-
-
-def mp3_duration_ms(data: bytes) -> float:
-    """Duration of an MPEG Layer III stream by walking its frame headers."""
-    i, n, samples, rate = 0, len(data), 0, 0
-    if data[:3] == b"ID3" and n >= 10:
-        i = 10 + ((data[6] << 21) | (data[7] << 14) | (data[8] << 7) | data[9])
-    while i + 4 <= n:
-        b1, b2 = data[i + 1], data[i + 2]
-        if data[i] != 0xFF or (b1 & 0xE0) != 0xE0:
-            i += 1
-            continue
-        version, layer = (b1 >> 3) & 3, (b1 >> 1) & 3
-        br_idx, sr_idx = b2 >> 4, (b2 >> 2) & 3
-        if version == 1 or layer != 1 or br_idx in (0, 15) or sr_idx == 3:
-            i += 1
-            continue
-        bitrate = _BITRATES[1 if version == 3 else 2][br_idx] * 1000
-        rate = _RATES[version][sr_idx]
-        per_frame = 1152 if version == 3 else 576
-        size = (144 if version == 3 else 72) * bitrate // rate + ((b2 >> 1) & 1)
-        samples += per_frame
-        i += size
-    return samples / rate * 1000 if rate else 0.0
-
+SENTENCE_PAUSE_MS = 500.0  # when no answer of the item shows one (each holds a single sentence)
+SENTENCE_ENDS = tuple("。！？!?；;….")
+KEPT_TAIL_MS = 60.0  # silence always kept after the first answer's sound
 
 def wav_pcm(data: bytes) -> tuple[bytes, int]:
     with wave.open(io.BytesIO(data), "rb") as w:
@@ -65,8 +48,9 @@ def silence_clip(ms: float = 300, rate: int = 24000) -> Clip:
     return Clip(audio=pcm_wav(bytes(int(rate * ms / 1000) * 2), rate), fmt="wav", engine="silence")
 
 
-def join_clips(clips: list[Clip], text: str = "") -> Clip:
-    """One clip from several of the same format; boundaries shifted by what came before."""
+def join_clips(clips: list[Clip], text: str = "", parts: list[str] | None = None) -> Clip:
+    """One clip from several of the same format; boundaries shifted by what came before.
+    `parts` are the texts the clips speak: MP3 joins are trimmed to the voice's pause."""
     if not clips:
         return replace(silence_clip(), text=text)
     if len(clips) == 1:
@@ -75,7 +59,9 @@ def join_clips(clips: list[Clip], text: str = "") -> Clip:
     offset = 0.0
     fmts = {c.fmt for c in clips}
     if fmts == {"mp3"}:
-        audio = b"".join(c.audio for c in clips)
+        pieces = _trimmed_mp3(clips, parts or [""] * len(clips))
+        audio = b"".join(pieces)
+        durations = [mp3_duration_ms(p) for p in pieces]
     else:  # WAV (or mixed): join PCM at one sample rate
         pcms = []
         rate = wav_pcm(clips[0].audio)[1] if clips[0].fmt == "wav" else 24000
@@ -84,8 +70,61 @@ def join_clips(clips: list[Clip], text: str = "") -> Clip:
                 raise ValueError("cannot join clips of different formats without decoding")
             pcms.append(wav_pcm(c.audio)[0])
         audio = pcm_wav(b"".join(pcms), rate)
-    for c in clips:
-        bounds.extend(replace(b, offset_ms=b.offset_ms + offset) for b in c.boundaries)
-        offset += clip_duration_ms(c)
+        durations = [clip_duration_ms(c) for c in clips]
+    for c, duration in zip(clips, durations):  # a word ends where its clip's (trimmed) audio does, at the latest
+        bounds.extend(replace(b, offset_ms=b.offset_ms + offset,
+                              duration_ms=max(0.0, min(b.duration_ms, duration - b.offset_ms))) for b in c.boundaries)
+        offset += duration
     return Clip(audio=audio, fmt=clips[0].fmt if len(fmts) == 1 else "wav", boundaries=bounds,
                 engine=clips[0].engine, text=text)
+
+
+def _trimmed_mp3(clips: list[Clip], parts: list[str]) -> list[bytes]:
+    """Each clip's MP3, the silence at the end of all but the last cut to the item's pause."""
+    frames = [mp3_frames(c.audio) for c in clips]
+    pause = _sentence_pause(frames, parts)
+    out = []
+    for n, (clip, own) in enumerate(zip(clips, frames)):
+        if n + 1 == len(clips) or not own or not frames[n + 1]:
+            out.append(clip.audio)
+            continue
+        ms = own[0].samples / own[0].rate * 1000
+        tail, lead = _silent_run(reversed(own)), _silent_run(frames[n + 1])
+        want = pause if _ends_sentence(parts[n]) else pause / 2
+        spare = min(tail - KEPT_TAIL_MS / ms, (tail + lead) - want / ms)
+        drop = max(0, int(spare))
+        keep = own[len(own) - drop - 1] if drop else None
+        out.append(clip.audio[: keep.offset + keep.size] if keep else clip.audio)
+    return out
+
+
+def _silent_run(frames) -> int:
+    count = 0
+    for f in frames:
+        if not f.silent:
+            break
+        count += 1
+    return count
+
+
+def _sentence_pause(frames: list[list[Frame]], parts: list[str]) -> float:
+    """The voice's pause between sentences (ms): the longest silences inside answers of several sentences."""
+    pauses: list[float] = []
+    for own, text in zip(frames, parts):
+        inner = len(speech_sentences(text)) - 1
+        if inner < 1 or not own:
+            continue
+        runs, count = [], 0
+        for f in own[_silent_run(own) : len(own) - _silent_run(reversed(own))]:
+            if f.silent:
+                count += 1
+            elif count:
+                runs.append(count)
+                count = 0
+        ms = own[0].samples / own[0].rate * 1000
+        pauses += [r * ms for r in sorted(runs, reverse=True)[:inner]]
+    return statistics.median(pauses) if pauses else SENTENCE_PAUSE_MS
+
+
+def _ends_sentence(text: str) -> bool:
+    return text.rstrip().rstrip("”’」』）)\"'").endswith(SENTENCE_ENDS)

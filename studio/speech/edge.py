@@ -20,6 +20,10 @@ from studio.speech.reach import connector_cause, unreachable
 DEFAULT_WSS = "wss://speech.platform.bing.com/consumer/speech/synthesize/readaloud/edge/v1"
 DEFAULT_VOICES = "https://speech.platform.bing.com/consumer/speech/synthesize/readaloud/voices/list"
 TICKS_PER_MS = 10_000
+# Whole sentences up to about 20 s of speech per request: the service streams each at its own pace, so
+# many short requests at once finish sooner than one per item, and arrive in order for the audio stage.
+# The joins are made inaudible by studio.speech.assemble (the service's trailing silence trimmed).
+REQUEST_TARGET_BYTES = 300
 
 
 def edge_url() -> str:

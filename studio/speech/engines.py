@@ -12,7 +12,7 @@ from studio.core.config import Show
 from studio.core.errors import ConfigError
 from studio.speech.azure import AzureEngine, azure_base, azure_problem, azure_version
 from studio.speech.base import Engine
-from studio.speech.edge import EdgeEngine, edge_url, edge_version
+from studio.speech.edge import REQUEST_TARGET_BYTES, EdgeEngine, edge_url, edge_version
 from studio.speech.espeak import EspeakEngine, espeak_version
 from studio.speech.openai_api import OpenAIEngine, openai_problem, openai_version
 from studio.speech.reach import probe
@@ -26,11 +26,12 @@ class EngineKind:
     make: Callable[[Show], Engine]
     endpoint: Callable[[Show], str | None] = lambda show: None  # None: offline, nothing to probe
     problem: Callable[[Show, list[str]], str | None] = lambda show, voices: None  # settings keeping it from use
+    request_bytes: int | None = None  # pack sentences into requests of about this size (None: as large as allowed)
 
 
 ENGINES: dict[str, EngineKind] = {k.name: k for k in (
     EngineKind("edge", "Edge TTS", lambda show: edge_version(), lambda show: EdgeEngine(timeout=show.speech.timeout),
-               endpoint=lambda show: edge_url()),
+               endpoint=lambda show: edge_url(), request_bytes=REQUEST_TARGET_BYTES),
     EngineKind("azure", "Azure Speech", lambda show: azure_version(show.speech.azure),
                lambda show: AzureEngine(show.speech.azure, show.speech.timeout),
                endpoint=lambda show: azure_base(show.speech.azure),
@@ -58,6 +59,11 @@ def check_engine_settings(show: Show) -> None:
 
 def engine_version(name: str, show: Show) -> str:
     return ENGINES[name].version(show)
+
+
+def request_target(name: str) -> int | None:
+    """How much text one request of `name` should carry (studio.speech.text.split_for_requests)."""
+    return ENGINES[name].request_bytes
 
 
 def settings_problem(name: str, show: Show, voices: list[str]) -> str | None:

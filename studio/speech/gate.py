@@ -5,8 +5,9 @@ up to `speech.max_jobs`; a request the service refuses or drops (403/429/5xx, ti
 audio) halves the limit (never under 1). A service that throttles is backed off from at once;
 one that keeps up is used at its pace. `peak` and `backoffs` say what happened.
 
-A free slot goes to the longest waiting request first (longest processing time first): the
-build ends when its last request does, so the long ones must not start last.
+A free slot goes to the waiting request of the lowest rank: the scheduler ranks requests in
+episode order, so clips complete in the order the audio stage encodes them (requests are kept
+short, studio.speech.text.split_for_requests, so none started late holds the build up).
 """
 
 from __future__ import annotations
@@ -24,12 +25,12 @@ class AdaptiveGate:
         self.peak = self.limit
         self.backoffs = 0
         self._cond = asyncio.Condition()
-        self._waiting: list[tuple[float, int]] = []  # (-size, arrival): a heap, the longest first
+        self._waiting: list[tuple[tuple, int]] = []  # (rank, arrival): a heap, the lowest first
         self._arrivals = itertools.count()
 
-    async def acquire(self, size: float = 0) -> None:
-        """Wait for a slot; of the requests waiting, the largest `size` (e.g. its text's length) goes first."""
-        ticket = (-size, next(self._arrivals))
+    async def acquire(self, rank: tuple = ()) -> None:
+        """Wait for a slot; of the requests waiting, the lowest `rank` goes first (then the first to ask)."""
+        ticket = (rank, next(self._arrivals))
         async with self._cond:
             heapq.heappush(self._waiting, ticket)
             try:

@@ -41,7 +41,8 @@ class ClipHandoff:
 
     def item_done(self, job: ItemJob, cached: bool) -> None:
         if job.error is None and not job.pending:
-            clip = self.joined[job.index] = join_clips([r.clip for r in job.requests], text=self.texts[job.index])
+            clip = self.joined[job.index] = join_clips([r.clip for r in job.requests], text=self.texts[job.index],
+                                                         parts=[r.text for r in job.requests])
             self.on_clip(job.index, clip)
         if self.inner is not None:
             self.inner.item_done(job, cached)

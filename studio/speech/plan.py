@@ -186,5 +186,5 @@ def english_note(plans: list[ItemSpeech]) -> str | None:
             "(or english_voice in the front matter), e.g. en-US-AriaNeural")
 
 
-def chunks_of(segment: Segment, limit: int) -> list[str]:
-    return split_for_requests(segment.text, limit)
+def chunks_of(segment: Segment, limit: int, target: int | None = None) -> list[str]:
+    return split_for_requests(segment.text, limit, target)

@@ -99,14 +99,14 @@ async def run_jobs(jobs: list[ItemJob], engine: Engine, cache: ClipCache, concur
     gate = AdaptiveGate(min(concurrency, cap), min(max_concurrency or concurrency, cap))
     same: dict[str, asyncio.Future] = {}  # one request per distinct (voice, text) key
 
-    async def speak(job: ItemJob, req: Request) -> None:
+    async def speak(job: ItemJob, req: Request, rank: tuple[int, int]) -> None:
         if req.key in same:
             req.clip = await asyncio.shield(same[req.key])
             progress.request_done(job)
             return
         same[req.key] = done = asyncio.get_running_loop().create_future()
         try:
-            req.clip = await fresh(job, req)
+            req.clip = await fresh(job, req, rank)
         except Exception as e:
             done.set_exception(e)
             done.exception()  # retrieved: no "never retrieved" warning when nobody else waits
@@ -117,13 +117,13 @@ async def run_jobs(jobs: list[ItemJob], engine: Engine, cache: ClipCache, concur
         done.set_result(req.clip)
         progress.request_done(job)
 
-    async def fresh(job: ItemJob, req: Request) -> Clip:
+    async def fresh(job: ItemJob, req: Request, rank: tuple[int, int]) -> Clip:
         attempt = 0
         while True:
             attempt += 1
             job.attempts = max(job.attempts, attempt)
             try:
-                await gate.acquire(len(req.text))  # the longest requests first
+                await gate.acquire(rank)  # in episode order
                 ok = False
                 try:
                     if not job.started:
@@ -157,7 +157,8 @@ async def run_jobs(jobs: list[ItemJob], engine: Engine, cache: ClipCache, concur
             summary.cached += 1
             progress.item_done(job, cached=True)
             return
-        results = await asyncio.gather(*(speak(job, r) for r in pending), return_exceptions=True)
+        results = await asyncio.gather(*(speak(job, r, (job.index, n)) for n, r in enumerate(pending)),
+                                       return_exceptions=True)
         errors = [r for r in results if isinstance(r, BaseException)]
         for err in errors:
             if not isinstance(err, Exception):

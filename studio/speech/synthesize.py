@@ -20,7 +20,14 @@ from studio.core.model import Episode
 from studio.speech.assemble import join_clips
 from studio.speech.base import Clip
 from studio.speech.cache import ClipCache, clip_key
-from studio.speech.engines import ENGINE_LABELS, engine_version, make_engine, reach_problem, settings_problem
+from studio.speech.engines import (
+    ENGINE_LABELS,
+    engine_version,
+    make_engine,
+    reach_problem,
+    request_target,
+    settings_problem,
+)
 from studio.speech.handoff import ClipHandoff
 from studio.speech.lexicon import load_lexicon
 from studio.speech.plan import ItemSpeech, chunks_of, english_note, plan_speech
@@ -43,13 +50,13 @@ class Speech:
 
 
 def build_jobs(plans: list[ItemSpeech], engine: str, show: Show, limit: int) -> list[ItemJob]:
-    version = engine_version(engine, show)
+    version, target = engine_version(engine, show), request_target(engine)
     jobs = []
     for p in plans:
         reqs = [
             Request(text=chunk, voice=seg.voice, key=clip_key(engine, version, seg.voice, chunk))
             for seg in p.segments
-            for chunk in chunks_of(seg, limit)
+            for chunk in chunks_of(seg, limit, target)
         ]
         jobs.append(ItemJob(index=p.index, label=p.label, requests=reqs))
     return jobs
@@ -159,7 +166,9 @@ def synthesize_episode(
         break
     if summary.failures:
         raise SpeechError(failure_message(summary, len(work)), episode.source)
-    clips = [replace(joined.get(j.index) or join_clips([r.clip for r in j.requests], text=p.text), shown=p.shown) for j, p in zip(work, plans)]
+    clips = [replace(joined.get(j.index) or join_clips([r.clip for r in j.requests], text=p.text,
+                                                       parts=[r.text for r in j.requests]), shown=p.shown)
+             for j, p in zip(work, plans)]
     return Speech(
         clips=clips, voices=[p.voices for p in plans], engine=name,
         synthesized=summary.synthesized, cached=summary.cached, retried=summary.retried,

@@ -28,19 +28,21 @@ def speech_sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE_END.split(text) if s]
 
 
-def split_for_requests(text: str, limit: int = MAX_REQUEST_BYTES) -> list[str]:
-    """Pack whole sentences into chunks of at most `limit` escaped bytes.
+def split_for_requests(text: str, limit: int = MAX_REQUEST_BYTES, target: int | None = None) -> list[str]:
+    """Pack whole sentences into chunks of at most `target` escaped bytes (default: `limit`).
 
-    A sentence longer than the limit is cut at clauses, then spaces, then
-    characters. Chunks with nothing speakable are dropped, never sent.
+    Only a sentence longer than the hard `limit` is cut (at clauses, then spaces, then
+    characters); one longer than `target` is a chunk of its own, never cut. Chunks with
+    nothing speakable are dropped, never sent.
     """
+    pack = min(limit, target or limit)
     pieces: list[str] = []
     for sentence in speech_sentences(text):
         pieces.extend(_fit(sentence, limit))
     chunks: list[str] = []
     current = ""
     for piece in pieces:
-        if current and request_bytes(current + piece) > limit:
+        if current and request_bytes(current + piece) > pack:
             chunks.append(current)
             current = ""
         current += piece

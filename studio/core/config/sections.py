@@ -73,7 +73,7 @@ class OpenAISpeechConfig:
 class SpeechConfig:
     engine: str = "auto"  # auto | a name of studio.speech.engines (checked there: the registry is its owner)
     engines: list[str] = field(default_factory=lambda: ["edge", "espeak"])  # what `auto` tries, in order
-    jobs: int = setting(4, between(1, 64))  # concurrent requests to the voice service at first
+    jobs: int = setting(8, between(1, 64))  # concurrent requests to the voice service at first
     max_jobs: int = setting(16, between(1, 64))  # ... up to this many while the service keeps up
     cache_dir: str = ".studio-cache"
     rate: str = setting("+0%", looks_like(r"[+-]\d+%", "+10%"))  # speaking rate
