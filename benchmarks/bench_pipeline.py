@@ -4,8 +4,8 @@
 
 Cases (seconds, wall, each whole process; every baseline measured in this run):
 - edge-overlap: a cold `studio build` of the weekly transcript (quick mode: 4 short items) against the local Edge stand-in
-  modelled as the service behaves (0.8 s to the first byte, then audio streamed at 8x real time: `--rtf 0.125`;
-  audio rendered ahead) vs speech alone (a process that only
+  modelled as the service behaves (0.8 s to the first byte, then audio streamed at 8x real time: `--rtf 0.125`,
+  each answer padded with 0.8 s of silence: `--pad-ms 800`; audio rendered ahead) vs speech alone (a process that only
   synthesizes the same episode, same stand-in, same jobs) + one plain ffmpeg encode of the
   episode's PCM; target <= 1.3x.
 - edge-vs-sequential: the same build vs a sequential edge-tts + pydub script (one request per
@@ -34,6 +34,7 @@ from studio.ingest import read_episode
 
 LATENCY = 0.8  # the service: seconds to turn.start
 RTF = 0.125  # then audio streamed at 8x real time
+PAD_MS = 800  # and every answer padded with silence after its last word (edge-tts assumes 875 ms)
 INSTANT_LATENCY = 0.3  # the secondary model: all audio at once after 300 ms
 GAP_MS = 600
 
@@ -133,7 +134,8 @@ def bench_edge(quick: bool) -> list[dict]:
     """Main rows: the service as it behaves (0.8 s to turn.start, audio at 8x real time); secondary rows: 300 ms
     latency and all audio at once (the old model, where encoding dominates)."""
     rows = []
-    for name, model, main in (("edge 0.8 s + 8x stream", ("--latency", str(LATENCY), "--rtf", str(RTF)), True),
+    for name, model, main in (("edge 0.8 s + 8x stream", ("--latency", str(LATENCY), "--rtf", str(RTF),
+                                                          "--pad-ms", str(PAD_MS)), True),
                               ("edge 300 ms instant (secondary)", ("--latency", str(INSTANT_LATENCY)), False)):
         t, (loud, work) = _edge_times(quick, *model)
         floor = t["speech"] + t["encode"]
