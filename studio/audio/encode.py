@@ -23,7 +23,7 @@ def master_filter(master: Master) -> str:
     return graph
 
 
-METER = "ebur128=peak=true:framelog=verbose"  # a line per 100 ms: the blocks
+METER = "ebur128=peak=true:framelog=info"  # a line per 100 ms: the blocks
 Feed = Callable[[BinaryIO], None]  # writes the raw PCM into the encoder's stdin
 
 
@@ -31,48 +31,42 @@ def encode_master(source: Path | Feed, rate: int, channels: int, master: Master,
     """Raw s16le PCM (a file, or written by `source` into a pipe as it is mixed) -> gain
     (+ limiter) -> CBR MP3 with a Xing/LAME header (exact length).
 
-    The encoder's packets also go (tee muxer) to a second ffmpeg that decodes and measures
-    them while the file is written: the loudness blocks (studio.audio.blocks) of the MP3 a
-    player decodes, at no extra wall time.
+    The same ffmpeg decodes the encoder's packets as they are written (a loopback decoder,
+    `-dec`) and measures them: the loudness blocks (studio.audio.blocks) and true peak of the
+    MP3 a player decodes, with no second process and no copy of the MP3 through a pipe.
     """
     feed = None if isinstance(source, (str, Path)) else source
-    target = ["-f", "tee", f"[f=mp3:id3v2_version=0:write_xing=1]{_tee_escape(out)}"
-              "|[f=mp3:id3v2_version=0:write_xing=0]pipe:1"]
-    encoder = [
-        ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error",
+    cmd = [
+        ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info",
         "-f", "s16le", "-ar", str(rate), "-ac", str(channels), "-i", "pipe:0" if feed else str(source),
         "-map", "0:a", "-af", master_filter(master),
         "-c:a", "libmp3lame", "-b:a", f"{bitrate_kbps}k", "-ar", str(rate), "-ac", str(channels),
-        "-map_metadata", "-1", *target,
+        "-map_metadata", "-1", "-id3v2_version", "0", "-write_xing", "1", "-f", "mp3", "-y",
+        "file:" + str(Path(out).resolve()),
+        "-dec", "0:0", "-filter_complex", f"[dec:0]{METER}[m]", "-map", "[m]", "-f", "null", "-",
     ]
-    meter = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "verbose",
-             "-f", "mp3", "-i", "pipe:0", "-af", METER, "-f", "null", "-"]
-    with tempfile.TemporaryFile() as enc_err, tempfile.TemporaryFile() as meter_err:
-        enc = subprocess.Popen(encoder, stdin=subprocess.PIPE if feed else subprocess.DEVNULL,
-                               stdout=subprocess.PIPE, stderr=enc_err)
-        meter_proc = subprocess.Popen(meter, stdin=enc.stdout, stdout=subprocess.DEVNULL, stderr=meter_err)
-        enc.stdout.close()  # the meter reads it
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if feed else subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=err)
         try:
             if feed:
                 try:
-                    feed(enc.stdin)
+                    feed(proc.stdin)
                 except BrokenPipeError:
                     pass  # the encoder stopped: its error is reported below
                 finally:
-                    _close(enc.stdin)
+                    _close(proc.stdin)
         except BaseException:
-            enc.kill(), meter_proc.kill()
+            proc.kill()
             raise
         finally:
-            enc.wait(), meter_proc.wait()
-        enc_err.seek(0), meter_err.seek(0)
-        enc_text = enc_err.read().decode("utf-8", "replace").strip()
-        meter_text = meter_err.read().decode("utf-8", "replace")
-    if enc.returncode != 0:
-        raise AudioError(f"ffmpeg (MP3 encoder) failed: {enc_text.splitlines()[-1] if enc_text else enc.returncode}")
-    if meter_proc.returncode != 0:
-        raise AudioError("ffmpeg (loudness meter) failed on the encoded MP3")
-    return parse_blocks(meter_text)
+            proc.wait()
+        err.seek(0)
+        text = err.read().decode("utf-8", "replace")
+    if proc.returncode != 0:
+        lines = [ln for ln in text.strip().splitlines() if "rror" in ln] or text.strip().splitlines()
+        raise AudioError(f"ffmpeg (MP3 encoder) failed: {lines[-1] if lines else proc.returncode}")
+    return parse_blocks(text)
 
 
 def _close(pipe: BinaryIO) -> None:
@@ -80,14 +74,6 @@ def _close(pipe: BinaryIO) -> None:
         pipe.close()
     except BrokenPipeError:
         pass
-
-
-def _tee_escape(path: Path) -> str:
-    """A file name inside the tee muxer's [options]target|... syntax."""
-    text = str(Path(path).resolve())  # absolute: "a:b" would read as a protocol
-    for ch in "\\|[]:'":
-        text = text.replace(ch, "\\" + ch)
-    return text
 
 
 def cut_clips(episode_mp3: Path, windows: list[tuple[float, float]], outs: list[Path]) -> None:
