@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -9,7 +10,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from studio.audio.blocks import Blocks, parse_blocks
-from studio.audio.ffmpeg import ffmpeg_exe
+from studio.audio.ffmpeg import ffmpeg_exe, loopback_decoders
 from studio.audio.loudness import Master, db_to_limit
 from studio.audio.mp3 import ENCODER_DELAY, mp3_frames
 from studio.core.errors import AudioError
@@ -33,40 +34,62 @@ def encode_master(source: Path | Feed, rate: int, channels: int, master: Master,
 
     The same ffmpeg decodes the encoder's packets as they are written (a loopback decoder,
     `-dec`) and measures them: the loudness blocks (studio.audio.blocks) and true peak of the
-    MP3 a player decodes, with no second process and no copy of the MP3 through a pipe.
+    MP3 a player decodes, with no second process and no copy of the MP3 through a pipe. An
+    ffmpeg older than 7 has no loopback decoders: a second one measures a copy (tee muxer).
     """
     feed = None if isinstance(source, (str, Path)) else source
-    cmd = [
-        ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info",
-        "-f", "s16le", "-ar", str(rate), "-ac", str(channels), "-i", "pipe:0" if feed else str(source),
+    head = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info"]
+    encoder = [
+        *head, "-f", "s16le", "-ar", str(rate), "-ac", str(channels), "-i", "pipe:0" if feed else str(source),
         "-map", "0:a", "-af", master_filter(master),
-        "-c:a", "libmp3lame", "-b:a", f"{bitrate_kbps}k", "-ar", str(rate), "-ac", str(channels),
-        "-map_metadata", "-1", "-id3v2_version", "0", "-write_xing", "1", "-f", "mp3", "-y",
-        "file:" + str(Path(out).resolve()),
-        "-dec", "0:0", "-filter_complex", f"[dec:0]{METER}[m]", "-map", "[m]", "-f", "null", "-",
+        "-c:a", "libmp3lame", "-b:a", f"{bitrate_kbps}k", "-ar", str(rate), "-ac", str(channels), "-map_metadata", "-1",
     ]
-    with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if feed else subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=err)
+    if loopback_decoders():
+        cmds = [[*encoder, "-id3v2_version", "0", "-write_xing", "1", "-f", "mp3", "-y", "file:" + str(Path(out).resolve()),
+                 "-dec", "0:0", "-filter_complex", f"[dec:0]{METER}[m]", "-map", "[m]", "-f", "null", "-"]]
+    else:
+        tee = f"[f=mp3:id3v2_version=0:write_xing=1]{_tee_escape(out)}|[f=mp3:id3v2_version=0:write_xing=0]pipe:1"
+        cmds = [[*encoder, "-f", "tee", tee], [*head, "-f", "mp3", "-i", "pipe:0", "-af", METER, "-f", "null", "-"]]
+    codes, texts = _run(cmds, feed)
+    for code, text, what in zip(codes, texts, ("MP3 encoder", "loudness meter")):
+        if code != 0:
+            lines = [ln for ln in text.strip().splitlines() if "rror" in ln] or text.strip().splitlines()
+            raise AudioError(f"ffmpeg ({what}) failed: {lines[-1] if lines else code}")
+    return parse_blocks(texts[-1])
+
+
+def _run(cmds: list[list[str]], feed: Feed | None) -> tuple[list[int], list[str]]:
+    """Run a chain of processes (each one's stdout the next one's stdin), `feed` writing into the first."""
+    with contextlib.ExitStack() as stack:
+        errs = [stack.enter_context(tempfile.TemporaryFile()) for _ in cmds]
+        procs: list[subprocess.Popen] = []
+        for n, (cmd, err) in enumerate(zip(cmds, errs)):
+            stdin = procs[-1].stdout if procs else subprocess.PIPE if feed else subprocess.DEVNULL
+            last = n == len(cmds) - 1
+            procs.append(subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.DEVNULL if last else subprocess.PIPE,
+                                          stderr=err))
+            if n:
+                procs[-2].stdout.close()  # the next one reads it
         try:
             if feed:
                 try:
-                    feed(proc.stdin)
+                    feed(procs[0].stdin)
                 except BrokenPipeError:
-                    pass  # the encoder stopped: its error is reported below
+                    pass  # the encoder stopped: its error is reported
                 finally:
-                    _close(proc.stdin)
+                    _close(procs[0].stdin)
         except BaseException:
-            proc.kill()
+            for proc in procs:
+                proc.kill()
             raise
         finally:
-            proc.wait()
-        err.seek(0)
-        text = err.read().decode("utf-8", "replace")
-    if proc.returncode != 0:
-        lines = [ln for ln in text.strip().splitlines() if "rror" in ln] or text.strip().splitlines()
-        raise AudioError(f"ffmpeg (MP3 encoder) failed: {lines[-1] if lines else proc.returncode}")
-    return parse_blocks(text)
+            for proc in procs:
+                proc.wait()
+        texts = []
+        for err in errs:
+            err.seek(0)
+            texts.append(err.read().decode("utf-8", "replace"))
+    return [proc.returncode for proc in procs], texts
 
 
 def _close(pipe: BinaryIO) -> None:
@@ -74,6 +97,14 @@ def _close(pipe: BinaryIO) -> None:
         pipe.close()
     except BrokenPipeError:
         pass
+
+
+def _tee_escape(path: Path) -> str:
+    """A file name inside the tee muxer's [options]target|... syntax."""
+    text = str(Path(path).resolve())  # absolute: "a:b" would read as a protocol
+    for ch in "\\|[]:'":
+        text = text.replace(ch, "\\" + ch)
+    return text
 
 
 def cut_clips(episode_mp3: Path, windows: list[tuple[float, float]], outs: list[Path]) -> None:

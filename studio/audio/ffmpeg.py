@@ -26,6 +26,14 @@ def ffmpeg_exe() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
+@functools.cache
+def loopback_decoders() -> bool:
+    """Whether the ffmpeg can decode its own encoder's output (`-dec`, from ffmpeg 7; a git build counts as new)."""
+    out = subprocess.run([ffmpeg_exe(), "-hide_banner", "-version"], capture_output=True).stdout.decode("utf-8", "replace")
+    m = re.match(r"ffmpeg version n?(\d+)\.", out)
+    return m is None or int(m.group(1)) >= 7
+
+
 def run_ffmpeg(args: list[str], input_bytes: bytes | None = None) -> bytes:
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", *args]
     proc = subprocess.run(cmd, input=input_bytes, capture_output=True)
