@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -9,7 +10,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from studio.audio.blocks import Blocks, parse_blocks
-from studio.audio.ffmpeg import ffmpeg_exe
+from studio.audio.ffmpeg import ffmpeg_exe, loopback_decoders
 from studio.audio.loudness import Master, db_to_limit
 from studio.audio.mp3 import ENCODER_DELAY, mp3_frames
 from studio.core.errors import AudioError
@@ -23,7 +24,7 @@ def master_filter(master: Master) -> str:
     return graph
 
 
-METER = "ebur128=peak=true:framelog=verbose"  # a line per 100 ms: the blocks
+METER = "ebur128=peak=true:framelog=info"  # a line per 100 ms: the blocks
 Feed = Callable[[BinaryIO], None]  # writes the raw PCM into the encoder's stdin
 
 
@@ -31,48 +32,64 @@ def encode_master(source: Path | Feed, rate: int, channels: int, master: Master,
     """Raw s16le PCM (a file, or written by `source` into a pipe as it is mixed) -> gain
     (+ limiter) -> CBR MP3 with a Xing/LAME header (exact length).
 
-    The encoder's packets also go (tee muxer) to a second ffmpeg that decodes and measures
-    them while the file is written: the loudness blocks (studio.audio.blocks) of the MP3 a
-    player decodes, at no extra wall time.
+    The same ffmpeg decodes the encoder's packets as they are written (a loopback decoder,
+    `-dec`) and measures them: the loudness blocks (studio.audio.blocks) and true peak of the
+    MP3 a player decodes, with no second process and no copy of the MP3 through a pipe. An
+    ffmpeg older than 7 has no loopback decoders: a second one measures a copy (tee muxer).
     """
     feed = None if isinstance(source, (str, Path)) else source
-    target = ["-f", "tee", f"[f=mp3:id3v2_version=0:write_xing=1]{_tee_escape(out)}"
-              "|[f=mp3:id3v2_version=0:write_xing=0]pipe:1"]
+    head = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info"]
     encoder = [
-        ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error",
-        "-f", "s16le", "-ar", str(rate), "-ac", str(channels), "-i", "pipe:0" if feed else str(source),
+        *head, "-f", "s16le", "-ar", str(rate), "-ac", str(channels), "-i", "pipe:0" if feed else str(source),
         "-map", "0:a", "-af", master_filter(master),
-        "-c:a", "libmp3lame", "-b:a", f"{bitrate_kbps}k", "-ar", str(rate), "-ac", str(channels),
-        "-map_metadata", "-1", *target,
+        "-c:a", "libmp3lame", "-b:a", f"{bitrate_kbps}k", "-ar", str(rate), "-ac", str(channels), "-map_metadata", "-1",
     ]
-    meter = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "verbose",
-             "-f", "mp3", "-i", "pipe:0", "-af", METER, "-f", "null", "-"]
-    with tempfile.TemporaryFile() as enc_err, tempfile.TemporaryFile() as meter_err:
-        enc = subprocess.Popen(encoder, stdin=subprocess.PIPE if feed else subprocess.DEVNULL,
-                               stdout=subprocess.PIPE, stderr=enc_err)
-        meter_proc = subprocess.Popen(meter, stdin=enc.stdout, stdout=subprocess.DEVNULL, stderr=meter_err)
-        enc.stdout.close()  # the meter reads it
+    if loopback_decoders():
+        cmds = [[*encoder, "-id3v2_version", "0", "-write_xing", "1", "-f", "mp3", "-y", "file:" + str(Path(out).resolve()),
+                 "-dec", "0:0", "-filter_complex", f"[dec:0]{METER}[m]", "-map", "[m]", "-f", "null", "-"]]
+    else:
+        tee = f"[f=mp3:id3v2_version=0:write_xing=1]{_tee_escape(out)}|[f=mp3:id3v2_version=0:write_xing=0]pipe:1"
+        cmds = [[*encoder, "-f", "tee", tee], [*head, "-f", "mp3", "-i", "pipe:0", "-af", METER, "-f", "null", "-"]]
+    codes, texts = _run(cmds, feed)
+    for code, text, what in zip(codes, texts, ("MP3 encoder", "loudness meter")):
+        if code != 0:
+            lines = [ln for ln in text.strip().splitlines() if "rror" in ln] or text.strip().splitlines()
+            raise AudioError(f"ffmpeg ({what}) failed: {lines[-1] if lines else code}")
+    return parse_blocks(texts[-1])
+
+
+def _run(cmds: list[list[str]], feed: Feed | None) -> tuple[list[int], list[str]]:
+    """Run a chain of processes (each one's stdout the next one's stdin), `feed` writing into the first."""
+    with contextlib.ExitStack() as stack:
+        errs = [stack.enter_context(tempfile.TemporaryFile()) for _ in cmds]
+        procs: list[subprocess.Popen] = []
+        for n, (cmd, err) in enumerate(zip(cmds, errs)):
+            stdin = procs[-1].stdout if procs else subprocess.PIPE if feed else subprocess.DEVNULL
+            last = n == len(cmds) - 1
+            procs.append(subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.DEVNULL if last else subprocess.PIPE,
+                                          stderr=err))
+            if n:
+                procs[-2].stdout.close()  # the next one reads it
         try:
             if feed:
                 try:
-                    feed(enc.stdin)
+                    feed(procs[0].stdin)
                 except BrokenPipeError:
-                    pass  # the encoder stopped: its error is reported below
+                    pass  # the encoder stopped: its error is reported
                 finally:
-                    _close(enc.stdin)
+                    _close(procs[0].stdin)
         except BaseException:
-            enc.kill(), meter_proc.kill()
+            for proc in procs:
+                proc.kill()
             raise
         finally:
-            enc.wait(), meter_proc.wait()
-        enc_err.seek(0), meter_err.seek(0)
-        enc_text = enc_err.read().decode("utf-8", "replace").strip()
-        meter_text = meter_err.read().decode("utf-8", "replace")
-    if enc.returncode != 0:
-        raise AudioError(f"ffmpeg (MP3 encoder) failed: {enc_text.splitlines()[-1] if enc_text else enc.returncode}")
-    if meter_proc.returncode != 0:
-        raise AudioError("ffmpeg (loudness meter) failed on the encoded MP3")
-    return parse_blocks(meter_text)
+            for proc in procs:
+                proc.wait()
+        texts = []
+        for err in errs:
+            err.seek(0)
+            texts.append(err.read().decode("utf-8", "replace"))
+    return [proc.returncode for proc in procs], texts
 
 
 def _close(pipe: BinaryIO) -> None:
