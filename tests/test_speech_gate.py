@@ -9,7 +9,9 @@ import pytest
 
 from studio.core.config import load_show
 from studio.core.errors import ConfigError
+from studio.speech.base import VoiceSettings
 from studio.speech.gate import AdaptiveGate
+from studio.speech.scheduler import ItemJob, Request, request_ranks
 from studio.speech.synthesize import synthesize_episode
 from tests.speech_support import episode, show_at, stand_in, write_show  # noqa: F401 (fixture)
 
@@ -94,6 +96,25 @@ def test_jobs_on_the_command_line_fix_the_number(tmp_path, stand_in):  # noqa: F
     show = show_at(tmp_path / "show", speech="jobs = 2\nmax_jobs = 16")
     synthesize_episode(episode(TEXTS[:12], tmp_path), show, "edge", tmp_path / "cache", jobs=3)
     assert stand_in.stats()["max_in_flight"] <= 3
+
+
+def test_max_jobs_alone_caps_the_start(tmp_path, stand_in):  # noqa: F811
+    """A show that only lowers max_jobs (under the default start) is never sent more at once."""
+    stand_in.latency = 0.1
+    show = show_at(tmp_path / "show", speech="max_jobs = 3")
+    result = synthesize_episode(episode(TEXTS, tmp_path), show, "edge", tmp_path / "cache")
+    assert result.failed == 0 and stand_in.stats()["max_in_flight"] <= 3
+
+
+def test_requests_go_in_episode_order_and_the_last_round_longest_first():
+    """The audio stage encodes in episode order; the build ends with its last request: the final
+    round (one request per slot) starts with its longest, so no long one is started last."""
+    sizes = [[40], [10, 90], [30], [20, 80], [50], [60]]
+    jobs = [ItemJob(i, f"item {i}", [Request("字" * n, VoiceSettings("zh-CN-XiaoxiaoNeural")) for n in item])
+            for i, item in enumerate(sizes)]
+    ranks = request_ranks(jobs, slots=4)
+    order = sorted((r for j in jobs for r in j.requests), key=lambda r: ranks[id(r)])
+    assert [len(r.text) for r in order] == [40, 10, 90, 30, 80, 60, 50, 20]
 
 
 def test_max_jobs_under_jobs_is_one_clear_error(tmp_path):

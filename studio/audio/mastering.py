@@ -66,6 +66,7 @@ class Mastering:
         self._slots: list[Future | None] = [None] * len(episode.items)
         self._cond = threading.Condition()
         self._stopped = False
+        self._every_item_sounds = False
         self._thread: threading.Thread | None = None
         self._encoder: PieceEncoder | None = None
         self._lock = threading.Lock()
@@ -170,8 +171,11 @@ class Mastering:
         except OSError:
             pass  # only costs time next build
 
-    def ahead(self) -> None:
-        """Start encoding pieces while the clips are synthesized (only when every gain is known early)."""
+    def ahead(self, every_item_sounds: bool = False) -> None:
+        """Start encoding pieces while the clips are synthesized (only when every gain is known early).
+        `every_item_sounds`: each clip will have audio (a voice engine's always do), so a piece is
+        encoded without waiting for the clip after it."""
+        self._every_item_sounds = every_item_sounds
         if self.cfg.level_items and self._thread is None and not self._stopped:
             self._thread = threading.Thread(target=self._run_ahead, name="studio-ahead", daemon=True)
             self._thread.start()
@@ -181,7 +185,8 @@ class Mastering:
             jingles = self.jingles()
             planner = self.planner(jingles, self.guess_master(jingles))
             encoder = self.encoder(jingles, planner)
-            for plan in planner.plan(len(self._slots), self._wait):
+            sounds = (lambda i: True) if self._every_item_sounds else None
+            for plan in planner.plan(len(self._slots), self._wait, sounds):
                 encoder.submit(plan)
         except Exception:  # noqa: BLE001 - a guess gone wrong: the render does it properly and reports
             return

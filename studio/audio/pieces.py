@@ -66,8 +66,10 @@ class Planner:
             return 0.0
         return min(self.aim - part.loudness.integrated, self.cfg.true_peak + MAX_LIMITING_DB - part.peak_db)
 
-    def plan(self, count: int, part_at: Callable[[int], Part]) -> Iterator[PiecePlan]:
-        """Yield the pieces as soon as each is known (`part_at(i)` may wait for item i's clip)."""
+    def plan(self, count: int, part_at: Callable[[int], Part],
+             sounds: Callable[[int], bool] | None = None) -> Iterator[PiecePlan]:
+        """Yield the pieces as soon as each is known (`part_at(i)` may wait for item i's clip; `sounds(i)`,
+        when given, says without waiting whether item i will have sound, so a piece need not wait for the next)."""
         first, parts = 0, []
         spoken_before = any_spoken = after_cut = False
         following: Part | None = None
@@ -79,8 +81,12 @@ class Planner:
             if i == count - 1:
                 break
             if any_spoken and self._cut_after(part, len(parts)):
-                following = part_at(i + 1)
-                if following.size > 0:  # the next piece starts with speech
+                if sounds is not None and sounds(i + 1):
+                    next_speaks = True
+                else:
+                    following = part_at(i + 1)
+                    next_speaks = following.size > 0
+                if next_speaks:  # the next piece starts with speech
                     yield self.piece(first, parts, after_cut, True, spoken_before, last=False)
                     first, parts, after_cut, spoken_before = i + 1, [], True, True
         yield self.piece(first, parts, after_cut, False, spoken_before, last=True)

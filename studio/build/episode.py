@@ -195,7 +195,7 @@ def _rerender(script: Path, show: Show, out: Path, cover: Path, manifest: Manife
 
 def _speak(episode: Episode, show: Show, engine: str | None, jobs: int | None, reporter: Reporter, mastering) -> Speech:
     """Every item's clip; each is handed to the audio stage the moment it is complete."""
-    mastering.ahead()
+    mastering.ahead(every_item_sounds=True)  # a voice's clip always has audio (silence for nothing to say)
     try:
         with SpeechDisplay.open(reporter, len(episode.items)) as display:
             speech = synthesize_episode(

@@ -5,9 +5,9 @@ up to `speech.max_jobs`; a request the service refuses or drops (403/429/5xx, ti
 audio) halves the limit (never under 1). A service that throttles is backed off from at once;
 one that keeps up is used at its pace. `peak` and `backoffs` say what happened.
 
-A free slot goes to the waiting request of the lowest rank: the scheduler ranks requests in
-episode order, so clips complete in the order the audio stage encodes them (requests are kept
-short, studio.speech.text.split_for_requests, so none started late holds the build up).
+A free slot goes to the waiting request of the lowest rank (studio.speech.scheduler.request_ranks:
+episode order, so clips complete in the order the audio stage encodes them, and the last round
+longest first).
 """
 
 from __future__ import annotations

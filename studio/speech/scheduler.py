@@ -86,6 +86,15 @@ class _FailFast(Exception):
     """An item failed and the caller wants no more work (it will try another engine)."""
 
 
+def request_ranks(jobs: list[ItemJob], slots: int) -> dict[int, tuple]:
+    """The order requests go out in (by id of the request): episode order, so the audio stage
+    encodes the first items while the rest are spoken; the last round (one request per slot)
+    longest first, so that the build does not wait for a long one started last."""
+    pending = [r for j in sorted(jobs, key=lambda j: j.index) for r in j.pending]
+    last = max(0, len(pending) - slots)
+    return {id(r): (0, n) if n < last else (1, -len(r.text), n) for n, r in enumerate(pending)}
+
+
 async def run_jobs(jobs: list[ItemJob], engine: Engine, cache: ClipCache, concurrency: int,
                    policy: RetryPolicy, progress: SpeechProgress | None = None, fail_fast: bool = False,
                    max_concurrency: int | None = None) -> Summary:
@@ -97,9 +106,10 @@ async def run_jobs(jobs: list[ItemJob], engine: Engine, cache: ClipCache, concur
     summary = Summary()
     cap = getattr(engine, "max_jobs", None) or max(concurrency, max_concurrency or 0)
     gate = AdaptiveGate(min(concurrency, cap), min(max_concurrency or concurrency, cap))
+    ranks = request_ranks(jobs, gate.ceiling)
     same: dict[str, asyncio.Future] = {}  # one request per distinct (voice, text) key
 
-    async def speak(job: ItemJob, req: Request, rank: tuple[int, int]) -> None:
+    async def speak(job: ItemJob, req: Request, rank: tuple) -> None:
         if req.key in same:
             req.clip = await asyncio.shield(same[req.key])
             progress.request_done(job)
@@ -117,13 +127,13 @@ async def run_jobs(jobs: list[ItemJob], engine: Engine, cache: ClipCache, concur
         done.set_result(req.clip)
         progress.request_done(job)
 
-    async def fresh(job: ItemJob, req: Request, rank: tuple[int, int]) -> Clip:
+    async def fresh(job: ItemJob, req: Request, rank: tuple) -> Clip:
         attempt = 0
         while True:
             attempt += 1
             job.attempts = max(job.attempts, attempt)
             try:
-                await gate.acquire(rank)  # in episode order
+                await gate.acquire(rank)
                 ok = False
                 try:
                     if not job.started:
@@ -157,8 +167,7 @@ async def run_jobs(jobs: list[ItemJob], engine: Engine, cache: ClipCache, concur
             summary.cached += 1
             progress.item_done(job, cached=True)
             return
-        results = await asyncio.gather(*(speak(job, r, (job.index, n)) for n, r in enumerate(pending)),
-                                       return_exceptions=True)
+        results = await asyncio.gather(*(speak(job, r, ranks[id(r)]) for r in pending), return_exceptions=True)
         errors = [r for r in results if isinstance(r, BaseException)]
         for err in errors:
             if not isinstance(err, Exception):

@@ -91,8 +91,8 @@ def _run(name: str, show: Show, work: list[ItemJob], cache: ClipCache, jobs: int
         policy = RetryPolicy(retries=show.speech.retries, backoff=show.speech.retry_backoff, rng=random.Random(seed))
         try:
             ceiling = jobs or show.speech.max_jobs  # --jobs fixes the number; the setting adapts up to max_jobs
-            return await run_jobs(work, engine, cache, jobs or show.speech.jobs, policy, progress, fail_fast,
-                                  max_concurrency=max(ceiling, jobs or show.speech.jobs))
+            return await run_jobs(work, engine, cache, min(jobs or show.speech.jobs, ceiling), policy, progress,
+                                  fail_fast, max_concurrency=ceiling)
         finally:
             if hasattr(engine, "aclose"):
                 await engine.aclose()

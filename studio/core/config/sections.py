@@ -69,11 +69,14 @@ class OpenAISpeechConfig:
     voices: dict[str, str] = setting({}, each_value(looks_like(r".*\S.*", "the server's voice name")))
 
 
+START_JOBS = 16  # requests at once at the start of a build (halved at the first refusal)
+
+
 @dataclass
 class SpeechConfig:
     engine: str = "auto"  # auto | a name of studio.speech.engines (checked there: the registry is its owner)
     engines: list[str] = field(default_factory=lambda: ["edge", "espeak"])  # what `auto` tries, in order
-    jobs: int = setting(8, between(1, 64))  # concurrent requests to the voice service at first
+    jobs: int = setting(START_JOBS, between(1, 64))  # concurrent requests to the voice service at first (<= max_jobs)
     max_jobs: int = setting(16, between(1, 64))  # ... up to this many while the service keeps up
     cache_dir: str = ".studio-cache"
     rate: str = setting("+0%", looks_like(r"[+-]\d+%", "+10%"))  # speaking rate
@@ -89,7 +92,7 @@ class SpeechConfig:
     openai: OpenAISpeechConfig = field(default_factory=OpenAISpeechConfig)
 
     def relations(self) -> Iterator[Relation]:
-        if self.max_jobs < self.jobs:
+        if self.max_jobs < self.jobs != START_JOBS:  # a max_jobs under the default start lowers the start
             yield "speech.max_jobs", f"must be between speech.jobs ({self.jobs}) and 64"
 
 
