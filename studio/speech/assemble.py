@@ -59,7 +59,7 @@ def join_clips(clips: list[Clip], text: str = "", parts: list[str] | None = None
     offset = 0.0
     fmts = {c.fmt for c in clips}
     if fmts == {"mp3"}:
-        pieces = _trimmed_mp3(clips, parts or [""] * len(clips))
+        pieces = _trimmed_mp3(clips, parts) if parts else [c.audio for c in clips]
         audio = b"".join(pieces)
         durations = [mp3_duration_ms(p) for p in pieces]
     else:  # WAV (or mixed): join PCM at one sample rate
