@@ -9,7 +9,7 @@ import array
 import pytest
 
 from studio.audio.ffmpeg import decode_pcm, run_ffmpeg
-from studio.speech.mp3frames import mp3_duration_ms, mp3_frames
+from studio.speech.mp3frames import layer3_frames, mp3_duration_ms
 from studio.speech.synthesize import synthesize_episode
 from tests.speech_support import episode, show_at, stand_in  # noqa: F401 (fixture)
 
@@ -80,7 +80,7 @@ def test_frames_marked_silent_decode_to_silence_and_speech_never_does(tmp_path, 
                        "-f", "lavfi", "-i", f"anullsrc=r={rate}:cl=mono", "-filter_complex",
                        "[1]atrim=duration=0.7[s];[0][s]concat=n=2:v=0:a=1,volume=0.5", "-ac", str(channels),
                        "-c:a", "libmp3lame", "-b:a", f"{bitrate}k", "-write_xing", "0", "-f", "mp3", "pipe:1"])
-    frames = mp3_frames(tone)
+    frames = layer3_frames(tone)
     flags = "".join("." if f.silent else "#" for f in frames)
     per = frames[0].samples
     assert 0.9 * 1.0 * rate / per <= flags.index(".") <= 1.3 * rate / per  # the tone is never called silent

@@ -135,10 +135,15 @@ def decode_measured(source: Path | bytes, rate: int, channels: int) -> tuple[byt
         err = run_ffmpeg_stderr(["-i", "pipe:0" if is_bytes else str(source), *out], bytes(source) if is_bytes else None)
         pcm = raw.read_bytes()
     pcm = pcm[: len(pcm) - len(pcm) % (2 * channels)]
-    peak = audioop.max(pcm, 2) if pcm else 0
     loudness = parse_ebur128(err, peak=False)
-    loudness.true_peak = 20 * math.log10(peak / 32768) if peak else -math.inf
+    loudness.true_peak = sample_peak_db(pcm)
     return pcm, loudness
+
+
+def sample_peak_db(pcm: bytes) -> float:
+    """The highest sample of s16 PCM, dBFS (-inf for silence)."""
+    peak = audioop.max(pcm, 2) if pcm else 0
+    return 20 * math.log10(peak / 32768) if peak else -math.inf
 
 
 def measure_file(path: Path) -> Loudness:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from studio.audio.ffmpeg import Loudness, decode_measured
+from studio.audio.ffmpeg import Loudness, decode_measured, sample_peak_db
 
 with warnings.catch_warnings():  # stdlib up to 3.12 (deprecated there), audioop-lts from 3.13
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -57,12 +57,11 @@ class Stage:
 
     def append(self, pcm: bytes, loudness: Loudness, key: str = "") -> Part:
         pcm = pcm[: len(pcm) - len(pcm) % self.frame]
-        peak = audioop.max(pcm, 2) if pcm else 0
         with self._lock:
             self._file.seek(0, os.SEEK_END)
             offset = self._file.tell()
             self._file.write(pcm)
-        return Part(offset, len(pcm), loudness, 20 * math.log10(peak / 32768) if peak else -math.inf, key)
+        return Part(offset, len(pcm), loudness, sample_peak_db(pcm), key)
 
     def read(self, part: Part) -> bytes:
         with self._lock:

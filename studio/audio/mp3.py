@@ -16,12 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-# bitrate (kbps) by index for MPEG-1 / MPEG-2(.5) Layer III, sample rates by version
-_BITRATES = {
-    1: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
-    2: (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
-}
-_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
+from studio.speech.mp3frames import frame_header
+
 ENCODER_DELAY = 1105  # LAME's 576 + decoder's 529 samples, trimmed by decoders that read the LAME tag
 DECODER_DELAY = 529
 
@@ -55,15 +51,10 @@ def mp3_frames(source: bytes | Path, chunk: int = 1 << 20) -> tuple[array, int, 
                 if pos + 4 > base + len(buf):
                     break
             at = pos - base
-            h = int.from_bytes(buf[at : at + 4], "big")
-            version, layer = (h >> 19) & 3, (h >> 17) & 3
-            br_index, sr_index, padding = (h >> 12) & 15, (h >> 10) & 3, (h >> 9) & 1
-            if (h >> 21) != 0x7FF or layer != 1 or version == 1 or br_index in (0, 15) or sr_index == 3:
+            head = frame_header(int.from_bytes(buf[at : at + 4], "big"))
+            if head is None:
                 break  # not a Layer III frame: the end (or trailing tags)
-            mpeg1 = version == 3
-            rate = _RATES[version][sr_index]
-            samples = 1152 if mpeg1 else 576
-            length = (144 if mpeg1 else 72) * _BITRATES[1 if mpeg1 else 2][br_index] * 1000 // rate + padding
+            rate, samples, length = head.rate, head.samples, head.size
             if not (first and (b"Xing" in buf[at : at + 64] or b"Info" in buf[at : at + 64])):
                 offsets.append(pos)  # the Xing/Info frame carries no audio
             first = False

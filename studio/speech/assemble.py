@@ -15,11 +15,10 @@ import wave
 from dataclasses import replace
 
 from studio.speech.base import Boundary, Clip
-from studio.speech.mp3frames import Frame, mp3_duration_ms, mp3_frames
-from studio.speech.text import speech_sentences
+from studio.speech.mp3frames import Frame, layer3_frames, mp3_duration_ms
+from studio.speech.text import ends_sentence, speech_sentences
 
 SENTENCE_PAUSE_MS = 500.0  # when no answer of the item shows one (each holds a single sentence)
-SENTENCE_ENDS = tuple("。！？!?；;….")
 KEPT_TAIL_MS = 60.0  # silence always kept after the first answer's sound
 
 def wav_pcm(data: bytes) -> tuple[bytes, int]:
@@ -59,9 +58,9 @@ def join_clips(clips: list[Clip], text: str = "", parts: list[str] | None = None
     offset = 0.0
     fmts = {c.fmt for c in clips}
     if fmts == {"mp3"}:
-        pieces = _trimmed_mp3(clips, parts) if parts else [c.audio for c in clips]
-        audio = b"".join(pieces)
-        durations = [mp3_duration_ms(p) for p in pieces]
+        pieces = _trimmed_mp3(clips, parts or None)
+        audio = b"".join(piece for piece, _ in pieces)
+        durations = [ms for _, ms in pieces]
     else:  # WAV (or mixed): join PCM at one sample rate
         pcms = []
         rate = wav_pcm(clips[0].audio)[1] if clips[0].fmt == "wav" else 24000
@@ -79,22 +78,22 @@ def join_clips(clips: list[Clip], text: str = "", parts: list[str] | None = None
                 engine=clips[0].engine, text=text)
 
 
-def _trimmed_mp3(clips: list[Clip], parts: list[str]) -> list[bytes]:
-    """Each clip's MP3, the silence at the end of all but the last cut to the item's pause."""
-    frames = [mp3_frames(c.audio) for c in clips]
-    pause = _sentence_pause(frames, parts)
+def _trimmed_mp3(clips: list[Clip], parts: list[str] | None) -> list[tuple[bytes, float]]:
+    """Each clip's MP3 and its length (ms); knowing the texts, the silence at the end of all but
+    the last is cut to the item's pause."""
+    frames = [layer3_frames(c.audio) for c in clips]
+    pause = _sentence_pause(frames, parts) if parts else 0.0
     out = []
     for n, (clip, own) in enumerate(zip(clips, frames)):
-        if n + 1 == len(clips) or not own or not frames[n + 1]:
-            out.append(clip.audio)
-            continue
-        ms = own[0].samples / own[0].rate * 1000
-        tail, lead = _silent_run(reversed(own)), _silent_run(frames[n + 1])
-        want = pause if _ends_sentence(parts[n]) else pause / 2
-        spare = min(tail - KEPT_TAIL_MS / ms, (tail + lead) - want / ms)
-        drop = max(0, int(spare))
-        keep = own[len(own) - drop - 1] if drop else None
-        out.append(clip.audio[: keep.offset + keep.size] if keep else clip.audio)
+        drop = 0
+        if parts and n + 1 < len(clips) and own and frames[n + 1]:
+            ms = own[0].ms
+            tail, lead = _silent_run(reversed(own)), _silent_run(frames[n + 1])
+            want = pause if ends_sentence(parts[n]) else pause / 2
+            drop = max(0, int(min(tail - KEPT_TAIL_MS / ms, (tail + lead) - want / ms)))
+        kept = own[: len(own) - drop]
+        audio = clip.audio[: kept[-1].offset + kept[-1].size] if drop else clip.audio
+        out.append((audio, sum(f.ms for f in kept)))
     return out
 
 
@@ -121,10 +120,6 @@ def _sentence_pause(frames: list[list[Frame]], parts: list[str]) -> float:
             elif count:
                 runs.append(count)
                 count = 0
-        ms = own[0].samples / own[0].rate * 1000
-        pauses += [r * ms for r in sorted(runs, reverse=True)[:inner]]
+        pauses += [r * own[0].ms for r in sorted(runs, reverse=True)[:inner]]
     return statistics.median(pauses) if pauses else SENTENCE_PAUSE_MS
 
-
-def _ends_sentence(text: str) -> bool:
-    return text.rstrip().rstrip("”’」』）)\"'").endswith(SENTENCE_ENDS)

@@ -10,11 +10,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-_BITRATES = {  # kbps for Layer III: MPEG-1, MPEG-2/2.5
-    1: [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320],
-    2: [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
+LAYER3_KBPS = {  # bitrate by index for Layer III: MPEG-1, MPEG-2/2.5
+    1: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
+    2: (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
 }
-_RATES = {3: [44100, 48000, 32000], 2: [22050, 24000, 16000], 0: [11025, 12000, 8000]}
+SAMPLE_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
+
+
+@dataclass(frozen=True)
+class Header:
+    """A Layer III frame header (its first four bytes as one big-endian number)."""
+
+    size: int  # bytes of the frame
+    samples: int  # per channel
+    rate: int
+    mpeg1: bool
+    mono: bool
+    crc: bool  # two bytes of CRC follow the header
+
+
+def frame_header(h: int) -> Header | None:
+    """The header `h` describes, or None when it is no Layer III frame header."""
+    version, layer = (h >> 19) & 3, (h >> 17) & 3
+    br_index, sr_index = (h >> 12) & 15, (h >> 10) & 3
+    if (h >> 21) != 0x7FF or layer != 1 or version == 1 or br_index in (0, 15) or sr_index == 3:
+        return None
+    mpeg1 = version == 3
+    rate = SAMPLE_RATES[version][sr_index]
+    size = (144 if mpeg1 else 72) * LAYER3_KBPS[1 if mpeg1 else 2][br_index] * 1000 // rate + ((h >> 9) & 1)
+    return Header(size, 1152 if mpeg1 else 576, rate, mpeg1, (h >> 6) & 3 == 3, not (h >> 16) & 1)
 
 
 @dataclass(frozen=True)
@@ -25,30 +49,25 @@ class Frame:
     rate: int
     silent: bool
 
+    @property
+    def ms(self) -> float:
+        return self.samples / self.rate * 1000
 
-def mp3_frames(data: bytes) -> list[Frame]:
+
+def layer3_frames(data: bytes) -> list[Frame]:
     """Every Layer III frame of `data` (after an ID3v2 tag, skipping bytes between frames)."""
     i, n, frames = 0, len(data), []
     if data[:3] == b"ID3" and n >= 10:
         i = 10 + ((data[6] << 21) | (data[7] << 14) | (data[8] << 7) | data[9])
     while i + 4 <= n:
-        b1, b2, b3 = data[i + 1], data[i + 2], data[i + 3]
-        if data[i] != 0xFF or (b1 & 0xE0) != 0xE0:
+        head = frame_header(int.from_bytes(data[i : i + 4], "big"))
+        if head is None:
             i += 1
             continue
-        version, layer = (b1 >> 3) & 3, (b1 >> 1) & 3
-        br_idx, sr_idx = b2 >> 4, (b2 >> 2) & 3
-        if version == 1 or layer != 1 or br_idx in (0, 15) or sr_idx == 3:
-            i += 1
-            continue
-        mpeg1 = version == 3
-        bitrate = _BITRATES[1 if mpeg1 else 2][br_idx] * 1000
-        rate = _RATES[version][sr_idx]
-        size = (144 if mpeg1 else 72) * bitrate // rate + ((b2 >> 1) & 1)
-        mono = (b3 >> 6) == 3
-        side = i + 4 + (0 if b1 & 1 else 2)  # after the CRC when there is one
-        frames.append(Frame(i, size, 1152 if mpeg1 else 576, rate, _silent(data[side : i + size], mpeg1, mono)))
-        i += size
+        side = i + 4 + (2 if head.crc else 0)
+        frames.append(Frame(i, head.size, head.samples, head.rate,
+                            _silent(data[side : i + head.size], head.mpeg1, head.mono)))
+        i += head.size
     return frames
 
 
@@ -76,5 +95,4 @@ def _silent(side: bytes, mpeg1: bool, mono: bool) -> bool:
 
 def mp3_duration_ms(data: bytes) -> float:
     """Duration of a Layer III stream by its frame headers."""
-    frames = mp3_frames(data)
-    return sum(f.samples for f in frames) / frames[0].rate * 1000 if frames else 0.0
+    return sum(f.ms for f in layer3_frames(data))

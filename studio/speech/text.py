@@ -9,7 +9,9 @@ from studio.core.lazy import lazy_pattern
 
 MAX_REQUEST_BYTES = 4096  # the service's limit on one request's (XML-escaped) text
 _SPEAKABLE = lazy_pattern(r"[^\W_]", re.UNICODE)  # a letter or digit of any script
-_SENTENCE_END = lazy_pattern(r"(?<=[。！？!?；;…])(?![。！？!?；;…”’」』）)\"'])|(?<=[.!?;])(?=\s)")
+CJK_ENDS = "。！？!?；;…"  # end a sentence wherever they stand
+CLOSERS = "”’」』）)\"'"  # belong to the sentence before them
+_SENTENCE_END = lazy_pattern(rf"(?<=[{CJK_ENDS}])(?![{CJK_ENDS}{CLOSERS}])|(?<=[.!?;])(?=\s)")
 _CLAUSE_END = lazy_pattern(r"(?<=[，,、：:])")
 _LATIN_RUN = lazy_pattern(r"[A-Za-z0-9][A-Za-z0-9 \t'’.,:;!?&%$@#/+\-()\"“”]*[A-Za-z0-9.!?%)\"”]|[A-Za-z]")
 ENGLISH_MIN_WORDS = 3  # a Latin run needs this many words to go to the English voice
@@ -26,6 +28,11 @@ def request_bytes(text: str) -> int:
 
 def speech_sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE_END.split(text) if s]
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether `text` ends where a sentence does (closing quotes and brackets aside)."""
+    return text.rstrip().rstrip(CLOSERS).endswith(tuple(CJK_ENDS + "."))
 
 
 def split_for_requests(text: str, limit: int = MAX_REQUEST_BYTES, target: int | None = None) -> list[str]:

@@ -92,7 +92,7 @@ class SpeechConfig:
     openai: OpenAISpeechConfig = field(default_factory=OpenAISpeechConfig)
 
     def relations(self) -> Iterator[Relation]:
-        if self.max_jobs < self.jobs != START_JOBS:  # a max_jobs under the default start lowers the start
+        if self.jobs != START_JOBS and self.max_jobs < self.jobs:  # under the default start, max_jobs lowers it
             yield "speech.max_jobs", f"must be between speech.jobs ({self.jobs}) and 64"
 
 
